@@ -1,0 +1,229 @@
+"""The zh/en catalogue of every message a user sees.
+
+``msg(code, **values)`` returns the text in the language of ``settings.lang`` (or ``lang=``).
+Values are formatted with ``!r`` by the caller where the raw value matters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .settings import settings
+
+# code: (中文, English)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- files -----------------------------------------------------------------------------
+    "file_missing": (
+        "文件不存在：{path}。请检查路径。",
+        "File not found: {path}. Check the path.",
+    ),
+    "file_unreadable": (
+        "无法读取文件 {path}：{reason}。文件可能已损坏或被截断，请重新导出。",
+        "Cannot read {path}: {reason}. The file may be damaged or truncated; export it again.",
+    ),
+    "file_format": (
+        "不支持的文件格式 {suffix!r}（{path}）。支持：GeoJSON、GeoPackage、Shapefile（可为 .zip）、拐点坐标 CSV。",
+        "Unsupported file format {suffix!r} ({path}). Supported: GeoJSON, GeoPackage, Shapefile "
+        "(also zipped), corner-point CSV.",
+    ),
+    "layer_missing": (
+        "图层 {layer!r} 不在 {path} 中；现有图层：{layers}。",
+        "Layer {layer!r} is not in {path}; its layers are: {layers}.",
+    ),
+    "layer_choose": (
+        "{path} 含有多个图层（{layers}），请用 --layer 指定一个。",
+        "{path} holds several layers ({layers}); choose one with --layer.",
+    ),
+    "shapefile_parts": (
+        "Shapefile {path} 缺少配套文件 {missing}（需要 .shp、.shx、.dbf 同名放在一起）。",
+        "Shapefile {path} lacks its companion file(s) {missing} (.shp, .shx and .dbf must sit together).",
+    ),
+    "encoding_detected": (
+        "属性编码：{encoding}（来源：{source}）。",
+        "Attribute encoding: {encoding} (from {source}).",
+    ),
+    "encoding_bad": (
+        "用编码 {encoding!r} 无法解码 {path} 的属性。请用 --encoding 指定正确的编码（常见：GBK、UTF-8）。",
+        "Attributes of {path} cannot be decoded as {encoding!r}. Pass the right one with --encoding "
+        "(usually GBK or UTF-8).",
+    ),
+    "no_features": (
+        "{path} 中没有要素。",
+        "{path} holds no features.",
+    ),
+    # --- CRS -------------------------------------------------------------------------------
+    "crs_missing": (
+        "缺少坐标系（没有 .prj 或 CRS 信息）。请用 --crs 声明，例如 --crs EPSG:4490（CGCS2000 经纬度）或 --crs EPSG:4525（3度带37带，带号）。{hint}",
+        "No coordinate reference system (no .prj or CRS). Declare it with --crs, e.g. --crs EPSG:4490 "
+        "(CGCS2000 lon/lat) or --crs EPSG:4525 (3-degree GK zone 37, zone-prefixed). {hint}",
+    ),
+    "crs_unknown": (
+        "无法识别的坐标系 {crs!r}：{reason}。请用 --crs 指定 EPSG 代码。",
+        "Unrecognised coordinate reference system {crs!r}: {reason}. Pass an EPSG code with --crs.",
+    ),
+    "crs_hint_gk_prefix": (
+        "东坐标带有带号 {zone}，看似 CGCS2000 {width}度带第{zone}带（EPSG:{epsg}）。",
+        "Eastings carry the zone number {zone}: this looks like CGCS2000 {width}-degree GK zone {zone} "
+        "(EPSG:{epsg}).",
+    ),
+    "crs_hint_gk_plain": (
+        "坐标看似不带带号的高斯-克吕格投影米制坐标，中央经线无法从坐标判断：鄂尔多斯跨 108°E（EPSG:4545）与 111°E（EPSG:4546）两个3度带。",
+        "Coordinates look like Gauss-Krüger metres without a zone number; the central meridian cannot be "
+        "told from them: Ordos spans the 3-degree zones at 108°E (EPSG:4545) and 111°E (EPSG:4546).",
+    ),
+    "crs_hint_degrees": (
+        "坐标看似经纬度（度），可用 --crs EPSG:4490。",
+        "Coordinates look like longitude/latitude degrees: try --crs EPSG:4490.",
+    ),
+    "gk_prefix_mismatch": (
+        "坐标系声明为 {crs}，但东坐标 {easting!r} 带有带号 {zone}；应为 EPSG:{epsg}。请改正 .prj 或用 --crs EPSG:{epsg}。",
+        "The CRS says {crs} but easting {easting!r} carries zone number {zone}; that is EPSG:{epsg}. "
+        "Fix the .prj or pass --crs EPSG:{epsg}.",
+    ),
+    "crs_overridden": (
+        "声明的坐标系 {declared} 取代了文件中的 {file_crs}。",
+        "The declared CRS {declared} replaces the file's {file_crs}.",
+    ),
+    "gk_no_zone": (
+        "东坐标 {easting!r} 没有带号，无法确定高斯-克吕格投影带。请用 --crs 指定（EPSG:4545 中央经线108°E，EPSG:4546 中央经线111°E）。",
+        "Easting {easting!r} has no zone number, so the Gauss-Krüger zone is unknown. Pass --crs "
+        "(EPSG:4545 for CM 108°E, EPSG:4546 for CM 111°E).",
+    ),
+    "outside_ordos": (
+        "坐标不在鄂尔多斯范围内（{lon:.4f}, {lat:.4f}）。{hint}",
+        "Coordinates lie outside Ordos ({lon:.4f}, {lat:.4f}). {hint}",
+    ),
+    "hint_swapped": (
+        "经纬度似乎颠倒了（应为 经度, 纬度）。",
+        "Longitude and latitude look swapped (the order must be lon, lat).",
+    ),
+    "hint_projected_in_geographic": (
+        "数值像投影坐标（米），却被当作经纬度：请声明正确的投影坐标系（--crs）。",
+        "The values look like projected metres read as degrees: declare the right projected CRS (--crs).",
+    ),
+    "hint_gcj02": (
+        "若数据来自高德/腾讯等国内网络地图，可能是 GCJ-02 坐标，请加 --gcj02。",
+        "If the data comes from a Chinese web map (Amap, Tencent), it may be GCJ-02: add --gcj02.",
+    ),
+    "hint_check_crs": (
+        "请检查坐标系声明。",
+        "Check the declared CRS.",
+    ),
+    "gcj02_converted": (
+        "已按声明将 GCJ-02 坐标转换为 WGS84。",
+        "Converted GCJ-02 coordinates to WGS84 as declared.",
+    ),
+    # --- geometry --------------------------------------------------------------------------
+    "geom_null": (
+        "几何为空值（null），该要素被拒绝。请补充边界。",
+        "The geometry is null; the feature is refused. Add its boundary.",
+    ),
+    "geom_empty": (
+        "几何为空，该要素被拒绝。请补充边界。",
+        "The geometry is empty; the feature is refused. Add its boundary.",
+    ),
+    "geom_wrong_type": (
+        "几何类型为 {geom_type}，需要面（Polygon/MultiPolygon），该要素被拒绝。",
+        "The geometry is a {geom_type}; a Polygon or MultiPolygon is needed. The feature is refused.",
+    ),
+    "geom_invalid_repaired": (
+        "几何无效（{reason}），已用 make_valid 修复，面积 {before_ha:.4f} → {after_ha:.4f} 公顷。",
+        "Invalid geometry ({reason}), repaired with make_valid; area {before_ha:.4f} → {after_ha:.4f} ha.",
+    ),
+    "geom_repair_failed": (
+        "几何无效（{reason}），修复后没有面，该要素被拒绝。请在 GIS 中修正边界。",
+        "Invalid geometry ({reason}) and its repair leaves no polygon; the feature is refused. Fix the "
+        "boundary in a GIS.",
+    ),
+    "geom_nonfinite": (
+        "几何含有非有限坐标（NaN/Inf），该要素被拒绝。",
+        "The geometry has non-finite coordinates (NaN/Inf); the feature is refused.",
+    ),
+    # --- attributes ------------------------------------------------------------------------
+    "field_missing": (
+        "缺少必填字段 {field!r}（可用别名：{aliases}）。{fix}",
+        "Required field {field!r} is missing (accepted names: {aliases}). {fix}",
+    ),
+    "field_missing_fix_kind": (
+        "若整份文件都是同一类图斑，请用 --kind 指定（mine/pit/dump/other）。",
+        "If every feature is of one kind, pass --kind (mine/pit/dump/other).",
+    ),
+    "field_missing_fix": (
+        "请补充该字段。",
+        "Add the field.",
+    ),
+    "field_ambiguous": (
+        "字段 {fields} 都对应标准字段 {field!r}，只能有一个。请删除或改名多余的字段。",
+        "Fields {fields} all map to the canonical field {field!r}; keep only one and rename the others.",
+    ),
+    "value_missing": (
+        "必填字段 {field!r} 为空，该要素被拒绝。",
+        "Required field {field!r} is empty; the feature is refused.",
+    ),
+    "value_bad_type": (
+        "字段 {field!r} 的值 {value!r} 不是{expected}，该要素被拒绝。",
+        "Field {field!r} has value {value!r}, which is not {expected}; the feature is refused.",
+    ),
+    "value_not_allowed": (
+        "字段 {field!r} 的值 {value!r} 不在允许范围内（{allowed}），该要素被拒绝。",
+        "Field {field!r} has value {value!r}, not one of the allowed values ({allowed}); the feature "
+        "is refused.",
+    ),
+    "value_negative": (
+        "字段 {field!r} 的值 {value!r} 不能为负，该要素被拒绝。",
+        "Field {field!r} has the negative value {value!r}; the feature is refused.",
+    ),
+    "id_duplicate": (
+        "编号 {value!r} 重复（要素 {others}），这些要素均被拒绝。每个图斑需要唯一编号。",
+        "Id {value!r} is used more than once (features {others}); all of them are refused. Every "
+        "site needs a unique id.",
+    ),
+    "banner_filled": (
+        "旗区为空，已按位置填为 {value!r}。",
+        "Banner was empty; filled in from the location as {value!r}.",
+    ),
+    "banner_unlocated": (
+        "旗区为空，且图斑不在任何旗区边界内（边界仅供参考），无法自动填入，该要素被拒绝。请填写旗区。",
+        "Banner is empty and the site lies in no banner's boundary (boundaries are indicative), so "
+        "it cannot be filled in; the feature is refused. Fill in the banner.",
+    ),
+    "expected_number": ("数字", "a number"),
+    "expected_bool": ("是/否（true/false）", "true/false (是/否)"),
+    "banner_mismatch": (
+        "旗区填写为 {value!r}，但图斑中心位于 {located!r}（边界仅供参考）。",
+        "Banner says {value!r} but the site's centre lies in {located!r} (boundaries are indicative).",
+    ),
+    "mine_id_unknown": (
+        "所属矿山 {value!r} 不在本文件的矿山中。",
+        "Parent mine {value!r} is not among this file's mines.",
+    ),
+    "units_converted": (
+        "字段 {source!r}（{unit}）已换算为 {field!r}。",
+        "Field {source!r} ({unit}) converted to {field!r}.",
+    ),
+    # --- summaries -------------------------------------------------------------------------
+    "summary": (
+        "{path}：共 {total} 个要素，保留 {kept} 个（其中修复 {repaired} 个），拒绝 {refused} 个；{errors} 个错误，{warnings} 个警告。",
+        "{path}: {total} features, {kept} kept ({repaired} of them repaired), {refused} refused; "
+        "{errors} errors, {warnings} warnings.",
+    ),
+    "verdict_ok": ("可以使用。", "Usable."),
+    "verdict_fix": ("请修正上述问题后再用。", "Fix the problems above before use."),
+    "validation_failed": (
+        "{path} 未通过校验：{errors} 个错误。前几个：\n{first}",
+        "{path} failed validation with {errors} errors. The first ones:\n{first}",
+    ),
+    "wrote": ("已写出 {what}：{path}", "wrote {what}: {path}"),
+    "missing_dependency": (
+        "需要可选依赖 {package}（用于{purpose}）。安装：pip install {pip}，或 conda install -c conda-forge {conda}",
+        "The optional dependency {package} is needed for {purpose}. Install it: pip install {pip} "
+        "or conda install -c conda-forge {conda}",
+    ),
+}
+
+
+def msg(code: str, lang: str | None = None, **values: Any) -> str:
+    """The message ``code`` in ``lang`` (default ``settings.lang``), formatted with ``values``."""
+    zh, en = CATALOGUE[code]
+    template = en if settings.get("lang", lang) == "en" else zh
+    return template.format(**values)

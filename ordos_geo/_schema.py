@@ -1,0 +1,153 @@
+"""The canonical site schema (``resources/schema.yaml``): field aliases and value spellings."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = ["Schema", "FieldSpec", "schema", "Invalid"]
+
+
+class Invalid(ValueError):
+    """A value that does not fit its field; ``code`` and ``values`` feed the message catalogue."""
+
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    type: str
+    required: bool
+    zh: str
+    en: str
+    aliases: list[str]
+    scaled_aliases: dict[str, float] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    minimum: float | None = None
+    fill: str | None = None
+
+
+def _key(text: str) -> str:
+    """Comparison key of a field name or value: case-folded, full-width brackets and spaces unified."""
+    text = str(text).strip().replace("（", "(").replace("）", ")").replace("　", " ")
+    return re.sub(r"\s+", " ", text).casefold()
+
+
+def _truncations(name: str) -> set[str]:
+    """How a Shapefile (10-byte field names) spells ``name`` in GBK and UTF-8."""
+    out = set()
+    for codec in ("gb18030", "utf-8"):
+        raw = name.encode(codec)
+        if len(raw) > 10:
+            out.add(raw[:10].decode(codec, errors="ignore"))
+    return out
+
+
+class Schema:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.fields: dict[str, FieldSpec] = {}
+        for name, f in spec["fields"].items():
+            self.fields[name] = FieldSpec(
+                name=name, type=f["type"], required=bool(f.get("required")), zh=f["zh"], en=f["en"],
+                aliases=[str(a) for a in f.get("aliases", [])],
+                scaled_aliases={str(k): float(v) for k, v in (f.get("scaled_aliases") or {}).items()},
+                values={k: [str(v) for v in vs] for k, vs in (f.get("values") or {}).items()},
+                minimum=f.get("min"), fill=f.get("fill"))
+        self.banners: dict[str, dict[str, Any]] = spec["banners"]
+        self._field_index: dict[str, tuple[str, float]] = {}
+        for f in self.fields.values():
+            names = [(a, 1.0) for a in [f.name, *f.aliases]] + list(f.scaled_aliases.items())
+            for alias, scale in names:
+                for variant in {alias, *_truncations(alias)}:
+                    self._field_index.setdefault(_key(variant), (f.name, scale))
+        self._value_index = {
+            name: {_key(v): canon for canon, spellings in f.values.items() for v in [canon, *spellings]}
+            for name, f in self.fields.items() if f.values
+        }
+        self._banner_index = {_key(a): canon for canon, b in self.banners.items()
+                              for a in [canon, *b["aliases"]]}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.fields)
+
+    def match_field(self, column: str) -> tuple[str, float] | None:
+        """The canonical field and unit scale a source column stands for, or None (an extra field)."""
+        return self._field_index.get(_key(column))
+
+    def normalise(self, name: str, value: Any) -> Any:
+        """The canonical form of ``value`` for field ``name``; raises :class:`Invalid`."""
+        spec = self.fields[name]
+        if _is_blank(value):
+            return None
+        if spec.type == "str":
+            return _as_text(value)
+        if spec.type == "category":
+            canon = self._value_index[name].get(_key(_as_text(value)))
+            if canon is None:
+                raise Invalid("value_not_allowed", allowed=", ".join(spec.values))
+            return canon
+        if spec.type == "banner":
+            canon = self._banner_index.get(_key(_as_text(value)))
+            if canon is None:
+                raise Invalid("value_not_allowed", allowed=", ".join(self.banners))
+            return canon
+        if spec.type == "float":
+            try:
+                number = float(str(value).replace(",", "").strip()) if isinstance(value, str) \
+                    else float(value)
+            except (TypeError, ValueError):
+                raise Invalid("value_bad_type", expected="expected_number") from None
+            if not math.isfinite(number):
+                raise Invalid("value_bad_type", expected="expected_number")
+            if spec.minimum is not None and number < spec.minimum:
+                raise Invalid("value_negative")
+            return number
+        if spec.type == "bool":
+            text = _key(_as_text(value))
+            if text in ("true", "1", "yes", "是", "t", "y"):
+                return True
+            if text in ("false", "0", "no", "否", "f", "n"):
+                return False
+            raise Invalid("value_bad_type", expected="expected_bool")
+        raise AssertionError(f"unknown field type {spec.type!r}")
+
+    def banner_adcode(self, banner: str) -> int:
+        return int(self.banners[banner]["adcode"])
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(value, str) and not value.strip()
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@lru_cache(maxsize=1)
+def schema() -> Schema:
+    text = resources.files("ordos_geo").joinpath("resources/schema.yaml").read_text("utf-8")
+    return Schema(yaml.safe_load(text))

@@ -1,0 +1,121 @@
+"""The ``ordos-geo`` command: a thin shell over the public functions.
+
+Exit codes: 0 done (input usable; repairs are reported), 1 the input must be fixed (or another
+ordos_geo error), 2 usage error, 70 an internal error (a bug: please report it with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from ._errors import OrdosGeoError
+from .settings import settings
+from .utils import enable_logging
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("ordos_geo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Options accepted before or after the command; SUPPRESS keeps a subcommand from resetting them.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
+                        help="message language (default zh)")
+    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                        help="more log output")
+    common.add_argument("--no-progress", action="store_true", default=argparse.SUPPRESS,
+                        help="hide progress bars")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks of internal errors")
+
+    parser = argparse.ArgumentParser(
+        prog="ordos-geo", parents=[common],
+        description="鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.")
+    parser.add_argument("--version", action="version", version=f"ordos_geo {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", parents=[common],
+                       help="check a sites file and write a report (exit 0 usable, 1 must fix)")
+    v.add_argument("path", type=Path, help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV")
+    v.add_argument("--layer", help="GeoPackage layer, or Shapefile name inside a zip")
+    v.add_argument("--encoding", help="attribute encoding (default: detected), e.g. GBK, UTF-8")
+    v.add_argument("--crs", help="declared CRS, e.g. EPSG:4490, EPSG:4525 (overrides the file's)")
+    v.add_argument("--gcj02", action="store_true",
+                   help="coordinates are GCJ-02 (Amap/Tencent web maps): convert to WGS84")
+    v.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
+                   help="kind of every feature whose kind is empty or absent")
+    v.add_argument("--report", type=Path,
+                   help="report CSV (default: ./<file name>.validation.csv)")
+
+    d = sub.add_parser("demo", parents=[common], help="run everything on the embedded data")
+    d.add_argument("--out", type=Path, default=Path("output"), help="output folder (default output/)")
+
+    sub.add_parser("versions", parents=[common], help="print library versions (for bug reports)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on usage errors
+    for name, default in (("lang", None), ("verbose", 0), ("no_progress", False), ("debug", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    if args.lang:
+        settings.lang = args.lang
+    if args.no_progress:
+        settings.progress = False
+    enable_logging("DEBUG" if args.verbose > 1 else "INFO" if args.verbose else "WARNING")
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "demo":
+            from .demo import run_demo
+
+            from ._messages import msg
+
+            for path in run_demo(args.out):
+                print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+            return 0
+        if args.command == "versions":
+            from .utils import show_versions
+
+            show_versions()
+            return 0
+    except OrdosGeoError as exc:
+        print(f"ordos-geo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: no traceback for users
+        if args.debug:
+            raise
+        print(f"ordos-geo: internal error {type(exc).__name__}: {exc}\n"
+              "Please report it with the output of --debug and `ordos-geo versions`.",
+              file=sys.stderr)
+        return 70
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from . import io
+    from ._messages import msg
+    from .sites import validate
+
+    result = validate(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs,
+                      gcj02=args.gcj02, kind=args.kind)
+    report_path = args.report or Path(f"{args.path.name}.validation.csv")
+    shown = result.report[result.report["severity"] != "info"]
+    for row in shown.head(30).itertuples():
+        print(f"[{row.severity}] {row.feature_id} {row.field}: {row.problem}")
+    if len(shown) > 30:
+        print(f"… ({len(shown) - 30} more in the report)")
+    print(result.summary())
+    io.write_csv(result.report, report_path)
+    print(msg("wrote", what="report" if settings.lang == "en" else "校验报告", path=report_path))
+    return 0 if result.usable else 1

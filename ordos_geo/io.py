@@ -1,0 +1,458 @@
+"""Reading and writing files: encodings, layers, zips, corner-point tables, atomic writes.
+
+Readers return raw frames (field names and values as the file has them); :mod:`ordos_geo.sites`
+maps them onto the canonical schema and validates them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _stdio
+import logging
+import os
+import struct
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ._errors import InputFileError
+from ._messages import msg
+
+__all__ = [
+    "VectorSource",
+    "read_vector",
+    "detect_encoding",
+    "read_table",
+    "read_corner_points",
+    "atomic_path",
+    "write_geojson",
+    "write_gpkg",
+    "write_csv",
+    "VECTOR_SUFFIXES",
+]
+
+log = logging.getLogger("ordos_geo")
+
+VECTOR_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG",
+                   ".shp": "ESRI Shapefile", ".zip": "zip"}
+
+#: DBF language-driver ids that name a code page unambiguously (CJK and UTF-8).
+_LDID = {0x4D: "GBK", 0x7A: "GBK", 0x4F: "BIG5", 0x4E: "CP949", 0x4C: "CP874"}
+
+
+@dataclass
+class VectorSource:
+    """A layer as read from a file, before schema mapping."""
+
+    frame: gpd.GeoDataFrame
+    path: Path
+    layer: str | None = None
+    encoding: str | None = None
+    encoding_source: str | None = None
+    driver: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}" + (f"[{self.layer}]" if self.layer else "")
+
+
+# --- encodings ----------------------------------------------------------------------------------
+def _decode_sample(sample: bytes) -> str | None:
+    """'UTF-8' or 'GBK', whichever decodes ``sample`` with fewer errors (UTF-8 on a tie).
+
+    Errors are counted rather than refused because Shapefile field names are often cut at 10
+    bytes inside a character. None when the sample is ASCII (or empty).
+    """
+    if not sample or all(b < 0x80 for b in sample):
+        return None
+    errors = {name: sample.decode(codec, errors="replace").count("\ufffd")
+              for name, codec in (("UTF-8", "utf-8"), ("GBK", "gb18030"))}
+    best = min(errors, key=lambda name: (errors[name], name != "UTF-8"))
+    lines = max(1, sample.count(b"\n"))
+    if errors[best] <= lines:  # at most one cut character per name or value
+        return best
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(sample).best()
+    return guess.encoding.upper() if guess is not None else best
+
+
+def _dbf_sample(data: bytes, max_records: int = 2000) -> tuple[int, bytes]:
+    """The language-driver byte and the bytes of field names and character fields of a DBF."""
+    if len(data) < 32:
+        raise ValueError("DBF header is truncated")
+    nrec, hlen, rlen = struct.unpack("<IHH", data[4:12])
+    ldid = data[29]
+    fields, names, pos = [], [], 32
+    while pos + 32 <= len(data) and data[pos] != 0x0D:
+        desc = data[pos:pos + 32]
+        names.append(desc[:11].split(b"\x00")[0])
+        fields.append((chr(desc[11]), desc[16]))
+        pos += 32
+    chunks = list(names)
+    offset = hlen
+    for _ in range(min(nrec, max_records)):
+        rec = data[offset:offset + rlen]
+        if len(rec) < rlen:
+            break
+        p = 1
+        for ftype, flen in fields:
+            if ftype == "C":
+                chunks.append(rec[p:p + flen].rstrip(b" \x00"))
+            p += flen
+        offset += rlen
+    return ldid, b"\n".join(chunks)
+
+
+def _encoding_from_parts(cpg: bytes | None, dbf: bytes | None) -> tuple[str | None, str]:
+    if cpg is not None and cpg.strip():
+        text = cpg.decode("ascii", "replace").strip()
+        return ("GBK" if text in ("936", "CP936", "cp936") else text), ".cpg"
+    if dbf is None:
+        return None, "none"
+    ldid, sample = _dbf_sample(dbf)
+    if ldid in _LDID:
+        return _LDID[ldid], f"DBF language byte 0x{ldid:02X}"
+    detected = _decode_sample(sample)
+    if detected:
+        return detected, "detected from the attribute bytes"
+    return "UTF-8", "ASCII only (no encoding needed)"
+
+
+def detect_encoding(path: str | os.PathLike, *, member: str | None = None) -> tuple[str | None, str]:
+    """Encoding of a Shapefile's attributes (or a CSV): ``(encoding, where it came from)``.
+
+    Order: the ``.cpg`` file, the DBF language-driver byte when it names a CJK code page or UTF-8,
+    then the bytes themselves (strict UTF-8, then GBK/GB18030, then charset-normalizer).
+    ``member`` names the ``.shp`` inside a zip.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = path.read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):
+            return "utf-8-sig", "byte-order mark"
+        found = _decode_sample(data[:1_000_000])
+        return (found or "UTF-8"), "detected from the bytes"
+    if suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            stem = member[: -len(".shp")] if member else None
+            names = {n.lower(): n for n in zf.namelist()}
+
+            def part(ext: str) -> bytes | None:
+                key = (stem + ext).lower() if stem else None
+                return zf.read(names[key]) if key in names else None
+
+            return _encoding_from_parts(part(".cpg"), part(".dbf"))
+    if suffix == ".shp":
+        cpg, dbf = _sibling(path, ".cpg"), _sibling(path, ".dbf")
+        return _encoding_from_parts(cpg.read_bytes() if cpg else None,
+                                    dbf.read_bytes() if dbf else None)
+    return None, "not needed"
+
+
+def _sibling(path: Path, ext: str) -> Path | None:
+    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+# --- vector readers -----------------------------------------------------------------------------
+def _check_shapefile(path: Path) -> None:
+    missing = [ext for ext in (".shx", ".dbf") if _sibling(path, ext) is None]
+    if missing:
+        raise InputFileError(msg("shapefile_parts", path=path, missing=", ".join(missing)))
+    header = path.read_bytes()[:100]
+    if len(header) < 100:
+        raise InputFileError(msg("file_unreadable", path=path, reason="header shorter than 100 bytes"))
+    declared = struct.unpack(">i", header[24:28])[0] * 2
+    actual = path.stat().st_size
+    if actual < declared:
+        raise InputFileError(msg("file_unreadable", path=path,
+                                 reason=f"{actual} of {declared} bytes (truncated)"))
+
+
+def _zip_member(path: Path, layer: str | None) -> tuple[str, str | None]:
+    """The GDAL path of the layer inside a zip, and the chosen member name."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except zipfile.BadZipFile as exc:
+        raise InputFileError(msg("file_unreadable", path=path, reason=str(exc))) from None
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    others = [n for n in names if n.lower().endswith((".gpkg", ".geojson", ".json"))]
+    candidates = shps or others
+    if not candidates:
+        raise InputFileError(msg("file_format", path=path, suffix=".zip (no .shp inside)"))
+    if layer is not None:
+        chosen = [n for n in candidates if Path(n).stem == layer or n == layer]
+        if not chosen:
+            raise InputFileError(msg("layer_missing", path=path, layer=layer,
+                                     layers=", ".join(Path(n).stem for n in candidates)))
+        member = chosen[0]
+    elif len(candidates) > 1:
+        raise InputFileError(msg("layer_choose", path=path,
+                                 layers=", ".join(Path(n).stem for n in candidates)))
+    else:
+        member = candidates[0]
+    return f"/vsizip/{path.resolve()}/{member}", member
+
+
+def read_vector(path: str | os.PathLike, *, layer: str | None = None,
+                encoding: str | None = None) -> VectorSource:
+    """Read one layer of a GeoJSON, GeoPackage, Shapefile or zipped Shapefile.
+
+    Shapefile attributes are decoded with ``encoding`` when given, else with the detected one
+    (see :func:`detect_encoding`). Raises :class:`~ordos_geo._errors.InputFileError` with a message
+    naming the file when it is missing, of an unknown format, truncated or unreadable.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(msg("file_missing", path=path))
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES:
+        raise InputFileError(msg("file_format", path=path, suffix=suffix))
+    gdal_path, member, enc_source = str(path), None, "given"
+    if suffix == ".zip":
+        gdal_path, member = _zip_member(path, layer)
+        layer = None
+    elif suffix == ".shp":
+        _check_shapefile(path)
+    if suffix in (".shp", ".zip") and (member is None or member.lower().endswith(".shp")):
+        if encoding is None:
+            try:
+                encoding, enc_source = detect_encoding(path, member=member)
+            except (ValueError, struct.error, KeyError) as exc:
+                raise InputFileError(msg("file_unreadable", path=path, reason=str(exc))) from None
+    elif encoding is None:
+        enc_source = "not needed"
+    if suffix == ".gpkg":
+        layer = _choose_gpkg_layer(path, layer)
+    is_dbf = suffix == ".shp" or (member or "").lower().endswith(".shp")
+    try:
+        # Shapefiles are read byte-transparently (ISO-8859-1) and decoded here: GDAL cuts field
+        # names at 10 bytes, often inside a UTF-8 character, which strict decoders refuse.
+        frame = pyogrio.read_dataframe(gdal_path, layer=layer,
+                                       encoding="ISO-8859-1" if is_dbf else encoding)
+    except UnicodeDecodeError:
+        raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
+    except Exception as exc:  # pyogrio/GDAL errors carry GDAL's own text
+        raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
+    if is_dbf:
+        frame = _recode(frame, encoding or "UTF-8", path)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputFileError(msg("file_unreadable", path=path, reason="no geometry column"))
+    source = VectorSource(frame=frame, path=path, layer=layer or (Path(member).stem if member else None),
+                          encoding=encoding, encoding_source=enc_source,
+                          driver=VECTOR_SUFFIXES[suffix])
+    log.info("read %d features from %s (encoding %s, %s)", len(frame), source.label, encoding,
+             enc_source)
+    return source
+
+
+def _recode(frame: gpd.GeoDataFrame, encoding: str, path: Path) -> gpd.GeoDataFrame:
+    """Decode text read as ISO-8859-1 with the real ``encoding`` (names: drop a cut character)."""
+    codec = "gb18030" if encoding.upper() in ("GBK", "GB2312", "CP936", "936", "GB18030") else encoding
+
+    def text(value, errors="strict"):
+        return value.encode("latin-1").decode(codec, errors) if isinstance(value, str) else value
+
+    geom = frame.geometry.name
+    try:
+        out = frame.rename(columns={c: text(c, "ignore") for c in frame.columns if c != geom})
+        for column in out.columns:
+            if column != geom and out[column].dtype == object or str(out[column].dtype) == "str":
+                out[column] = out[column].map(text).astype(object)
+    except (UnicodeDecodeError, LookupError):
+        raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
+    return out
+
+
+def _choose_gpkg_layer(path: Path, layer: str | None) -> str:
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
+    if layer is not None:
+        if layer not in layers:
+            raise InputFileError(msg("layer_missing", path=path, layer=layer, layers=", ".join(layers)))
+        return layer
+    if len(layers) == 1:
+        return layers[0]
+    if not layers:
+        raise InputFileError(msg("no_features", path=path))
+    raise InputFileError(msg("layer_choose", path=path, layers=", ".join(layers)))
+
+
+def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a CSV table (UTF-8, UTF-8 with BOM or GBK, detected) as strings: ``(frame, encoding)``."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(msg("file_missing", path=path))
+    if encoding is None:
+        encoding, _ = detect_encoding(path)
+    codec = "gb18030" if encoding.upper() in ("GBK", "GB2312", "CP936", "GB18030") else encoding
+    try:
+        text = path.read_bytes().decode(codec)
+    except UnicodeDecodeError:
+        raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
+    try:
+        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False,
+                            skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, encoding
+
+
+# --- corner-point tables (拐点坐标) -----------------------------------------------------------------
+_CORNER_COLUMNS = {
+    "site_id": ["site_id", "矿山编号", "矿区编号", "编号", "矿权编号", "采矿许可证号", "mine_id", "id"],
+    "point": ["point", "点号", "拐点号", "拐点编号", "序号", "pt"],
+    "x": ["x", "x坐标", "北坐标", "northing", "x(北)", "纵坐标"],
+    "y": ["y", "y坐标", "东坐标", "easting", "y(东)", "横坐标"],
+    "part": ["part", "区块", "区块号", "块段", "块段号", "ring"],
+}
+
+
+def _find_column(columns: list[str], names: list[str]) -> str | None:
+    lowered = {c.strip().lower().replace("（", "(").replace("）", ")"): c for c in columns}
+    for name in names:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return None
+
+
+def read_corner_points(path: str | os.PathLike, *, crs: object = None, encoding: str | None = None,
+                       problems=None) -> tuple[gpd.GeoDataFrame, str]:
+    """Turn a mining-right corner-point table (拐点坐标) into one polygon per mine.
+
+    Columns (Chinese or English names): mine id (矿山编号), point number (点号), ``X`` = northing,
+    ``Y`` = easting (surveying convention), optional ``part`` (区块) for multi-part rights; other
+    columns are attributes (first row per mine). Rings follow the point numbers. The CRS is
+    CGCS2000 Gauss-Krüger, its zone read from the zone number in front of the easting
+    (37xxxxxx.xx → EPSG:4525); plain eastings need ``crs``. Returns ``(frame, encoding)``, the
+    frame indexed by mine in order of first appearance; problems go to ``problems``.
+    """
+    from ._validate import Problems
+    from .projection import gk_crs_from_easting
+
+    problems = problems if problems is not None else Problems(str(path))
+    table, encoding = read_table(path, encoding=encoding)
+    cols = {key: _find_column(list(table.columns), names) for key, names in _CORNER_COLUMNS.items()}
+    missing = [key for key in ("site_id", "point", "x", "y") if cols[key] is None]
+    if missing:
+        for key in missing:
+            problems.add("field_missing", severity="error", action="refused", field=key,
+                         aliases=", ".join(_CORNER_COLUMNS[key][:5]),
+                         fix=msg("field_missing_fix", lang=problems.lang))
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=None)), encoding
+    x = pd.to_numeric(table[cols["x"]].str.replace(",", ""), errors="coerce")
+    y = pd.to_numeric(table[cols["y"]].str.replace(",", ""), errors="coerce")
+    pt = pd.to_numeric(table[cols["point"]], errors="coerce")
+    part = table[cols["part"]] if cols["part"] else pd.Series("1", index=table.index)
+    ids = table[cols["site_id"]].str.strip()
+    order = list(dict.fromkeys(ids))
+    attr_cols = [c for c in table.columns if c not in {cols[k] for k in ("point", "x", "y", "part")}]
+    rows, geoms = [], []
+    for index, mine in enumerate(order):
+        sel = ids == mine
+        bad = sel & (x.isna() | y.isna() | pt.isna())
+        for r in np.flatnonzero(bad.to_numpy()):
+            problems.add("value_bad_type", severity="error", action="refused", field="x/y/point",
+                         index=index, feature_id=mine, expected="expected_number",
+                         value=f"row {r + 2}: {table.iloc[r][cols['x']]!r}, "
+                               f"{table.iloc[r][cols['y']]!r}")
+        rows.append(table.loc[sel, attr_cols].iloc[0])
+        if bad.any():
+            geoms.append(None)
+            continue
+        rings = []
+        for _, grp in table[sel].groupby(part[sel], sort=True):
+            g = grp.assign(_pt=pt[grp.index]).sort_values("_pt")
+            coords = list(zip(y[g.index], x[g.index]))  # (easting, northing)
+            if len(coords) >= 3:
+                rings.append(shapely.Polygon(coords))
+        geoms.append(shapely.MultiPolygon(rings) if len(rings) > 1 else (rings[0] if rings else
+                     shapely.Polygon()))
+    if crs is None:
+        zones = {gk_crs_from_easting(v) for v in y.dropna()}
+        if len(zones) == 1 and None not in zones:
+            crs = zones.pop()
+        elif len(zones) > 1 and None not in zones:
+            problems.add("crs_unknown", severity="error", action="refused", field="crs",
+                         crs=", ".join(sorted(z.to_string() for z in zones)),
+                         reason="the eastings carry different zone numbers")
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows).reset_index(drop=True), geometry=geoms, crs=crs)
+    return frame, encoding
+
+
+# --- atomic writes ------------------------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+
+    A failed write leaves an earlier file at ``path`` untouched and no partial file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        for leftover in tmp.parent.glob(tmp.name + "*"):
+            leftover.unlink(missing_ok=True)
+
+
+def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
+    """Write ``frame`` atomically as RFC 7946 GeoJSON.
+
+    GDAL's ``RFC7946=YES`` writes EPSG:4326 lon/lat, counter-clockwise outer rings, no ``crs``
+    member, UTF-8, 7 decimals (~1 cm). The frame is reprojected to EPSG:4326 first.
+    """
+    from .projection import to_export
+
+    path = Path(path)
+    out = to_export(frame).to_crs("EPSG:4326")
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(out, tmp, driver="GeoJSON", RFC7946="YES", WRITE_NAME="NO")
+    log.info("wrote %d features to %s", len(out), path)
+    return path
+
+
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> Path:
+    """Write several layers atomically into one GeoPackage, each in the export CRS."""
+    from .projection import to_export
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(to_export(frame), tmp, driver="GPKG", layer=name)
+    log.info("wrote %d layers to %s", len(layers), path)
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "utf-8-sig") -> Path:
+    """Write a table atomically as CSV (UTF-8 with BOM so that Excel shows Chinese correctly)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding=encoding)
+    log.info("wrote %d rows to %s", len(frame), path)
+    return path
+
+
+def temporary_directory() -> tempfile.TemporaryDirectory:
+    """A temporary directory (used by tests and multi-file writers)."""
+    return tempfile.TemporaryDirectory(prefix="ordos_geo_")

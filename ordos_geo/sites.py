@@ -1,0 +1,526 @@
+"""Sites: mine boundaries (采矿权/矿区范围) and disturbed parcels (采坑, 排土场, 边坡 …).
+
+``read_sites`` reads any supported file, maps the bureau's field names onto the canonical schema
+(``docs/schema.md``), validates everything and returns ``(sites, report)``:
+
+* ``sites`` — a GeoDataFrame in EPSG:4326 with the canonical fields, the file's extra fields kept
+  as they are, and ``area_ha`` (equal-area CRS). Its index is each feature's 0-based position in
+  the file, so results join back to the source.
+* ``report`` — one row per problem: ``file, feature_index, feature_id, field, severity, code,
+  problem, action``. Every feature is accounted for: kept, repaired (reported) or refused
+  (reported).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from . import io, projection
+from ._errors import InputFileError, ValidationError
+from ._messages import msg
+from ._schema import Invalid, schema
+from ._validate import REPORT_COLUMNS, Problem, Problems
+from .settings import settings
+
+__all__ = ["read_sites", "sites_from_frame", "validate", "ValidationResult", "CANONICAL_FIELDS",
+           "REPORT_COLUMNS", "schema_markdown"]
+
+log = logging.getLogger("ordos_geo")
+
+#: Canonical field names, in output order (``area_ha`` and ``geometry`` follow the extras).
+CANONICAL_FIELDS = schema().names
+Refused = Literal["raise", "report"]
+
+
+def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None,
+               crs: object = None, gcj02: bool = False, kind: str | None = None,
+               refused: Refused = "raise", lang: str | None = None,
+               banners: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read, map and validate a sites file: GeoJSON, GeoPackage, Shapefile (or .zip), corner CSV.
+
+    Parameters
+    ----------
+    path : the file. A ``.csv`` is read as a corner-point table (拐点坐标, see
+        :func:`ordos_geo.io.read_corner_points`).
+    layer : GeoPackage layer or Shapefile name inside a zip.
+    encoding : attribute encoding; detected when None (``.cpg``, DBF byte, then the bytes).
+    crs : declared CRS of the coordinates (EPSG code or anything pyproj reads); overrides the file's.
+    gcj02 : the coordinates are GCJ-02 lon/lat from a Chinese web map; converted to WGS84.
+    kind : ``mine|pit|dump|other`` for every feature whose ``kind`` is empty or absent.
+    refused : ``"raise"`` raises :class:`~ordos_geo._errors.ValidationError` (carrying the report)
+        when any feature or the file is refused; ``"report"`` leaves refused features out of
+        ``sites`` and lists them in the report.
+    banners : banner polygons used to fill and check ``banner`` (default: the embedded ones).
+    """
+    problems = Problems(str(path), lang=lang)
+    try:
+        if Path(path).suffix.lower() == ".csv":
+            frame, enc = io.read_corner_points(path, crs=crs, encoding=encoding, problems=problems)
+            problems.add("encoding_detected", severity="info", action="kept", field="encoding",
+                         encoding=enc, source="CSV")
+            source_crs, shapefile_names = frame.crs, False
+        else:
+            src = io.read_vector(path, layer=layer, encoding=encoding)
+            if src.encoding:
+                problems.add("encoding_detected", severity="info", action="kept", field="encoding",
+                             encoding=src.encoding, source=src.encoding_source)
+            frame, source_crs = src.frame, (crs if crs is not None else src.frame.crs)
+            shapefile_names = src.driver in ("ESRI Shapefile", "zip")
+    except InputFileError as exc:  # missing, unreadable, truncated, bad format: says the file
+        problems.items.append(Problem(str(path), None, "*", "", "error", "file_unreadable",
+                                      str(exc), "refused"))
+        return _finish(_empty_sites(), problems, refused, path)
+    if crs is not None and frame.crs is not None and CRS.from_user_input(crs) != frame.crs:
+        problems.add("crs_overridden", severity="warning", action="kept", field="crs",
+                     declared=str(crs), file_crs=frame.crs.to_string())
+    return sites_from_frame(frame, source=str(path), crs=source_crs, gcj02=gcj02, kind=kind,
+                            refused=refused, problems=problems, shapefile_names=shapefile_names,
+                            banners=banners)
+
+
+@dataclass
+class ValidationResult:
+    """What ``validate`` found: the usable sites, the report and the counts."""
+
+    path: str
+    sites: gpd.GeoDataFrame
+    report: pd.DataFrame
+    total: int
+    kept: int
+    repaired: int
+    refused: int
+
+    @property
+    def errors(self) -> int:
+        return int((self.report["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.report["severity"] == "warning").sum())
+
+    @property
+    def usable(self) -> bool:
+        """True when nothing was refused (repairs and warnings are allowed)."""
+        return self.errors == 0
+
+    def summary(self, lang: str | None = None) -> str:
+        line = msg("summary", lang=lang, path=self.path, total=self.total, kept=self.kept,
+                   repaired=self.repaired, refused=self.refused, errors=self.errors,
+                   warnings=self.warnings)
+        return line + " " + msg("verdict_ok" if self.usable else "verdict_fix", lang=lang)
+
+
+def validate(path: str | os.PathLike, **kwargs) -> ValidationResult:
+    """Validate a sites file without raising; keywords as for :func:`read_sites`."""
+    kwargs["refused"] = "report"
+    sites, report = read_sites(path, **kwargs)
+    total = int(report.attrs.get("n_features", 0))
+    repaired = report.loc[report["severity"] == "repaired", "feature_index"].dropna()
+    n_repaired = int(repaired[repaired.isin(sites.index)].nunique())
+    return ValidationResult(str(path), sites, report, total, len(sites), n_repaired,
+                            total - len(sites))
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: object = None,
+                     gcj02: bool = False, kind: str | None = None, refused: Refused = "raise",
+                     problems: Problems | None = None, shapefile_names: bool = False,
+                     banners: gpd.GeoDataFrame | None = None,
+                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Map ``frame`` onto the canonical schema and validate it; see :func:`read_sites`.
+
+    ``frame`` is not modified. The result is indexed by position in ``frame`` (0-based).
+    """
+    problems = problems if problems is not None else Problems(source)
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    if n == 0:
+        problems.add("no_features", severity="error", action="refused", path=source)
+        return _finish(_empty_sites(), problems, refused, source, n)
+    attrs, extras = _map_fields(frame, problems, shapefile_names)
+    ids = _feature_ids(attrs)
+    _check_values(attrs, ids, kind, problems)
+    geoms, repairs = _check_geometry(frame.geometry.values, ids, problems)
+    geoms = _to_wgs84(geoms, crs, gcj02, ids, problems, repairs)
+    attrs["area_ha"] = np.nan
+    if geoms is not None:
+        ok = ~pd.isna(pd.Series(geoms, dtype=object)).to_numpy()
+        area = np.full(n, np.nan)
+        area[ok] = projection.area_ha(gpd.GeoSeries(geoms[ok], crs="EPSG:4326")).to_numpy()
+        attrs["area_ha"] = area
+        _check_banner(attrs, geoms, ids, problems, banners)
+    _check_duplicates(attrs, ids, problems)
+    _check_mine_refs(attrs, ids, problems)
+    out = gpd.GeoDataFrame(pd.concat([attrs, extras], axis=1),
+                           geometry=gpd.GeoSeries(geoms if geoms is not None else [None] * n,
+                                                  crs="EPSG:4326"))
+    keep = np.ones(n, dtype=bool)
+    if problems.has_file_error():
+        keep[:] = False
+    for i in problems.refused_indices():
+        keep[i] = False
+    out = out[keep]
+    log.info("%s: %d of %d features kept", source, int(keep.sum()), n)
+    return _finish(out, problems, refused, source, n)
+
+
+def _finish(sites: gpd.GeoDataFrame, problems: Problems, refused: Refused, source,
+            n: int = 0) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    if refused not in ("raise", "report"):
+        raise ValueError(f"refused={refused!r}; allowed: 'raise', 'report'.")
+    report = problems.to_frame()
+    report.attrs["n_features"] = n
+    errors = report[report["severity"] == "error"]
+    if refused == "raise" and len(errors):
+        first = "\n".join(f"- [{r.feature_id}] {r.field}: {r.problem}" for r in errors.head(10).itertuples())
+        raise ValidationError(msg("validation_failed", lang=problems.lang, path=source,
+                                  errors=len(errors), first=first), report=report)
+    return sites, report
+
+
+def _empty_sites() -> gpd.GeoDataFrame:
+    cols = {name: pd.Series(dtype=object) for name in CANONICAL_FIELDS}
+    cols["area_ha"] = pd.Series(dtype=float)
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+
+
+def _map_fields(frame: gpd.GeoDataFrame, problems: Problems, shapefile_names: bool
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sch = schema()
+    found: dict[str, list[tuple[str, float]]] = {}
+    extra_cols = []
+    for column in frame.columns:
+        if column == frame.geometry.name:
+            continue
+        match = sch.match_field(column)
+        if match is None:
+            extra_cols.append(column)
+        else:
+            found.setdefault(match[0], []).append((column, match[1]))
+    attrs = pd.DataFrame(index=frame.index)
+    for name in CANONICAL_FIELDS:
+        sources = found.get(name, [])
+        if len(sources) > 1:
+            problems.add("field_ambiguous", severity="error", action="refused", field=name,
+                         fields=", ".join(repr(c) for c, _ in sources))
+        if sources:
+            column, scale = sources[0]
+            attrs[name] = frame[column].astype(object)
+            attrs.attrs[name] = (column, scale)
+            if scale != 1.0:
+                problems.add("units_converted", severity="info", action="converted", field=name,
+                             source=column, unit="万吨/年 → Mt/a")
+        else:
+            attrs[name] = None
+    extras = frame[extra_cols].copy()
+    if "area_ha" in extras.columns:
+        extras = extras.rename(columns={"area_ha": "area_ha_declared"})
+    return attrs, extras
+
+
+def _feature_ids(attrs: pd.DataFrame) -> list[str]:
+    out = []
+    for i, value in enumerate(attrs["site_id"]):
+        try:
+            text = schema().normalise("site_id", value)
+        except Invalid:
+            text = None
+        out.append(text if text else f"#{i + 1}")
+    return out
+
+
+def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
+                  problems: Problems) -> None:
+    sch = schema()
+    if kind is not None:
+        kind = sch.normalise("kind", kind)
+    absent = {name for name in CANONICAL_FIELDS if name not in attrs.attrs}
+    for name, spec in sch.fields.items():
+        if name in absent and spec.required and spec.fill is None and not (name == "kind" and kind):
+            aliases = ", ".join([name, *spec.aliases[:4]])
+            fix = msg("field_missing_fix_kind" if name == "kind" else "field_missing_fix",
+                      lang=problems.lang)
+            problems.add("field_missing", severity="error", action="refused", field=name,
+                         aliases=aliases, fix=fix)
+            continue
+        scale = attrs.attrs.get(name, (None, 1.0))[1]
+        values = []
+        for i, raw in enumerate(attrs[name]):
+            try:
+                value = sch.normalise(name, raw)
+            except Invalid as bad:
+                problems.add(bad.code, severity="error", action="refused", field=name, index=i,
+                             feature_id=ids[i], value=raw, **bad.values)
+                value = None
+            else:
+                if value is None and name == "kind" and kind is not None:
+                    value = kind
+                elif value is None and spec.required and spec.fill is None and name not in absent:
+                    problems.add("value_missing", severity="error", action="refused", field=name,
+                                 index=i, feature_id=ids[i])
+                if isinstance(value, float) and scale != 1.0:
+                    value = value * scale
+            values.append(value)
+        attrs[name] = pd.Series(values, index=attrs.index, dtype=object)
+    attrs["synthetic"] = attrs["synthetic"].map(lambda v: bool(v) if v is not None else False)
+    attrs["capacity_mtpa"] = pd.to_numeric(attrs["capacity_mtpa"], errors="coerce")
+
+
+def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems
+                    ) -> tuple[np.ndarray, dict[int, tuple[object, str]]]:
+    """Refuse null/empty/non-finite/non-polygon geometries; repair invalid ones (reported later)."""
+    out = np.array(geoms, dtype=object)
+    repairs: dict[int, tuple[object, str]] = {}
+    for i, g in enumerate(geoms):
+        code, values = None, {}
+        if g is None:
+            code = "geom_null"
+        elif g.is_empty:
+            code = "geom_empty"
+        elif not np.isfinite(shapely.get_coordinates(g)).all():
+            code = "geom_nonfinite"
+        elif g.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+            code, values = "geom_wrong_type", {"geom_type": g.geom_type}
+        elif not g.is_valid or g.geom_type == "GeometryCollection":
+            reason = shapely.is_valid_reason(g) if not g.is_valid else "GeometryCollection"
+            fixed = _polygonal(shapely.make_valid(g))
+            if fixed is None:
+                code, values = "geom_repair_failed", {"reason": reason}
+            else:
+                out[i] = fixed
+                repairs[i] = (g, reason)
+        if code is not None:
+            problems.add(code, severity="error", action="refused", field="geometry", index=i,
+                         feature_id=ids[i], **values)
+            out[i] = None
+    return out, repairs
+
+
+def _polygonal(g) -> shapely.Geometry | None:
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if not merged.is_empty else None
+
+
+# --- CRS and location ---------------------------------------------------------------------------
+def _sample_xy(geoms: np.ndarray) -> np.ndarray:
+    ok = [g for g in geoms if g is not None]
+    if not ok:
+        return np.empty((0, 2))
+    return shapely.get_coordinates(shapely.centroid(np.asarray(ok, dtype=object)))
+
+
+def _crs_hint(geoms: np.ndarray, lang: str | None) -> str:
+    xy = _sample_xy(geoms)
+    if not len(xy):
+        return ""
+    x, y = float(np.median(xy[:, 0])), float(np.median(xy[:, 1]))
+    if abs(x) <= 180 and abs(y) <= 90:
+        return msg("crs_hint_degrees", lang=lang)
+    implied = projection.gk_crs_from_easting(x)
+    if implied is not None:
+        zone = int(x // 1_000_000)
+        return msg("crs_hint_gk_prefix", lang=lang, zone=zone, width=3 if zone >= 25 else 6,
+                   epsg=implied.to_epsg())
+    if 1e5 < x < 1e6 and 3e6 < y < 6e6:
+        return msg("crs_hint_gk_plain", lang=lang)
+    return ""
+
+
+def _false_easting(crs: CRS) -> float:
+    op = crs.coordinate_operation
+    for param in (op.params if op is not None else []):
+        if param.name.lower() == "false easting":
+            return float(param.value)
+    return 0.0
+
+
+def _resolve_crs(geoms: np.ndarray, crs: object, gcj02: bool, problems: Problems) -> CRS | None:
+    lang = problems.lang
+    if crs is None:
+        problems.add("crs_missing", severity="error", action="refused", field="crs",
+                     hint=_crs_hint(geoms, lang))
+        return None
+    try:
+        src = CRS.from_user_input(crs)
+    except Exception as exc:  # noqa: BLE001 - pyproj's CRSError
+        problems.add("crs_unknown", severity="error", action="refused", field="crs", crs=str(crs),
+                     reason=str(exc).splitlines()[0])
+        return None
+    if gcj02 and not src.is_geographic:
+        problems.add("crs_unknown", severity="error", action="refused", field="crs",
+                     crs=src.name, reason="GCJ-02 (--gcj02) applies to lon/lat coordinates only")
+        return None
+    if src.is_projected:
+        xy = _sample_xy(geoms)
+        if len(xy):
+            x = float(np.median(xy[:, 0]))
+            fe = _false_easting(src)
+            implied = projection.gk_crs_from_easting(x)
+            if implied is not None and fe < 1e6:
+                problems.add("gk_prefix_mismatch", severity="error", action="refused", field="crs",
+                             crs=src.name, easting=round(x, 1), zone=int(x // 1_000_000),
+                             epsg=implied.to_epsg())
+                return None
+            if x < 1e6 and fe >= 1e6:
+                problems.add("gk_no_zone", severity="error", action="refused", field="crs",
+                             easting=round(x, 1))
+                return None
+    return src
+
+
+def _location_hint(g, src: CRS, lang: str | None) -> str:
+    x, y = shapely.get_coordinates(g.centroid)[0]
+    if src.is_geographic:
+        if projection.is_in_ordos(y, x):
+            return msg("hint_swapped", lang=lang)
+        if abs(x) > 180 or abs(y) > 90:
+            return msg("hint_projected_in_geographic", lang=lang)
+    return msg("hint_check_crs", lang=lang)
+
+
+def _to_wgs84(geoms: np.ndarray, crs: object, gcj02: bool, ids: list[str], problems: Problems,
+              repairs: dict[int, tuple[object, str]]) -> np.ndarray | None:
+    """Geometries in EPSG:4326 (lon/lat) with features outside Ordos refused; None if no CRS."""
+    src = _resolve_crs(geoms, crs, gcj02, problems)
+    if src is None:
+        for i, (_, reason) in repairs.items():
+            problems.add("geom_invalid_repaired", severity="repaired", action="repaired",
+                         field="geometry", index=i, feature_id=ids[i], reason=reason,
+                         before_ha=float("nan"), after_ha=float("nan"))
+        return None
+
+    def convert(values: np.ndarray) -> np.ndarray:
+        series = gpd.GeoSeries(values, crs=src).to_crs("EPSG:4326")
+        if gcj02:
+            series = projection.geometry_gcj02_to_wgs84(series)
+        return np.asarray(series.values, dtype=object)
+
+    with np.errstate(all="ignore"):
+        out = convert(geoms)
+    if gcj02:
+        problems.add("gcj02_converted", severity="info", action="converted", field="crs")
+    lang = problems.lang
+    for i, g in enumerate(out):
+        if g is None or geoms[i] is None:
+            continue
+        xy = shapely.get_coordinates(g)
+        lon, lat = xy[:, 0], xy[:, 1]
+        if not (np.isfinite(xy).all() and projection.is_in_ordos(lon, lat).all()):
+            c = shapely.get_coordinates(geoms[i].centroid)[0]
+            clon, clat = (float(np.mean(lon)), float(np.mean(lat))) if np.isfinite(xy).all() \
+                else (float(c[0]), float(c[1]))
+            problems.add("outside_ordos", severity="error", action="refused", field="geometry",
+                         index=i, feature_id=ids[i], lon=clon, lat=clat,
+                         hint=_location_hint(geoms[i], src, lang))
+            out[i] = None
+    for i, (original, reason) in repairs.items():
+        if out[i] is None:
+            continue
+        before, after = projection.area_ha(gpd.GeoSeries(
+            convert(np.array([original, geoms[i]], dtype=object)), crs="EPSG:4326"))
+        problems.add("geom_invalid_repaired", severity="repaired", action="repaired",
+                     field="geometry", index=i, feature_id=ids[i], reason=reason,
+                     before_ha=float(before), after_ha=float(after))
+    return out
+
+
+# --- cross-feature checks -----------------------------------------------------------------------
+def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], problems: Problems,
+                  banners: gpd.GeoDataFrame | None) -> None:
+    from . import datasets
+
+    polygons = banners if banners is not None else datasets.banners()
+    ok = np.array([g is not None for g in geoms])
+    if not ok.any():
+        return
+    points = gpd.GeoDataFrame(geometry=gpd.GeoSeries(shapely.point_on_surface(
+        np.asarray(geoms[ok], dtype=object)), crs="EPSG:4326"), index=np.flatnonzero(ok))
+    joined = points.sjoin(polygons[["name_zh", "geometry"]].to_crs("EPSG:4326"), how="left",
+                          predicate="within")
+    located = joined.groupby(level=0)["name_zh"].first()
+    values = attrs["banner"].tolist()
+    for i, where in located.items():
+        where = None if pd.isna(where) else str(where)
+        if values[i] is None:
+            if where is None:
+                problems.add("banner_unlocated", severity="error", action="refused",
+                             field="banner", index=i, feature_id=ids[i])
+            else:
+                values[i] = where
+                problems.add("banner_filled", severity="repaired", action="filled", field="banner",
+                             index=i, feature_id=ids[i], value=where)
+        elif where is not None and where != values[i]:
+            problems.add("banner_mismatch", severity="warning", action="kept", field="banner",
+                         index=i, feature_id=ids[i], value=values[i], located=where)
+    attrs["banner"] = pd.Series(values, index=attrs.index, dtype=object)
+
+
+def _check_duplicates(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> None:
+    site_ids = attrs["site_id"]
+    dup = site_ids.notna() & site_ids.duplicated(keep=False)
+    for value, group in site_ids[dup].groupby(site_ids[dup]):
+        positions = list(group.index)
+        for i in positions:
+            others = ", ".join(f"#{j + 1}" for j in positions if j != i)
+            problems.add("id_duplicate", severity="error", action="refused", field="site_id",
+                         index=i, feature_id=ids[i], value=value, others=others)
+
+
+def _check_mine_refs(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> None:
+    mines = set(attrs.loc[attrs["kind"] == "mine", "site_id"].dropna())
+    if not mines:
+        return
+    parcels = attrs["kind"].isin(["pit", "dump", "other"]) & attrs["mine_id"].notna()
+    for i in np.flatnonzero(parcels.to_numpy()):
+        if attrs["mine_id"].iloc[i] not in mines:
+            problems.add("mine_id_unknown", severity="warning", action="kept", field="mine_id",
+                         index=int(i), feature_id=ids[i], value=attrs["mine_id"].iloc[i])
+
+
+# --- documentation ------------------------------------------------------------------------------
+def schema_markdown() -> str:
+    """The data dictionary (zh/en) as Markdown, generated from ``resources/schema.yaml``."""
+    sch = schema()
+    lines = [
+        "# 数据字典 / Data dictionary", "",
+        "生成自 / generated from `ordos_geo/resources/schema.yaml` "
+        "(`python -m ordos_geo.sites > docs/schema.md`). 字段名保持稳定 / canonical names are stable.",
+        "", "| 字段 field | 类型 type | 必填 required | 说明 | meaning | 可用别名 accepted names | 取值 values |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in sch.fields.values():
+        aliases = ", ".join(f.aliases + [f"{k} (×{v:g})" for k, v in f.scaled_aliases.items()])
+        values = "; ".join(f"`{k}` ← {', '.join(v)}" for k, v in f.values.items())
+        if f.type == "banner":
+            values = "; ".join(f"`{k}` ← {', '.join(b['aliases'])}" for k, b in sch.banners.items())
+        req = "yes" if f.required else ""
+        lines.append(f"| `{f.name}` | {f.type} | {req} | {f.zh} | {f.en} | {aliases} | {values} |")
+    lines += [
+        "| `area_ha` | float | (computed) | 面积（公顷），等积投影计算 | area in hectares, "
+        "computed in the equal-area CRS | | |", "",
+        "其余字段原样保留 / Other fields are kept as they are. 输入中的 `area_ha` 改名为 "
+        "`area_ha_declared` / an input `area_ha` is renamed `area_ha_declared`.", "",
+        "Shapefile 字段名限 10 字节：别名按 GBK/UTF-8 截断后同样可识别 / Shapefile names truncated "
+        "to 10 bytes (GBK or UTF-8) are recognised too.", "",
+        "## 校验报告 / Validation report", "",
+        "Columns: " + ", ".join(f"`{c}`" for c in REPORT_COLUMNS) + ". `severity`: error (refused), "
+        "repaired, warning, info. `action`: refused, repaired, filled, converted, kept.", "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m ordos_geo.sites > docs/schema.md
+    print(schema_markdown())

@@ -1,0 +1,175 @@
+"""Seeded generator of the synthetic planning data set (fictional mines, pits, dumps).
+
+    python -m ordos_geo.synthetic --out data/synthetic_sites.geojson   # regenerate (seed 2026)
+
+Mines are rotated rectangles (mining-right boundaries are corner-point polygons) placed without
+overlap inside the embedded priority areas. In Jungar Banner most are open pits with a median
+licensed area of ~7 km² and one or two of 50–70 km² (like Haerwusu and Heidaigou); elsewhere
+most are underground mines. Open pits carry pits and dumps inside their boundary; ownerless
+historical pits (无主) lie scattered near the clusters. Every record is fictional: ids start with
+``SYN-``, names with ``合成`` ("synthetic"), and ``synthetic`` is True. No record carries a real
+enterprise's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import affinity
+
+from . import datasets, projection
+
+__all__ = ["synthetic_sites", "SEED"]
+
+SEED = 2026
+# per priority area: number of mines, share of open pits
+_PLAN = {
+    "薛家湾/魏家茆": (34, 0.85), "川掌/羊市塔": (16, 0.7), "棋盘井": (16, 0.35),
+    "高头窑/青达门/朝脑梁": (18, 0.4), "东胜区北部": (14, 0.2), "伊金霍洛旗矿区": (22, 0.45),
+}
+_STATUS = (["producing", "new", "suspended", "closed"], [0.7, 0.1, 0.12, 0.08])
+_GREEN = (["national", "regional", "applying", "none"], [0.12, 0.3, 0.18, 0.4])
+
+
+def _rect(rng: np.random.Generator, cx: float, cy: float, area_m2: float, aspect: float,
+          angle: float) -> shapely.Polygon:
+    w = np.sqrt(area_m2 * aspect)
+    h = area_m2 / w
+    box = shapely.box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+    return affinity.rotate(box, angle, origin=(cx, cy))
+
+
+def _sample_in(rng: np.random.Generator, poly) -> tuple[float, float]:
+    x0, y0, x1, y1 = poly.bounds
+    prepared = shapely.prepared.prep(poly)
+    while True:
+        x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        if prepared.contains(shapely.Point(x, y)):
+            return x, y
+
+
+def _mine_area_km2(rng: np.random.Generator, open_pit: bool) -> float:
+    median = 7.0 if open_pit else 9.0
+    return float(np.clip(rng.lognormal(np.log(median), 0.6), 0.8, 30.0))
+
+
+def synthetic_sites(*, seed: int = SEED, plan: dict[str, tuple[int, float]] | None = None,
+                    areas: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The synthetic sites as a GeoDataFrame in EPSG:4326 (canonical fields, ``synthetic=True``).
+
+    ``plan`` maps a priority-area name to (number of mines, open-pit share); ``areas`` are the
+    priority-area polygons (default: the embedded ones). Same seed, same output.
+    """
+    rng = np.random.default_rng(seed)
+    plan = plan or _PLAN
+    areas = (areas if areas is not None else datasets.priority_areas()).dropna(subset=["geometry"])
+    areas = projection.to_metric(areas.set_index("name_zh"))
+    banner_shapes = projection.to_metric(datasets.banners()).set_index("name_zh").geometry
+    rows: list[dict] = []
+    placed: list[shapely.Polygon] = []
+    counter = {"mine": 0, "pit": 0, "dump": 0, "other": 0}
+
+    def next_id(kind: str) -> str:
+        counter[kind] += 1
+        return f"SYN-{kind[0].upper()}{counter[kind]:04d}"
+
+    for area_name, (n_mines, open_share) in plan.items():
+        area = areas.loc[area_name]
+        region, banner = area.geometry, area["banner"]
+        inside = shapely.prepared.prep(banner_shapes[banner].buffer(-200))
+        jungar = banner == "准格尔旗"
+        for k in range(n_mines):
+            open_pit = rng.random() < open_share
+            size = _mine_area_km2(rng, open_pit)
+            if jungar and open_pit and k < 2:
+                size = float(rng.uniform(50, 70))  # the giants of the Jungar field
+            geom = None
+            for attempt in range(200):
+                cx, cy = _sample_in(rng, region)
+                shrink = 0.97 ** (attempt // 20)
+                cand = _rect(rng, cx, cy, size * 1e6 * shrink, rng.uniform(1.0, 2.5),
+                             rng.uniform(0, 180))
+                if inside.contains(cand) and not any(cand.intersects(p) for p in placed):
+                    geom = cand
+                    break
+            if geom is None:
+                continue
+            placed.append(geom)
+            mine_id = next_id("mine")
+            status = str(rng.choice(_STATUS[0], p=_STATUS[1]))
+            cap = round(float(size * rng.uniform(0.3, 0.6)), 2) if open_pit else \
+                round(float(rng.uniform(0.6, 8.0)), 2)
+            rows.append({
+                "site_id": mine_id, "name": f"合成{banner}{'露天' if open_pit else '井工'}煤矿{len(placed):03d}",
+                "banner": banner, "kind": "mine", "mine_id": None,
+                "method": "open_pit" if open_pit else "underground", "status": status,
+                "owner": f"合成矿业有限公司{len(placed):03d}", "mineral": "煤", "capacity_mtpa": cap,
+                "green_status": str(rng.choice(_GREEN[0], p=_GREEN[1])), "geometry": geom})
+            rows.extend(_parcels(rng, geom, mine_id, banner, open_pit, next_id))
+        n_ownerless = max(2, n_mines // 4)
+        for _ in range(n_ownerless):
+            for _attempt in range(100):
+                cx, cy = _sample_in(rng, region)
+                cand = _rect(rng, cx, cy, float(rng.uniform(0.05, 0.9)) * 1e6,
+                             rng.uniform(1.0, 2.0), rng.uniform(0, 180)).buffer(-40, quad_segs=2).buffer(40, quad_segs=2)
+                if inside.contains(cand) and not any(cand.intersects(p) for p in placed):
+                    placed.append(cand)
+                    rows.append({
+                        "site_id": next_id("pit"), "name": f"合成无主采坑{counter['pit']:03d}",
+                        "banner": banner, "kind": "pit", "mine_id": None, "method": "open_pit",
+                        "status": "ownerless", "owner": None, "mineral": "煤",
+                        "capacity_mtpa": None, "green_status": None, "geometry": cand})
+                    break
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=areas.crs).to_crs("EPSG:4326")
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-6)
+    frame["synthetic"] = True
+    return frame
+
+
+def _parcels(rng: np.random.Generator, mine: shapely.Polygon, mine_id: str, banner: str,
+             open_pit: bool, next_id) -> list[dict]:
+    """Pits and dumps inside an open-pit mine; an industrial site for an underground one."""
+    out = []
+    c = mine.centroid
+    specs = [("pit", 0.3, "采坑"), ("dump", 0.12, "排土场")] if open_pit else [("other", 0.01, "工业场地")]
+    if open_pit and rng.random() < 0.5:
+        specs.append(("dump", 0.08, "排土场"))
+    for kind, share, label in specs:
+        for _ in range(50):
+            dx, dy = rng.normal(0, np.sqrt(mine.area) / 5, 2)
+            cand = _rect(rng, c.x + dx, c.y + dy, mine.area * share * rng.uniform(0.7, 1.2),
+                         rng.uniform(1.0, 2.0), rng.uniform(0, 180)).buffer(-30, quad_segs=2).buffer(30, quad_segs=2)
+            cand = cand.intersection(mine)
+            if cand.area > 0.5 * share * mine.area and not any(cand.intersects(o["geometry"])
+                                                                 for o in out):
+                out.append({"site_id": next_id(kind), "name": f"合成{label}（{mine_id}）",
+                            "banner": banner, "kind": kind, "mine_id": mine_id,
+                            "method": "open_pit" if open_pit else "underground",
+                            "status": None, "owner": None, "mineral": "煤", "capacity_mtpa": None,
+                            "green_status": None, "geometry": cand})
+                break
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Regenerate the synthetic planning data set.")
+    ap.add_argument("--out", type=Path, default=datasets.data_dir() / "synthetic_sites.geojson")
+    ap.add_argument("--seed", type=int, default=SEED)
+    args = ap.parse_args()
+    frame = synthetic_sites(seed=args.seed)
+    frame.to_file(args.out, driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=6)
+    area = projection.area_ha(frame) / 100
+    mines = frame["kind"] == "mine"
+    print(f"wrote {len(frame)} sites to {args.out}")
+    print(pd.DataFrame({"kind": frame["kind"], "status": frame["status"]}).value_counts().to_string())
+    print(f"mine area km²: median {area[mines].median():.1f}, max {area[mines].max():.1f}; "
+          f"Jungar open pits median {area[mines & (frame.banner == '准格尔旗') & (frame.method == 'open_pit')].median():.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Logging, progress bars and version reporting."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import platform
+import sys
+from typing import Iterable, TypeVar
+
+from .settings import settings
+
+__all__ = ["logger", "enable_logging", "progress_bar", "show_versions"]
+
+T = TypeVar("T")
+
+#: The one logger of the package. Each step logs a fact with counts or paths.
+logger = logging.getLogger("ordos_geo")
+logger.addHandler(logging.NullHandler())
+
+
+def enable_logging(level: str | None = None) -> logging.Logger:
+    """Send ``ordos_geo`` log records to stderr at ``level`` (default ``settings.log_level``)."""
+    level = settings.get("log_level", level)
+    if not any(getattr(h, "_ordos_geo", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._ordos_geo = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(level)
+    return logger
+
+
+def progress_bar(iterable: Iterable[T], *, total: int | None = None, desc: str = "",
+                 progress: bool | None = None) -> Iterable[T]:
+    """Wrap ``iterable`` in a tqdm bar when progress is on (``settings.progress``)."""
+    if not settings.get("progress", progress):
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, leave=False)
+
+
+_PACKAGES = ("numpy", "pandas", "shapely", "pyproj", "pyogrio", "geopandas", "folium", "rasterio",
+             "exactextract", "scipy", "scikit-learn", "dask", "tqdm", "pyyaml")
+
+
+def show_versions(file=None) -> dict[str, str]:
+    """Print (and return) the versions of Python, GDAL, PROJ and the libraries ordos_geo uses."""
+    import pyogrio
+    import pyproj
+
+    from . import __version__
+
+    info = {"ordos_geo": __version__, "python": sys.version.split()[0],
+            "platform": platform.platform(), "GDAL": pyogrio.__gdal_version_string__,
+            "PROJ": pyproj.proj_version_str}
+    for name in _PACKAGES:
+        try:
+            info[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            info[name] = "not installed"
+    width = max(map(len, info))
+    for key, value in info.items():
+        print(f"{key:<{width}} : {value}", file=file or sys.stdout)
+    return info

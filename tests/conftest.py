@@ -1,0 +1,101 @@
+"""Test data with known answers, built on the fly (nothing here touches the network)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+import ordos_geo as og
+
+# A point in Jungar Banner (Xuejiawan mining area) and one in Dalad Banner.
+JUNGAR = (111.20, 39.80)
+DALAD = (110.30, 40.20)
+
+
+def squares_metric(origin_lonlat, n: int, size_m: float, gap_m: float) -> gpd.GeoSeries:
+    """``n`` squares of ``size_m`` side in a row, ``gap_m`` apart, in the metric CRS."""
+    o = gpd.GeoSeries([shapely.Point(origin_lonlat)], crs="EPSG:4326").to_crs(
+        og.projection.metric_crs()).iloc[0]
+    step = size_m + gap_m
+    return gpd.GeoSeries([shapely.box(o.x + i * step, o.y, o.x + i * step + size_m, o.y + size_m)
+                          for i in range(n)], crs=og.projection.metric_crs())
+
+
+def site_frame(n: int = 3, origin=JUNGAR, size_m: float = 100.0, gap_m: float = 400.0,
+               chinese: bool = True) -> gpd.GeoDataFrame:
+    """``n`` valid 1-ha mine squares with Chinese (bureau) field names, in EPSG:4490."""
+    geoms = squares_metric(origin, n, size_m, gap_m).to_crs("EPSG:4490")
+    data = {
+        "矿山编号": [f"M{i + 1:02d}" for i in range(n)],
+        "矿山名称": [f"测试煤矿{i + 1}号" for i in range(n)],
+        "旗区": ["准格尔旗"] * n,
+        "类型": ["矿区"] * n,
+        "开采方式": ["露天"] * n,
+        "矿山状态": ["生产", "无主", "停产"][:n] + ["生产"] * max(0, n - 3),
+        "采矿权人": ["测试矿业公司"] * n,
+        "矿种": ["煤"] * n,
+        "生产规模": [120.0 + i for i in range(n)],
+        "备注": ["额外字段"] * n,
+    }
+    frame = gpd.GeoDataFrame(data, geometry=geoms.values, crs="EPSG:4490")
+    if not chinese:
+        frame = frame.rename(columns={"矿山编号": "site_id", "矿山名称": "name"})
+    return frame
+
+
+@pytest.fixture(autouse=True)
+def _reset_settings():
+    og.settings.reset()
+    og.settings.progress = False
+    yield
+    og.settings.reset()
+
+
+@pytest.fixture
+def sites_frame() -> gpd.GeoDataFrame:
+    return site_frame()
+
+
+def write_shapefile(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, cpg: bool = True,
+                    ldid: int | None = None, prj: bool = True) -> Path:
+    """A real Shapefile through GDAL; optionally without .cpg/.prj or with a chosen DBF byte 29.
+
+    GDAL truncates field names to 10 bytes (and warns): 矿山编号 is 8 bytes in GBK but 12 in UTF-8.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding=encoding)
+    if not cpg:
+        path.with_suffix(".cpg").unlink(missing_ok=True)
+    if not prj:
+        path.with_suffix(".prj").unlink(missing_ok=True)
+    if ldid is not None:
+        dbf = path.with_suffix(".dbf")
+        data = bytearray(dbf.read_bytes())
+        data[29] = ldid
+        dbf.write_bytes(bytes(data))
+    return path
+
+
+def zip_shapefile(shp: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for part in shp.parent.glob(shp.stem + ".*"):
+            zf.write(part, arcname=part.name)
+    return target
+
+
+def bowtie(origin=JUNGAR, size_m: float = 100.0) -> shapely.Polygon:
+    """A self-intersecting square (corners visited 0-2-1-3): two triangles of a quarter each."""
+    sq = squares_metric(origin, 1, size_m, 0).iloc[0]
+    x0, y0, x1, y1 = sq.bounds
+    return shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
