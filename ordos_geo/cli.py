@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", parents=[common], help="run everything on the embedded data")
     d.add_argument("--out", type=Path, default=Path("output"), help="output folder (default output/)")
 
+    sc = sub.add_parser("schema", parents=[common], help="print the data dictionary (zh/en Markdown)")
+    sc.add_argument("--out", type=Path, help="write it to this file instead")
+
     sub.add_parser("versions", parents=[common], help="print library versions (for bug reports)")
     return parser
 
@@ -80,6 +83,19 @@ def main(argv: list[str] | None = None) -> int:
 
             for path in run_demo(args.out):
                 print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+            return 0
+        if args.command == "schema":
+            from .sites import schema_markdown
+
+            text = schema_markdown()
+            if args.out:
+                from .io import atomic_path
+
+                with atomic_path(args.out) as tmp:
+                    tmp.write_text(text + "\n", encoding="utf-8")
+                print(args.out)
+            else:
+                print(text)
             return 0
         if args.command == "versions":
             from .utils import show_versions

@@ -80,12 +80,20 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
         problems.items.append(Problem(str(path), None, "*", "", "error", "file_unreadable",
                                       str(exc), "refused"))
         return _finish(_empty_sites(), problems, refused, path)
-    if crs is not None and frame.crs is not None and CRS.from_user_input(crs) != frame.crs:
+    if crs is not None and frame.crs is not None and _same_crs(crs, frame.crs) is False:
         problems.add("crs_overridden", severity="warning", action="kept", field="crs",
                      declared=str(crs), file_crs=frame.crs.to_string())
     return sites_from_frame(frame, source=str(path), crs=source_crs, gcj02=gcj02, kind=kind,
                             refused=refused, problems=problems, shapefile_names=shapefile_names,
                             banners=banners)
+
+
+def _same_crs(declared: object, actual: CRS) -> bool | None:
+    """Whether ``declared`` is ``actual``; None when ``declared`` is no CRS (reported later)."""
+    try:
+        return CRS.from_user_input(declared) == actual
+    except Exception:  # noqa: BLE001 - pyproj's CRSError; _resolve_crs reports it
+        return None
 
 
 @dataclass
@@ -452,7 +460,11 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
                           predicate="within")
     located = joined.groupby(level=0)["name_zh"].first()
     values = attrs["banner"].tolist()
+    already_bad = {p.feature_index for p in problems.items
+                   if p.field == "banner" and p.severity == "error"}
     for i, where in located.items():
+        if i in already_bad:
+            continue
         where = None if pd.isna(where) else str(where)
         if values[i] is None:
             if where is None:
@@ -497,7 +509,7 @@ def schema_markdown() -> str:
     lines = [
         "# 数据字典 / Data dictionary", "",
         "生成自 / generated from `ordos_geo/resources/schema.yaml` "
-        "(`python -m ordos_geo.sites > docs/schema.md`). 字段名保持稳定 / canonical names are stable.",
+        "(`ordos-geo schema --out docs/schema.md`). 字段名保持稳定 / canonical names are stable.",
         "", "| 字段 field | 类型 type | 必填 required | 说明 | meaning | 可用别名 accepted names | 取值 values |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -521,6 +533,3 @@ def schema_markdown() -> str:
     ]
     return "\n".join(lines)
 
-
-if __name__ == "__main__":  # python -m ordos_geo.sites > docs/schema.md
-    print(schema_markdown())

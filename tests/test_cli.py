@@ -1,0 +1,99 @@
+"""The installed ``ordos-geo`` command, run as a user would (a real subprocess)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from conftest import site_frame, write_shapefile
+
+EXE = shutil.which("ordos-geo", path=os.path.dirname(sys.executable)) or "ordos-geo"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_validate_usable_file_exits_0_and_writes_the_report(tmp_path):
+    shp = write_shapefile(site_frame(), tmp_path / "矿山.shp", encoding="GBK", cpg=False, ldid=0)
+    res = run("validate", shp, "--report", tmp_path / "rep.csv", "--lang", "en")
+    assert res.returncode == 0, res.stderr
+    assert "3 features, 3 kept" in res.stdout and "Usable." in res.stdout
+    report = pd.read_csv(tmp_path / "rep.csv")
+    assert {"file", "feature_id", "field", "problem", "action"} <= set(report.columns)
+    assert report.loc[report["field"] == "encoding", "problem"].str.contains("GBK").all()
+
+
+def test_validate_repairs_only_exits_0(tmp_path):
+    frame = site_frame(2)
+    frame["旗区"] = None  # filled in from the location: a reported repair
+    path = tmp_path / "m.geojson"
+    frame.to_file(path)
+    res = run("validate", path, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "可以使用" in res.stdout
+    assert (tmp_path / "m.geojson.validation.csv").exists()
+
+
+def test_validate_bad_file_exits_1_with_no_traceback(tmp_path):
+    frame = site_frame(2)
+    frame.loc[0, "矿山状态"] = "不知道"
+    path = tmp_path / "bad.geojson"
+    frame.to_file(path)
+    res = run("validate", path, "--report", tmp_path / "r.csv")
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr + res.stdout
+    assert "M01" in res.stdout and "status" in res.stdout and "'不知道'" in res.stdout
+
+
+@pytest.mark.parametrize("content,name", [(b"{broken", "x.geojson"), (b"", "empty.gpkg")])
+def test_validate_unreadable_file_exits_1(tmp_path, content, name):
+    path = tmp_path / name
+    path.write_bytes(content)
+    res = run("validate", path, "--report", tmp_path / "r.csv")
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr + res.stdout
+    assert name in res.stdout
+
+
+def test_validate_missing_crs_names_the_option(tmp_path):
+    shp = write_shapefile(site_frame().to_crs("EPSG:4525"), tmp_path / "m.shp", encoding="GBK",
+                          prj=False)
+    res = run("validate", shp, "--report", tmp_path / "r.csv", "--lang", "en")
+    assert res.returncode == 1 and "--crs" in res.stdout and "EPSG:4525" in res.stdout
+    res = run("validate", shp, "--crs", "EPSG:4525", "--report", tmp_path / "r.csv")
+    assert res.returncode == 0
+
+
+@pytest.mark.parametrize("args", [[], ["validate"], ["nonsense"], ["validate", "x", "--kind", "pond"]])
+def test_usage_errors_exit_2(args):
+    res = run(*args)
+    assert res.returncode == 2
+    assert "usage:" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_python_dash_m_is_the_same_command():
+    res = subprocess.run([sys.executable, "-m", "ordos_geo", "--version"], capture_output=True,
+                         text=True)
+    assert res.returncode == 0 and "ordos_geo" in res.stdout
+
+
+def test_demo_writes_and_prints_every_output(tmp_path):
+    out = tmp_path / "demo"
+    res = run("demo", "--out", out, "--no-progress")
+    assert res.returncode == 0, res.stderr
+    printed = [line.split("：")[-1].split(": ")[-1] for line in res.stdout.splitlines()]
+    written = sorted(p for p in out.rglob("*") if p.is_file())
+    assert sorted(Path(p) for p in printed) == written
+    sites = gpd.read_file(out / "sites.geojson")
+    assert len(sites) > 250 and sites["synthetic"].all()
+    import pyogrio
+
+    layers = {name for name, _ in pyogrio.list_layers(out / "ordos_geo.gpkg")}
+    assert {"sites", "banners", "priority_areas", "coal_mines_gcmt", "osm_landuse"} <= layers
