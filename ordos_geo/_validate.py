@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -20,8 +19,7 @@ SEVERITIES = ("error", "repaired", "warning", "info")
 ACTIONS = ("refused", "repaired", "filled", "converted", "kept")
 
 
-@dataclass
-class Problem:
+class Problem(NamedTuple):
     file: str
     feature_index: int | None  # 0-based position in the file; None for the whole file
     feature_id: str  # the site id when readable, else "#<1-based position>", "*" for the file
@@ -60,7 +58,7 @@ class Problems:
         return any(p.severity == "error" and p.feature_index is None for p in self.items)
 
     def to_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame([asdict(p) for p in self.items], columns=REPORT_COLUMNS)
+        frame = pd.DataFrame.from_records(self.items, columns=REPORT_COLUMNS)
         frame["feature_index"] = frame["feature_index"].astype("Int64")
         # the whole file's problems first, then feature by feature in file order
         order = frame["feature_index"].fillna(-1).astype(int)

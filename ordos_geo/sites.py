@@ -262,23 +262,29 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
                          aliases=aliases, fix=fix)
             continue
         scale = attrs.attrs.get(name, (None, 1.0))[1]
-        values = []
-        for i, raw in enumerate(attrs[name]):
+        codes, uniques = pd.factorize(attrs[name], use_na_sentinel=True)
+        canon: list = []
+        bad: dict[int, Invalid] = {}
+        for u, raw in enumerate(uniques):  # each distinct value is checked once
             try:
                 value = sch.normalise(name, raw)
-            except Invalid as bad:
-                problems.add(bad.code, severity="error", action="refused", field=name, index=i,
-                             feature_id=ids[i], value=raw, **bad.values)
-                value = None
-            else:
-                if value is None and name == "kind" and kind is not None:
-                    value = kind
-                elif value is None and spec.required and spec.fill is None and name not in absent:
-                    problems.add("value_missing", severity="error", action="refused", field=name,
-                                 index=i, feature_id=ids[i])
-                if isinstance(value, float) and scale != 1.0:
-                    value = value * scale
-            values.append(value)
+            except Invalid as exc:
+                bad[u], value = exc, None
+            canon.append(value * scale if isinstance(value, float) and scale != 1.0 else value)
+        values = [canon[c] if c >= 0 else None for c in codes]
+        for u, exc in bad.items():
+            for i in np.flatnonzero(codes == u):
+                problems.add(exc.code, severity="error", action="refused", field=name,
+                             index=int(i), feature_id=ids[i], value=uniques[u], **exc.values)
+        blank = [u for u, v in enumerate(canon) if v is None and u not in bad]  # e.g. "  "
+        missing = (codes == -1) | np.isin(codes, blank)
+        if name == "kind" and kind is not None:
+            for i in np.flatnonzero(missing):
+                values[i] = kind
+        elif spec.required and spec.fill is None and name not in absent:
+            for i in np.flatnonzero(missing):
+                problems.add("value_missing", severity="error", action="refused", field=name,
+                             index=int(i), feature_id=ids[i])
         attrs[name] = pd.Series(values, index=attrs.index, dtype=object)
     attrs["synthetic"] = attrs["synthetic"].map(lambda v: bool(v) if v is not None else False)
     attrs["capacity_mtpa"] = pd.to_numeric(attrs["capacity_mtpa"], errors="coerce")
@@ -287,28 +293,37 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
 def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems
                     ) -> tuple[np.ndarray, dict[int, tuple[object, str]]]:
     """Refuse null/empty/non-finite/non-polygon geometries; repair invalid ones (reported later)."""
-    out = np.array(geoms, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
     repairs: dict[int, tuple[object, str]] = {}
-    for i, g in enumerate(geoms):
-        code, values = None, {}
-        if g is None:
+    null = shapely.is_missing(geoms)
+    empty = ~null & shapely.is_empty(geoms)
+    type_id = shapely.get_type_id(geoms)
+    polygonal = np.isin(type_id, [3, 6, 7])  # Polygon, MultiPolygon, GeometryCollection
+    bounds = shapely.bounds(geoms)
+    nonfinite = ~null & ~empty & ~np.isfinite(bounds).all(axis=1)
+    suspect = ~null & ~empty & ~nonfinite & polygonal
+    invalid = suspect & (~shapely.is_valid(geoms) | (type_id == 7))
+    for i in np.flatnonzero(~suspect | invalid):
+        g, code, values = geoms[i], None, {}
+        if null[i]:
             code = "geom_null"
-        elif g.is_empty:
+        elif empty[i]:
             code = "geom_empty"
-        elif not np.isfinite(shapely.get_coordinates(g)).all():
+        elif nonfinite[i]:
             code = "geom_nonfinite"
-        elif g.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        elif not polygonal[i]:
             code, values = "geom_wrong_type", {"geom_type": g.geom_type}
-        elif not g.is_valid or g.geom_type == "GeometryCollection":
+        else:
             reason = shapely.is_valid_reason(g) if not g.is_valid else "GeometryCollection"
             fixed = _polygonal(shapely.make_valid(g))
             if fixed is None:
                 code, values = "geom_repair_failed", {"reason": reason}
             else:
                 out[i] = fixed
-                repairs[i] = (g, reason)
+                repairs[int(i)] = (g, reason)
         if code is not None:
-            problems.add(code, severity="error", action="refused", field="geometry", index=i,
+            problems.add(code, severity="error", action="refused", field="geometry", index=int(i),
                          feature_id=ids[i], **values)
             out[i] = None
     return out, repairs
@@ -421,19 +436,21 @@ def _to_wgs84(geoms: np.ndarray, crs: object, gcj02: bool, ids: list[str], probl
     if gcj02:
         problems.add("gcj02_converted", severity="info", action="converted", field="crs")
     lang = problems.lang
-    for i, g in enumerate(out):
-        if g is None or geoms[i] is None:
-            continue
-        xy = shapely.get_coordinates(g)
-        lon, lat = xy[:, 0], xy[:, 1]
-        if not (np.isfinite(xy).all() and projection.is_in_ordos(lon, lat).all()):
-            c = shapely.get_coordinates(geoms[i].centroid)[0]
-            clon, clat = (float(np.mean(lon)), float(np.mean(lat))) if np.isfinite(xy).all() \
-                else (float(c[0]), float(c[1]))
-            problems.add("outside_ordos", severity="error", action="refused", field="geometry",
-                         index=i, feature_id=ids[i], lon=clon, lat=clat,
-                         hint=_location_hint(geoms[i], src, lang))
-            out[i] = None
+    present = ~shapely.is_missing(out) & ~shapely.is_missing(geoms)
+    x0, y0, x1, y1 = projection.ORDOS_BOUNDS
+    b = shapely.bounds(out)
+    with np.errstate(invalid="ignore"):
+        inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
+    for i in np.flatnonzero(present & ~inside):
+        xy = shapely.get_coordinates(out[i])
+        if np.isfinite(xy).all():
+            clon, clat = float(np.mean(xy[:, 0])), float(np.mean(xy[:, 1]))
+        else:
+            clon, clat = shapely.get_coordinates(geoms[i].centroid)[0]
+        problems.add("outside_ordos", severity="error", action="refused", field="geometry",
+                     index=int(i), feature_id=ids[i], lon=float(clon), lat=float(clat),
+                     hint=_location_hint(geoms[i], src, lang))
+        out[i] = None
     for i, (original, reason) in repairs.items():
         if out[i] is None:
             continue

@@ -24,7 +24,7 @@ from shapely import affinity
 
 from . import datasets, projection
 
-__all__ = ["synthetic_sites", "SEED"]
+__all__ = ["synthetic_sites", "clustered_sites", "SEED"]
 
 SEED = 2026
 # per priority area: number of mines, share of open pits
@@ -154,6 +154,51 @@ def _parcels(rng: np.random.Generator, mine: shapely.Polygon, mine_id: str, bann
                             "green_status": None, "geometry": cand})
                 break
     return out
+
+
+def clustered_sites(n: int, *, seed: int = SEED, min_km2: float = 0.1, max_km2: float = 30.0,
+                    spread_m: float = 6_000.0) -> gpd.GeoDataFrame:
+    """``n`` fictional sites clustered like mining districts, for benchmarks and scale tests.
+
+    Cluster centres are the real GEM GCMT mine points (the mining districts of Ordos); each site is
+    a rotated rectangle of log-normal area (median 2 km², clipped to ``min_km2``–``max_km2``)
+    scattered with a normal spread of ``spread_m`` around its centre. Sites may overlap, as pits and
+    dumps overlap their mines. Vectorised: 100,000 sites take about a second.
+    """
+    rng = np.random.default_rng(seed)
+    centres = projection.to_metric(datasets.coal_mines()).geometry
+    cx, cy = centres.x.to_numpy(), centres.y.to_numpy()
+    m = int(n * 1.3) + 10  # some fall outside Ordos and are dropped
+    pick = rng.integers(0, len(cx), m)
+    x = cx[pick] + rng.normal(0, spread_m, m)
+    y = cy[pick] + rng.normal(0, spread_m, m)
+    area = np.clip(rng.lognormal(np.log(2.0), 1.0, m), min_km2, max_km2) * 1e6
+    aspect = rng.uniform(1.0, 2.5, m)
+    w, h = np.sqrt(area * aspect), np.sqrt(area / aspect)
+    theta = rng.uniform(0, np.pi, m)
+    corners = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]])
+    dx = corners[None, :, 0] * w[:, None]
+    dy = corners[None, :, 1] * h[:, None]
+    c, s_ = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    ring = np.stack([x[:, None] + dx * c - dy * s_, y[:, None] + dx * s_ + dy * c], axis=-1)
+    frame = gpd.GeoDataFrame(geometry=shapely.polygons(ring), crs=projection.metric_crs())
+    frame = frame.to_crs("EPSG:4326")
+    banners = datasets.banners()[["name_zh", "geometry"]]
+    where = gpd.GeoDataFrame(geometry=frame.representative_point()).sjoin(
+        banners, how="inner", predicate="within")
+    where = where[~where.index.duplicated()].sort_index()
+    if len(where) < n:
+        raise ValueError(f"only {len(where)} of {n} sites fell inside Ordos; lower spread_m")
+    where = where.iloc[:n]
+    frame = frame.loc[where.index].reset_index(drop=True)
+    frame.insert(0, "site_id", [f"SYN-B{i:06d}" for i in range(n)])
+    frame.insert(1, "name", [f"合成基准图斑{i:06d}" for i in range(n)])
+    frame.insert(2, "banner", where["name_zh"].to_numpy())
+    frame.insert(3, "kind", rng.choice(["mine", "pit", "dump"], n, p=[0.4, 0.35, 0.25]))
+    frame.insert(4, "status", rng.choice(["producing", "suspended", "ownerless"], n,
+                                         p=[0.7, 0.15, 0.15]))
+    frame.insert(5, "synthetic", True)
+    return frame
 
 
 def main() -> None:
