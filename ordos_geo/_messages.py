@@ -105,6 +105,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "若数据来自高德/腾讯等国内网络地图，可能是 GCJ-02 坐标，请加 --gcj02。",
         "If the data comes from a Chinese web map (Amap, Tencent), it may be GCJ-02: add --gcj02.",
     ),
+    "gcj02_suspected": (
+        "文件名 {name!r} 提示数据可能来自高德等国内网络地图（GCJ-02 坐标，约偏 500 米）。如是，请加 --gcj02。",
+        "The file name {name!r} suggests a Chinese web map (Amap etc.): GCJ-02 coordinates are "
+        "~500 m off. If so, add --gcj02.",
+    ),
     "hint_check_crs": (
         "请检查坐标系声明。",
         "Check the declared CRS.",

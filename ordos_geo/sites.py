@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -40,6 +41,8 @@ log = logging.getLogger("ordos_geo")
 #: Canonical field names, in output order (``area_ha`` and ``geometry`` follow the extras).
 CANONICAL_FIELDS = schema().names
 Refused = Literal["raise", "report"]
+#: File names that betray a Chinese web map as the source (GCJ-02 coordinates).
+_GCJ02_NAMES = re.compile(r"amap|gaode|autonavi|gcj|高德|腾讯|tencent|baidu|百度", re.IGNORECASE)
 
 
 def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None,
@@ -80,6 +83,9 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
         problems.items.append(Problem(str(path), None, "*", "", "error", "file_unreadable",
                                       str(exc), "refused"))
         return _finish(_empty_sites(), problems, refused, path)
+    if not gcj02 and _GCJ02_NAMES.search(Path(path).name):
+        problems.add("gcj02_suspected", severity="warning", action="kept", field="crs",
+                     name=Path(path).name)
     if crs is not None and frame.crs is not None and _same_crs(crs, frame.crs) is False:
         problems.add("crs_overridden", severity="warning", action="kept", field="crs",
                      declared=str(crs), file_crs=frame.crs.to_string())

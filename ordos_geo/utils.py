@@ -10,7 +10,7 @@ from typing import Iterable, TypeVar
 
 from .settings import settings
 
-__all__ = ["logger", "enable_logging", "progress_bar", "show_versions"]
+__all__ = ["logger", "enable_logging", "progress_bar", "show_versions", "import_optional"]
 
 T = TypeVar("T")
 
@@ -39,6 +39,22 @@ def progress_bar(iterable: Iterable[T], *, total: int | None = None, desc: str =
     from tqdm.auto import tqdm
 
     return tqdm(iterable, total=total, desc=desc, leave=False)
+
+
+def import_optional(module: str, *, purpose: str, pip: str | None = None,
+                    conda: str | None = None):
+    """Import an optional dependency, or fail with the pip and conda commands that install it."""
+    import importlib
+
+    from ._errors import MissingDependencyError
+    from ._messages import msg
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = pip or module
+        raise MissingDependencyError(msg("missing_dependency", package=package, purpose=purpose,
+                                         pip=package, conda=conda or package)) from None
 
 
 _PACKAGES = ("numpy", "pandas", "shapely", "pyproj", "pyogrio", "geopandas", "folium", "rasterio",

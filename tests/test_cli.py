@@ -97,3 +97,76 @@ def test_demo_writes_and_prints_every_output(tmp_path):
 
     layers = {name for name, _ in pyogrio.list_layers(out / "ordos_geo.gpkg")}
     assert {"sites", "banners", "priority_areas", "coal_mines_gcmt", "osm_landuse"} <= layers
+
+
+# --- every bad-input case through the command (in-process for speed): message and exit code ----
+from ordos_geo import cli  # noqa: E402
+
+
+def _case(tmp_path, name):
+    frame = site_frame(2)
+    if name == "no_crs":
+        return write_shapefile(frame.to_crs("EPSG:4525"), tmp_path / "m.shp", encoding="GBK",
+                               prj=False), "crs_missing", 1
+    if name == "outside":
+        import shapely
+
+        frame = frame.to_crs(4326)
+        frame.loc[0, "geometry"] = shapely.box(116.3, 39.9, 116.31, 39.91)  # Beijing
+    elif name == "swapped":
+        import shapely
+
+        frame = frame.to_crs(4326)
+        frame.loc[0, "geometry"] = shapely.transform(frame.geometry.iloc[0], lambda xy: xy[:, ::-1])
+    elif name == "invalid":
+        from conftest import bowtie
+
+        frame = frame.to_crs(4326)
+        frame.loc[0, "geometry"] = gpd.GeoSeries([bowtie()], crs=og_metric()).to_crs(4326).iloc[0]
+        path = tmp_path / "m.geojson"
+        frame.to_file(path)
+        return path, "geom_invalid_repaired", 0
+    elif name == "empty_geometry":
+        frame.loc[0, "geometry"] = None
+    elif name == "wrong_type":
+        frame.loc[0, "geometry"] = frame.geometry.iloc[0].centroid
+    elif name == "duplicate":
+        frame.loc[1, "矿山编号"] = frame.loc[0, "矿山编号"]
+    elif name == "missing_field":
+        frame = frame.drop(columns=["矿山编号"])
+    elif name == "bad_type":
+        frame["生产规模"] = ["x", "1"]
+    elif name == "not_allowed":
+        frame.loc[0, "开采方式"] = "飞行"
+    elif name == "gcj02_name":
+        path = tmp_path / "amap_export.geojson"
+        frame.to_file(path)
+        return path, "gcj02_suspected", 0
+    path = tmp_path / "m.geojson"
+    frame.to_file(path)
+    codes = {"outside": "outside_ordos", "swapped": "outside_ordos", "empty_geometry": "geom_null",
+             "wrong_type": "geom_wrong_type", "duplicate": "id_duplicate",
+             "missing_field": "field_missing", "bad_type": "value_bad_type",
+             "not_allowed": "value_not_allowed"}
+    return path, codes[name], 1
+
+
+def og_metric():
+    import ordos_geo as og
+
+    return og.projection.metric_crs()
+
+
+@pytest.mark.parametrize("name", ["no_crs", "outside", "swapped", "invalid", "empty_geometry",
+                                  "wrong_type", "duplicate", "missing_field", "bad_type",
+                                  "not_allowed", "gcj02_name"])
+def test_each_bad_input_gives_its_message_and_exit_code(tmp_path, capsys, name):
+    path, code, exit_code = _case(tmp_path, name)
+    report = tmp_path / "r.csv"
+    assert cli.main(["validate", str(path), "--report", str(report), "--no-progress"]) == exit_code
+    out = capsys.readouterr().out
+    rows = pd.read_csv(report)
+    assert code in set(rows["code"])
+    problem = rows.loc[rows["code"] == code, "problem"].iloc[0]
+    assert problem in out  # printed for the user, in Chinese by default
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in problem)

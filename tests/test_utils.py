@@ -1,0 +1,32 @@
+import logging
+
+import pytest
+
+import ordos_geo as og
+from ordos_geo._errors import MissingDependencyError
+from ordos_geo.utils import enable_logging, import_optional, show_versions
+
+
+def test_missing_optional_dependency_names_pip_and_conda():
+    with og.settings.context(lang="en"):
+        with pytest.raises(MissingDependencyError) as info:
+            import_optional("not_a_real_module_xyz", purpose="testing", pip="xyz-pkg",
+                            conda="xyz")
+    text = str(info.value)
+    assert "pip install xyz-pkg" in text and "conda install -c conda-forge xyz" in text
+    assert isinstance(info.value, ImportError)
+    assert import_optional("json", purpose="x").dumps([1]) == "[1]"
+
+
+def test_show_versions_lists_gdal_and_proj(capsys):
+    info = show_versions()
+    out = capsys.readouterr().out
+    assert "GDAL" in info and "PROJ" in info and "geopandas" in out
+
+
+def test_enable_logging_is_idempotent():
+    logger = enable_logging("INFO")
+    n = len(logger.handlers)
+    enable_logging("DEBUG")
+    assert len(logger.handlers) == n and logger.level == logging.DEBUG
+    logger.setLevel(logging.WARNING)
