@@ -11,10 +11,9 @@ import io as _stdio
 import logging
 import os
 import struct
-import tempfile
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -59,7 +58,6 @@ class VectorSource:
     encoding: str | None = None
     encoding_source: str | None = None
     driver: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -451,8 +449,3 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "
         frame.to_csv(tmp, index=False, encoding=encoding)
     log.info("wrote %d rows to %s", len(frame), path)
     return path
-
-
-def temporary_directory() -> tempfile.TemporaryDirectory:
-    """A temporary directory (used by tests and multi-file writers)."""
-    return tempfile.TemporaryDirectory(prefix="ordos_geo_")

@@ -71,14 +71,13 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
             frame, enc = io.read_corner_points(path, crs=crs, encoding=encoding, problems=problems)
             problems.add("encoding_detected", severity="info", action="kept", field="encoding",
                          encoding=enc, source="CSV")
-            source_crs, shapefile_names = frame.crs, False
+            source_crs = frame.crs
         else:
             src = io.read_vector(path, layer=layer, encoding=encoding)
             if src.encoding:
                 problems.add("encoding_detected", severity="info", action="kept", field="encoding",
                              encoding=src.encoding, source=src.encoding_source)
             frame, source_crs = src.frame, (crs if crs is not None else src.frame.crs)
-            shapefile_names = src.driver in ("ESRI Shapefile", "zip")
     except InputFileError as exc:  # missing, unreadable, truncated, bad format: says the file
         problems.items.append(Problem(str(path), None, "*", "", "error", "file_unreadable",
                                       str(exc), "refused"))
@@ -90,8 +89,7 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
         problems.add("crs_overridden", severity="warning", action="kept", field="crs",
                      declared=str(crs), file_crs=frame.crs.to_string())
     return sites_from_frame(frame, source=str(path), crs=source_crs, gcj02=gcj02, kind=kind,
-                            refused=refused, problems=problems, shapefile_names=shapefile_names,
-                            banners=banners)
+                            refused=refused, problems=problems, banners=banners)
 
 
 def _same_crs(declared: object, actual: CRS) -> bool | None:
@@ -148,20 +146,21 @@ def validate(path: str | os.PathLike, **kwargs) -> ValidationResult:
 # --- the pipeline -------------------------------------------------------------------------------
 def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: object = None,
                      gcj02: bool = False, kind: str | None = None, refused: Refused = "raise",
-                     problems: Problems | None = None, shapefile_names: bool = False,
-                     banners: gpd.GeoDataFrame | None = None,
+                     problems: Problems | None = None, banners: gpd.GeoDataFrame | None = None,
                      ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Map ``frame`` onto the canonical schema and validate it; see :func:`read_sites`.
 
-    ``frame`` is not modified. The result is indexed by position in ``frame`` (0-based).
+    ``crs`` declares the coordinates' CRS when ``frame`` has none (or a wrong one). ``frame`` is
+    not modified; the result is indexed by position in ``frame`` (0-based).
     """
     problems = problems if problems is not None else Problems(source)
+    crs = crs if crs is not None else frame.crs
     frame = frame.reset_index(drop=True)
     n = len(frame)
     if n == 0:
         problems.add("no_features", severity="error", action="refused", path=source)
         return _finish(_empty_sites(), problems, refused, source, n)
-    attrs, extras = _map_fields(frame, problems, shapefile_names)
+    attrs, extras = _map_fields(frame, problems)
     ids = _feature_ids(attrs)
     _check_values(attrs, ids, kind, problems)
     geoms, repairs = _check_geometry(frame.geometry.values, ids, problems)
@@ -196,7 +195,8 @@ def _finish(sites: gpd.GeoDataFrame, problems: Problems, refused: Refused, sourc
     report.attrs["n_features"] = n
     errors = report[report["severity"] == "error"]
     if refused == "raise" and len(errors):
-        first = "\n".join(f"- [{r.feature_id}] {r.field}: {r.problem}" for r in errors.head(10).itertuples())
+        first = "\n".join(f"- [{r.feature_id}] {r.field}: {r.problem}"
+                          for r in errors.head(10).itertuples())
         raise ValidationError(msg("validation_failed", lang=problems.lang, path=source,
                                   errors=len(errors), first=first), report=report)
     return sites, report
@@ -208,8 +208,8 @@ def _empty_sites() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
 
 
-def _map_fields(frame: gpd.GeoDataFrame, problems: Problems, shapefile_names: bool
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _map_fields(frame: gpd.GeoDataFrame, problems: Problems) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Canonical attribute columns (raw values) and the extra columns, kept as they are."""
     sch = schema()
     found: dict[str, list[tuple[str, float]]] = {}
     extra_cols = []
