@@ -1,11 +1,13 @@
 """ordos_geo — a geospatial planner for mine remediation in Ordos (鄂尔多斯).
 
-Modules are used through their names: ``og.sites.read_sites(...)``, ``og.projection.area_ha(...)``.
+Modules are used through their names: ``og.sites.read_sites(...)``, ``og.zones.build_zones(...)``.
 """
 
-from . import datasets, demo, io, projection, sites, synthetic, utils
+from . import (adjacency, datasets, demo, export, io, plans, projection, rules, sites, synthetic,
+               utils, zones)
 from .settings import settings
 
 __version__ = "0.1.0"
 
-__all__ = ["datasets", "demo", "io", "projection", "settings", "sites", "synthetic", "utils", "__version__"]
+__all__ = ["adjacency", "datasets", "demo", "export", "io", "plans", "projection", "rules",
+           "settings", "sites", "synthetic", "utils", "zones", "__version__"]

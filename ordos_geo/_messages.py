@@ -218,6 +218,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} 未通过校验：{errors} 个错误。前几个：\n{first}",
         "{path} failed validation with {errors} errors. The first ones:\n{first}",
     ),
+    "zones_summary": (
+        "{n_sites} 个图斑划为 {n_zones} 个连片治理区（其中 {n_multi} 个含多个图斑）。",
+        "{n_sites} sites in {n_zones} contiguous-remediation zones ({n_multi} with several sites).",
+    ),
+    "plans_checked": (
+        "年度计划检查：发现 {n} 个问题。",
+        "Annual-plan check: {n} problems found.",
+    ),
+    "plan_mine_unknown": (
+        "{year} 年计划：矿山 {mine!r} 不在图斑数据中，无法对应连片治理区。",
+        "Plan {year}: mine {mine!r} is not in the sites data, so it has no zone.",
+    ),
+    "plan_target_missing": (
+        "{year} 年计划（矿山 {mine}）缺少治理目标面积。",
+        "Plan {year} (mine {mine}) has no target area.",
+    ),
+    "plan_deadline_missing": (
+        "{year} 年计划（矿山 {mine}）缺少完成期限。",
+        "Plan {year} (mine {mine}) has no deadline.",
+    ),
+    "plan_money_missing": (
+        "{year} 年计划（矿山 {mine}）缺少资金安排。",
+        "Plan {year} (mine {mine}) has no money set aside.",
+    ),
+    "plan_standard_missing": (
+        "{year} 年计划（矿山 {mine}）没有治理标准。可选：{allowed}。",
+        "Plan {year} (mine {mine}) names no standard. Allowed: {allowed}.",
+    ),
+    "plan_standard_unknown": (
+        "{year} 年计划（矿山 {mine}）的标准 {standard!r} 不在规则表中。可选：{allowed}。",
+        "Plan {year} (mine {mine}): standard {standard!r} is not in the rule table. Allowed: {allowed}.",
+    ),
+    "plan_standard_weaker": (
+        "{year} 年计划（矿山 {mine}）的{parameter}为 {value}，低于所在连片区 {zone} 的统一标准 {required}。",
+        "Plan {year} (mine {mine}): {parameter} {value} is weaker than the unified standard {required} "
+        "of its zone {zone}.",
+    ),
     "wrote": ("已写出 {what}：{path}", "wrote {what}: {path}"),
     "missing_dependency": (
         "需要可选依赖 {package}（用于{purpose}）。安装：pip install {pip}，或 conda install -c conda-forge {conda}",

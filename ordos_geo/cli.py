@@ -52,6 +52,31 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--report", type=Path,
                    help="report CSV (default: ./<file name>.validation.csv)")
 
+    z = sub.add_parser("zones", parents=[common],
+                       help="build contiguous-remediation zones with unified standards")
+    z.add_argument("sites", type=Path, help="sites file (any format validate reads)")
+    z.add_argument("--gap-m", type=float, default=500.0,
+                   help="link sites within this distance, metres (default 500)")
+    z.add_argument("--max-zone-ha", type=float, help="size band: largest zone, hectares")
+    z.add_argument("--max-sites", type=int, help="size band: most sites in a zone")
+    z.add_argument("--rules", type=Path, help="rule table YAML (default: the built-in table)")
+    z.add_argument("--islands", choices=["keep", "attach"], default="keep",
+                   help="isolated sites: own zone (keep) or join the nearest zone (attach)")
+    z.add_argument("--attach-m", type=float, default=1000.0,
+                   help="with --islands attach: farthest distance to join, metres (default 1000)")
+    z.add_argument("--cross-banner", action="store_true", help="allow zones across banners")
+    z.add_argument("--cannot-link", type=Path,
+                   help="CSV of site pairs (site_a, site_b) that must not share a zone")
+    z.add_argument("--plans", type=Path, help="annual plans CSV to check against the zones")
+    z.add_argument("--layer", help="GeoPackage layer / Shapefile in a zip")
+    z.add_argument("--encoding", help="attribute encoding (default: detected)")
+    z.add_argument("--crs", help="declared CRS of the sites")
+    z.add_argument("--gcj02", action="store_true", help="sites are in GCJ-02")
+    z.add_argument("--out", type=Path, required=True, help="output folder")
+
+    r = sub.add_parser("rules", parents=[common], help="write the default rule table to edit")
+    r.add_argument("--out", type=Path, help="write it to this file instead of printing it")
+
     d = sub.add_parser("demo", parents=[common], help="run everything on the embedded data")
     d.add_argument("--out", type=Path, default=Path("output"), help="output folder (default output/)")
 
@@ -84,19 +109,16 @@ def main(argv: list[str] | None = None) -> int:
             for path in run_demo(args.out):
                 print(msg("wrote", what=path.suffix.lstrip("."), path=path))
             return 0
+        if args.command == "zones":
+            return _zones(args)
+        if args.command == "rules":
+            from .rules import default_rules_text
+
+            return _print_or_write(default_rules_text(), args.out)
         if args.command == "schema":
             from .sites import schema_markdown
 
-            text = schema_markdown()
-            if args.out:
-                from .io import atomic_path
-
-                with atomic_path(args.out) as tmp:
-                    tmp.write_text(text + "\n", encoding="utf-8")
-                print(args.out)
-            else:
-                print(text)
-            return 0
+            return _print_or_write(schema_markdown() + "\n", args.out)
         if args.command == "versions":
             from .utils import show_versions
 
@@ -135,3 +157,49 @@ def _validate(args: argparse.Namespace) -> int:
     io.write_csv(result.report, report_path)
     print(msg("wrote", what="report" if settings.lang == "en" else "校验报告", path=report_path))
     return 0 if result.usable else 1
+
+
+def _print_or_write(text: str, out: Path | None) -> int:
+    if out is None:
+        print(text, end="")
+        return 0
+    from ._messages import msg
+    from .io import atomic_path
+
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    print(msg("wrote", what=out.suffix.lstrip("."), path=out))
+    return 0
+
+
+def _zones(args: argparse.Namespace) -> int:
+    from . import export, io, plans, rules, sites, zones
+    from ._errors import ValidationError
+    from ._messages import msg
+
+    table = rules.load_rules(args.rules)  # a bad rule table fails before any work
+    frame, _ = sites.read_sites(args.sites, layer=args.layer, encoding=args.encoding,
+                                crs=args.crs, gcj02=args.gcj02)
+    pairs = []
+    if args.cannot_link:
+        links, _ = io.read_table(args.cannot_link)
+        missing = {"site_a", "site_b"} - set(links.columns)
+        if missing:
+            raise ValidationError(f"{args.cannot_link}: columns {sorted(missing)} missing; "
+                                        "the file needs site_a and site_b.")
+        pairs = list(zip(links["site_a"], links["site_b"]))
+    result = zones.build_zones(frame, gap_m=args.gap_m, max_zone_ha=args.max_zone_ha,
+                               max_sites=args.max_sites, islands=args.islands,
+                               attach_m=args.attach_m, cross_banner=args.cross_banner,
+                               cannot_link=pairs)
+    zoned = rules.apply_rules(result.zones, result.sites, table)
+    written = export.write_zones(zoned, result.sites, args.out)
+    if args.plans:
+        found = plans.check_plans(plans.read_plans(args.plans), zoned, result.sites)
+        written.append(io.write_csv(found, args.out / "plan_problems.csv"))
+        print(msg("plans_checked", n=len(found)))
+    print(msg("zones_summary", n_zones=len(zoned), n_sites=len(frame),
+              n_multi=int((zoned["n_sites"] > 1).sum())))
+    for path in written:
+        print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+    return 0

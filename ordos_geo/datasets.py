@@ -17,7 +17,7 @@ from ._errors import InputFileError
 from .settings import settings
 
 __all__ = ["data_dir", "data_path", "banners", "coal_mines", "osm_landuse", "places",
-           "priority_areas", "synthetic_sites_path", "ATTRIBUTION"]
+           "priority_areas", "synthetic_sites_path", "synthetic_plans_path", "ATTRIBUTION"]
 
 ATTRIBUTION = {
     "coal_mines": "Global Energy Monitor, Global Coal Mine Tracker, April 2024 release (CC BY 4.0)",
@@ -35,6 +35,7 @@ _FILES = {
     "places": "ordos_places.geojson",
     "priority_areas": "priority_areas.geojson",
     "synthetic_sites": "synthetic_sites.geojson",
+    "synthetic_plans": "synthetic_plans.csv",
 }
 
 
@@ -110,3 +111,8 @@ def priority_areas(path: str | Path | None = None) -> gpd.GeoDataFrame:
 def synthetic_sites_path() -> Path:
     """Path of the synthetic planning data set (fictional mines, pits and dumps)."""
     return data_path("synthetic_sites")
+
+
+def synthetic_plans_path() -> Path:
+    """Path of the synthetic annual plans of the synthetic mines (CSV, fictional)."""
+    return data_path("synthetic_plans")

@@ -292,8 +292,10 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
                 problems.add("value_missing", severity="error", action="refused", field=name,
                              index=int(i), feature_id=ids[i])
         attrs[name] = pd.Series(values, index=attrs.index, dtype=object)
-    attrs["synthetic"] = attrs["synthetic"].map(lambda v: bool(v) if v is not None else False)
-    attrs["capacity_mtpa"] = pd.to_numeric(attrs["capacity_mtpa"], errors="coerce")
+    for flag in ("synthetic", "zone_apart"):
+        attrs[flag] = attrs[flag].map(lambda v: bool(v) if v is not None else False)
+    for number in ("capacity_mtpa", "flat_floor_ha"):
+        attrs[number] = pd.to_numeric(attrs[number], errors="coerce")
 
 
 def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems

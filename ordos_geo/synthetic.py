@@ -1,6 +1,6 @@
 """Seeded generator of the synthetic planning data set (fictional mines, pits, dumps).
 
-    python -m ordos_geo.synthetic --out data/synthetic_sites.geojson   # regenerate (seed 2026)
+    python scripts/make_synthetic_data.py    # regenerate data/synthetic_sites.geojson (seed 2026)
 
 Mines are rotated rectangles (mining-right boundaries are corner-point polygons) placed without
 overlap inside the embedded priority areas. In Jungar Banner most are open pits with a median
@@ -24,7 +24,7 @@ from shapely import affinity
 
 from . import datasets, projection
 
-__all__ = ["synthetic_sites", "clustered_sites", "SEED"]
+__all__ = ["synthetic_sites", "synthetic_plans", "clustered_sites", "SEED"]
 
 SEED = 2026
 # per priority area: number of mines, share of open pits
@@ -32,6 +32,7 @@ _PLAN = {
     "薛家湾/魏家茆": (34, 0.85), "川掌/羊市塔": (16, 0.7), "棋盘井": (16, 0.35),
     "高头窑/青达门/朝脑梁": (18, 0.4), "东胜区北部": (14, 0.2), "伊金霍洛旗矿区": (22, 0.45),
 }
+_WEST = {"鄂托克前旗", "鄂托克旗", "杭锦旗", "乌审旗"}
 _STATUS = (["producing", "new", "suspended", "closed"], [0.7, 0.1, 0.12, 0.08])
 _GREEN = (["national", "regional", "applying", "none"], [0.12, 0.3, 0.18, 0.4])
 
@@ -104,7 +105,12 @@ def synthetic_sites(*, seed: int = SEED, plan: dict[str, tuple[int, float]] | No
             status = str(rng.choice(_STATUS[0], p=_STATUS[1]))
             cap = round(float(size * rng.uniform(0.3, 0.6)), 2) if open_pit else \
                 round(float(rng.uniform(0.6, 8.0)), 2)
+            approved = None
+            if rng.random() < 0.2:  # some mines already have an approved reclamation standard
+                approved = "grass_west" if banner in _WEST else str(
+                    rng.choice(["farmland_pasture", "forest_east"]))
             rows.append({
+                "standard": approved,
                 "site_id": mine_id, "name": f"合成{banner}{'露天' if open_pit else '井工'}煤矿{len(placed):03d}",
                 "banner": banner, "kind": "mine", "mine_id": None,
                 "method": "open_pit" if open_pit else "underground", "status": status,
@@ -120,6 +126,7 @@ def synthetic_sites(*, seed: int = SEED, plan: dict[str, tuple[int, float]] | No
                 if inside.contains(cand) and not any(cand.intersects(p) for p in placed):
                     placed.append(cand)
                     rows.append({
+                        "zone_apart": bool(rng.random() < 0.08),  # e.g. inside a protected area
                         "site_id": next_id("pit"), "name": f"合成无主采坑{counter['pit']:03d}",
                         "banner": banner, "kind": "pit", "mine_id": None, "method": "open_pit",
                         "status": "ownerless", "owner": None, "mineral": "煤",
@@ -128,6 +135,7 @@ def synthetic_sites(*, seed: int = SEED, plan: dict[str, tuple[int, float]] | No
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=areas.crs).to_crs("EPSG:4326")
     frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-6)
     frame["synthetic"] = True
+    frame["zone_apart"] = frame["zone_apart"].fillna(False).astype(bool)
     return frame
 
 
@@ -147,7 +155,10 @@ def _parcels(rng: np.random.Generator, mine: shapely.Polygon, mine_id: str, bann
             cand = cand.intersection(mine)
             if cand.area > 0.5 * share * mine.area and not any(cand.intersects(o["geometry"])
                                                                  for o in out):
-                out.append({"site_id": next_id(kind), "name": f"合成{label}（{mine_id}）",
+                flat = round(float(cand.area / 1e4 * rng.uniform(0.15, 0.75)), 1) \
+                    if kind == "pit" else None
+                out.append({"flat_floor_ha": flat,
+                            "site_id": next_id(kind), "name": f"合成{label}（{mine_id}）",
                             "banner": banner, "kind": kind, "mine_id": mine_id,
                             "method": "open_pit" if open_pit else "underground",
                             "status": None, "owner": None, "mineral": "煤", "capacity_mtpa": None,
@@ -157,22 +168,26 @@ def _parcels(rng: np.random.Generator, mine: shapely.Polygon, mine_id: str, bann
 
 
 def clustered_sites(n: int, *, seed: int = SEED, min_km2: float = 0.1, max_km2: float = 30.0,
-                    spread_m: float = 6_000.0) -> gpd.GeoDataFrame:
+                    median_km2: float = 0.3, spread_m: float | None = None) -> gpd.GeoDataFrame:
     """``n`` fictional sites clustered like mining districts, for benchmarks and scale tests.
 
     Cluster centres are the real GEM GCMT mine points (the mining districts of Ordos); each site is
-    a rotated rectangle of log-normal area (median 2 km², clipped to ``min_km2``–``max_km2``)
-    scattered with a normal spread of ``spread_m`` around its centre. Sites may overlap, as pits and
-    dumps overlap their mines. Vectorised: 100,000 sites take about a second.
+    a rotated rectangle of log-normal area (median ``median_km2``, clipped to
+    ``min_km2``–``max_km2``) scattered with a normal spread around its centre. The spread grows
+    with ``n`` (3 km at 1,000 sites, 9.5 km at 10,000, 30 km at 100,000) so that the density of a
+    district, and the number of neighbours of a site, stay plausible. Sites may overlap, as pits
+    and dumps overlap their mines. Vectorised: 100,000 sites take about a second.
     """
+    if spread_m is None:
+        spread_m = 3_000.0 * max(1.0, np.sqrt(n / 1_000))
     rng = np.random.default_rng(seed)
     centres = projection.to_metric(datasets.coal_mines()).geometry
     cx, cy = centres.x.to_numpy(), centres.y.to_numpy()
-    m = int(n * 1.3) + 10  # some fall outside Ordos and are dropped
+    m = int(n * 2.5) + 50  # some fall outside Ordos and are dropped
     pick = rng.integers(0, len(cx), m)
     x = cx[pick] + rng.normal(0, spread_m, m)
     y = cy[pick] + rng.normal(0, spread_m, m)
-    area = np.clip(rng.lognormal(np.log(2.0), 1.0, m), min_km2, max_km2) * 1e6
+    area = np.clip(rng.lognormal(np.log(median_km2), 1.0, m), min_km2, max_km2) * 1e6
     aspect = rng.uniform(1.0, 2.5, m)
     w, h = np.sqrt(area * aspect), np.sqrt(area / aspect)
     theta = rng.uniform(0, np.pi, m)
@@ -201,20 +216,36 @@ def clustered_sites(n: int, *, seed: int = SEED, min_km2: float = 0.1, max_km2: 
     return frame
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description="Regenerate the synthetic planning data set.")
-    ap.add_argument("--out", type=Path, default=datasets.data_dir() / "synthetic_sites.geojson")
-    ap.add_argument("--seed", type=int, default=SEED)
-    args = ap.parse_args()
-    frame = synthetic_sites(seed=args.seed)
-    frame.to_file(args.out, driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=6)
-    area = projection.area_ha(frame) / 100
-    mines = frame["kind"] == "mine"
-    print(f"wrote {len(frame)} sites to {args.out}")
-    print(pd.DataFrame({"kind": frame["kind"], "status": frame["status"]}).value_counts().to_string())
-    print(f"mine area km²: median {area[mines].median():.1f}, max {area[mines].max():.1f}; "
-          f"Jungar open pits median {area[mines & (frame.banner == '准格尔旗') & (frame.method == 'open_pit')].median():.1f}")
+def synthetic_plans(sites: gpd.GeoDataFrame, *, seed: int = SEED,
+                    years: tuple[int, ...] = (2024, 2025, 2026),
+                    standards: dict[str, str] | None = None) -> pd.DataFrame:
+    """Fictional annual plans (年度治理计划) for the synthetic mines, with known flaws.
 
-
-if __name__ == "__main__":
-    main()
+    One row per mine and year: target area (ha, growing each year, 1–3 % of the mine's area per
+    year), the standard of the mine's zone (``standards``: mine id → standard name, e.g. from the
+    default zoning; else the regional default), money (万元, 2–4 per ha), deadline (30 November).
+    About 1 in 12 plans lacks a deadline, 1 in 15 a target, and 1 in 10 names a weaker standard
+    than its zone's — so the plan check has something real to find.
+    """
+    rng = np.random.default_rng(seed + 1)
+    mines = sites[sites["kind"] == "mine"].sort_values("site_id")
+    area = projection.area_ha(mines).to_numpy()
+    standards = standards or {}
+    rows = []
+    for (site_id, banner), a in zip(mines[["site_id", "banner"]].itertuples(index=False), area):
+        standard = standards.get(site_id, "grass_west" if banner in _WEST else "forest_east")
+        weaker = "grass_west" if standard == "pv_platform" else "pv_platform"
+        for k, year in enumerate(years):
+            target = round(float(a * rng.uniform(0.01, 0.03) * (k + 1)), 1)
+            row = {"mine_id": site_id, "year": year, "target_ha": target, "standard": standard,
+                   "money_wan": round(target * float(rng.uniform(2.0, 4.0)), 1),
+                   "deadline": f"{year}-11-30"}
+            roll = rng.random()
+            if roll < 1 / 12:
+                row["deadline"] = None
+            elif roll < 1 / 12 + 1 / 15:
+                row["target_ha"] = None
+            elif roll < 1 / 12 + 1 / 15 + 1 / 10:
+                row["standard"] = weaker
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -105,6 +105,10 @@ def build_priority(mines: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=mines_m.crs).to_crs("EPSG:4326")
     frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-6)
     frame.insert(0, "area_id", [f"PA{i + 1:02d}" for i in range(len(frame))])
+    # short names used in zone ids, e.g. 准格尔旗-薛家湾-03
+    frame.insert(2, "short_zh", ["棋盘井", "高头窑", "黄天棉图", "川掌", "薛家湾", "东胜北部", "伊旗矿区"])
+    frame.insert(3, "short_en", ["Qipanjing", "Gaotouyao", "Huangtianmiantu", "Chuanzhang",
+                                 "Xuejiawan", "Dongsheng-N", "EjinHoro-mines"])
     frame["area_km2"] = (projection.area_ha(frame) / 100).round(1)
     frame["indicative"] = True
     return frame

@@ -1,0 +1,148 @@
+"""Annual remediation plans of each mine (年度治理计划), checked against their zone's standard.
+
+A plans table has one row per mine and year. Columns (Chinese names accepted):
+
+=================  =====================================  ===========================================
+column             accepted names                         meaning
+=================  =====================================  ===========================================
+mine_id            矿山编号, 所属矿山编号, site_id         the mine (``site_id`` in the sites data)
+year               年度, 年份                             plan year
+target_ha          计划治理面积, 目标面积, 治理面积(公顷)   area to reclaim that year, ha (亩 ÷ 15)
+standard           治理标准, 执行标准                     a standard of the rule table, by name
+<parameter>        边坡角, 台阶高度, 平台宽度, 覆土厚度,     explicit values; they override the named
+                   植被覆盖度 (see ``PARAMETER_ALIASES``)  standard's
+money_wan          资金(万元), 投资(万元), 治理资金         money, 10,000 yuan
+deadline           完成期限, 截止日期, 完成时间             date the year's work is due
+=================  =====================================  ===========================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import io
+from ._errors import ValidationError
+from ._messages import msg
+from .rules import Rules, load_rules
+from .settings import settings
+
+__all__ = ["read_plans", "check_plans", "PLAN_COLUMNS", "PARAMETER_ALIASES", "PROBLEM_COLUMNS"]
+
+PLAN_COLUMNS = ["mine_id", "year", "target_ha", "standard", "max_final_slope_deg",
+                "bench_height_m", "bench_width_m", "topsoil_cm", "target_cover_pct", "money_wan",
+                "deadline"]
+PROBLEM_COLUMNS = ["mine_id", "year", "zone_id", "field", "code", "problem"]
+_ALIASES = {
+    "mine_id": ["mine_id", "矿山编号", "所属矿山编号", "site_id", "编号"],
+    "year": ["year", "年度", "年份", "计划年度"],
+    "target_ha": ["target_ha", "target_reclaimed_ha", "计划治理面积", "目标面积", "治理面积",
+                  "治理面积(公顷)", "计划治理面积(公顷)"],
+    "_target_mu": ["计划治理面积(亩)", "治理面积(亩)", "目标面积(亩)"],
+    "standard": ["standard", "治理标准", "执行标准"],
+    "money_wan": ["money_wan", "资金(万元)", "投资(万元)", "治理资金", "资金"],
+    "deadline": ["deadline", "完成期限", "截止日期", "完成时间"],
+}
+#: Chinese names of the standard's parameters in a plans table.
+PARAMETER_ALIASES = {
+    "max_final_slope_deg": ["max_final_slope_deg", "边坡角", "最终边坡角", "边坡角(°)"],
+    "bench_height_m": ["bench_height_m", "台阶高度", "台阶高度(m)"],
+    "bench_width_m": ["bench_width_m", "平台宽度", "平台宽度(m)"],
+    "topsoil_cm": ["topsoil_cm", "覆土厚度", "覆土厚度(cm)"],
+    "target_cover_pct": ["target_cover_pct", "植被覆盖度", "植被覆盖度(%)", "目标植被覆盖度"],
+}
+
+
+def _norm(name: str) -> str:
+    return str(name).strip().replace("（", "(").replace("）", ")").lower()
+
+
+def read_plans(path: str | os.PathLike, *, encoding: str | None = None) -> pd.DataFrame:
+    """Read a plans CSV (UTF-8 or GBK) into the columns of :data:`PLAN_COLUMNS`."""
+    table, _ = io.read_table(path, encoding=encoding)
+    lookup = {_norm(a): key for key, names in {**_ALIASES, **PARAMETER_ALIASES}.items()
+              for a in names}
+    renamed = {c: lookup[_norm(c)] for c in table.columns if _norm(c) in lookup}
+    frame = table.rename(columns=renamed)
+    if "mine_id" not in frame.columns or "year" not in frame.columns:
+        raise ValidationError(f"{path}: a plans table needs the columns mine_id (矿山编号) and "
+                              f"year (年度); it has {list(table.columns)}.")
+    if "_target_mu" in frame.columns:  # 亩 → ha where no hectare figure is given
+        mu_ha = pd.to_numeric(frame.pop("_target_mu"), errors="coerce") / 15.0
+        given = pd.to_numeric(frame["target_ha"], errors="coerce") if "target_ha" in frame \
+            else pd.Series(np.nan, index=frame.index)
+        frame["target_ha"] = given.fillna(mu_ha)
+    for col in PLAN_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = None
+    frame = frame.replace({"": None})
+    for col in ["target_ha", "money_wan", *PARAMETER_ALIASES]:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    frame["deadline"] = pd.to_datetime(frame["deadline"], errors="coerce")
+    return frame[PLAN_COLUMNS + [c for c in frame.columns if c not in PLAN_COLUMNS]]
+
+
+def check_plans(plans: pd.DataFrame, zones: pd.DataFrame, sites: pd.DataFrame,
+                rules: Rules | None = None, *, lang: str | None = None) -> pd.DataFrame:
+    """Plans whose standard is weaker than their zone's unified standard, or whose target area,
+    deadline, money or standard is missing. One row per problem (:data:`PROBLEM_COLUMNS`).
+
+    ``zones`` must carry the rule columns (:func:`ordos_geo.rules.apply_rules`); ``sites`` the
+    ``zone_id`` of each site.
+    """
+    rules = rules if rules is not None else load_rules()
+    lang = settings.get("lang", lang)
+    zone_of = sites.assign(site_id=sites["site_id"].astype(str)).set_index("site_id")["zone_id"]
+    zone_std = zones.set_index("zone_id")
+    rows: list[dict] = []
+
+    def add(plan, zone_id, field, code, **values):
+        rows.append({"mine_id": plan.mine_id, "year": plan.year, "zone_id": zone_id,
+                     "field": field, "code": code,
+                     "problem": msg(code, lang=lang, mine=plan.mine_id, year=plan.year, **values)})
+
+    for plan in plans.itertuples(index=False):
+        zone_id = zone_of.get(str(plan.mine_id))
+        if zone_id is None:
+            add(plan, None, "mine_id", "plan_mine_unknown")
+            continue
+        if not (pd.notna(plan.target_ha) and plan.target_ha > 0):
+            add(plan, zone_id, "target_ha", "plan_target_missing")
+        if pd.isna(plan.deadline):
+            add(plan, zone_id, "deadline", "plan_deadline_missing")
+        if pd.isna(plan.money_wan):
+            add(plan, zone_id, "money_wan", "plan_money_missing")
+        values = _plan_parameters(plan, rules)
+        if values is None:
+            add(plan, zone_id, "standard", "plan_standard_missing"
+                if plan.standard is None or pd.isna(plan.standard) else "plan_standard_unknown",
+                standard=plan.standard, allowed=", ".join(rules.standards))
+            continue
+        zone = zone_std.loc[zone_id]
+        for p, spec in rules.parameters.items():
+            mine, required = values.get(p), zone[p]
+            if mine is None or np.isnan(mine):
+                continue
+            weaker = mine > required if spec["stricter"] == "lower" else mine < required
+            if weaker:
+                add(plan, zone_id, p, "plan_standard_weaker", parameter=rules.parameters[p][lang],
+                    value=f"{mine:g}", required=f"{required:g}", zone=zone_id)
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
+def _plan_parameters(plan, rules: Rules) -> dict[str, float] | None:
+    """The plan's parameter values: the named standard's, overridden by explicit columns."""
+    explicit = {p: getattr(plan, p) for p in rules.parameters if hasattr(plan, p)
+                and pd.notna(getattr(plan, p))}
+    name = plan.standard if isinstance(plan.standard, str) and plan.standard.strip() else None
+    if name is not None and name not in rules.standards:
+        return None if not explicit else explicit
+    if name is None and not explicit:
+        return None
+    base = {p: float(rules.standards[name][p]) for p in rules.parameters} if name else {}
+    base.update({p: float(v) for p, v in explicit.items()})
+    return base

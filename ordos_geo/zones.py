@@ -1,0 +1,539 @@
+"""Contiguous-remediation zones (集中连片治理区).
+
+>>> graph = og.adjacency.neighbour_graph(sites, gap_m=500)
+>>> result = og.zones.build_zones(sites, graph, max_zone_ha=5000, islands="keep")
+>>> result.zones          # one row per zone: zone_id, site_ids, n_sites, area_ha, …
+>>> result.sites          # the input sites (same index) with zone_id
+
+How zones come about, in words an official can check:
+
+1. **Links.** Two sites are linked when they touch or lie within ``gap_m`` metres (metric CRS).
+   A pit, dump or other parcel is always linked to its mine (``mine_id``): it lies in its mine's
+   zone. Links across banners are dropped unless ``cross_banner=True``; a site flagged
+   ``zone_apart`` (e.g. protected land) loses its links; ``cannot_link`` pairs never share a zone.
+2. **Groups.** Linked sites form connected groups (a mine and its parcels always move together).
+3. **Size band.** A group whose sites cover more than ``max_zone_ha`` (or count more than
+   ``max_sites``) is rebuilt by joining its sites strongest link first — smallest gap, then nearest
+   centres — along the links of a minimum spanning tree, refusing any join that would exceed the
+   band or put a ``cannot_link`` pair together. Every zone stays connected; weak links are cut.
+4. **Isolated sites** (no link at all): ``islands="keep"`` makes each its own zone;
+   ``"attach"`` joins it to the nearest zone of its banner within ``attach_m`` metres when the band
+   allows (else it is kept alone); ``"drop"`` is refused — no site may be lost.
+5. **Ids.** ``<banner>-<priority area>-<nn>`` (``准格尔旗-薛家湾-03``; ``其他`` outside the priority
+   areas), numbered west to east. The same sites in any row order give the same zones and ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+from . import datasets, projection
+from .adjacency import NeighbourGraph, neighbour_graph
+
+__all__ = ["ZoneResult", "build_zones", "zone_members", "zone_figures", "sensitivity",
+           "plot_sensitivity", "ZONE_COLUMNS"]
+
+log = logging.getLogger("ordos_geo")
+
+Islands = Literal["keep", "attach", "drop"]
+#: Columns of the zones table before the rules add the standard and end use.
+ZONE_COLUMNS = ["zone_id", "site_ids", "n_sites", "n_ownerless", "area_ha", "area_mu", "sites_ha",
+                "disturbed_ha", "pit_ha", "flat_floor_ha", "ownerless_share", "open_pit_share",
+                "banner", "banners", "priority_area", "dist_town_km", "centroid_lon",
+                "centroid_lat", "geometry"]
+OTHER_AREA = {"zh": "其他", "en": "other"}
+
+
+@dataclass
+class ZoneResult:
+    """``zones`` (one row per zone), ``sites`` (input sites + ``zone_id``, same index) and the
+    ``graph`` after the cannot-link rules (what the zones were built from)."""
+
+    zones: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    graph: NeighbourGraph
+    parameters: dict
+
+
+# --- membership ---------------------------------------------------------------------------------
+def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
+                 gap_m: float = 500.0, max_zone_ha: float | None = None,
+                 max_sites: int | None = None, islands: Islands = "keep",
+                 attach_m: float = 1000.0, cross_banner: bool = False,
+                 cannot_link: Iterable[tuple[str, str]] = ()) -> tuple[np.ndarray, NeighbourGraph]:
+    """A zone number per site (aligned with ``sites``; numbers are arbitrary but deterministic)
+    and the constrained graph. See the module text for the rules."""
+    if islands not in ("keep", "attach", "drop"):
+        raise ValueError(f"islands={islands!r}; allowed: 'keep', 'attach'.")
+    if islands == "drop":
+        raise ValueError("islands='drop' is not allowed: every site must stay in the output. "
+                         "Use 'keep' (single-site zones) or 'attach' (join the nearest zone).")
+    for name, value in (("max_zone_ha", max_zone_ha), ("max_sites", max_sites)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}.")
+    graph = graph if graph is not None else neighbour_graph(sites, gap_m=gap_m)
+    ids = sites["site_id"].astype(str).to_numpy()
+    if tuple(ids) != graph.site_ids:
+        raise ValueError("The graph was built from other sites (or another row order); "
+                         "build it from these sites.")
+    graph = _constrain(sites, graph, cross_banner)
+    n = len(ids)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(n)
+    metric = np.asarray(projection.to_metric(sites.geometry).values)
+    area = shapely.area(metric) / 10_000.0
+    a, b = graph.positions()
+    must = (graph.edges["source"] == "mine_id").to_numpy()
+    units = _units(n, a[must], b[must])
+    unit_area, unit_sites = _unit_sizes(units, metric, area)
+    cx, cy = _centres(metric, units, area)
+    ua, ub = units[a], units[b]
+    between = ua != ub
+    gaps = np.nan_to_num(graph.edges["gap_m"].to_numpy(dtype=float), nan=0.0)
+    forbid = _forbidden_pairs(cannot_link, ids, units)
+    labels = _components(len(unit_area), ua[between], ub[between])
+    urank = _unit_rank(units, rank)
+    labels = _size_band(labels, ua[between], ub[between], gaps[between], unit_area, unit_sites,
+                        cx, cy, urank, max_zone_ha, max_sites, forbid)
+    if islands == "attach":
+        labels = _attach(labels, units, metric, sites, ua[between], ub[between], unit_area,
+                         unit_sites, attach_m, max_zone_ha, max_sites, cross_banner, forbid)
+    return labels[units], graph
+
+
+def _constrain(sites: gpd.GeoDataFrame, graph: NeighbourGraph,
+               cross_banner: bool) -> NeighbourGraph:
+    """Drop links across banners (unless allowed) and the links of ``zone_apart`` sites."""
+    a, b = graph.positions()
+    keep = np.ones(len(a), dtype=bool)
+    must = (graph.edges["source"] == "mine_id").to_numpy()
+    if not cross_banner and "banner" in sites.columns:
+        banner = sites["banner"].astype(str).to_numpy()
+        keep &= (banner[a] == banner[b]) | must
+    if "zone_apart" in sites.columns:
+        apart = sites["zone_apart"].fillna(False).astype(bool).to_numpy()
+        keep &= ~(apart[a] | apart[b])
+    if keep.all():
+        return graph
+    out = graph.subgraph_edges(keep)
+    object.__setattr__(out, "_ends", (a[keep], b[keep]))
+    return out
+
+
+def _units(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sites that must stay together (a mine and its parcels) share a unit number."""
+    m = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    return connected_components(m, directed=False)[1]
+
+
+def _unit_sizes(units: np.ndarray, metric: np.ndarray, area: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Area (ha, of the union of members) and site count of every unit."""
+    nu = units.max() + 1 if len(units) else 0
+    counts = np.bincount(units, minlength=nu)
+    size = np.bincount(units, weights=area, minlength=nu)
+    for u in np.flatnonzero(counts > 1):  # overlapping parcels count once
+        size[u] = shapely.area(shapely.union_all(metric[units == u])) / 10_000.0
+    return size, counts
+
+
+def _centres(metric: np.ndarray, units: np.ndarray, area: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    c = shapely.get_coordinates(shapely.centroid(metric))
+    w = np.maximum(area, 1e-9)
+    nu = units.max() + 1 if len(units) else 0
+    tw = np.bincount(units, weights=w, minlength=nu)
+    return (np.bincount(units, weights=c[:, 0] * w, minlength=nu) / tw,
+            np.bincount(units, weights=c[:, 1] * w, minlength=nu) / tw)
+
+
+def _unit_rank(units: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Each unit's rank: the smallest text rank of its site ids (a stable tie-breaker)."""
+    out = np.full(units.max() + 1 if len(units) else 0, np.iinfo(np.int64).max)
+    np.minimum.at(out, units, rank)
+    return out
+
+
+def _forbidden_pairs(pairs: Iterable[tuple[str, str]], ids: np.ndarray,
+                     units: np.ndarray) -> dict[int, set[int]]:
+    pos = {s: i for i, s in enumerate(ids)}
+    out: dict[int, set[int]] = {}
+    for x, y in pairs:
+        for s in (x, y):
+            if s not in pos:
+                raise KeyError(f"cannot_link names an unknown site {s!r}.")
+        ux, uy = units[pos[x]], units[pos[y]]
+        if ux == uy:
+            raise ValueError(f"cannot_link ({x!r}, {y!r}): a parcel and its mine must share a "
+                             "zone; remove the pair or the parcel's mine_id.")
+        out.setdefault(ux, set()).add(uy)
+        out.setdefault(uy, set()).add(ux)
+    return out
+
+
+def _components(nu: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    m = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(nu, nu))
+    return connected_components(m, directed=False)[1]
+
+
+def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, urank, max_ha, max_sites,
+               forbid) -> np.ndarray:
+    """Rebuild the groups that break the band or a cannot-link rule (see module text, step 3)."""
+    nl = labels.max() + 1 if len(labels) else 0
+    over = np.zeros(nl, dtype=bool)
+    if max_ha is not None:
+        over |= np.bincount(labels, weights=unit_area, minlength=nl) > max_ha
+    if max_sites is not None:
+        over |= np.bincount(labels, weights=unit_sites, minlength=nl) > max_sites
+    for u, others in forbid.items():
+        over[labels[u]] |= any(labels[o] == labels[u] for o in others)
+    if not over.any():
+        return labels
+    todo = over[labels]
+    sel = todo[a] & todo[b]
+    a, b, gaps = a[sel], b[sel], gaps[sel]
+    dist = np.hypot(cx[a] - cx[b], cy[a] - cy[b])
+    # strongest first: gap (mm), then centre distance, then ranks; weights must be > 0 for scipy
+    weight = np.round(gaps, 3) + 1e-3 + dist * 1e-9
+    nu = len(unit_area)
+    # one link per unit pair (the strongest), stored once (upper triangle) for scipy
+    swap = urank[a] > urank[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    order = np.lexsort((urank[b], urank[a], weight))
+    pair_key = a[order].astype(np.int64) * nu + b[order]
+    _, first = np.unique(pair_key, return_index=True)
+    pick = order[first]
+    m = sparse.coo_matrix((weight[pick], (a[pick], b[pick])), shape=(nu, nu)).tocsr()
+    tree = minimum_spanning_tree(m).tocoo()
+    tw = tree.data
+    tr_lo = np.minimum(urank[tree.row], urank[tree.col])
+    tr_hi = np.maximum(urank[tree.row], urank[tree.col])
+    join_order = np.lexsort((tr_hi, tr_lo, tw))
+    parent = np.arange(nu)
+    size = unit_area.astype(float).copy()
+    count = unit_sites.astype(float).copy()
+    enemies = {u: set(v) for u, v in forbid.items()}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for k in join_order:
+        ra, rb = find(tree.row[k]), find(tree.col[k])
+        if ra == rb:
+            continue
+        if max_ha is not None and size[ra] + size[rb] > max_ha:
+            continue
+        if max_sites is not None and count[ra] + count[rb] > max_sites:
+            continue
+        ea, eb = enemies.get(ra, set()), enemies.get(rb, set())
+        if ea and any(find(e) == rb for e in ea):
+            continue
+        if eb and any(find(e) == ra for e in eb):
+            continue
+        parent[rb] = ra
+        size[ra] += size[rb]
+        count[ra] += count[rb]
+        if eb:
+            enemies[ra] = ea | eb
+    roots = np.array([find(u) for u in range(nu)])
+    # units outside the rebuilt groups keep their group; renumber everything densely
+    key = np.where(todo, roots + nl, labels)
+    return np.unique(key, return_inverse=True)[1]
+
+
+def _attach(labels, units, metric, sites, a, b, unit_area, unit_sites, attach_m, max_ha,
+            max_sites, cross_banner, forbid) -> np.ndarray:
+    """Join isolated units (no link at all) to the nearest zone within ``attach_m`` metres."""
+    nu = len(unit_area)
+    degree = np.bincount(np.r_[a, b], minlength=nu)
+    isolated_units = np.flatnonzero(degree == 0)
+    if not len(isolated_units):
+        return labels
+    labels = labels.copy()
+    zone_area = np.bincount(labels, weights=unit_area)
+    zone_sites = np.bincount(labels, weights=unit_sites)
+    site_isolated = np.isin(units, isolated_units)
+    banner = sites["banner"].astype(str).to_numpy() if "banner" in sites.columns else \
+        np.full(len(units), "")
+    apart = sites["zone_apart"].fillna(False).astype(bool).to_numpy() \
+        if "zone_apart" in sites.columns else np.zeros(len(units), dtype=bool)
+    targets = np.flatnonzero(~site_isolated & ~apart)
+    groups = [targets] if cross_banner else [targets[banner[targets] == bn]
+                                              for bn in np.unique(banner[targets])]
+    for group in groups:
+        if not len(group):
+            continue
+        tree = shapely.STRtree(metric[group])
+        cand = np.flatnonzero(site_isolated & ~apart & (cross_banner | (banner == banner[group[0]])))
+        if not len(cand):
+            continue
+        src, hit = tree.query_nearest(metric[cand], max_distance=attach_m, all_matches=False)
+        best: dict[int, int] = {}
+        for s, h in sorted(zip(cand[src], group[hit]), key=lambda p: (units[p[0]], p[1])):
+            best.setdefault(units[s], labels[units[h]])
+        for u, z in sorted(best.items()):
+            if max_ha is not None and zone_area[z] + unit_area[u] > max_ha:
+                continue
+            if max_sites is not None and zone_sites[z] + unit_sites[u] > max_sites:
+                continue
+            if any(labels[e] == z for e in forbid.get(u, ())):
+                continue
+            zone_area[z] += unit_area[u]
+            zone_sites[z] += unit_sites[u]
+            labels[u] = z
+    return np.unique(labels, return_inverse=True)[1]
+
+
+# --- figures and geometry -----------------------------------------------------------------------
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(order, bounds)
+
+
+def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -> np.ndarray:
+    """Union of each zone's sites, closed over half the gap on each side (metric CRS)."""
+    half = gap_m / 2.0
+    out = np.empty(len(groups), dtype=object)
+    multi = [k for k, g in enumerate(groups) if len(g) > 1]
+    for k, g in enumerate(groups):
+        if len(g) == 1:
+            out[k] = metric[g[0]]
+    if multi and half > 0:
+        members = np.concatenate([groups[k] for k in multi])
+        grown = shapely.buffer(metric[members], half, quad_segs=4)
+        start = 0
+        for k in multi:
+            size = len(groups[k])
+            merged = shapely.union_all(grown[start:start + size])
+            closed = shapely.make_valid(shapely.buffer(merged, -half, quad_segs=4))
+            # the polygonal erosion can shave a corner: the zone always covers its sites
+            out[k] = shapely.union(closed, shapely.union_all(metric[groups[k]]))
+            start += size
+    elif multi:
+        for k in multi:
+            out[k] = shapely.union_all(metric[groups[k]])
+    return out
+
+
+def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
+                 priority_areas: gpd.GeoDataFrame | None = None,
+                 towns: gpd.GeoDataFrame | None = None, lang: str | None = None
+                 ) -> gpd.GeoDataFrame:
+    """One row per zone: ids, counts, areas (ha, 亩), banner, priority area, distance to the
+    nearest town, centroid, and the remediation area (union closed over the gap) as geometry.
+
+    Areas: ``area_ha`` of the remediation area, ``sites_ha`` of the union of member sites,
+    ``disturbed_ha`` of pits, dumps, other parcels and ownerless sites, ``pit_ha`` of pits — all in
+    the equal-area CRS. ``dist_town_km`` is measured in the metric CRS from the zone centre.
+    """
+    from .settings import settings
+
+    lang = settings.get("lang", lang)
+    metric_series = projection.to_metric(sites.geometry)
+    metric = np.asarray(metric_series.values)
+    groups = _groups(labels)
+    geoms = _zone_geometry(metric, groups, gap_m)
+    ids = sites["site_id"].astype(str).to_numpy()
+    area = projection.area_ha(sites).to_numpy()
+    col = {c: (sites[c].to_numpy() if c in sites.columns else np.full(len(sites), None))
+           for c in ("kind", "status", "method", "banner", "flat_floor_ha")}
+    disturbed = np.isin(col["kind"], ["pit", "dump", "other"]) | (col["status"] == "ownerless")
+    centres = shapely.get_coordinates(shapely.centroid(metric))
+    rows = []
+    for k, g in enumerate(groups):
+        g = g[np.argsort(ids[g], kind="stable")]
+        members = metric[g]
+        sites_ha = _union_ha(members, metric_series.crs)
+        w = np.maximum(area[g], 1e-9)
+        cx, cy = np.average(centres[g, 0], weights=w), np.average(centres[g, 1], weights=w)
+        banners = pd.Series(area[g], index=col["banner"][g].astype(str)).groupby(level=0).sum()
+        rows.append({
+            "site_ids": ";".join(ids[g]), "n_sites": len(g),
+            "n_ownerless": int((col["status"][g] == "ownerless").sum()),
+            "sites_ha": sites_ha,
+            "disturbed_ha": _union_ha(members[disturbed[g]], metric_series.crs),
+            "pit_ha": _union_ha(members[col["kind"][g] == "pit"], metric_series.crs),
+            "flat_floor_ha": float(np.nansum(pd.to_numeric(col["flat_floor_ha"][g],
+                                                           errors="coerce"))),
+            "ownerless_share": float(area[g][col["status"][g] == "ownerless"].sum() / w.sum()),
+            "open_pit_share": float(area[g][col["method"][g] == "open_pit"].sum() / w.sum()),
+            "banner": banners.sort_values(ascending=False, kind="stable").index[0],
+            "banners": ";".join(sorted(banners.index)), "_cx": cx, "_cy": cy,
+            "geometry": geoms[k]})
+    zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=metric_series.crs)
+    zones["area_ha"] = projection.area_ha(zones)
+    zones["area_mu"] = zones["area_ha"] * projection.HA_TO_MU
+    zones = _place(zones, sites, groups, area, priority_areas, towns, lang)
+    zones = zones.to_crs("EPSG:4326")
+    return zones[ZONE_COLUMNS]
+
+
+def _union_ha(members: np.ndarray, crs) -> float:
+    if not len(members):
+        return 0.0
+    merged = members[0] if len(members) == 1 else shapely.union_all(members)
+    return float(projection.area_ha(gpd.GeoSeries([merged], crs=crs)).iloc[0])
+
+
+def _place(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, groups: list[np.ndarray],
+           area: np.ndarray, priority_areas, towns, lang: str) -> gpd.GeoDataFrame:
+    """Priority area (largest share of member area), nearest town, centroid, readable ids."""
+    pa = priority_areas if priority_areas is not None else datasets.priority_areas()
+    pa = pa.dropna(subset=["geometry"])
+    short = "short_en" if lang == "en" else "short_zh"
+    label = pa[short] if short in pa.columns else pa["name_zh"]
+    pts = gpd.GeoDataFrame({"zone": np.concatenate([np.full(len(g), k) for k, g in
+                                                    enumerate(groups)]),
+                            "w": np.concatenate([area[g] for g in groups])},
+                           geometry=sites.geometry.representative_point().to_numpy()[
+                               np.concatenate(groups)], crs=sites.crs)
+    hit = pts.sjoin(gpd.GeoDataFrame({"pa": label.to_numpy(), "pa_name": pa["name_zh"].to_numpy()},
+                                     geometry=pa.geometry.to_numpy(), crs=pa.crs).to_crs(sites.crs),
+                    how="inner", predicate="within")
+    best = (hit.groupby(["zone", "pa", "pa_name"])["w"].sum().reset_index()
+            .sort_values(["zone", "w", "pa"], ascending=[True, False, True], kind="stable")
+            .drop_duplicates("zone").set_index("zone"))
+    zones["priority_area"] = best["pa_name"].reindex(range(len(zones))).to_numpy()
+    zones["_short"] = best["pa"].reindex(range(len(zones))).fillna(OTHER_AREA[lang]).to_numpy()
+    t = towns if towns is not None else _towns()
+    tm = projection.to_metric(t.geometry).to_numpy()
+    centre = shapely.points(zones["_cx"].to_numpy(), zones["_cy"].to_numpy())
+    tree = shapely.STRtree(tm)
+    _, dist = tree.query_nearest(centre, return_distance=True, all_matches=False)
+    zones["dist_town_km"] = np.round(dist / 1000.0, 2)
+    lonlat = gpd.GeoSeries(centre, crs=zones.crs).to_crs("EPSG:4326")
+    zones["centroid_lon"], zones["centroid_lat"] = lonlat.x.round(6), lonlat.y.round(6)
+    zones["zone_id"] = _zone_ids(zones)
+    order = np.lexsort((zones["_cy"].round(0), zones["_cx"].round(0)))
+    return zones.drop(columns=["_cx", "_cy", "_short"]).iloc[order].reset_index(drop=True)
+
+
+def _zone_ids(zones: gpd.GeoDataFrame) -> list[str]:
+    """``<banner>-<area>-<nn>``, numbered west to east (then south to north) within each pair."""
+    out = [""] * len(zones)
+    key = zones["banner"].astype(str) + "-" + zones["_short"].astype(str)
+    for prefix, idx in key.groupby(key).groups.items():
+        sub = zones.loc[idx]
+        order = np.lexsort((sub["_cy"].round(0).to_numpy(), sub["_cx"].round(0).to_numpy()))
+        width = max(2, len(str(len(idx))))
+        for n, i in enumerate(np.asarray(idx)[order], start=1):
+            out[i] = f"{prefix}-{n:0{width}d}"
+    return out
+
+
+def _towns() -> gpd.GeoDataFrame:
+    p = datasets.places()
+    return p[p["kind"].str.startswith("populated place")]
+
+
+# --- the whole step -----------------------------------------------------------------------------
+def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
+                gap_m: float | None = None, max_zone_ha: float | None = None,
+                max_sites: int | None = None, islands: Islands = "keep", attach_m: float = 1000.0,
+                cross_banner: bool = False, cannot_link: Iterable[tuple[str, str]] = (),
+                priority_areas: gpd.GeoDataFrame | None = None,
+                lang: str | None = None) -> ZoneResult:
+    """Zones of ``sites`` (validated, with ``site_id``, ``banner``, ``kind``, ``status``).
+
+    ``graph`` defaults to :func:`ordos_geo.adjacency.neighbour_graph` at ``gap_m`` (500 m); an
+    edited graph may be passed. See the module text for the rules. The result's ``sites`` keep the
+    input index and gain ``zone_id``.
+    """
+    if graph is not None and gap_m is not None and graph.gap_m == graph.gap_m \
+            and gap_m != graph.gap_m:
+        raise ValueError(f"gap_m={gap_m!r} differs from the graph's {graph.gap_m!r}.")
+    gap = gap_m if gap_m is not None else (graph.gap_m if graph is not None else 500.0)
+    gap = gap if gap == gap else 500.0
+    labels, used = zone_members(sites, graph, gap_m=gap, max_zone_ha=max_zone_ha,
+                                max_sites=max_sites, islands=islands, attach_m=attach_m,
+                                cross_banner=cross_banner, cannot_link=cannot_link)
+    zones = zone_figures(sites, labels, gap_m=gap, priority_areas=priority_areas, lang=lang)
+    site_zone = pd.Series(np.repeat(zones["zone_id"].to_numpy(), zones["n_sites"].to_numpy()),
+                          index=np.concatenate(zones["site_ids"].str.split(";").to_list()))
+    out = sites.copy()
+    out["zone_id"] = site_zone.reindex(out["site_id"].astype(str)).to_numpy()
+    params = {"gap_m": gap, "max_zone_ha": max_zone_ha, "max_sites": max_sites,
+              "islands": islands, "attach_m": attach_m, "cross_banner": cross_banner,
+              "cannot_link": [tuple(p) for p in cannot_link]}
+    log.info("zoned %d sites into %d zones (gap %g m)", len(sites), len(zones), gap)
+    return ZoneResult(zones, out, used, params)
+
+
+# --- sensitivity to the gap ---------------------------------------------------------------------
+def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1001, 100),
+                max_zone_ha: float | None = None, max_sites: int | None = None,
+                cross_banner: bool = False) -> pd.DataFrame:
+    """How the zoning changes with ``gap_m``: one row per gap, so planners choose it knowingly.
+
+    Columns: ``gap_m``, ``n_zones``, ``n_multi_site`` (zones of 2+ sites), ``n_single_site``,
+    ``share_sites_in_multi`` (share of sites in multi-site zones), ``largest_zone_ha`` and
+    ``median_zone_ha`` (area of member sites, overlaps counted once per mine). The graph is built
+    once, at the largest gap, and filtered for the smaller ones.
+    """
+    gaps = sorted(float(g) for g in gaps)
+    full = neighbour_graph(sites, gap_m=gaps[-1])
+    metric = np.asarray(projection.to_metric(sites.geometry).values)
+    fa, fb = full.positions()
+    must = (full.edges["source"] == "mine_id").to_numpy()
+    units = _units(len(sites), fa[must], fb[must])
+    unit_area, _ = _unit_sizes(units, metric, shapely.area(metric) / 10_000.0)
+    first_site = np.unique(units, return_index=True)[1]
+    rows = []
+    for g in gaps:
+        e = full.edges
+        keep = (e["source"] == "mine_id").to_numpy() | (e["gap_m"].to_numpy() <= g)
+        graph = full.subgraph_edges(keep)
+        a, b = full.positions()
+        object.__setattr__(graph, "_ends", (a[keep], b[keep]))
+        object.__setattr__(graph, "gap_m", g)
+        labels, _ = zone_members(sites, graph, gap_m=g, max_zone_ha=max_zone_ha,
+                                 max_sites=max_sites, cross_banner=cross_banner)
+        counts = np.bincount(labels)
+        size = np.bincount(labels[first_site], weights=unit_area)
+        multi = counts > 1
+        rows.append({"gap_m": g, "n_zones": len(counts), "n_multi_site": int(multi.sum()),
+                     "n_single_site": int((~multi).sum()),
+                     "share_sites_in_multi": float(counts[multi].sum() / len(labels)),
+                     "largest_zone_ha": float(size.max()),
+                     "median_zone_ha": float(np.median(size))})
+    return pd.DataFrame(rows)
+
+
+def plot_sensitivity(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Number of zones and the largest zone against ``gap_m`` (matplotlib); returns the axes."""
+    from .settings import settings
+    from .utils import import_optional
+
+    plt = import_optional("matplotlib.pyplot", purpose="plots", pip="matplotlib")
+    zh = settings.get("lang", lang) == "zh"
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(table["gap_m"], table["n_zones"], "o-", color="tab:blue",
+            label="zones" if not zh else "分区数 zones")
+    ax.plot(table["gap_m"], table["n_multi_site"], "s--", color="tab:green",
+            label="multi-site zones" if not zh else "多图斑分区 multi-site")
+    ax.set_xlabel("gap_m (m)")
+    ax.set_ylabel("zones" if not zh else "分区数 zones")
+    right = ax.twinx()
+    right.plot(table["gap_m"], table["largest_zone_ha"], "^:", color="tab:red",
+               label="largest zone (ha)" if not zh else "最大分区（公顷）largest (ha)")
+    right.set_ylabel("ha")
+    lines = ax.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper right", fontsize=8)
+    ax.set_title("Zones as a function of the linking distance" if not zh
+                 else "连片距离敏感性 / sensitivity to gap_m")
+    return ax
