@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import datasets, io, projection, sites
+from . import datasets, export, io, plans, projection, rules, sites, zones
 from .utils import progress_bar
 
 __all__ = ["run_demo", "summary_by_banner"]
@@ -30,17 +30,25 @@ def summary_by_banner(frame) -> pd.DataFrame:
     return out.reset_index().round({"area_ha": 2, "area_mu": 1})
 
 
-def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> list[Path]:
-    """Validate the embedded synthetic sites, summarise them and export every layer.
+#: Demo zoning parameters (documented in README): link within 500 m, zones up to 10,000 ha.
+DEMO_GAP_M = 500.0
+DEMO_MAX_ZONE_HA = 10_000.0
 
-    Writes into ``out``: ``validation_report.csv``, ``sites.geojson`` (RFC 7946),
-    ``summary_by_banner.csv`` and ``ordos_geo.gpkg`` (layers sites, banners, priority_areas,
-    coal_mines_gcmt, osm_landuse). Returns the written paths.
+
+def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> list[Path]:
+    """Run every step on the embedded data and return the paths written into ``out``.
+
+    1. validate the synthetic sites → ``validation_report.csv``
+    2. summarise by banner → ``summary_by_banner.csv``
+    3. export the sites and the reference layers → ``sites.geojson``, ``ordos_geo.gpkg``
+    4. zone them (gap 500 m, band 10,000 ha) with the default rules → ``zones.geojson``,
+       ``sites_zoned.geojson``, ``zones.gpkg``, ``zones.csv``; check the synthetic annual plans →
+       ``plan_problems.csv``; sensitivity to the gap → ``zones_sensitivity.csv`` and ``.png``
     """
     out = Path(out)
     written: list[Path] = []
-    steps = ["validate", "summarise", "export"]
     state: dict = {}
+    steps = ["validate", "summarise", "export", "zones", "plans", "sensitivity"]
     for step in progress_bar(steps, desc="ordos-geo demo", progress=progress):
         if step == "validate":
             result = sites.validate(datasets.synthetic_sites_path())
@@ -48,7 +56,8 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
             written.append(io.write_csv(result.report, out / "validation_report.csv"))
             log.info(result.summary())
         elif step == "summarise":
-            written.append(io.write_csv(summary_by_banner(state["sites"]), out / "summary_by_banner.csv"))
+            written.append(io.write_csv(summary_by_banner(state["sites"]),
+                                        out / "summary_by_banner.csv"))
         elif step == "export":
             written.append(io.write_geojson(state["sites"], out / "sites.geojson"))
             layers = {
@@ -57,4 +66,31 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
                 "coal_mines_gcmt": datasets.coal_mines(), "osm_landuse": datasets.osm_landuse(),
             }
             written.append(io.write_gpkg(layers, out / "ordos_geo.gpkg"))
+        elif step == "zones":
+            zoning = zones.build_zones(state["sites"], gap_m=DEMO_GAP_M,
+                                       max_zone_ha=DEMO_MAX_ZONE_HA)
+            state["zones"] = rules.apply_rules(zoning.zones, zoning.sites)
+            state["sites_zoned"] = zoning.sites
+            written += export.write_zones(state["zones"], zoning.sites, out)
+        elif step == "plans":
+            table = plans.read_plans(datasets.synthetic_plans_path())
+            found = plans.check_plans(table, state["zones"], state["sites_zoned"])
+            written.append(io.write_csv(found, out / "plan_problems.csv"))
+        elif step == "sensitivity":
+            table = zones.sensitivity(state["sites"], max_zone_ha=DEMO_MAX_ZONE_HA)
+            written.append(io.write_csv(table, out / "zones_sensitivity.csv"))
+            written.append(_plot(table, out / "zones_sensitivity.png"))
     return written
+
+
+def _plot(table: pd.DataFrame, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = zones.plot_sensitivity(table)
+    with io.atomic_path(path) as tmp:
+        ax.figure.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    plt.close(ax.figure)
+    return path

@@ -218,12 +218,13 @@ def clustered_sites(n: int, *, seed: int = SEED, min_km2: float = 0.1, max_km2: 
 
 def synthetic_plans(sites: gpd.GeoDataFrame, *, seed: int = SEED,
                     years: tuple[int, ...] = (2024, 2025, 2026),
-                    standards: dict[str, str] | None = None) -> pd.DataFrame:
+                    standards: dict[str, dict] | None = None) -> pd.DataFrame:
     """Fictional annual plans (年度治理计划) for the synthetic mines, with known flaws.
 
     One row per mine and year: target area (ha, growing each year, 1–3 % of the mine's area per
-    year), the standard of the mine's zone (``standards``: mine id → standard name, e.g. from the
-    default zoning; else the regional default), money (万元, 2–4 per ha), deadline (30 November).
+    year), the standard of the mine's zone (``standards``: mine id → {"standard": name, and the
+    zone's parameter values}, e.g. from the default zoning; else the regional default), money
+    (万元, 2–4 per ha), deadline (30 November).
     About 1 in 12 plans lacks a deadline, 1 in 15 a target, and 1 in 10 names a weaker standard
     than its zone's — so the plan check has something real to find.
     """
@@ -233,11 +234,13 @@ def synthetic_plans(sites: gpd.GeoDataFrame, *, seed: int = SEED,
     standards = standards or {}
     rows = []
     for (site_id, banner), a in zip(mines[["site_id", "banner"]].itertuples(index=False), area):
-        standard = standards.get(site_id, "grass_west" if banner in _WEST else "forest_east")
+        zone = standards.get(site_id, {"standard": "grass_west" if banner in _WEST
+                                       else "forest_east"})
+        standard = zone["standard"]
         weaker = "grass_west" if standard == "pv_platform" else "pv_platform"
         for k, year in enumerate(years):
             target = round(float(a * rng.uniform(0.01, 0.03) * (k + 1)), 1)
-            row = {"mine_id": site_id, "year": year, "target_ha": target, "standard": standard,
+            row = {"mine_id": site_id, "year": year, "target_ha": target, **zone,
                    "money_wan": round(target * float(rng.uniform(2.0, 4.0)), 1),
                    "deadline": f"{year}-11-30"}
             roll = rng.random()
@@ -246,6 +249,6 @@ def synthetic_plans(sites: gpd.GeoDataFrame, *, seed: int = SEED,
             elif roll < 1 / 12 + 1 / 15:
                 row["target_ha"] = None
             elif roll < 1 / 12 + 1 / 15 + 1 / 10:
-                row["standard"] = weaker
+                row = {k: v for k, v in row.items() if k not in zone} | {"standard": weaker}
             rows.append(row)
     return pd.DataFrame(rows)

@@ -10,7 +10,8 @@ from typing import Iterable, TypeVar
 
 from .settings import settings
 
-__all__ = ["logger", "enable_logging", "progress_bar", "show_versions", "import_optional"]
+__all__ = ["logger", "enable_logging", "progress_bar", "show_versions", "import_optional",
+           "cjk_font"]
 
 T = TypeVar("T")
 
@@ -55,6 +56,23 @@ def import_optional(module: str, *, purpose: str, pip: str | None = None,
         package = pip or module
         raise MissingDependencyError(msg("missing_dependency", package=package, purpose=purpose,
                                          pip=package, conda=conda or package)) from None
+
+
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+              "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+              "AR PL UMing CN", "Droid Sans Fallback")
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font that draws Chinese in matplotlib, or None.
+
+    Plots use Chinese labels only when one exists (Debian: ``apt-get install fonts-noto-cjk``);
+    otherwise they fall back to English rather than draw empty boxes.
+    """
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in _CJK_FONTS if f in names), None)
 
 
 _PACKAGES = ("numpy", "pandas", "shapely", "pyproj", "pyogrio", "geopandas", "folium", "rasterio",

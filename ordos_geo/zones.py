@@ -89,19 +89,26 @@ def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *
     n = len(ids)
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(ids, kind="stable")] = np.arange(n)
-    metric = np.asarray(projection.to_metric(sites.geometry).values)
-    area = shapely.area(metric) / 10_000.0
+    metric_series = projection.to_metric(sites.geometry)
+    metric = np.asarray(metric_series.values)
+    area = projection.area_ha(sites).to_numpy()  # the band is in true (equal-area) hectares
     a, b = graph.positions()
     must = (graph.edges["source"] == "mine_id").to_numpy()
     units = _units(n, a[must], b[must])
-    unit_area, unit_sites = _unit_sizes(units, metric, area)
+    # number the units in the order of their first site id, so that nothing below depends on
+    # the row order of the input
+    first = _unit_rank(units, rank)
+    canon = np.empty_like(first)
+    canon[np.argsort(first, kind="stable")] = np.arange(len(first))
+    units = canon[units]
+    unit_area, unit_sites = _unit_sizes(units, metric, area, metric_series.crs)
     cx, cy = _centres(metric, units, area)
     ua, ub = units[a], units[b]
     between = ua != ub
     gaps = np.nan_to_num(graph.edges["gap_m"].to_numpy(dtype=float), nan=0.0)
     forbid = _forbidden_pairs(cannot_link, ids, units)
     labels = _components(len(unit_area), ua[between], ub[between])
-    urank = _unit_rank(units, rank)
+    urank = np.arange(len(unit_area))  # units are numbered canonically
     labels = _size_band(labels, ua[between], ub[between], gaps[between], unit_area, unit_sites,
                         cx, cy, urank, max_zone_ha, max_sites, forbid)
     if islands == "attach":
@@ -135,14 +142,14 @@ def _units(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(m, directed=False)[1]
 
 
-def _unit_sizes(units: np.ndarray, metric: np.ndarray, area: np.ndarray
+def _unit_sizes(units: np.ndarray, metric: np.ndarray, area: np.ndarray, crs
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Area (ha, of the union of members) and site count of every unit."""
+    """Area (ha, of the union of members, equal-area CRS) and site count of every unit."""
     nu = units.max() + 1 if len(units) else 0
     counts = np.bincount(units, minlength=nu)
     size = np.bincount(units, weights=area, minlength=nu)
     for u in np.flatnonzero(counts > 1):  # overlapping parcels count once
-        size[u] = shapely.area(shapely.union_all(metric[units == u])) / 10_000.0
+        size[u] = _union_ha(metric[units == u], crs)
     return size, counts
 
 
@@ -201,17 +208,19 @@ def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, urank, max_ha,
     todo = over[labels]
     sel = todo[a] & todo[b]
     a, b, gaps = a[sel], b[sel], gaps[sel]
-    dist = np.hypot(cx[a] - cx[b], cy[a] - cy[b])
-    # strongest first: gap (mm), then centre distance, then ranks; weights must be > 0 for scipy
-    weight = np.round(gaps, 3) + 1e-3 + dist * 1e-9
+    dist = np.round(np.hypot(cx[a] - cx[b], cy[a] - cy[b]), 3)
     nu = len(unit_area)
     # one link per unit pair (the strongest), stored once (upper triangle) for scipy
     swap = urank[a] > urank[b]
     a, b = np.where(swap, b, a), np.where(swap, a, b)
-    order = np.lexsort((urank[b], urank[a], weight))
+    # strongest first: gap (mm), then centre distance, then unit ranks — a strict total order,
+    # so the spanning tree is unique; the weight is the position in that order (> 0 for scipy)
+    order = np.lexsort((urank[b], urank[a], dist, np.round(gaps, 3)))
     pair_key = a[order].astype(np.int64) * nu + b[order]
     _, first = np.unique(pair_key, return_index=True)
-    pick = order[first]
+    pick = np.sort(order[first])
+    weight = np.empty(len(order))
+    weight[order] = np.arange(1, len(order) + 1, dtype=float)
     m = sparse.coo_matrix((weight[pick], (a[pick], b[pick])), shape=(nu, nu)).tocsr()
     tree = minimum_spanning_tree(m).tocoo()
     tw = tree.data
@@ -304,7 +313,12 @@ def _groups(labels: np.ndarray) -> list[np.ndarray]:
 
 
 def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -> np.ndarray:
-    """Union of each zone's sites, closed over half the gap on each side (metric CRS)."""
+    """Union of each zone's sites, closed over the gap (metric CRS).
+
+    Morphological closing: grow every site by half the gap, merge, shrink by the same amount,
+    with mitred corners (limit 2) so that the strip between two sites less than ``gap_m`` apart
+    becomes part of the remediation area. Single-site zones are the site itself.
+    """
     half = gap_m / 2.0
     out = np.empty(len(groups), dtype=object)
     multi = [k for k, g in enumerate(groups) if len(g) > 1]
@@ -313,13 +327,14 @@ def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -
             out[k] = metric[g[0]]
     if multi and half > 0:
         members = np.concatenate([groups[k] for k in multi])
-        grown = shapely.buffer(metric[members], half, quad_segs=4)
+        grown = shapely.buffer(metric[members], half, join_style="mitre", mitre_limit=2.0)
         start = 0
         for k in multi:
             size = len(groups[k])
             merged = shapely.union_all(grown[start:start + size])
-            closed = shapely.make_valid(shapely.buffer(merged, -half, quad_segs=4))
-            # the polygonal erosion can shave a corner: the zone always covers its sites
+            closed = shapely.make_valid(shapely.buffer(merged, -half, join_style="mitre",
+                                                       mitre_limit=2.0))
+            # erosion can shave a corner off an acute site: the zone always covers its sites
             out[k] = shapely.union(closed, shapely.union_all(metric[groups[k]]))
             start += size
     elif multi:
@@ -372,10 +387,14 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
             "open_pit_share": float(area[g][col["method"][g] == "open_pit"].sum() / w.sum()),
             "banner": banners.sort_values(ascending=False, kind="stable").index[0],
             "banners": ";".join(sorted(banners.index)), "_cx": cx, "_cy": cy,
+            "_first": ids[g][0],
             "geometry": geoms[k]})
     zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=metric_series.crs)
     zones["area_ha"] = projection.area_ha(zones)
     zones["area_mu"] = zones["area_ha"] * projection.HA_TO_MU
+    zones = zones.round({"area_ha": 4, "area_mu": 3, "sites_ha": 4, "disturbed_ha": 4,
+                         "pit_ha": 4, "flat_floor_ha": 4, "ownerless_share": 4,
+                         "open_pit_share": 4})
     zones = _place(zones, sites, groups, area, priority_areas, towns, lang)
     zones = zones.to_crs("EPSG:4326")
     return zones[ZONE_COLUMNS]
@@ -417,8 +436,8 @@ def _place(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, groups: list[np.nda
     lonlat = gpd.GeoSeries(centre, crs=zones.crs).to_crs("EPSG:4326")
     zones["centroid_lon"], zones["centroid_lat"] = lonlat.x.round(6), lonlat.y.round(6)
     zones["zone_id"] = _zone_ids(zones)
-    order = np.lexsort((zones["_cy"].round(0), zones["_cx"].round(0)))
-    return zones.drop(columns=["_cx", "_cy", "_short"]).iloc[order].reset_index(drop=True)
+    order = np.lexsort((zones["_first"], zones["_cy"].round(0), zones["_cx"].round(0)))
+    return zones.drop(columns=["_cx", "_cy", "_short", "_first"]).iloc[order].reset_index(drop=True)
 
 
 def _zone_ids(zones: gpd.GeoDataFrame) -> list[str]:
@@ -427,7 +446,8 @@ def _zone_ids(zones: gpd.GeoDataFrame) -> list[str]:
     key = zones["banner"].astype(str) + "-" + zones["_short"].astype(str)
     for prefix, idx in key.groupby(key).groups.items():
         sub = zones.loc[idx]
-        order = np.lexsort((sub["_cy"].round(0).to_numpy(), sub["_cx"].round(0).to_numpy()))
+        order = np.lexsort((sub["_first"].to_numpy(), sub["_cy"].round(0).to_numpy(),
+                            sub["_cx"].round(0).to_numpy()))
         width = max(2, len(str(len(idx))))
         for n, i in enumerate(np.asarray(idx)[order], start=1):
             out[i] = f"{prefix}-{n:0{width}d}"
@@ -489,7 +509,8 @@ def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1
     fa, fb = full.positions()
     must = (full.edges["source"] == "mine_id").to_numpy()
     units = _units(len(sites), fa[must], fb[must])
-    unit_area, _ = _unit_sizes(units, metric, shapely.area(metric) / 10_000.0)
+    unit_area, _ = _unit_sizes(units, metric, projection.area_ha(sites).to_numpy(),
+                               projection.metric_crs())
     first_site = np.unique(units, return_index=True)[1]
     rows = []
     for g in gaps:
@@ -515,12 +536,15 @@ def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1
 def plot_sensitivity(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     """Number of zones and the largest zone against ``gap_m`` (matplotlib); returns the axes."""
     from .settings import settings
-    from .utils import import_optional
+    from .utils import cjk_font, import_optional
 
     plt = import_optional("matplotlib.pyplot", purpose="plots", pip="matplotlib")
-    zh = settings.get("lang", lang) == "zh"
+    font = cjk_font()
+    zh = settings.get("lang", lang) == "zh" and font is not None  # no boxes for missing glyphs
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
+    if zh:
+        plt.rcParams["font.sans-serif"] = [font, *plt.rcParams["font.sans-serif"]]
     ax.plot(table["gap_m"], table["n_zones"], "o-", color="tab:blue",
             label="zones" if not zh else "分区数 zones")
     ax.plot(table["gap_m"], table["n_multi_site"], "s--", color="tab:green",
@@ -533,7 +557,8 @@ def plot_sensitivity(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     right.set_ylabel("ha")
     lines = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper right", fontsize=8)
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper center", fontsize=8, ncol=3,
+              bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax.set_title("Zones as a function of the linking distance" if not zh
                  else "连片距离敏感性 / sensitivity to gap_m")
     return ax

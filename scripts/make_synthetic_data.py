@@ -28,8 +28,9 @@ def main() -> None:
     sites, _ = og.sites.sites_from_frame(frame)
     result = og.zones.build_zones(sites)
     zoned = og.rules.apply_rules(result.zones, result.sites)
-    by_zone = zoned.set_index("zone_id")["standard"]
-    standards = dict(zip(result.sites["site_id"], result.sites["zone_id"].map(by_zone)))
+    params = ["standard", *og.rules.load_rules().parameters]
+    by_zone = zoned.set_index("zone_id")[params].to_dict("index")
+    standards = {s: by_zone[z] for s, z in zip(result.sites["site_id"], result.sites["zone_id"])}
     plans = synthetic_plans(frame, seed=args.seed, standards=standards)
     plans_path = args.out.with_name("synthetic_plans.csv")
     plans.to_csv(plans_path, index=False, encoding="utf-8")

@@ -99,3 +99,31 @@ def bowtie(origin=JUNGAR, size_m: float = 100.0) -> shapely.Polygon:
     sq = squares_metric(origin, 1, size_m, 0).iloc[0]
     x0, y0, x1, y1 = sq.bounds
     return shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+
+
+def sites_from_metric(geoms, *, ids=None, banner="准格尔旗", kind="mine", status="producing",
+                      **columns) -> gpd.GeoDataFrame:
+    """Canonical sites (as read_sites returns them) from geometries in the metric CRS."""
+    geoms = gpd.GeoSeries(list(geoms), crs=og.projection.metric_crs()).to_crs("EPSG:4326")
+    n = len(geoms)
+    data = {"site_id": ids or [f"S{i:03d}" for i in range(n)], "name": None, "banner": banner,
+            "kind": kind, "mine_id": None, "method": "open_pit", "status": status,
+            "owner": None, "mineral": "煤", "capacity_mtpa": None, "green_status": None,
+            "flat_floor_ha": None, "standard": None, "zone_apart": False, "synthetic": True}
+    data.update(columns)
+    frame = gpd.GeoDataFrame({k: (v if isinstance(v, list) else [v] * n) for k, v in data.items()},
+                             geometry=geoms.values, crs="EPSG:4326")
+    frame["area_ha"] = og.projection.area_ha(frame)
+    return frame
+
+
+def row_of_squares(spacings, size_m=100.0, origin=JUNGAR):
+    """Squares of ``size_m`` in a row; ``spacings[k]`` is the gap between square k and k+1."""
+    o = gpd.GeoSeries([shapely.Point(origin)], crs="EPSG:4326").to_crs(
+        og.projection.metric_crs()).iloc[0]
+    x, out = o.x, []
+    for k in range(len(spacings) + 1):
+        out.append(shapely.box(x, o.y, x + size_m, o.y + size_m))
+        if k < len(spacings):
+            x += size_m + spacings[k]
+    return out

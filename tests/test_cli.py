@@ -91,6 +91,9 @@ def test_demo_writes_and_prints_every_output(tmp_path):
     printed = [line.split("：")[-1].split(": ")[-1] for line in res.stdout.splitlines()]
     written = sorted(p for p in out.rglob("*") if p.is_file())
     assert sorted(Path(p) for p in printed) == written
+    names = {p.name for p in written}
+    assert {"zones.geojson", "sites_zoned.geojson", "zones.gpkg", "zones.csv",
+            "plan_problems.csv", "zones_sensitivity.csv", "zones_sensitivity.png"} <= names
     sites = gpd.read_file(out / "sites.geojson")
     assert len(sites) > 250 and sites["synthetic"].all()
     import pyogrio
@@ -170,3 +173,57 @@ def test_each_bad_input_gives_its_message_and_exit_code(tmp_path, capsys, name):
     problem = rows.loc[rows["code"] == code, "problem"].iloc[0]
     assert problem in out  # printed for the user, in Chinese by default
     assert any("\u4e00" <= ch <= "\u9fff" for ch in problem)
+
+
+def test_zones_command_writes_the_contract(tmp_path):
+    import json
+
+    import ordos_geo as og
+
+    out = tmp_path / "z"
+    links = tmp_path / "links.csv"
+    pd.DataFrame({"site_a": ["SYN-M0001"], "site_b": ["SYN-M0002"]}).to_csv(links, index=False)
+    res = run("zones", og.datasets.synthetic_sites_path(), "--gap-m", "400", "--max-zone-ha",
+              "9000", "--islands", "attach", "--cannot-link", links, "--plans",
+              og.datasets.synthetic_plans_path(), "--out", out, "--lang", "en")
+    assert res.returncode == 0, res.stderr
+    assert "contiguous-remediation zones" in res.stdout
+    for name in ("zones.geojson", "sites_zoned.geojson", "zones.gpkg", "zones.csv",
+                 "plan_problems.csv"):
+        assert (out / name).exists() and str(out / name) in res.stdout
+    doc = json.loads((out / "zones.geojson").read_text("utf-8"))
+    props = doc["features"][0]["properties"]
+    for field in ("zone_id", "site_ids", "n_sites", "n_ownerless", "area_ha", "banner",
+                  "priority_area", "end_use", "standard", "max_final_slope_deg", "topsoil_cm",
+                  "target_cover_pct", "pit_policy", "explanation"):
+        assert field in props, field
+    zoned = gpd.read_file(out / "sites_zoned.geojson")
+    src = gpd.read_file(og.datasets.synthetic_sites_path())
+    assert len(zoned) == len(src) and zoned["zone_id"].notna().all()
+    assert set(src.columns) - {"geometry"} <= set(zoned.columns)
+    z = zoned.set_index("site_id")["zone_id"]
+    assert z["SYN-M0001"] != z["SYN-M0002"]
+    import pyogrio
+
+    assert {n for n, _ in pyogrio.list_layers(out / "zones.gpkg")} == {"zones", "sites_zoned"}
+    assert (zoned.groupby("zone_id").size().sort_index().to_numpy()
+            == pd.read_csv(out / "zones.csv").set_index("zone_id")["n_sites"].sort_index()
+            .to_numpy()).all()
+
+
+def test_zones_command_refuses_a_bad_rule_table(tmp_path):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules: []\n", encoding="utf-8")
+    import ordos_geo as og
+
+    res = run("zones", og.datasets.synthetic_sites_path(), "--rules", bad, "--out", tmp_path / "o")
+    assert res.returncode == 1 and "rules.yaml" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_rules_command_writes_an_editable_copy(tmp_path):
+    res = run("rules", "--out", tmp_path / "r.yaml")
+    assert res.returncode == 0
+    import ordos_geo as og
+
+    assert og.rules.load_rules(tmp_path / "r.yaml").rules == og.rules.load_rules().rules

@@ -1,0 +1,79 @@
+"""Zoning benchmark: graph + zones (size band included) on 1k/10k/100k clustered synthetic sites
+(0.1–30 km² each, clustered around the real GCMT mine points), gap 500 m, band 5,000 ha.
+
+Side by side in one run, each case in a fresh process (wall time, peak memory):
+* ``floor``  – a bare shapely ``STRtree.query(..., predicate="dwithin", distance=500)`` over the
+  sites already in the metric CRS: the spatial-index query any graph needs.
+* ``ordos_geo graph`` – ``og.adjacency.neighbour_graph`` (reprojection, query, gaps, overlaps,
+  shared boundary lengths, parcel links).
+* ``ordos_geo graph+zones`` – graph + ``og.zones.zone_members`` with the size band: the target.
+* ``ordos_geo build_zones`` – the same plus zone figures, priority areas and the closed zone
+  geometry (what the CLI writes).
+* ``libpysal`` – ``fuzzy_contiguity(buffer=250)`` (buffers of 250 m meet ⇔ within 500 m) and
+  connected components: a graph without gaps, shared lengths, size band or rules.
+* ``spopt SKATER`` (1k and 10k) – contiguity-constrained regions on the libpysal graph, asked for
+  as many regions as ordos_geo made (no area bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from _harness import run_case, write_markdown
+
+SETUP = """
+import numpy as np, shapely, ordos_geo as og
+og.settings.progress = False
+sites = og.synthetic.clustered_sites({n})
+metric = og.projection.to_metric(sites)
+"""
+CASES = {
+    "floor: STRtree dwithin": (
+        "g = np.asarray(metric.geometry.values)",
+        "i, j = shapely.STRtree(g).query(g, predicate='dwithin', distance=500)"),
+    "ordos_geo graph": ("", "graph = og.adjacency.neighbour_graph(sites, gap_m=500)"),
+    "ordos_geo graph+zones": ("", (
+        "graph = og.adjacency.neighbour_graph(sites, gap_m=500)\n"
+        "labels, _ = og.zones.zone_members(sites, graph, max_zone_ha=5000)")),
+    "ordos_geo build_zones": ("", "result = og.zones.build_zones(sites, gap_m=500, max_zone_ha=5000)"),
+    "libpysal fuzzy+components": (
+        "from libpysal.weights import fuzzy_contiguity\n"
+        "from scipy.sparse.csgraph import connected_components",
+        "w = fuzzy_contiguity(metric, buffering=True, buffer=250)\n"
+        "n_comp, comp = connected_components(w.sparse, directed=False)"),
+    "spopt SKATER": (
+        "from libpysal.weights import fuzzy_contiguity\n"
+        "from spopt.region import Skater\n"
+        "c = metric.geometry.centroid\n"
+        "metric['cx'], metric['cy'] = c.x, c.y\n"
+        "w = fuzzy_contiguity(metric, buffering=True, buffer=250)\n"
+        "k = int(og.zones.zone_members(sites, max_zone_ha=5000)[0].max() + 1)",
+        "model = Skater(metric, w, ['cx', 'cy'], n_clusters=k, islands='increase')\n"
+        "model.solve()"),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skater-max", type=int, default=10_000, help="largest n for SKATER")
+    args = ap.parse_args()
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        base = None
+        for name, (extra, stmt) in CASES.items():
+            if name.startswith("spopt") and n > args.skater_max:
+                continue
+            repeat = 1 if name.startswith("spopt") or n >= 100_000 else args.repeat
+            res = run_case(SETUP.format(n=n) + extra, stmt, repeat=repeat, timeout=3600)
+            base = base or res["seconds"]
+            rows.append({"sites": n, "method": name, "seconds": res["seconds"],
+                         "x floor": res["seconds"] / base, "peak MB": res["peak_mb"]})
+            print(rows[-1], flush=True)
+    path = write_markdown("zones", "Zoning: neighbour graph + zones", rows, __doc__)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
