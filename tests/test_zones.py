@@ -181,7 +181,7 @@ def test_zone_invariants(layout):
     # at least the union of everything
     union_all = og.projection.area_ha(
         type(sites.geometry)([shapely.union_all(sites.geometry.values)], crs=4326)).iloc[0]
-    assert z["sites_ha"].sum() >= union_all * (1 - 1e-6)
+    assert z["sites_ha"].sum() >= union_all - 1e-4 * len(z)  # areas are rounded to 1 m²
     # the same sites in another row order give the same zones and ids
     shuffled = sites.sample(frac=1.0, random_state=seed)
     again = zones.build_zones(shuffled, gap_m=gap, max_zone_ha=band)
