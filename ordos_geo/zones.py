@@ -108,9 +108,8 @@ def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *
     gaps = np.nan_to_num(graph.edges["gap_m"].to_numpy(dtype=float), nan=0.0)
     forbid = _forbidden_pairs(cannot_link, ids, units)
     labels = _components(len(unit_area), ua[between], ub[between])
-    urank = np.arange(len(unit_area))  # units are numbered canonically
     labels = _size_band(labels, ua[between], ub[between], gaps[between], unit_area, unit_sites,
-                        cx, cy, urank, max_zone_ha, max_sites, forbid)
+                        cx, cy, max_zone_ha, max_sites, forbid)
     if islands == "attach":
         labels = _attach(labels, units, metric, sites, ua[between], ub[between], unit_area,
                          unit_sites, attach_m, max_zone_ha, max_sites, cross_banner, forbid)
@@ -192,7 +191,7 @@ def _components(nu: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(m, directed=False)[1]
 
 
-def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, urank, max_ha, max_sites,
+def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, max_ha, max_sites,
                forbid) -> np.ndarray:
     """Rebuild the groups that break the band or a cannot-link rule (see module text, step 3)."""
     nl = labels.max() + 1 if len(labels) else 0
@@ -208,29 +207,31 @@ def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, urank, max_ha,
     todo = over[labels]
     sel = todo[a] & todo[b]
     a, b, gaps = a[sel], b[sel], gaps[sel]
-    dist = np.round(np.hypot(cx[a] - cx[b], cy[a] - cy[b]), 3)
+    if not len(a):  # only single units are too large: nothing to split
+        return labels
     nu = len(unit_area)
-    # one link per unit pair (the strongest), stored once (upper triangle) for scipy
-    swap = urank[a] > urank[b]
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
-    # strongest first: gap (mm), then centre distance, then unit ranks — a strict total order,
-    # so the spanning tree is unique; the weight is the position in that order (> 0 for scipy)
-    order = np.lexsort((urank[b], urank[a], dist, np.round(gaps, 3)))
-    pair_key = a[order].astype(np.int64) * nu + b[order]
-    _, first = np.unique(pair_key, return_index=True)
-    pick = np.sort(order[first])
-    weight = np.empty(len(order))
-    weight[order] = np.arange(1, len(order) + 1, dtype=float)
-    m = sparse.coo_matrix((weight[pick], (a[pick], b[pick])), shape=(nu, nu)).tocsr()
+    # strongest first: smallest gap, then nearest centres. Weights in mm, > 0 for scipy; units
+    # are numbered canonically, so equal weights resolve the same way for any row order.
+    weight = np.round(gaps, 3) * 1000.0 + 1.0 + np.hypot(cx[a] - cx[b], cy[a] - cy[b]) * 1e-6
+    swap = a > b
+    a, b = np.where(swap, b, a), np.where(swap, a, b)  # upper triangle
+    if np.any(unit_sites > 1):  # several links may join the same two units: keep the strongest
+        key = a.astype(np.int64) * nu + b
+        order = np.lexsort((weight, key))
+        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        pick = order[first]
+        a, b, weight = a[pick], b[pick], weight[pick]
+    m = sparse.coo_matrix((weight, (a, b)), shape=(nu, nu)).tocsr()
     tree = minimum_spanning_tree(m).tocoo()
-    tw = tree.data
-    tr_lo = np.minimum(urank[tree.row], urank[tree.col])
-    tr_hi = np.maximum(urank[tree.row], urank[tree.col])
-    join_order = np.lexsort((tr_hi, tr_lo, tw))
-    parent = np.arange(nu)
-    size = unit_area.astype(float).copy()
-    count = unit_sites.astype(float).copy()
+    join_order = np.lexsort((np.minimum(tree.row, tree.col), tree.data))
+    # plain Python lists: the union-find loop below touches single elements only
+    rows, cols = tree.row[join_order].tolist(), tree.col[join_order].tolist()
+    parent = list(range(nu))
+    size = unit_area.astype(float).tolist()
+    count = unit_sites.astype(float).tolist()
     enemies = {u: set(v) for u, v in forbid.items()}
+    limit_ha = float("inf") if max_ha is None else float(max_ha)
+    limit_n = float("inf") if max_sites is None else float(max_sites)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -238,13 +239,9 @@ def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, urank, max_ha,
             x = parent[x]
         return x
 
-    for k in join_order:
-        ra, rb = find(tree.row[k]), find(tree.col[k])
-        if ra == rb:
-            continue
-        if max_ha is not None and size[ra] + size[rb] > max_ha:
-            continue
-        if max_sites is not None and count[ra] + count[rb] > max_sites:
+    for u, v in zip(rows, cols):
+        ra, rb = find(u), find(v)
+        if ra == rb or size[ra] + size[rb] > limit_ha or count[ra] + count[rb] > limit_n:
             continue
         ea, eb = enemies.get(ra, set()), enemies.get(rb, set())
         if ea and any(find(e) == rb for e in ea):
