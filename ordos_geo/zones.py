@@ -147,8 +147,12 @@ def _unit_sizes(units: np.ndarray, metric: np.ndarray, area: np.ndarray, crs
     nu = units.max() + 1 if len(units) else 0
     counts = np.bincount(units, minlength=nu)
     size = np.bincount(units, weights=area, minlength=nu)
-    for u in np.flatnonzero(counts > 1):  # overlapping parcels count once
-        size[u] = _union_ha(metric[units == u], crs)
+    multi = np.flatnonzero(counts > 1)
+    if len(multi):  # overlapping parcels count once: the area of each unit's union
+        order = np.argsort(units, kind="stable")
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        merged = [shapely.union_all(metric[order[starts[u]:starts[u] + counts[u]]]) for u in multi]
+        size[multi] = projection.area_ha(gpd.GeoSeries(merged, crs=crs)).to_numpy()
     return size, counts
 
 
@@ -363,30 +367,37 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     col = {c: (sites[c].to_numpy() if c in sites.columns else np.full(len(sites), None))
            for c in ("kind", "status", "method", "banner", "flat_floor_ha")}
     disturbed = np.isin(col["kind"], ["pit", "dump", "other"]) | (col["status"] == "ownerless")
+    is_pit = col["kind"] == "pit"
+    ownerless = col["status"] == "ownerless"
+    open_pit = col["method"] == "open_pit"
+    flat = pd.to_numeric(pd.Series(col["flat_floor_ha"]), errors="coerce").to_numpy()
     centres = shapely.get_coordinates(shapely.centroid(metric))
+    unions = {"sites_ha": [], "disturbed_ha": [], "pit_ha": []}
     rows = []
-    for k, g in enumerate(groups):
+    for g in groups:
         g = g[np.argsort(ids[g], kind="stable")]
-        members = metric[g]
-        sites_ha = _union_ha(members, metric_series.crs)
+        unions["sites_ha"].append(_union(metric[g]))
+        unions["disturbed_ha"].append(_union(metric[g[disturbed[g]]]))
+        unions["pit_ha"].append(_union(metric[g[is_pit[g]]]))
         w = np.maximum(area[g], 1e-9)
-        cx, cy = np.average(centres[g, 0], weights=w), np.average(centres[g, 1], weights=w)
-        banners = pd.Series(area[g], index=col["banner"][g].astype(str)).groupby(level=0).sum()
+        totals: dict[str, float] = {}
+        for name, a_ in zip(col["banner"][g].astype(str), area[g]):
+            totals[name] = totals.get(name, 0.0) + a_
+        names = sorted(totals)
         rows.append({
             "site_ids": ";".join(ids[g]), "n_sites": len(g),
-            "n_ownerless": int((col["status"][g] == "ownerless").sum()),
-            "sites_ha": sites_ha,
-            "disturbed_ha": _union_ha(members[disturbed[g]], metric_series.crs),
-            "pit_ha": _union_ha(members[col["kind"][g] == "pit"], metric_series.crs),
-            "flat_floor_ha": float(np.nansum(pd.to_numeric(col["flat_floor_ha"][g],
-                                                           errors="coerce"))),
-            "ownerless_share": float(area[g][col["status"][g] == "ownerless"].sum() / w.sum()),
-            "open_pit_share": float(area[g][col["method"][g] == "open_pit"].sum() / w.sum()),
-            "banner": banners.sort_values(ascending=False, kind="stable").index[0],
-            "banners": ";".join(sorted(banners.index)), "_cx": cx, "_cy": cy,
-            "_first": ids[g][0],
-            "geometry": geoms[k]})
-    zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=metric_series.crs)
+            "n_ownerless": int(ownerless[g].sum()),
+            "flat_floor_ha": float(np.nansum(flat[g])),
+            "ownerless_share": float(area[g][ownerless[g]].sum() / w.sum()),
+            "open_pit_share": float(area[g][open_pit[g]].sum() / w.sum()),
+            "banner": max(names, key=totals.__getitem__),  # by area; ties: first by name
+            "banners": ";".join(names),
+            "_cx": np.average(centres[g, 0], weights=w), "_cy": np.average(centres[g, 1], weights=w),
+            "_first": ids[g][0]})
+    zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=metric_series.crs)
+    for name, members in unions.items():  # one reprojection per column, not per zone
+        zones[name] = projection.area_ha(
+            gpd.GeoSeries(members, crs=metric_series.crs)).fillna(0.0).to_numpy()
     zones["area_ha"] = projection.area_ha(zones)
     zones["area_mu"] = zones["area_ha"] * projection.HA_TO_MU
     zones = zones.round({"area_ha": 4, "area_mu": 3, "sites_ha": 4, "disturbed_ha": 4,
@@ -397,11 +408,11 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     return zones[ZONE_COLUMNS]
 
 
-def _union_ha(members: np.ndarray, crs) -> float:
+def _union(members: np.ndarray):
+    """The union of ``members`` (None when there are none)."""
     if not len(members):
-        return 0.0
-    merged = members[0] if len(members) == 1 else shapely.union_all(members)
-    return float(projection.area_ha(gpd.GeoSeries([merged], crs=crs)).iloc[0])
+        return None
+    return members[0] if len(members) == 1 else shapely.union_all(members)
 
 
 def _place(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, groups: list[np.ndarray],
