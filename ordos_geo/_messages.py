@@ -255,6 +255,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Plan {year} (mine {mine}): {parameter} {value} is weaker than the unified standard {required} "
         "of its zone {zone}.",
     ),
+    "progress_summary": (
+        "{n_scenes} 景影像，{n_sites} 个图斑；最近一年落后于计划的图斑 {behind} 个。",
+        "{n_scenes} scenes, {n_sites} sites; {behind} sites behind plan in the latest year.",
+    ),
     "wrote": ("已写出 {what}：{path}", "wrote {what}: {path}"),
     "missing_dependency": (
         "需要可选依赖 {package}（用于{purpose}）。安装：pip install {pip}，或 conda install -c conda-forge {conda}",

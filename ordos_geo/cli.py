@@ -74,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument("--gcj02", action="store_true", help="sites are in GCJ-02")
     z.add_argument("--out", type=Path, required=True, help="output folder")
 
+    pg = sub.add_parser("progress", parents=[common],
+                        help="reclamation progress from multi-date imagery")
+    pg.add_argument("sites", type=Path, help="sites file (any format validate reads)")
+    pg.add_argument("--imagery", required=True,
+                    help="scene manifest (CSV/YAML) or static STAC catalog (catalog.json)")
+    pg.add_argument("--plans", type=Path, help="annual plans CSV (mine_id, year, target_ha …)")
+    pg.add_argument("--zones", type=Path, help="zones.geojson from `ordos-geo zones`")
+    pg.add_argument("--endmembers", choices=["fixed", "scene"], default="fixed",
+                    help="FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles")
+    pg.add_argument("--crs", help="declared CRS of the sites")
+    pg.add_argument("--out", type=Path, required=True, help="output folder")
+
     r = sub.add_parser("rules", parents=[common], help="write the default rule table to edit")
     r.add_argument("--out", type=Path, help="write it to this file instead of printing it")
 
@@ -111,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "zones":
             return _zones(args)
+        if args.command == "progress":
+            return _progress(args)
         if args.command == "rules":
             from .rules import default_rules_text
 
@@ -200,6 +214,41 @@ def _zones(args: argparse.Namespace) -> int:
         print(msg("plans_checked", n=len(found)))
     print(msg("zones_summary", n_zones=len(zoned), n_sites=len(frame),
               n_multi=int((zoned["n_sites"] > 1).sum())))
+    for path in written:
+        print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+    return 0
+
+
+def _scenes(source: str) -> list:
+    from . import imagery
+
+    if source.endswith(".json") or source.startswith(("http://", "https://")):
+        return imagery.scenes_from_stac(source)
+    return imagery.read_manifest(source)
+
+
+def _progress(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from . import export, plans, reclamation, sites
+    from ._messages import msg
+    from .imagery import Thresholds
+
+    frame, _ = sites.read_sites(args.sites, crs=args.crs)
+    scenes = _scenes(str(args.imagery))
+    zones = None
+    if args.zones:
+        zones = gpd.read_file(args.zones)
+        members = zones[["zone_id", "site_ids"]].assign(site_id=zones["site_ids"].str.split(";"))
+        zone_of = members.explode("site_id").set_index("site_id")["zone_id"]
+        frame = frame.assign(zone_id=frame["site_id"].map(zone_of))
+    table = plans.read_plans(args.plans) if args.plans else None
+    result = reclamation.progress(frame, scenes, zones=zones, plans=table,
+                                  thresholds=Thresholds(endmembers=args.endmembers))
+    written = export.write_progress(result, args.out)
+    counts = result.summary.drop_duplicates("site_id", keep="last")["status"].value_counts()
+    print(msg("progress_summary", n_sites=result.by_date["site_id"].nunique(),
+              n_scenes=len(scenes), behind=int(counts.get("behind", 0))))
     for path in written:
         print(msg("wrote", what=path.suffix.lstrip("."), path=path))
     return 0

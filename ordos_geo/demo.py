@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import datasets, export, io, plans, projection, rules, sites, zones
+from . import datasets, export, imagery, io, plans, projection, reclamation, rules, samples, \
+    sites, zones
 from .utils import progress_bar
 
-__all__ = ["run_demo", "summary_by_banner"]
+__all__ = ["run_demo", "summary_by_banner", "plot_curves"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -44,11 +45,16 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
     4. zone them (gap 500 m, band 10,000 ha) with the default rules → ``zones.geojson``,
        ``sites_zoned.geojson``, ``zones.gpkg``, ``zones.csv``; check the synthetic annual plans →
        ``plan_problems.csv``; sensitivity to the gap → ``zones_sensitivity.csv`` and ``.png``
+    5. generate the sample Sentinel-2-like scenes (``sample_imagery/``, 2019–2025) and track
+       reclamation against the plans → ``progress.csv``, ``progress_summary.csv``,
+       ``progress.geojson``, ``progress_zones*.csv``, ``progress_banners.csv``,
+       ``progress_curves.png``
     """
     out = Path(out)
     written: list[Path] = []
     state: dict = {}
-    steps = ["validate", "summarise", "export", "zones", "plans", "sensitivity"]
+    steps = ["validate", "summarise", "export", "zones", "plans", "sensitivity", "imagery",
+             "progress"]
     for step in progress_bar(steps, desc="ordos-geo demo", progress=progress):
         if step == "validate":
             result = sites.validate(datasets.synthetic_sites_path())
@@ -80,7 +86,52 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
             table = zones.sensitivity(state["sites"], max_zone_ha=DEMO_MAX_ZONE_HA)
             written.append(io.write_csv(table, out / "zones_sensitivity.csv"))
             written.append(_plot(table, out / "zones_sensitivity.png"))
+        elif step == "imagery":
+            manifest = samples.sample_scenes(out / "sample_imagery", sites=state["sites"])
+            state["scenes"] = imagery.read_manifest(manifest)
+            written.append(manifest)
+        elif step == "progress":
+            result = reclamation.progress(state["sites_zoned"], state["scenes"],
+                                          zones=state["zones"],
+                                          plans=plans.read_plans(datasets.synthetic_plans_path()),
+                                          progress=progress)
+            state["progress"] = result
+            written += export.write_progress(result, out)
+            written.append(_curves(result, out / "progress_curves.png"))
     return written
+
+
+def plot_curves(result, *, ax=None, max_sites: int = 12):
+    """Vegetated share per year of the pits and dumps with the most change (matplotlib axes)."""
+    import matplotlib.pyplot as plt
+
+    s = result.summary
+    change = s.groupby("site_id")["vegetated_share"].agg(lambda v: v.max() - v.min())
+    chosen = change.sort_values(ascending=False).index[:max_sites]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    for site_id in sorted(chosen):
+        g = s[s["site_id"] == site_id]
+        ax.plot(g["year"], g["vegetated_share"], marker="o", label=site_id)
+    ax.set_xlabel("year")
+    ax.set_ylabel("vegetated share of site")
+    ax.set_ylim(0, 1)
+    ax.set_title("Reclamation curves (image-detected vegetation)")
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    return ax
+
+
+def _curves(result, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = plot_curves(result)
+    with io.atomic_path(path) as tmp:
+        ax.figure.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    plt.close(ax.figure)
+    return path
 
 
 def _plot(table: pd.DataFrame, path: Path) -> Path:

@@ -127,3 +127,11 @@ def row_of_squares(spacings, size_m=100.0, origin=JUNGAR):
         if k < len(spacings):
             x += size_m + spacings[k]
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_imagery(tmp_path_factory):
+    """The demo's sample scenes (generated once per test session) and their truth table."""
+    folder = tmp_path_factory.mktemp("sample_imagery")
+    manifest = og.samples.sample_scenes(folder)
+    return manifest, pd.read_csv(folder / "truth.csv")

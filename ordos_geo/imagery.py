@@ -1,0 +1,274 @@
+"""Satellite scenes: manifests and STAC catalogs in, reflectance, masks and indices out.
+
+A **scene** is one acquisition (a date and a sensor) with one raster per band — ``blue``,
+``green``, ``red``, ``nir``, ``swir1`` and optionally ``qa`` — all on one pixel grid in a
+projected CRS (metres). Scenes are never warped: polygons are brought to the raster's CRS.
+
+Sensors and how digital numbers (DN) become reflectance:
+
+==================  ==========================================  =================================
+sensor              reflectance                                  invalid pixels (``qa`` band)
+==================  ==========================================  =================================
+``sentinel2-l2a``   (DN − 1000) / 10000 for processing baseline  SCL classes 0, 1, 3 (shadow), 8, 9
+                    04.00 and later (from the STAC property       (cloud), 10 (cirrus), 11 (snow)
+                    ``s2:processing_baseline``, a manifest
+                    ``baseline`` column, else the date: from
+                    2022-01-25); DN / 10000 before
+``landsat-c2l2``    DN × 0.0000275 − 0.2                         QA_PIXEL bits 0 (fill), 1 (dilated
+                                                                 cloud), 2 (cirrus), 3 (cloud), 4
+                                                                 (shadow), 5 (snow)
+``generic``         DN / 10000                                   the file's nodata
+==================  ==========================================  =================================
+
+Per pixel (:func:`measures`): NDVI; fractional vegetation cover (FVC, dimidiate pixel model:
+(NDVI − NDVIsoil)/(NDVIveg − NDVIsoil) clipped to 0–1, end-members fixed or the scene's 5th/95th
+NDVI percentiles); bare-soil index BSI; a water mask (NDWI > 0); and a dark-surface mask (coal,
+burnt ground: mean visible reflectance < 0.06 and NIR < 0.12) — NDVI mistakes coal-covered ground
+for sparse grass, so dark pixels never count as vegetated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputFileError, ValidationError
+
+__all__ = ["Scene", "read_manifest", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
+           "Thresholds", "reflectance", "valid_mask", "measures", "S2_OFFSET_FROM"]
+
+log = logging.getLogger("ordos_geo")
+
+BANDS = ("blue", "green", "red", "nir", "swir1")
+SENSORS = ("sentinel2-l2a", "landsat-c2l2", "generic")
+#: Sentinel-2 processing baseline 04.00 (BOA offset −1000) applies from this acquisition date.
+S2_OFFSET_FROM = dt.date(2022, 1, 25)
+_SCL_INVALID = (0, 1, 3, 8, 9, 10, 11)
+_QA_PIXEL_INVALID_BITS = 0b111111  # bits 0-5
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Documented thresholds of the per-pixel measures (all dimensionless)."""
+
+    ndvi_soil: float = 0.05  #: NDVI of bare soil (FVC = 0), when end-members are fixed
+    ndvi_veg: float = 0.75  #: NDVI of full cover (FVC = 1), when end-members are fixed
+    vegetated_fvc: float = 0.3  #: a pixel is vegetated at FVC ≥ this (and not dark, not water)
+    water_ndwi: float = 0.0  #: water at NDWI > this
+    dark_visible: float = 0.06  #: dark surface: mean of blue, green, red below this …
+    dark_nir: float = 0.12  #: … and NIR below this
+    endmembers: str = "fixed"  #: "fixed" or "scene" (5th/95th NDVI percentiles of the scene)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One acquisition: ``bands`` maps a band name to ``(path, band index starting at 1)``."""
+
+    date: dt.date
+    sensor: str
+    bands: dict = field(hash=False)
+    baseline: str | None = None
+    scene_id: str = ""
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    def s2_offset(self) -> bool:
+        """True when Sentinel-2 DNs carry the +1000 offset (processing baseline ≥ 04.00)."""
+        if self.sensor != "sentinel2-l2a":
+            return False
+        if self.baseline not in (None, ""):
+            try:
+                return float(str(self.baseline)) >= 4.0
+            except ValueError:
+                raise ValidationError(f"Scene {self.scene_id or self.date}: processing baseline "
+                                      f"{self.baseline!r} is not a number like '04.00'.") from None
+        return self.date >= S2_OFFSET_FROM
+
+
+def _parse_date(value, where: str) -> dt.date:
+    try:
+        return pd.Timestamp(str(value)).date()
+    except (ValueError, TypeError):
+        raise ValidationError(f"{where}: date {value!r} is not a date (YYYY-MM-DD).") from None
+
+
+def read_manifest(path: str | os.PathLike) -> list[Scene]:
+    """Scenes from a CSV or YAML manifest (paths relative to the manifest).
+
+    Columns/keys: ``date``, ``sensor``, optional ``baseline`` and ``scene_id``, and either one file
+    per band (``blue``, ``green``, ``red``, ``nir``, ``swir1``, optional ``qa``) or one multi-band
+    ``file`` with a ``bands`` map such as ``blue=1;green=2;red=3;nir=4;swir1=5;qa=6``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"Manifest {str(path)!r} not found.")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(path.read_text("utf-8"))
+        rows = data.get("scenes", data) if isinstance(data, dict) else data
+        table = pd.DataFrame(rows)
+    else:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    problems, scenes = [], []
+    for k, row in enumerate(table.to_dict("records"), start=1):
+        where = f"{path}, scene {k}"
+        try:
+            scenes.append(_scene_from_row(row, path.parent, where))
+        except (ValidationError, InputFileError) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s) in {path}:\n- " + "\n- ".join(problems))
+    log.info("read %d scenes from %s", len(scenes), path)
+    return sorted(scenes, key=lambda s: (s.date, s.scene_id))
+
+
+def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
+    sensor = str(row.get("sensor", "")).strip()
+    if sensor not in SENSORS:
+        raise ValidationError(f"{where}: sensor {sensor!r} is not one of {', '.join(SENSORS)}.")
+    date = _parse_date(row.get("date"), where)
+    bands: dict[str, tuple[Path, int]] = {}
+    if row.get("file"):
+        spec = str(row.get("bands", ""))
+        for part in filter(None, spec.split(";")):
+            name, _, idx = part.partition("=")
+            bands[name.strip()] = (folder / str(row["file"]), int(idx))
+    for name in (*BANDS, "qa"):
+        if row.get(name):
+            bands[name] = (folder / str(row[name]), 1)
+    missing = [b for b in BANDS if b not in bands]
+    if missing:
+        raise ValidationError(f"{where}: band(s) {', '.join(missing)} missing.")
+    for name, (p, _) in bands.items():
+        if not p.exists():
+            raise InputFileError(f"{where}: file for band {name!r} not found: {str(p)!r}.")
+    return Scene(date, sensor, bands, str(row.get("baseline") or "") or None,
+                 str(row.get("scene_id") or f"{sensor}:{date}"))
+
+
+# STAC asset keys and eo:bands common names per band
+_STAC_KEYS = {"blue": ("blue", "B02", "B2", "blue"), "green": ("green", "B03", "B3", "green"),
+              "red": ("red", "B04", "B4", "red"), "nir": ("nir", "nir08", "B08", "B8", "B5"),
+              "swir1": ("swir16", "swir1", "B11", "B6"), "qa": ("scl", "SCL", "qa_pixel",
+                                                             "QA_PIXEL")}
+
+
+def _sensor_of(item) -> str:
+    platform = str(item.properties.get("platform", "")).lower()
+    collection = str(item.collection_id or "").lower()
+    if "sentinel-2" in platform or "sentinel-2" in collection:
+        return "sentinel2-l2a"
+    if "landsat" in platform or "landsat" in collection:
+        return "landsat-c2l2"
+    return "generic"
+
+
+def _scene_from_item(item) -> Scene:
+    bands: dict[str, tuple[str, int]] = {}
+    for name, keys in _STAC_KEYS.items():
+        for key in keys:
+            if key in item.assets:
+                bands[name] = (item.assets[key].get_absolute_href(), 1)
+                break
+        else:  # eo:bands common_name
+            for key, asset in item.assets.items():
+                common = [b.get("common_name") for b in asset.extra_fields.get("eo:bands", [])]
+                if name in common or (name == "nir" and "nir08" in common):
+                    bands[name] = (asset.get_absolute_href(), 1)
+                    break
+    missing = [b for b in BANDS if b not in bands]
+    if missing:
+        raise ValidationError(f"STAC item {item.id!r}: no asset for band(s) {', '.join(missing)}.")
+    when = item.datetime or pd.Timestamp(item.properties.get("start_datetime"))
+    return Scene(pd.Timestamp(when).date(), _sensor_of(item), bands,
+                 item.properties.get("s2:processing_baseline"), item.id)
+
+
+def scenes_from_stac(catalog: str | os.PathLike) -> list[Scene]:
+    """Scenes from a static STAC catalog (local path or URL) read with pystac."""
+    from .utils import import_optional
+
+    pystac = import_optional("pystac", purpose="STAC catalogs", pip="pystac")
+    cat = pystac.Catalog.from_file(str(catalog))
+    scenes = [_scene_from_item(item) for item in cat.get_items(recursive=True)]
+    log.info("read %d scenes from STAC catalog %s", len(scenes), catalog)
+    return sorted(scenes, key=lambda s: (s.date, s.scene_id))
+
+
+def search_stac(api_url: str, *, bbox: tuple[float, float, float, float], datetime: str,
+                collections: list[str], max_cloud: float | None = None,
+                max_items: int | None = None) -> list[Scene]:
+    """Scenes from a STAC API search (pystac-client), e.g. a catalog reachable from China.
+
+    ``bbox`` in lon/lat (EPSG:4326); ``datetime`` as ``"2019-01-01/2025-12-31"``.
+    """
+    from .utils import import_optional
+
+    client_mod = import_optional("pystac_client", purpose="STAC API search", pip="pystac-client",
+                                 conda="pystac-client")
+    client = client_mod.Client.open(api_url)
+    query = {"eo:cloud_cover": {"lt": max_cloud}} if max_cloud is not None else None
+    search = client.search(bbox=list(bbox), datetime=datetime, collections=collections,
+                           query=query, max_items=max_items)
+    scenes = [_scene_from_item(item) for item in search.items()]
+    log.info("found %d scenes at %s", len(scenes), api_url)
+    return sorted(scenes, key=lambda s: (s.date, s.scene_id))
+
+
+# --- pixels -------------------------------------------------------------------------------------
+def reflectance(dn: np.ndarray, scene: Scene) -> np.ndarray:
+    """Surface reflectance (float32) from digital numbers, by sensor (see module text)."""
+    x = dn.astype(np.float32)
+    if scene.sensor == "sentinel2-l2a":
+        return (x - (1000.0 if scene.s2_offset() else 0.0)) / 10000.0
+    if scene.sensor == "landsat-c2l2":
+        return x * 0.0000275 - 0.2
+    return x / 10000.0
+
+
+def valid_mask(qa: np.ndarray | None, scene: Scene, nodata: np.ndarray | None = None) -> np.ndarray:
+    """True where the pixel is usable (not cloud, shadow, snow, fill or nodata)."""
+    shape = qa.shape if qa is not None else nodata.shape
+    ok = np.ones(shape, dtype=bool)
+    if qa is not None:
+        if scene.sensor == "sentinel2-l2a":
+            ok &= ~np.isin(qa, _SCL_INVALID)
+        elif scene.sensor == "landsat-c2l2":
+            ok &= (qa.astype(np.int64) & _QA_PIXEL_INVALID_BITS) == 0
+    if nodata is not None:
+        ok &= ~nodata
+    return ok
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (a - b) / (a + b)
+    return np.where(np.isfinite(out), out, np.nan).astype(np.float32)
+
+
+def measures(refl: dict[str, np.ndarray], valid: np.ndarray, thresholds: Thresholds,
+             endmembers: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
+    """Per-pixel NDVI, FVC and the vegetated, bare, water and dark masks (invalid pixels False)."""
+    ndvi = _ratio(refl["nir"], refl["red"])
+    soil, veg = endmembers or (thresholds.ndvi_soil, thresholds.ndvi_veg)
+    fvc = np.clip((ndvi - soil) / max(veg - soil, 1e-6), 0.0, 1.0)
+    ndwi = _ratio(refl["green"], refl["nir"])
+    bsi = _ratio(refl["swir1"] + refl["red"], refl["nir"] + refl["blue"])
+    visible = (refl["blue"] + refl["green"] + refl["red"]) / 3.0
+    ok = valid & np.isfinite(ndvi)
+    water = ok & (ndwi > thresholds.water_ndwi)
+    dark = ok & ~water & (visible < thresholds.dark_visible) & (refl["nir"] < thresholds.dark_nir)
+    vegetated = ok & ~water & ~dark & (fvc >= thresholds.vegetated_fvc)
+    bare = ok & ~water & ~vegetated
+    return {"valid": ok, "ndvi": np.where(ok, ndvi, 0.0), "fvc": np.where(ok, fvc, 0.0),
+            "bsi": np.where(ok, bsi, 0.0), "vegetated": vegetated, "bare": bare, "water": water,
+            "dark": dark}

@@ -1,0 +1,196 @@
+"""Sample Sentinel-2-like imagery for the demo and the tests, generated (seeded) on first use.
+
+    manifest = og.samples.sample_scenes("output/sample_imagery")    # ~15 MB, a few seconds
+
+One scene per August, 2019–2025, 20 m pixels, over a 12 km window of a priority area of the
+embedded synthetic data (default 薛家湾/魏家茆, Jungar Banner), in its UTM zone. Every pit, dump and
+ownerless pit follows a known reclamation schedule (reclaiming, stable, degrading or still
+disturbed); each pixel's class follows from a fixed random rank, so the vegetated share of every
+site and year is known (``truth.csv``: share of the site's pixels, by pixel centre). Active pits
+hold coal-dark pixels whose NDVI (0.30) fools a plain NDVI threshold; some pits hold water;
+clouds (SCL 9) cover part of every scene. DNs follow the Sentinel-2 L2A convention, with the
++1000 offset from processing baseline 04.00 (2022-01-25) on. A static STAC catalog of the same
+scenes is written beside the manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import datasets, sites as sites_mod
+from .imagery import S2_OFFSET_FROM
+from .io import atomic_path
+
+__all__ = ["sample_scenes", "SURFACES"]
+
+log = logging.getLogger("ordos_geo")
+
+#: Reflectance of each surface: blue, green, red, nir, swir1 (and the SCL class it gets).
+SURFACES = {
+    "grass": ((0.07, 0.09, 0.10, 0.23, 0.24), 4),  # steppe, NDVI 0.39
+    "vegetated": ((0.03, 0.07, 0.045, 0.33, 0.16), 4),  # reclaimed cover, NDVI 0.76
+    "bare": ((0.13, 0.16, 0.19, 0.23, 0.32), 5),  # spoil and pit floor, NDVI 0.10
+    "coal": ((0.03, 0.035, 0.04, 0.075, 0.06), 2),  # coal-dark, NDVI 0.30 (the NDVI trap)
+    "water": ((0.06, 0.08, 0.05, 0.03, 0.02), 6),
+    "cloud": ((0.45, 0.46, 0.47, 0.50, 0.40), 9),
+}
+_BANDS = ("blue", "green", "red", "nir", "swir1")
+
+
+def _schedule(rng: np.random.Generator, kind: str, years: list[int]) -> np.ndarray:
+    """Vegetated share per year for one site (its 'true' trajectory)."""
+    y = np.array(years, dtype=float)
+    if kind == "mine":
+        return np.full(len(y), 0.45)  # the rest of the licence area: partly grassed
+    if kind == "other":
+        return np.zeros(len(y))
+    roll = rng.random()
+    if roll < 0.55:  # reclaiming from a start year at 10–25 % a year
+        start, rate = rng.integers(years[0], years[-1] - 1), rng.uniform(0.10, 0.25)
+        return np.clip((y - start) * rate, 0, 0.85)
+    if roll < 0.70:  # reclaimed earlier, stable
+        return np.full(len(y), rng.uniform(0.6, 0.8))
+    if roll < 0.80:  # reclaimed, then degrading after 2022
+        return np.clip(0.7 - np.clip(y - 2022, 0, None) * 0.15, 0, 1)
+    return np.full(len(y), rng.uniform(0.0, 0.08))  # still disturbed
+
+
+def sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆", years=range(2019, 2026),
+                  pixel_m: float = 20.0, size_km: float = 12.0, seed: int = 2026,
+                  sites: gpd.GeoDataFrame | None = None) -> Path:
+    """Write the sample scenes, ``manifest.csv``, ``truth.csv`` and ``stac/catalog.json`` into
+    ``out`` (skipped when a complete set is already there); return the manifest path."""
+    import rasterio
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    out = Path(out)
+    manifest = out / "manifest.csv"
+    if manifest.exists() and (out / "truth.csv").exists() and (out / "stac" / "catalog.json").exists():
+        return manifest
+    out.mkdir(parents=True, exist_ok=True)
+    years = list(years)
+    rng = np.random.default_rng(seed)
+    if sites is None:
+        sites, _ = sites_mod.read_sites(datasets.synthetic_sites_path())
+    pa = datasets.priority_areas().set_index("name_zh").loc[area, "geometry"]
+    inside = sites[sites.intersects(pa)]
+    centre = inside[inside["kind"] == "mine"].union_all().centroid
+    zone = int((centre.x + 180) // 6) + 1
+    crs = f"EPSG:{32600 + zone}"
+    local = inside.to_crs(crs)
+    c = gpd.GeoSeries([centre], crs=4326).to_crs(crs).iloc[0]
+    half = size_km * 500.0
+    n = int(round(size_km * 1000 / pixel_m))
+    transform = from_origin(np.floor((c.x - half) / pixel_m) * pixel_m,
+                            np.ceil((c.y + half) / pixel_m) * pixel_m, pixel_m, pixel_m)
+    order = np.argsort(local["kind"].map({"mine": 0, "other": 1, "dump": 2, "pit": 3}).to_numpy(),
+                       kind="stable")  # parcels drawn over their mine
+    shapes = [(g, int(i) + 1) for i, g in zip(order, local.geometry.to_numpy()[order])]
+    owner = rasterize(shapes, out_shape=(n, n), transform=transform, fill=0, dtype="int32")
+    rank = rng.random((n, n))
+    schedules = np.array([_schedule(rng, k, years) for k in local["kind"]]).reshape(len(local), -1)
+    watery = rng.random(len(local)) < 0.2
+    truth, rows = [], []
+    for t, year in enumerate(years):
+        date = dt.date(year, 8, 15)
+        share = np.r_[0.0, schedules[:, t]][owner]  # 0 = outside every site
+        cls = np.full((n, n), "grass", dtype=object)
+        in_site = owner > 0
+        cls[in_site] = np.where(rank[in_site] < share[in_site], "vegetated", "bare")
+        active = in_site & (cls == "bare") & (rank > 0.9) & np.isin(
+            owner, 1 + np.flatnonzero(local["kind"].isin(["pit", "dump"]).to_numpy()))
+        cls[active] = "coal"
+        wet = in_site & np.r_[False, watery][owner] & (rank > 0.82) & (rank <= 0.9) & \
+            np.isin(owner, 1 + np.flatnonzero((local["kind"] == "pit").to_numpy()))
+        cls[wet] = "water"
+        for i, site_id in enumerate(local["site_id"]):
+            px = owner == i + 1
+            if px.any():
+                truth.append({"site_id": site_id, "year": year, "date": date.isoformat(),
+                              "true_vegetated_share": float((cls[px] == "vegetated").mean()),
+                              "true_schedule_share": float(schedules[i, t]), "pixels": int(px.sum())})
+        cls = _clouds(rng, cls, heavy=year == years[len(years) // 3])
+        rows.append(_write_date(out, date, cls, rng, transform, crs))
+    table = pd.DataFrame(rows)
+    with atomic_path(out / "truth.csv") as tmp:
+        pd.DataFrame(truth).to_csv(tmp, index=False)
+    _write_stac(out, table, crs, transform, n)
+    with atomic_path(manifest) as tmp:  # last: its presence means the set is complete
+        table.to_csv(tmp, index=False)
+    log.info("wrote %d sample scenes to %s", len(table), out)
+    return manifest
+
+
+def _clouds(rng: np.random.Generator, cls: np.ndarray, heavy: bool) -> np.ndarray:
+    n = cls.shape[0]
+    yy, xx = np.mgrid[0:n, 0:n]
+    out = cls.copy()
+    for _ in range(12 if heavy else 3):
+        cy, cx, r = rng.integers(0, n), rng.integers(0, n), rng.integers(n // 20, n // 8)
+        out[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = "cloud"
+    return out
+
+
+def _write_date(out: Path, date: dt.date, cls: np.ndarray, rng, transform, crs: str) -> dict:
+    import rasterio
+
+    offset = 1000 if date >= S2_OFFSET_FROM else 0
+    profile = dict(driver="GTiff", width=cls.shape[1], height=cls.shape[0], count=1, crs=crs,
+                   transform=transform, tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate", predictor=2)
+    row = {"date": date.isoformat(), "sensor": "sentinel2-l2a",
+           "baseline": "04.00" if offset else "02.14", "scene_id": f"S2_SAMPLE_{date:%Y%m%d}"}
+    for k, band in enumerate((*_BANDS, "qa")):
+        if band == "qa":
+            data = np.zeros(cls.shape, np.uint8)
+            for name, (_, scl) in SURFACES.items():
+                data[cls == name] = scl
+            dtype = "uint8"
+        else:
+            refl = np.zeros(cls.shape, np.float32)
+            for name, (values, _) in SURFACES.items():
+                refl[cls == name] = values[k]
+            refl += rng.normal(0, 0.004, cls.shape).astype(np.float32)
+            data = np.clip(np.round(refl * 10000) + offset, 1, 65535).astype(np.uint16)
+            dtype = "uint16"
+        name = f"S2_{date:%Y%m%d}_{'scl' if band == 'qa' else band}.tif"
+        with atomic_path(out / name) as tmp:
+            with rasterio.open(tmp, "w", dtype=dtype, **profile) as dst:
+                dst.write(data, 1)
+        row[band] = name
+    return row
+
+
+def _write_stac(out: Path, table: pd.DataFrame, crs: str, transform, n: int) -> None:
+    """A static STAC catalog of the same scenes (asset keys as Earth Search uses them)."""
+    import pystac
+    from pyproj import Transformer
+
+    x0, y0 = transform.c, transform.f
+    x1, y1 = x0 + transform.a * n, y0 + transform.e * n
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform([x0, x1], [y1, y0])
+    bbox = [min(lon), min(lat), max(lon), max(lat)]
+    geom = {"type": "Polygon", "coordinates": [[[bbox[0], bbox[1]], [bbox[2], bbox[1]],
+                                                [bbox[2], bbox[3]], [bbox[0], bbox[3]],
+                                                [bbox[0], bbox[1]]]]}
+    cat = pystac.Catalog(id="ordos-geo-sample", description="Synthetic Sentinel-2-like scenes")
+    keys = {"blue": "blue", "green": "green", "red": "red", "nir": "nir", "swir1": "swir16",
+            "qa": "scl"}
+    for row in table.itertuples(index=False):
+        item = pystac.Item(id=row.scene_id, geometry=geom, bbox=bbox,
+                           datetime=pd.Timestamp(row.date).to_pydatetime(),
+                           properties={"platform": "sentinel-2a",
+                                       "s2:processing_baseline": row.baseline})
+        for band, key in keys.items():
+            item.add_asset(key, pystac.Asset(href=f"../../{getattr(row, band)}",
+                                             media_type=pystac.MediaType.COG))
+        cat.add_item(item)
+    cat.normalize_hrefs(str(out / "stac"))
+    cat.save(catalog_type=pystac.CatalogType.SELF_CONTAINED)
