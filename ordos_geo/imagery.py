@@ -46,6 +46,9 @@ __all__ = ["Scene", "read_manifest", "scenes_from_stac", "search_stac", "SENSORS
 log = logging.getLogger("ordos_geo")
 
 BANDS = ("blue", "green", "red", "nir", "swir1")
+#: Bands every scene needs; without blue/green/swir1 there is no water, dark-surface or BSI mask
+#: (NDVI-only imagery): those pixels then count by NDVI alone.
+REQUIRED_BANDS = ("red", "nir")
 SENSORS = ("sentinel2-l2a", "landsat-c2l2", "generic")
 #: Sentinel-2 processing baseline 04.00 (BOA offset −1000) applies from this acquisition date.
 S2_OFFSET_FROM = dt.date(2022, 1, 25)
@@ -145,7 +148,7 @@ def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
     for name in (*BANDS, "qa"):
         if row.get(name):
             bands[name] = (folder / str(row[name]), 1)
-    missing = [b for b in BANDS if b not in bands]
+    missing = [b for b in REQUIRED_BANDS if b not in bands]
     if missing:
         raise ValidationError(f"{where}: band(s) {', '.join(missing)} missing.")
     for name, (p, _) in bands.items():
@@ -185,7 +188,7 @@ def _scene_from_item(item) -> Scene:
                 if name in common or (name == "nir" and "nir08" in common):
                     bands[name] = (asset.get_absolute_href(), 1)
                     break
-    missing = [b for b in BANDS if b not in bands]
+    missing = [b for b in REQUIRED_BANDS if b not in bands]
     if missing:
         raise ValidationError(f"STAC item {item.id!r}: no asset for band(s) {', '.join(missing)}.")
     when = item.datetime or pd.Timestamp(item.properties.get("start_datetime"))
@@ -261,12 +264,20 @@ def measures(refl: dict[str, np.ndarray], valid: np.ndarray, thresholds: Thresho
     ndvi = _ratio(refl["nir"], refl["red"])
     soil, veg = endmembers or (thresholds.ndvi_soil, thresholds.ndvi_veg)
     fvc = np.clip((ndvi - soil) / max(veg - soil, 1e-6), 0.0, 1.0)
-    ndwi = _ratio(refl["green"], refl["nir"])
-    bsi = _ratio(refl["swir1"] + refl["red"], refl["nir"] + refl["blue"])
-    visible = (refl["blue"] + refl["green"] + refl["red"]) / 3.0
     ok = valid & np.isfinite(ndvi)
-    water = ok & (ndwi > thresholds.water_ndwi)
-    dark = ok & ~water & (visible < thresholds.dark_visible) & (refl["nir"] < thresholds.dark_nir)
+    none = np.zeros(ndvi.shape, dtype=bool)
+    if "green" in refl:
+        water = ok & (_ratio(refl["green"], refl["nir"]) > thresholds.water_ndwi)
+    else:
+        water = none
+    if "blue" in refl and "green" in refl:
+        visible = (refl["blue"] + refl["green"] + refl["red"]) / 3.0
+        dark = ok & ~water & (visible < thresholds.dark_visible) & \
+            (refl["nir"] < thresholds.dark_nir)
+    else:
+        dark = none
+    bsi = _ratio(refl["swir1"] + refl["red"], refl["nir"] + refl["blue"]) \
+        if "swir1" in refl and "blue" in refl else np.full(ndvi.shape, np.nan, np.float32)
     vegetated = ok & ~water & ~dark & (fvc >= thresholds.vegetated_fvc)
     bare = ok & ~water & ~vegetated
     return {"valid": ok, "ndvi": np.where(ok, ndvi, 0.0), "fvc": np.where(ok, fvc, 0.0),

@@ -13,6 +13,9 @@ scene size); scenes run in parallel through Dask (pass a ``dask.distributed`` cl
 cluster). Hectares are true hectares: a polygon's covered pixel fractions are scaled by its
 equal-area area over its area in the raster's CRS.
 
+Banners add up their sites (a parcel is counted within its mine, which contains it), so banner
+totals need no banner-sized coverage tables.
+
 Per polygon and date: ``valid_fraction`` (cloud-free share of the polygon's covered area),
 ``mean_ndvi`` and ``mean_fvc`` (over valid pixels), ``vegetated_ha``, ``bare_ha``, ``water_ha``,
 ``dark_ha`` (valid pixels of each class), ``masked_ha`` (cloud, shadow, snow, nodata),
@@ -107,8 +110,9 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
     out = exact_extract(grid, vec, ["cell_id", "coverage"], output="pandas",
                         include_cols=["_i"])
     sizes = out["cell_id"].map(len).to_numpy()
-    cell = np.concatenate(out["cell_id"].to_list()).astype(np.int64) if sizes.sum() else \
-        np.empty(0, np.int64)
+    cell_type = np.int32 if width * height < 2**31 else np.int64  # 12 bytes a cell, not 16
+    cell = np.concatenate(out["cell_id"].to_list()).astype(cell_type) if sizes.sum() else \
+        np.empty(0, cell_type)
     cov = np.concatenate(out["coverage"].to_list()).astype(np.float32) if sizes.sum() else \
         np.empty(0, np.float32)
     poly = np.repeat(out["_i"].to_numpy(dtype=np.int32), sizes)
@@ -173,16 +177,16 @@ def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds(
         datasets = {name: (handles[str(p)], i) for name, (p, i) in scene.bands.items()}
         ends = _scene_endmembers(datasets, scene) if thresholds.endmembers == "scene" else None
         w = cov.width
-        first_row = int(cov.cell[0] // w)
-        last_row = int(cov.cell[-1] // w)
+        first_row = int(cov.cell[0]) // w
+        last_row = int(cov.cell[-1]) // w
         for r0 in range(first_row - first_row % STRIP_ROWS, last_row + 1, STRIP_ROWS):
             r1 = min(r0 + STRIP_ROWS, cov.height)
-            lo, hi = np.searchsorted(cov.cell, [r0 * w, r1 * w])
+            lo, hi = np.searchsorted(cov.cell, np.array([r0 * w, r1 * w], dtype=cov.cell.dtype))
             if lo == hi:
                 continue
             refl, valid = _read_strip(datasets, scene, Window(0, r0, w, r1 - r0))
             m = measures(refl, valid, thresholds, ends)
-            local = cov.cell[lo:hi] - r0 * w
+            local = cov.cell[lo:hi].astype(np.int64) - r0 * w
             poly, cf = cov.poly[lo:hi], cov.cov[lo:hi].astype(np.float64)
             n = cov.n_polygons
             out[:, 0] += np.bincount(poly, weights=cf, minlength=n)
@@ -222,16 +226,28 @@ class ProgressResult:
 
 
 def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """All polygons measured: sites, zones, and each banner's union of sites."""
+    """The polygons measured: every site, and every zone's remediation area."""
     parts = [pd.DataFrame({"level": "site", "id": sites["site_id"].astype(str).to_numpy(),
                            "geometry": sites.geometry.to_crs("EPSG:4326").to_numpy()})]
     if zones is not None:
         parts.append(pd.DataFrame({"level": "zone", "id": zones["zone_id"].astype(str).to_numpy(),
                                    "geometry": zones.geometry.to_crs("EPSG:4326").to_numpy()}))
-    merged = sites.to_crs("EPSG:4326").dissolve(by="banner")
-    parts.append(pd.DataFrame({"level": "banner", "id": merged.index.astype(str),
-                               "geometry": merged.geometry.to_numpy()}))
     return pd.concat(parts, ignore_index=True)
+
+
+def _banner_rows(sites: gpd.GeoDataFrame, n_polygons: int) -> tuple[np.ndarray, list[str]]:
+    """A (banners × polygons) 0/1 matrix: a banner adds up its sites, a parcel counted within its
+    mine (it lies inside it), so no hectare is counted twice; and the banner names."""
+    banner = sites["banner"].astype(str).to_numpy() if "banner" in sites.columns else \
+        np.full(len(sites), "")
+    ids = set(sites["site_id"].astype(str))
+    inside_mine = sites["mine_id"].astype(str).isin(ids).to_numpy() \
+        if "mine_id" in sites.columns else np.zeros(len(sites), dtype=bool)
+    names = sorted(set(banner))
+    m = np.zeros((len(names), n_polygons))
+    for k, name in enumerate(names):
+        m[k, :len(sites)] = (banner == name) & ~inside_mine
+    return m, names
 
 
 def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
@@ -262,13 +278,18 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
             scaled = result * cov.ha_per_cell[:, None]
             sums[k] = sums[k] + scaled if k in sums else scaled
     rows = []
+    banner_m, banner_names = _banner_rows(sites, len(polys))
+    banner_area = banner_m @ area
     for (date, sensor), arr in sorted(sums.items()):
-        stats = polygon_stats(arr, area)
-        stats.insert(0, "sensor", sensor)
-        stats.insert(0, "date", pd.Timestamp(date))
-        stats.insert(0, "id", polys["id"].to_numpy())
-        stats.insert(0, "level", polys["level"].to_numpy())
-        rows.append(stats[stats["covered_ha"] > 0])
+        for level, ids, table, a in (("poly", polys["id"].to_numpy(), arr, area),
+                                     ("banner", np.array(banner_names), banner_m @ arr,
+                                      banner_area)):
+            stats = polygon_stats(table, a)
+            stats.insert(0, "sensor", sensor)
+            stats.insert(0, "date", pd.Timestamp(date))
+            stats.insert(0, "id", ids)
+            stats.insert(0, "level", polys["level"].to_numpy() if level == "poly" else "banner")
+            rows.append(stats[stats["covered_ha"] > 0])
     long = pd.concat(rows, ignore_index=True)
     tables = {lvl: long[long["level"] == lvl].drop(columns="level").reset_index(drop=True)
               for lvl in ("site", "zone", "banner")}

@@ -116,7 +116,7 @@ def test_manifest_problems_are_collected(tmp_path):
         imagery.read_manifest(manifest)
     text = str(info.value)
     assert "scene 2: date 'someday'" in text and "'spot7'" in text and "scene 4" in text
-    assert "blue, green, nir, swir1 missing" in text
+    assert "scene 4: band(s) nir missing" in text
 
 
 def test_multiband_file_in_a_yaml_manifest(tmp_path):
@@ -138,3 +138,14 @@ def test_rasters_without_projected_crs_are_refused(tmp_path):
     paths = write_scene(tmp_path, "g", np.ones((4, 4), int), crs="EPSG:4326")
     with pytest.raises(CRSError, match="not a projected CRS"):
         reclamation._grid(paths["red"])
+
+
+def test_ndvi_only_scenes_work(tmp_path):
+    classes = np.zeros((10, 10), int)
+    classes[:, :5] = 1
+    paths = write_scene(tmp_path, "n", classes)
+    scene = imagery.Scene(dt.date(2020, 8, 1), "generic",
+                          {"red": (paths["red"], 1), "nir": (paths["nir"], 1)})
+    stats, _ = _stats(scene, pixel_box(0, 0, 10, 10))
+    assert stats["vegetated_ha"] == pytest.approx(stats["area_ha"] / 2, rel=1e-6)
+    assert stats["water_ha"] == 0 and stats["dark_ha"] == 0
