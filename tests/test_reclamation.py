@@ -128,3 +128,66 @@ def test_progress_command(tmp_path, sample_imagery):
         assert (out / name).exists() and str(out / name) in res.stdout
     table = pd.read_csv(out / "progress.csv")
     assert table["site_id"].nunique() > 10 and table["date"].nunique() == 7
+
+
+def test_search_stac_against_a_local_stac_api(sample_imagery):
+    """pystac-client against a minimal STAC API on loopback that serves the sample items."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import pystac
+
+    manifest, _ = sample_imagery
+    catalog = pystac.Catalog.from_file(str(manifest.parent / "stac" / "catalog.json"))
+    items = []
+    for item in catalog.get_items(recursive=True):
+        item.make_asset_hrefs_absolute()
+        d = item.to_dict()
+        d["collection"] = "sentinel-2-l2a"
+        items.append(d)
+    seen = {}
+
+    class Api(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, body):
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/geo+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            root = f"http://127.0.0.1:{self.server.server_port}"
+            self._send({"type": "Catalog", "id": "local-api", "description": "test", "stac_version":
+                        "1.0.0", "conformsTo": ["https://api.stacspec.org/v1.0.0/core",
+                                                "https://api.stacspec.org/v1.0.0/item-search"],
+                        "links": [{"rel": "self", "href": root + "/"},
+                                  {"rel": "root", "href": root + "/"},
+                                  {"rel": "search", "href": root + "/search",
+                                   "method": "POST", "type": "application/geo+json"}]})
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.update(body)
+            lo, hi = body["datetime"].split("/")
+            chosen = [i for i in items if lo[:10] <= i["properties"]["datetime"][:10] <= hi[:10]]
+            self._send({"type": "FeatureCollection", "features": chosen, "links": []})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        scenes = imagery.search_stac(f"http://127.0.0.1:{server.server_port}/",
+                                     bbox=(111.0, 39.5, 111.5, 40.0),
+                                     datetime="2021-01-01/2023-12-31",
+                                     collections=["sentinel-2-l2a"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [s.date.year for s in scenes] == [2021, 2022, 2023]
+    assert scenes[-1].sensor == "sentinel2-l2a" and scenes[-1].s2_offset()
+    assert seen["collections"] == ["sentinel-2-l2a"] and len(seen["bbox"]) == 4
