@@ -259,8 +259,10 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def measures(refl: dict[str, np.ndarray], valid: np.ndarray, thresholds: Thresholds,
-             endmembers: tuple[float, float] | None = None) -> dict[str, np.ndarray]:
-    """Per-pixel NDVI, FVC and the vegetated, bare, water and dark masks (invalid pixels False)."""
+             endmembers: tuple[float, float] | None = None, *,
+             with_bsi: bool = True) -> dict[str, np.ndarray]:
+    """Per-pixel NDVI, FVC, BSI and the vegetated, bare, water and dark masks (invalid pixels
+    False, their values 0). Works on arrays of any shape (a strip, or gathered cells)."""
     ndvi = _ratio(refl["nir"], refl["red"])
     soil, veg = endmembers or (thresholds.ndvi_soil, thresholds.ndvi_veg)
     fvc = np.clip((ndvi - soil) / max(veg - soil, 1e-6), 0.0, 1.0)
@@ -276,8 +278,10 @@ def measures(refl: dict[str, np.ndarray], valid: np.ndarray, thresholds: Thresho
             (refl["nir"] < thresholds.dark_nir)
     else:
         dark = none
-    bsi = _ratio(refl["swir1"] + refl["red"], refl["nir"] + refl["blue"]) \
-        if "swir1" in refl and "blue" in refl else np.full(ndvi.shape, np.nan, np.float32)
+    if with_bsi and "swir1" in refl and "blue" in refl:
+        bsi = _ratio(refl["swir1"] + refl["red"], refl["nir"] + refl["blue"])
+    else:
+        bsi = np.full(ndvi.shape, np.nan, np.float32)
     vegetated = ok & ~water & ~dark & (fvc >= thresholds.vegetated_fvc)
     bare = ok & ~water & ~vegetated
     return {"valid": ok, "ndvi": np.where(ok, ndvi, 0.0), "fvc": np.where(ok, fvc, 0.0),

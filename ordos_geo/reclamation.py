@@ -60,7 +60,8 @@ log = logging.getLogger("ordos_geo")
 
 #: Coverage-weighted sums accumulated per polygon and scene (pixel units).
 SUMS = ("total", "valid", "ndvi", "fvc", "vegetated", "bare", "water", "dark")
-STRIP_ROWS = 256
+STRIP_ROWS = 512  #: rows per strip (rounded to whole rows of the file's tiles)
+COVERAGE_BATCH = 2000  #: polygons per exactextract call while building a coverage table
 MIN_VALID = 0.6
 
 
@@ -106,39 +107,54 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
     # a grid without pixels: zero strides, no memory — only the cells and fractions are needed
     grid = NumPyRasterSource(np.broadcast_to(np.zeros(1, np.uint8), (height, width)), xmin=c,
                              xmax=c + a * width, ymin=f + e * height, ymax=f, srs_wkt=wkt)
-    vec = gpd.GeoDataFrame({"_i": np.arange(len(geoms))}, geometry=geoms.values, crs=crs)
-    out = exact_extract(grid, vec, ["cell_id", "coverage"], output="pandas",
-                        include_cols=["_i"])
-    sizes = out["cell_id"].map(len).to_numpy()
     cell_type = np.int32 if width * height < 2**31 else np.int64  # 12 bytes a cell, not 16
-    cell = np.concatenate(out["cell_id"].to_list()).astype(cell_type) if sizes.sum() else \
-        np.empty(0, cell_type)
-    cov = np.concatenate(out["coverage"].to_list()).astype(np.float32) if sizes.sum() else \
-        np.empty(0, np.float32)
-    poly = np.repeat(out["_i"].to_numpy(dtype=np.int32), sizes)
+    cells, covs, polys = [], [], []
+    for start in range(0, len(geoms), COVERAGE_BATCH):  # bounded memory: compact each batch
+        part = geoms.iloc[start:start + COVERAGE_BATCH]
+        vec = gpd.GeoDataFrame({"_i": np.arange(start, start + len(part))},
+                               geometry=part.values, crs=crs)
+        out = exact_extract(grid, vec, ["cell_id", "coverage"], output="pandas",
+                            include_cols=["_i"])
+        sizes = out["cell_id"].map(len).to_numpy()
+        if sizes.sum():
+            cells.append(np.concatenate(out["cell_id"].to_list(), dtype=cell_type,
+                                        casting="same_kind"))
+            covs.append(np.concatenate(out["coverage"].to_list(), dtype=np.float32,
+                                       casting="same_kind"))
+            polys.append(np.repeat(out["_i"].to_numpy(dtype=np.int32), sizes))
+        del out
+    if cells:
+        cell, cov, poly = np.concatenate(cells), np.concatenate(covs), np.concatenate(polys)
+    else:
+        cell, cov, poly = np.empty(0, cell_type), np.empty(0, np.float32), np.empty(0, np.int32)
+    del cells, covs, polys
     order = np.argsort(cell, kind="stable")
+    cell = cell[order]
+    poly = poly[order]
+    cov = cov[order]
+    del order
     true_ha = projection.area_ha(polygons).to_numpy()
     grid_ha = shapely.area(np.asarray(geoms.values)) / 10_000.0
     cell_ha = abs(a * e) / 10_000.0
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(grid_ha > 0, true_ha / grid_ha, 1.0)
-    return Coverage(cell[order], poly[order], cov[order], len(polygons), width, height,
-                    cell_ha * factor, grid_key)
+    return Coverage(cell, poly, cov, len(polygons), width, height, cell_ha * factor, grid_key)
 
 
-def _read_strip(datasets: dict, scene: Scene, window) -> tuple[dict, np.ndarray]:
-    refl, nodata = {}, None
+def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray
+                  ) -> tuple[dict, np.ndarray]:
+    """Reflectance and validity of the covered cells ``local`` (flat indices into the strip):
+    the whole strip is read, but only covered cells are converted and measured."""
+    refl, nodata = {}, np.zeros(len(local), dtype=bool)
+    qa = None
     for name, (src, index) in datasets.items():
-        arr = src.read(index, window=window)
+        values = src.read(index, window=window).ravel()[local]
         if name == "qa":
+            qa = values
             continue
         if src.nodata is not None:
-            miss = arr == src.nodata
-            nodata = miss if nodata is None else (nodata | miss)
-        refl[name] = reflectance(arr, scene)
-    qa = datasets["qa"][0].read(datasets["qa"][1], window=window) if "qa" in datasets else None
-    if nodata is None:
-        nodata = np.zeros(next(iter(refl.values())).shape, dtype=bool)
+            nodata |= values == src.nodata
+        refl[name] = reflectance(values, scene)
     return refl, valid_mask(qa, scene, nodata)
 
 
@@ -170,6 +186,8 @@ def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds(
     if not len(cov.cell):
         return out
     handles = {}
+    env = rasterio.Env(GDAL_CACHEMAX=64)  # MB: strips are whole tile rows, read once
+    env.__enter__()
     try:
         for name, (path, index) in scene.bands.items():
             if str(path) not in handles:
@@ -177,25 +195,27 @@ def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds(
         datasets = {name: (handles[str(p)], i) for name, (p, i) in scene.bands.items()}
         ends = _scene_endmembers(datasets, scene) if thresholds.endmembers == "scene" else None
         w = cov.width
+        tile = datasets["red"][0].block_shapes[0][0]
+        step = tile * max(1, round(STRIP_ROWS / tile))  # whole tile rows: each tile read once
         first_row = int(cov.cell[0]) // w
         last_row = int(cov.cell[-1]) // w
-        for r0 in range(first_row - first_row % STRIP_ROWS, last_row + 1, STRIP_ROWS):
-            r1 = min(r0 + STRIP_ROWS, cov.height)
+        for r0 in range(first_row - first_row % step, last_row + 1, step):
+            r1 = min(r0 + step, cov.height)
             lo, hi = np.searchsorted(cov.cell, np.array([r0 * w, r1 * w], dtype=cov.cell.dtype))
             if lo == hi:
                 continue
-            refl, valid = _read_strip(datasets, scene, Window(0, r0, w, r1 - r0))
-            m = measures(refl, valid, thresholds, ends)
             local = cov.cell[lo:hi].astype(np.int64) - r0 * w
+            refl, valid = _gather_strip(datasets, scene, Window(0, r0, w, r1 - r0), local)
+            m = measures(refl, valid, thresholds, ends, with_bsi=False)
             poly, cf = cov.poly[lo:hi], cov.cov[lo:hi].astype(np.float64)
             n = cov.n_polygons
             out[:, 0] += np.bincount(poly, weights=cf, minlength=n)
             for k, key in enumerate(SUMS[1:], start=1):
-                source = m[key].ravel()[local]
-                out[:, k] += np.bincount(poly, weights=cf * source, minlength=n)
+                out[:, k] += np.bincount(poly, weights=cf * m[key], minlength=n)
     finally:
         for h in handles.values():
             h.close()
+        env.__exit__(None, None, None)
     return out
 
 
