@@ -3,12 +3,12 @@
 Modules are used through their names: ``og.sites.read_sites(...)``, ``og.zones.build_zones(...)``.
 """
 
-from . import (adjacency, datasets, demo, export, imagery, io, plans, projection, reclamation,
-               rules, samples, sites, synthetic, utils, zones)
+from . import (adjacency, datasets, demo, export, imagery, io, maps, plans, projection,
+               reclamation, rules, samples, sites, synthetic, utils, zones)
 from .settings import settings
 
 __version__ = "0.1.0"
 
-__all__ = ["adjacency", "datasets", "demo", "export", "imagery", "io", "plans", "projection",
+__all__ = ["adjacency", "datasets", "demo", "export", "imagery", "io", "maps", "plans", "projection",
            "reclamation", "rules", "samples", "settings", "sites", "synthetic", "utils", "zones",
            "__version__"]
