@@ -86,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     pg.add_argument("--crs", help="declared CRS of the sites")
     pg.add_argument("--out", type=Path, required=True, help="output folder")
 
+    mp = sub.add_parser("map", parents=[common], help="write an offline interactive HTML map")
+    mp.add_argument("sites", type=Path, help="sites file (any format validate reads)")
+    mp.add_argument("--zones", type=Path, help="zones.geojson from `ordos-geo zones`")
+    mp.add_argument("--progress", type=Path,
+                    help="progress_summary.csv from `ordos-geo progress` (adds the year slider)")
+    mp.add_argument("--basemap", choices=["none", "tianditu", "osm", "amap"], default="none",
+                    help="background map (default none: works with no network)")
+    mp.add_argument("--crs", help="declared CRS of the sites")
+    mp.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+
     r = sub.add_parser("rules", parents=[common], help="write the default rule table to edit")
     r.add_argument("--out", type=Path, help="write it to this file instead of printing it")
 
@@ -125,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return _zones(args)
         if args.command == "progress":
             return _progress(args)
+        if args.command == "map":
+            return _map(args)
         if args.command == "rules":
             from .rules import default_rules_text
 
@@ -251,4 +263,25 @@ def _progress(args: argparse.Namespace) -> int:
               n_scenes=len(scenes), behind=int(counts.get("behind", 0))))
     for path in written:
         print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import pandas as pd
+
+    from . import maps, sites
+    from ._messages import msg
+
+    frame, _ = sites.read_sites(args.sites, crs=args.crs)
+    if args.progress:
+        summary = pd.read_csv(args.progress, encoding="utf-8-sig")
+        m = maps.map_progress(frame, summary, basemap=args.basemap)
+    elif args.zones:
+        zones = gpd.read_file(args.zones)
+        m = maps.map_zones(zones, frame, basemap=args.basemap)
+    else:
+        m = maps.map_overview(frame, basemap=args.basemap)
+    path = maps.save_map(m, args.out)
+    print(msg("wrote", what="html", path=path))
     return 0

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import datasets, export, imagery, io, plans, projection, reclamation, rules, samples, \
-    sites, zones
+from . import datasets, export, imagery, io, maps, plans, projection, reclamation, rules, \
+    samples, sites, zones
+from .settings import settings
 from .utils import progress_bar
 
 __all__ = ["run_demo", "summary_by_banner", "plot_curves"]
@@ -49,12 +50,14 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
        reclamation against the plans → ``progress.csv``, ``progress_summary.csv``,
        ``progress.geojson``, ``progress_zones*.csv``, ``progress_banners.csv``,
        ``progress_curves.png``
+    6. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
+       ``zones.html``, ``progress.html``
     """
     out = Path(out)
     written: list[Path] = []
     state: dict = {}
     steps = ["validate", "summarise", "export", "zones", "plans", "sensitivity", "imagery",
-             "progress"]
+             "progress", "maps"]
     for step in progress_bar(steps, desc="ordos-geo demo", progress=progress):
         if step == "validate":
             result = sites.validate(datasets.synthetic_sites_path())
@@ -98,6 +101,16 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
             state["progress"] = result
             written += export.write_progress(result, out)
             written.append(_curves(result, out / "progress_curves.png"))
+        elif step == "maps":
+            folder = Path(settings.maps_dir)
+            written.append(maps.save_map(maps.map_overview(state["sites_zoned"],
+                                                           zones=state["zones"]),
+                                         folder / "ordos_overview.html"))
+            written.append(maps.save_map(maps.map_zones(state["zones"], state["sites_zoned"]),
+                                         folder / "zones.html"))
+            written.append(maps.save_map(maps.map_progress(state["sites_zoned"],
+                                                           state["progress"].summary),
+                                         folder / "progress.html"))
     return written
 
 

@@ -86,12 +86,14 @@ def test_python_dash_m_is_the_same_command():
 
 def test_demo_writes_and_prints_every_output(tmp_path):
     out = tmp_path / "demo"
-    res = run("demo", "--out", out, "--no-progress")
+    res = run("demo", "--out", out, "--no-progress", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     printed = [line.split("：")[-1].split(": ")[-1] for line in res.stdout.splitlines()]
     written = sorted(p for p in out.rglob("*") if p.is_file() and "sample_imagery" not in p.parts)
-    printed = sorted(Path(p) for p in printed)
-    assert [p for p in printed if "sample_imagery" not in p.parts] == written
+    printed = sorted((tmp_path / p) if not Path(p).is_absolute() else Path(p) for p in printed)
+    maps_written = sorted((tmp_path / "maps").glob("*.html"))
+    assert [p for p in printed if "sample_imagery" not in p.parts] == sorted(written + maps_written)
+    assert [p.name for p in maps_written] == ["ordos_overview.html", "progress.html", "zones.html"]
     names = {p.name for p in written}
     assert {"zones.geojson", "sites_zoned.geojson", "zones.gpkg", "zones.csv",
             "plan_problems.csv", "zones_sensitivity.csv", "zones_sensitivity.png",

@@ -1,0 +1,162 @@
+"""The HTML maps in a real headless browser (Debian's chromium via playwright), network blocked.
+
+These tests never skip: `make test` installs chromium when it is missing.
+"""
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+import ordos_geo as og
+from ordos_geo import maps
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "chromium is missing: `make test` installs it (apt-get)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def open_offline(browser, path):
+    """Load a page with every non-file request blocked; return page, errors, external requests."""
+    page = browser.new_page()
+    errors, external, dialogs = [], [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_function("window.L !== undefined && window.ordosLayers !== undefined",
+                           timeout=15000)
+    return page, errors, external, dialogs
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    result = og.zones.build_zones(sites, max_zone_ha=10_000)
+    zones = og.rules.apply_rules(result.zones, result.sites)
+    return result.sites, zones
+
+
+def test_overview_map_loads_offline_with_every_feature(browser, embedded, tmp_path):
+    sites, zones = embedded
+    path = maps.save_map(maps.map_overview(sites, zones=zones), tmp_path / "overview.html")
+    page, errors, external, _ = open_offline(browser, path)
+    counts = page.evaluate("Object.fromEntries(Object.entries(window.ordosLayers)"
+                           ".map(([k, v]) => [k, v.getLayers().length]))")
+    assert counts == {"banners": 9, "zones": len(zones), "sites": len(sites)}
+    assert page.locator(".ordos-legend").count() == 1
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control-minimap").count() == 1
+    assert errors == [] and external == []
+    assert "无主" in page.locator(".ordos-legend").inner_text()
+
+
+def test_zones_map_has_a_legend_of_end_uses(browser, embedded, tmp_path):
+    sites, zones = embedded
+    path = maps.save_map(maps.map_zones(zones, sites), tmp_path / "zones.html")
+    page, errors, external, _ = open_offline(browser, path)
+    legend = page.locator(".ordos-legend").inner_text()
+    for label in zones["end_use_label"].unique():
+        assert label in legend
+    assert page.evaluate("window.ordosLayers.zones.getLayers().length") == len(zones)
+    assert errors == [] and external == []
+
+
+def test_a_hostile_site_name_is_shown_as_text(browser, embedded, tmp_path):
+    sites, _ = embedded
+    evil = sites.copy()
+    lone = evil.index[evil["status"] == "ownerless"][0]  # a pit of its own: nothing drawn above it
+    evil.loc[lone, "name"] = XSS
+    key = f": {evil.loc[lone, 'site_id']}<br>"
+    path = maps.save_map(maps.map_overview(evil), tmp_path / "xss.html")
+    page, errors, external, dialogs = open_offline(browser, path)
+    # zoom to the site, then hover over its centre as a user would
+    point = page.evaluate("""(key) => { var target;
+        window.ordosLayers.sites.eachLayer(function (l) {
+          if (l.feature.properties._tip.indexOf(key) >= 0) { target = l; } });
+        window.ordosMap.fitBounds(target.getBounds(), {animate: false});
+        var p = window.ordosMap.latLngToContainerPoint(target.getBounds().getCenter());
+        var r = window.ordosMap.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }""", key)
+    page.mouse.move(point[0] - 3, point[1] - 3)
+    page.mouse.move(point[0], point[1])
+    tooltip = page.locator(".leaflet-tooltip")
+    assert XSS in tooltip.inner_text()  # the markup is shown as text
+    assert tooltip.locator("img").count() == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None and dialogs == []
+    assert errors == [] and external == []
+
+
+def test_progress_map_slider_restyles_features(browser, embedded, tmp_path):
+    sites, _ = embedded
+    rows = []
+    for k, site_id in enumerate(sites["site_id"].iloc[:5]):
+        for year, share in ((2019, 0.05), (2025, 0.95)):
+            rows.append({"site_id": site_id, "year": year, "vegetated_share": share,
+                         "status": "on_track", "trajectory": "recovering"})
+    summary = pd.DataFrame(rows)
+    path = maps.save_map(maps.map_progress(sites, summary), tmp_path / "progress.html")
+    page, errors, external, _ = open_offline(browser, path)
+    colour = "() => { var c; window.ordosLayers.progress.eachLayer(function (l) " \
+             "{ c = l.options.fillColor; }); return c; }"
+    assert page.evaluate("window.ordosLayers.progress.getLayers().length") == 5
+    late = page.evaluate(colour)
+    slider = page.locator("#ordos-year")
+    slider.evaluate("(el) => { el.value = '2019'; el.dispatchEvent(new Event('input')); }")
+    early = page.evaluate(colour)
+    assert late == maps._SHARE_COLOURS[-1] and early == maps._SHARE_COLOURS[0]
+    assert page.locator("#ordos-year-label").inner_text() == "2019"
+    assert errors == [] and external == []
+
+
+def test_save_map_refuses_a_page_that_needs_the_network(tmp_path):
+    import folium
+
+    m = folium.Map(tiles=None)
+    m.get_root().header.add_child(folium.JavascriptLink("https://example.invalid/lib.js"))
+    with pytest.raises(og._errors.OrdosGeoError, match="example.invalid"):
+        maps.save_map(m, tmp_path / "bad.html")
+    assert not (tmp_path / "bad.html").exists()
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02(embedded):
+    sites, _ = embedded
+    m = maps.map_overview(sites.iloc[:3], basemap="amap")
+    page = m.get_root().render()
+    assert "GCJ-02" in page
+    lon = sites.iloc[0].geometry.exterior.coords[0][0]
+    shifted_lon, _ = og.projection.wgs84_to_gcj02(lon, sites.iloc[0].geometry.exterior.coords[0][1])
+    assert abs(float(shifted_lon) - lon) > 0.003  # ~500 m east
+
+
+def test_tianditu_needs_a_key(embedded, monkeypatch):
+    sites, _ = embedded
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(og._errors.OrdosGeoError, match="TIANDITU_KEY"):
+        maps.map_overview(sites.iloc[:2], basemap="tianditu")
+    page = maps.map_overview(sites.iloc[:2], basemap="tianditu", tianditu_key="abc").get_root().render()
+    assert "tianditu.gov.cn" in page and "tk=abc" in page
