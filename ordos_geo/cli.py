@@ -96,6 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--crs", help="declared CRS of the sites")
     mp.add_argument("--out", type=Path, required=True, help="the HTML file to write")
 
+    ex = sub.add_parser("export", parents=[common], help="export sites (and zones) for GIS staff")
+    ex.add_argument("sites", type=Path, help="sites file (any format validate reads)")
+    ex.add_argument("--zones", type=Path, help="zones.geojson to export too")
+    ex.add_argument("--format", choices=["geojson", "gpkg", "shp", "xlsx"], required=True)
+    ex.add_argument("--encoding", choices=["UTF-8", "GBK"], default="UTF-8",
+                    help="Shapefile attribute encoding (default UTF-8; GBK for older software)")
+    ex.add_argument("--gk", action="store_true",
+                    help="also write a CGCS2000 Gauss-Krüger copy (GeoPackage)")
+    ex.add_argument("--crs", help="declared CRS of the sites")
+    ex.add_argument("--out", type=Path, required=True,
+                    help="output file (geojson/gpkg/xlsx) or folder (shp)")
+
     r = sub.add_parser("rules", parents=[common], help="write the default rule table to edit")
     r.add_argument("--out", type=Path, help="write it to this file instead of printing it")
 
@@ -137,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             return _progress(args)
         if args.command == "map":
             return _map(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "rules":
             from .rules import default_rules_text
 
@@ -284,4 +298,40 @@ def _map(args: argparse.Namespace) -> int:
         m = maps.map_overview(frame, basemap=args.basemap)
     path = maps.save_map(m, args.out)
     print(msg("wrote", what="html", path=path))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from . import export, io, sites
+    from ._messages import msg
+
+    frame, _ = sites.read_sites(args.sites, crs=args.crs)
+    layers = {"sites": frame}
+    if args.zones:
+        layers["zones"] = gpd.read_file(args.zones)
+    out, written = args.out, []
+    if args.format == "geojson":
+        for name, layer in layers.items():
+            target = out if len(layers) == 1 else out.with_name(f"{out.stem}_{name}.geojson")
+            written.append(io.write_geojson(export._plain(layer), target))
+    elif args.format == "gpkg":
+        written.append(export.write_gpkg_with_metadata(
+            layers, out, sources=[str(args.sites)] + ([str(args.zones)] if args.zones else []),
+            parameters={"format": "gpkg"}))
+    elif args.format == "shp":
+        for name, layer in layers.items():
+            written += export.write_shapefile(export._plain(layer), out / f"{name}.shp",
+                                              encoding=args.encoding)
+    else:
+        for name, layer in layers.items():
+            target = out if len(layers) == 1 else out.with_name(f"{out.stem}_{name}.xlsx")
+            written.append(export.write_table(layer, target))
+    if args.gk:
+        for name, layer in layers.items():
+            written.append(export.write_gk_copy(export._plain(layer),
+                                                out.parent / f"{name}_cgcs2000_gk.gpkg"))
+    for path in written:
+        print(msg("wrote", what=path.suffix.lstrip("."), path=path))
     return 0

@@ -74,13 +74,17 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
                 "priority_areas": datasets.priority_areas(),
                 "coal_mines_gcmt": datasets.coal_mines(), "osm_landuse": datasets.osm_landuse(),
             }
-            written.append(io.write_gpkg(layers, out / "ordos_geo.gpkg"))
+            written.append(export.write_gpkg_with_metadata(
+                layers, out / "ordos_geo.gpkg", sources=[str(datasets.synthetic_sites_path())],
+                parameters={"step": "demo export"}))
+            written += export.write_shapefile(state["sites"], out / "shp" / "sites.shp")
         elif step == "zones":
             zoning = zones.build_zones(state["sites"], gap_m=DEMO_GAP_M,
                                        max_zone_ha=DEMO_MAX_ZONE_HA)
             state["zones"] = rules.apply_rules(zoning.zones, zoning.sites)
             state["sites_zoned"] = zoning.sites
             written += export.write_zones(state["zones"], zoning.sites, out)
+            written.append(export.write_table(state["zones"], out / "zones_report.xlsx"))
         elif step == "plans":
             table = plans.read_plans(datasets.synthetic_plans_path())
             found = plans.check_plans(table, state["zones"], state["sites_zoned"])

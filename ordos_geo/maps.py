@@ -154,12 +154,28 @@ def inline_assets(page: str) -> str:
     return page
 
 
+_U_ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
+
+
+def _utf8(page: str) -> str:
+    """JSON ``\\uXXXX`` escapes of non-ASCII characters back to UTF-8 (a third of the bytes for
+    Chinese). ASCII escapes — ``\\u003c`` for ``<`` and the like — stay escaped."""
+
+    def back(match: re.Match) -> str:
+        code = int(match.group(1), 16)
+        if code < 0x80 or 0xD800 <= code <= 0xDFFF:
+            return match.group(0)
+        return chr(code)
+
+    return _U_ESCAPE.sub(back, page)
+
+
 def save_map(m, path: str | os.PathLike) -> Path:
-    """Write the map as one self-contained HTML file (atomically); return the path."""
+    """Write the map as one self-contained UTF-8 HTML file (atomically); return the path."""
     from .io import atomic_path
 
     path = Path(path)
-    page = inline_assets(m.get_root().render())
+    page = inline_assets(_utf8(m.get_root().render()))  # the shipped libraries untouched
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     log.info("wrote map %s (%.1f MB)", path, path.stat().st_size / 1e6)
@@ -192,31 +208,48 @@ def _esc(value) -> str:
     return html.escape(str(value))
 
 
-def _tip(frame: pd.DataFrame, fields: list[str], labels: dict) -> list[str]:
-    """Escaped HTML (our markup, the data escaped) for each row's tooltip/popup."""
+def _tip(frame: pd.DataFrame, fields: list[str], labels: dict) -> tuple[list[str], list]:
+    """Tooltip labels (escaped) and, per row, the escaped values; the page joins them as
+    ``<b>label</b>: value`` lines, so each feature carries only its values."""
     values = _VALUES["zh" if labels is _LABELS["zh"] else "en"]
-    rows = []
-    for rec in frame[fields].to_dict("records"):
-        parts = [f"<b>{html.escape(labels.get(f, f))}</b>: "
-                 f"{_esc(values.get(rec[f], rec[f]) if isinstance(rec[f], str) else rec[f])}"
-                 for f in fields]
-        rows.append("<br>".join(parts))
-    return rows
+    rows = [[_esc(values.get(v, v) if isinstance(v, str) else v) for v in rec]
+            for rec in frame[fields].itertuples(index=False, name=None)]
+    return [html.escape(labels.get(f, f)) for f in fields], rows
 
 
-def _layer(frame: gpd.GeoDataFrame, name: str, colour: pd.Series, tip: list[str], *,
+def _layer(frame: gpd.GeoDataFrame, name: str, colour: pd.Series, tip: tuple, *,
            weight=1.0, fill_opacity: float = 0.5, show: bool = True, extra=None):
+    """A GeoJSON layer whose features carry only their tooltip values (``t``), a colour code
+    (``c``) and, when it varies, a line weight (``w``); style and tooltips are bound in the page."""
     import folium
 
+    palette, codes = np.unique(colour.to_numpy(dtype=str), return_inverse=True)
     weights = np.broadcast_to(np.asarray(weight, dtype=float), (len(frame),))
-    data = gpd.GeoDataFrame({"_tip": tip, "_c": colour.to_numpy(), "_w": weights,
-                             **({} if extra is None else extra)},
+    props = {"t": tip[1], "c": codes.astype(int)}
+    varying = bool(np.ptp(weights) > 0)
+    if varying:
+        props["w"] = weights
+    data = gpd.GeoDataFrame({**props, **({} if extra is None else extra)},
                             geometry=frame.geometry.values, crs="EPSG:4326")
-    return folium.GeoJson(
-        data.__geo_interface__, name=name, show=show,
-        style_function=lambda f: {"color": f["properties"]["_c"], "fillColor": f["properties"]["_c"],
-                                  "weight": f["properties"]["_w"], "fillOpacity": fill_opacity},
-        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=False))
+    layer = folium.GeoJson(data.__geo_interface__, name=name, show=show)
+    layer.ordos_style = {"labels": tip[0], "palette": list(palette), "weight": float(weights[0]),
+                         "fill": fill_opacity}
+    return layer
+
+
+def _bind(m, layer) -> None:
+    """Style and tooltips of a layer made by :func:`_layer` (values escaped in Python)."""
+    st = layer.ordos_style
+    _script(m, f"""
+      var labels = {json.dumps(st["labels"])}, palette = {json.dumps(st["palette"])};
+      LAYER.setStyle(function (f) {{ var c = palette[f.properties.c];
+        return {{color: c, fillColor: c, fillOpacity: {st["fill"]},
+                 weight: f.properties.w === undefined ? {st["weight"]} : f.properties.w}}; }});
+      LAYER.eachLayer(function (l) {{ l.bindTooltip(function () {{
+        var t = l.feature.properties.t, out = [];
+        for (var i = 0; i < labels.length; i++) out.push('<b>' + labels[i] + '</b>: ' + t[i]);
+        return out.join('<br>'); }}, {{sticky: false}}); }});
+    """, layer=layer)
 
 
 def _legend(m, title: str, entries: dict[str, str], position: str = "bottomright") -> None:
@@ -232,9 +265,9 @@ def _legend(m, title: str, entries: dict[str, str], position: str = "bottomright
     _script(m, code)
 
 
-def _script(m, code: str) -> None:
-    """Raw JavaScript run after the map and its layers exist (``MAP`` is the map). The minimap
-    plugin is declared here so that it loads after Leaflet."""
+def _script(m, code: str, layer=None) -> None:
+    """Raw JavaScript run after the map and its layers exist (``MAP`` is the map, ``LAYER`` the
+    layer given). The minimap plugin is declared here so that it loads after Leaflet."""
     from branca.element import MacroElement, Template
     from folium.elements import JSCSSMixin
 
@@ -245,10 +278,13 @@ def _script(m, code: str) -> None:
                                        "3.6.1/Control.MiniMap.css")]
 
     macro = Script()
+    macro.layer = layer
     if "{% endraw %}" in code:
         raise ValueError("script code may not contain '{% endraw %}'")
     macro._template = Template("{% macro script(this, kwargs) %}(function(){ var MAP = "
-                               "{{ this._parent.get_name() }};\n{% raw %}" + code +
+                               "{{ this._parent.get_name() }};"
+                               "{% if this.layer %} var LAYER = {{ this.layer.get_name() }};"
+                               "{% endif %}\n{% raw %}" + code +
                                "{% endraw %}\n})();{% endmacro %}")
     m.add_child(macro)
 
@@ -290,7 +326,7 @@ def _controls(m, labels: dict, search_layer=None, banners=None) -> None:
     MeasureControl(position="topleft", primary_length_unit="meters",
                    primary_area_unit="hectares").add_to(m)
     if search_layer is not None:
-        Search(layer=search_layer, search_label="_search", geom_type="Polygon",
+        Search(layer=search_layer, search_label="s", geom_type="Polygon",
                placeholder=labels["search"], collapsed=True, position="topright").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     outline = json.dumps(banners.__geo_interface__) if banners is not None else "null"
@@ -303,8 +339,12 @@ def _controls(m, labels: dict, search_layer=None, banners=None) -> None:
 
 
 def _register(m, layers: dict) -> None:
-    """``window.ordosLayers`` names the map's layers (for tests and for users' own scripts)."""
+    """Bind styles and tooltips; ``window.ordosLayers`` names the map's layers (for tests and
+    for users' own scripts)."""
     from branca.element import MacroElement, Template
+
+    for layer in layers.values():
+        _bind(m, layer)
 
     pairs = ", ".join(f"{json.dumps(k)}: {{{{ this.layers[{i}].get_name() }}}}"
                       for i, k in enumerate(layers))
@@ -329,22 +369,24 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key, simplify_
     b_layer.add_to(m)
     pa = datasets.priority_areas().dropna(subset=["geometry"])
     pa_d = _display(pa, 20.0, gcj02)
-    _layer(pa_d, labels["areas"], pd.Series(["#e0a800"] * len(pa_d)),
-           _tip(pa_d, ["name_zh"], {"name_zh": labels["areas"]}), weight=1,
-           fill_opacity=0.15).add_to(m)
+    pa_layer = _layer(pa_d, labels["areas"], pd.Series(["#e0a800"] * len(pa_d)),
+                      _tip(pa_d, ["name_zh"], {"name_zh": labels["areas"]}), weight=1,
+                      fill_opacity=0.15)
+    pa_layer.add_to(m)
+    _bind(m, pa_layer)
     return m, labels, gcj02, banners, b_layer
 
 
 def _sites_layer(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool):
     d = _display(sites, simplify_m, gcj02)
     colour = d["status"].map(STATUS_COLOURS).fillna("#555555")
-    fields = [f for f in ("site_id", "name", "kind", "status", "banner", "area_ha", "zone_id")
+    fields = [f for f in ("site_id", "name", "kind", "status", "area_ha", "zone_id")
               if f in d.columns]
     search = (d["name"].fillna("").astype(str) + " " + d["site_id"].astype(str)).map(html.escape)
     # ownerless sites at a glance: red, with a heavier outline
     weight = np.where(d["status"] == "ownerless", 3.0, 1.0)
     return _layer(d, labels["sites"], colour, _tip(d, fields, labels), weight=weight,
-                  fill_opacity=0.6, extra={"_search": search.to_numpy()})
+                  fill_opacity=0.6, extra={"s": search.to_numpy()})
 
 
 def map_overview(sites: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = None,
@@ -422,7 +464,7 @@ def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str
              for k, vals in shares.items()}
     colour = d["share"].map(_share_colour)
     layer = _layer(d, labels["progress"], colour, tip, weight=0.8, fill_opacity=0.75,
-                   extra={**extra, "_search": (d["name"].fillna("") + " " + d["site_id"])
+                   extra={**extra, "s": (d["name"].fillna("") + " " + d["site_id"])
                           .map(html.escape).to_numpy()})
     layer.add_to(m)
     _legend(m, labels["legend_share"],

@@ -233,3 +233,21 @@ def test_rules_command_writes_an_editable_copy(tmp_path):
     import ordos_geo as og
 
     assert og.rules.load_rules(tmp_path / "r.yaml").rules == og.rules.load_rules().rules
+
+
+@pytest.mark.parametrize("fmt,out", [("geojson", "s.geojson"), ("gpkg", "s.gpkg"),
+                                     ("shp", "shp"), ("xlsx", "s.xlsx")])
+def test_export_command(tmp_path, fmt, out):
+    import ordos_geo as og
+
+    target = tmp_path / out
+    args = ["export", og.datasets.synthetic_sites_path(), "--format", fmt, "--out", target]
+    if fmt == "shp":
+        args += ["--encoding", "GBK", "--gk"]
+    res = run(*args)
+    assert res.returncode == 0, res.stderr
+    produced = target / "sites.shp" if fmt == "shp" else target
+    assert produced.exists() and str(produced) in res.stdout
+    if fmt == "shp":
+        assert (target / "sites.cpg").read_text() == "GBK"
+        assert (tmp_path / "sites_cgcs2000_gk.gpkg").exists()

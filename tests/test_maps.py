@@ -90,13 +90,13 @@ def test_a_hostile_site_name_is_shown_as_text(browser, embedded, tmp_path):
     evil = sites.copy()
     lone = evil.index[evil["status"] == "ownerless"][0]  # a pit of its own: nothing drawn above it
     evil.loc[lone, "name"] = XSS
-    key = f": {evil.loc[lone, 'site_id']}<br>"
+    key = evil.loc[lone, "site_id"]
     path = maps.save_map(maps.map_overview(evil), tmp_path / "xss.html")
     page, errors, external, dialogs = open_offline(browser, path)
     # zoom to the site, then hover over its centre as a user would
     point = page.evaluate("""(key) => { var target;
         window.ordosLayers.sites.eachLayer(function (l) {
-          if (l.feature.properties._tip.indexOf(key) >= 0) { target = l; } });
+          if (l.feature.properties.t[0] === key) { target = l; } });
         window.ordosMap.fitBounds(target.getBounds(), {animate: false});
         var p = window.ordosMap.latLngToContainerPoint(target.getBounds().getCenter());
         var r = window.ordosMap.getContainer().getBoundingClientRect();
