@@ -209,11 +209,54 @@ RECLAMATION = [
 ]
 
 
+PUBLISH = [
+    new_markdown_cell(
+        "# 04 发布 / Publish: offline maps and exports\n\n"
+        "生成不联网也能打开的交互地图（所有脚本与样式内嵌），以及给 GIS 人员的 GeoJSON、GeoPackage、"
+        "Shapefile（UTF-8 或 GBK）和中文表头的报表。\n\n"
+        "Maps that open with no network at all, and files for GIS staff and reports."),
+    new_code_cell(
+        "import pathlib, tempfile\n"
+        "import ordos_geo as og\n"
+        "og.settings.progress = False\n"
+        "out = pathlib.Path(tempfile.mkdtemp())\n"
+        "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
+        "zoning = og.zones.build_zones(sites, max_zone_ha=10_000)\n"
+        "zones = og.rules.apply_rules(zoning.zones, zoning.sites)"),
+    new_markdown_cell(
+        "## 1 地图 / Maps\n\n"
+        "`basemap='none'`（默认）不请求任何外部地址；`'tianditu'` 需要天地图密钥（`TIANDITU_KEY`）；"
+        "`'amap'` 会把叠加图层转换到 GCJ-02 以便与高德底图对齐。"),
+    new_code_cell(
+        "m = og.maps.map_zones(zones, zoning.sites)\n"
+        "path = og.maps.save_map(m, out / 'zones.html')\n"
+        "print(path.name, f'{path.stat().st_size / 1e6:.2f} MB')\n"
+        "m  # shown inline in Jupyter"),
+    new_code_cell(
+        "# English labels on request\n"
+        "with og.settings.context(lang='en'):\n"
+        "    og.maps.save_map(og.maps.map_overview(zoning.sites, zones=zones), out / 'overview_en.html')\n"
+        "sorted(p.name for p in out.glob('*.html'))"),
+    new_markdown_cell("## 2 导出 / Exports"),
+    new_code_cell(
+        "files = og.export.write_shapefile(zoning.sites, out / 'shp' / 'sites.shp', encoding='GBK')\n"
+        "gk = og.export.write_gk_copy(zones, out / 'zones_cgcs2000_gk.gpkg')\n"
+        "gpkg = og.export.write_gpkg_with_metadata({'sites': zoning.sites, 'zones': zones},\n"
+        "                                           out / 'ordos.gpkg',\n"
+        "                                           parameters={'gap_m': 500, 'max_zone_ha': 10_000})\n"
+        "report = og.export.write_table(zones, out / 'zones_report.xlsx')\n"
+        "[p.name for p in files], gk.name, gpkg.name, report.name"),
+    new_code_cell(
+        "import pandas as pd\n"
+        "pd.read_excel(report).iloc[:3, :8]"),
+]
+
+
 def main() -> None:
     out = ROOT / "notebooks"
     out.mkdir(exist_ok=True)
     for name, cells in (("00-quickstart", QUICKSTART), ("02-zones", ZONES),
-                        ("03-reclamation", RECLAMATION)):
+                        ("03-reclamation", RECLAMATION), ("04-publish", PUBLISH)):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"}})

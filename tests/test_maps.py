@@ -160,3 +160,22 @@ def test_tianditu_needs_a_key(embedded, monkeypatch):
         maps.map_overview(sites.iloc[:2], basemap="tianditu")
     page = maps.map_overview(sites.iloc[:2], basemap="tianditu", tianditu_key="abc").get_root().render()
     assert "tianditu.gov.cn" in page and "tk=abc" in page
+
+
+def test_the_demo_maps_load_offline(browser, tmp_path):
+    with og.settings.context(maps_dir=tmp_path / "maps"):
+        written = og.demo.run_demo(tmp_path / "out", progress=False)
+    pages = [p for p in written if p.suffix == ".html"]
+    assert [p.name for p in pages] == ["ordos_overview.html", "zones.html", "progress.html"]
+    for path in pages:
+        page, errors, external, _ = open_offline(browser, path)
+        assert page.evaluate("typeof L.version") == "string"
+        counts = page.evaluate("Object.values(window.ordosLayers).map(l => l.getLayers().length)")
+        assert all(c > 0 for c in counts)
+        for control in (".leaflet-control-search", ".leaflet-control-zoom-fullscreen",
+                        ".leaflet-control-measure", ".leaflet-control-minimap",
+                        ".leaflet-control-layers", ".ordos-legend"):
+            assert page.locator(control).count() >= 1, (path.name, control)
+        assert "Global Energy Monitor" in page.locator(".leaflet-control-attribution").inner_text()
+        assert errors == [] and external == [], (path.name, errors, external)
+        page.close()
