@@ -47,7 +47,7 @@ STATUS_COLOURS = {"producing": "#1f77b4", "new": "#17becf", "suspended": "#ff7f0
 END_USE_COLOURS = {"pv": "#f2c318", "farmland_pasture": "#8fbc3f", "forest": "#2e7d32",
                    "grassland": "#a5d6a7", "tourism": "#8e24aa", "water": "#1e88e5"}
 _LABELS = {
-    "zh": {"banners": "旗区（示意，非法定界线）", "areas": "重点治理区域", "sites": "矿山与图斑",
+    "zh": {"banners": "旗区（示意，非法定界线）", "areas": "重点治理区域", "sites": "矿山与图斑", "mines": "矿区范围", "parcels": "采坑、排土场等图斑",
            "zones": "集中连片治理区", "progress": "复垦进展（植被覆盖比例）", "name": "名称",
            "site_id": "编号", "kind": "类型", "status": "状态", "area_ha": "面积（公顷）",
            "zone_id": "治理区", "end_use": "用途", "standard": "统一标准", "n_sites": "图斑数",
@@ -56,7 +56,8 @@ _LABELS = {
            "legend_status": "矿山状态", "legend_end_use": "用途", "legend_share": "植被覆盖比例",
            "trajectory": "趋势", "banner": "旗区"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
-           "sites": "Mines and parcels", "zones": "Contiguous-remediation zones",
+           "sites": "Mines and parcels", "mines": "Mine boundaries",
+           "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
            "progress": "Reclamation (vegetated share)", "name": "Name", "site_id": "Id",
            "kind": "Kind", "status": "Status", "area_ha": "Area (ha)", "zone_id": "Zone",
            "end_use": "End use", "standard": "Standard", "n_sites": "Sites",
@@ -273,9 +274,13 @@ def _script(m, code: str, layer=None) -> None:
 
     class Script(JSCSSMixin, MacroElement):
         default_js = [("minimap", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/"
-                                  "Control.MiniMap.js")]
+                                  "Control.MiniMap.js"),
+                      ("search", "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/"
+                                 "leaflet-search.min.js")]
         default_css = [("minimap_css", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/"
-                                       "3.6.1/Control.MiniMap.css")]
+                                       "3.6.1/Control.MiniMap.css"),
+                       ("search_css", "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/"
+                                      "leaflet-search.min.css")]
 
     macro = Script()
     macro.layer = layer
@@ -318,17 +323,25 @@ def _base(basemap: str, lang: str | None, tianditu_key: str | None, bounds):
     return m
 
 
-def _controls(m, labels: dict, search_layer=None, banners=None) -> None:
+def _controls(m, labels: dict, search_layers=(), banners=None) -> None:
     import folium
-    from folium.plugins import Fullscreen, MeasureControl, Search
+    from folium.plugins import Fullscreen, MeasureControl
 
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(position="topleft", primary_length_unit="meters",
                    primary_area_unit="hectares").add_to(m)
-    if search_layer is not None:
-        Search(layer=search_layer, search_label="s", geom_type="Polygon",
-               placeholder=labels["search"], collapsed=True, position="topright").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    if search_layers:  # one search box over several layers (values escaped in Python)
+        _register(m, {f"_search{i}": layer for i, layer in enumerate(search_layers)}, bind=False,
+                  name="ordosSearchLayers")
+        _script(m, f"""
+          var group = L.layerGroup(Object.values(window.ordosSearchLayers));
+          new L.Control.Search({{layer: group, propertyName: 's', initial: false,
+            collapsed: true, position: 'topright', marker: false,
+            textPlaceholder: {json.dumps(html.escape(labels["search"]))},
+            moveToLocation: function (latlng, title, map) {{
+              map.fitBounds(latlng.layer.getBounds()); }} }}).addTo(MAP);
+        """)
     outline = json.dumps(banners.__geo_interface__) if banners is not None else "null"
     _script(m, f"""
       var outline = L.geoJSON({outline}, {{style: {{color: '#555', weight: 1, fill: false}}}});
@@ -338,20 +351,21 @@ def _controls(m, labels: dict, search_layer=None, banners=None) -> None:
     """)
 
 
-def _register(m, layers: dict) -> None:
+def _register(m, layers: dict, *, bind: bool = True, name: str = "ordosLayers") -> None:
     """Bind styles and tooltips; ``window.ordosLayers`` names the map's layers (for tests and
     for users' own scripts)."""
     from branca.element import MacroElement, Template
 
-    for layer in layers.values():
-        _bind(m, layer)
+    if bind:
+        for layer in layers.values():
+            _bind(m, layer)
 
     pairs = ", ".join(f"{json.dumps(k)}: {{{{ this.layers[{i}].get_name() }}}}"
                       for i, k in enumerate(layers))
     macro = MacroElement()
     macro.layers = list(layers.values())
     macro._template = Template("{% macro script(this, kwargs) %}window.ordosMap = "
-                               "{{ this._parent.get_name() }}; window.ordosLayers = {" + pairs +
+                               "{{ this._parent.get_name() }}; window." + name + " = {" + pairs +
                                "};{% endmacro %}")
     m.add_child(macro)
 
@@ -377,7 +391,17 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key, simplify_
     return m, labels, gcj02, banners, b_layer
 
 
-def _sites_layer(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool):
+def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool):
+    """Two toggleable layers: mine boundaries, and pits, dumps and other parcels (drawn above)."""
+    parcel = sites["kind"].isin(["pit", "dump", "other"]) if "kind" in sites.columns else \
+        pd.Series(False, index=sites.index)
+    mines = _sites_layer(sites[~parcel], labels["mines"], labels, simplify_m, gcj02)
+    parcels = _sites_layer(sites[parcel], labels["parcels"], labels, simplify_m, gcj02)
+    return mines, parcels
+
+
+def _sites_layer(sites: gpd.GeoDataFrame, title: str, labels: dict, simplify_m: float,
+                 gcj02: bool):
     d = _display(sites, simplify_m, gcj02)
     colour = d["status"].map(STATUS_COLOURS).fillna("#555555")
     fields = [f for f in ("site_id", "name", "kind", "status", "area_ha", "zone_id")
@@ -385,7 +409,7 @@ def _sites_layer(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02
     search = (d["name"].fillna("").astype(str) + " " + d["site_id"].astype(str)).map(html.escape)
     # ownerless sites at a glance: red, with a heavier outline
     weight = np.where(d["status"] == "ownerless", 3.0, 1.0)
-    return _layer(d, labels["sites"], colour, _tip(d, fields, labels), weight=weight,
+    return _layer(d, title, colour, _tip(d, fields, labels), weight=weight,
                   fill_opacity=0.6, extra={"s": search.to_numpy()})
 
 
@@ -398,12 +422,13 @@ def map_overview(sites: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = No
     if zones is not None:
         layers["zones"] = _zones_layer(zones, labels, simplify_m, gcj02, show=False)
         layers["zones"].add_to(m)
-    layers["sites"] = _sites_layer(sites, labels, simplify_m, gcj02)
-    layers["sites"].add_to(m)
+    layers["mines"], layers["parcels"] = _sites_layers(sites, labels, simplify_m, gcj02)
+    layers["mines"].add_to(m)
+    layers["parcels"].add_to(m)
     values = _VALUES[settings.get("lang", lang)]
     _legend(m, labels["legend_status"], {values.get(k, k): v for k, v in STATUS_COLOURS.items()})
-    _controls(m, labels, layers["sites"], banners)
     _register(m, layers)
+    _controls(m, labels, (layers["mines"], layers["parcels"]), banners)
     return m
 
 
@@ -425,13 +450,14 @@ def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str 
     m, labels, gcj02, banners, b_layer = _common(sites, basemap, lang, tianditu_key, simplify_m)
     layers = {"banners": b_layer, "zones": _zones_layer(zones, labels, simplify_m, gcj02)}
     layers["zones"].add_to(m)
-    layers["sites"] = _sites_layer(sites, labels, simplify_m, gcj02)
-    layers["sites"].add_to(m)
+    layers["mines"], layers["parcels"] = _sites_layers(sites, labels, simplify_m, gcj02)
+    layers["mines"].add_to(m)
+    layers["parcels"].add_to(m)
     uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
     label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
     _legend(m, labels["legend_end_use"], {label_of.get(u, u): END_USE_COLOURS[u] for u in uses})
-    _controls(m, labels, layers["sites"], banners)
     _register(m, layers)
+    _controls(m, labels, (layers["mines"], layers["parcels"]), banners)
     return m
 
 
@@ -470,8 +496,8 @@ def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str
     _legend(m, labels["legend_share"],
             {f"{k / len(_SHARE_COLOURS):.0%}–{(k + 1) / len(_SHARE_COLOURS):.0%}": c
              for k, c in enumerate(_SHARE_COLOURS)})
-    _controls(m, labels, layer, banners)
     _register(m, {"banners": b_layer, "progress": layer})
+    _controls(m, labels, (layer,), banners)
     colours = json.dumps(_SHARE_COLOURS)
     _script(m, f"""
       var layer = window.ordosLayers.progress, colours = {colours}, years = {json.dumps(years)};

@@ -65,7 +65,9 @@ def test_overview_map_loads_offline_with_every_feature(browser, embedded, tmp_pa
     page, errors, external, _ = open_offline(browser, path)
     counts = page.evaluate("Object.fromEntries(Object.entries(window.ordosLayers)"
                            ".map(([k, v]) => [k, v.getLayers().length]))")
-    assert counts == {"banners": 9, "zones": len(zones), "sites": len(sites)}
+    n_parcels = int(sites["kind"].isin(["pit", "dump", "other"]).sum())
+    assert counts == {"banners": 9, "zones": len(zones), "mines": len(sites) - n_parcels,
+                      "parcels": n_parcels}
     assert page.locator(".ordos-legend").count() == 1
     assert page.locator(".leaflet-control-layers").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
@@ -95,7 +97,7 @@ def test_a_hostile_site_name_is_shown_as_text(browser, embedded, tmp_path):
     page, errors, external, dialogs = open_offline(browser, path)
     # zoom to the site, then hover over its centre as a user would
     point = page.evaluate("""(key) => { var target;
-        window.ordosLayers.sites.eachLayer(function (l) {
+        window.ordosLayers.parcels.eachLayer(function (l) {
           if (l.feature.properties.t[0] === key) { target = l; } });
         window.ordosMap.fitBounds(target.getBounds(), {animate: false});
         var p = window.ordosMap.latLngToContainerPoint(target.getBounds().getCenter());
@@ -179,3 +181,19 @@ def test_the_demo_maps_load_offline(browser, tmp_path):
         assert "Global Energy Monitor" in page.locator(".leaflet-control-attribution").inner_text()
         assert errors == [] and external == [], (path.name, errors, external)
         page.close()
+
+
+def test_search_finds_a_site_by_name_or_id(browser, embedded, tmp_path):
+    sites, zones = embedded
+    path = maps.save_map(maps.map_zones(zones, sites), tmp_path / "search.html")
+    page, errors, external, _ = open_offline(browser, path)
+    page.locator(".leaflet-control-search .search-button").click()
+    box = page.locator(".leaflet-control-search input")
+    for text in ("SYN-P002", "合成无主采坑"):  # by id, and by Chinese name (typed as an IME would)
+        box.fill(text)
+        box.dispatch_event("keyup")
+        page.wait_for_timeout(700)  # the control waits 400 ms after the last key
+        page.wait_for_selector(".leaflet-control-search .search-tip", timeout=5000)
+        tips = page.locator(".leaflet-control-search .search-tip").all_inner_texts()
+        assert tips and all(text in t for t in tips), (text, tips)
+    assert errors == [] and external == []
