@@ -233,7 +233,9 @@ def _zones(args: argparse.Namespace) -> int:
                                attach_m=args.attach_m, cross_banner=args.cross_banner,
                                cannot_link=pairs)
     zoned = rules.apply_rules(result.zones, result.sites, table)
-    written = export.write_zones(zoned, result.sites, args.out)
+    written = export.write_zones(zoned, result.sites, args.out, sources=[str(args.sites)],
+                                 parameters={**result.parameters,
+                                             "rules": str(args.rules or "default")})
     if args.plans:
         found = plans.check_plans(plans.read_plans(args.plans), zoned, result.sites)
         written.append(io.write_csv(found, args.out / "plan_problems.csv"))

@@ -83,7 +83,9 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
                                        max_zone_ha=DEMO_MAX_ZONE_HA)
             state["zones"] = rules.apply_rules(zoning.zones, zoning.sites)
             state["sites_zoned"] = zoning.sites
-            written += export.write_zones(state["zones"], zoning.sites, out)
+            written += export.write_zones(state["zones"], zoning.sites, out,
+                                          sources=[str(datasets.synthetic_sites_path())],
+                                          parameters=zoning.parameters)
             written.append(export.write_table(state["zones"], out / "zones_report.xlsx"))
         elif step == "plans":
             table = plans.read_plans(datasets.synthetic_plans_path())

@@ -43,14 +43,17 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Path) -> list[Path]:
+def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Path, *,
+                sources: list[str] | None = None, parameters: dict | None = None) -> list[Path]:
     """Write ``zones.geojson``, ``sites_zoned.geojson``, ``zones.gpkg`` (layers ``zones`` and
-    ``sites_zoned``) and the ``zones.csv`` summary into ``out``; return the paths."""
+    ``sites_zoned`` plus the ``ordos_geo_metadata`` table) and the ``zones.csv`` summary into
+    ``out``; return the paths."""
     out = Path(out)
     zones, sites = _plain(zones), _plain(sites)
     paths = [io.write_geojson(zones, out / "zones.geojson"),
              io.write_geojson(sites, out / "sites_zoned.geojson"),
-             io.write_gpkg({"zones": zones, "sites_zoned": sites}, out / "zones.gpkg"),
+             write_gpkg_with_metadata({"zones": zones, "sites_zoned": sites}, out / "zones.gpkg",
+                                      sources=sources, parameters=parameters),
              io.write_csv(pd.DataFrame(zones.drop(columns=zones.geometry.name)),
                           out / "zones.csv")]
     log.info("wrote %d zones and %d sites to %s", len(zones), len(sites), out)

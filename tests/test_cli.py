@@ -211,7 +211,10 @@ def test_zones_command_writes_the_contract(tmp_path):
     assert z["SYN-M0001"] != z["SYN-M0002"]
     import pyogrio
 
-    assert {n for n, _ in pyogrio.list_layers(out / "zones.gpkg")} == {"zones", "sites_zoned"}
+    assert {n for n, _ in pyogrio.list_layers(out / "zones.gpkg")} == {"zones", "sites_zoned",
+                                                                        "ordos_geo_metadata"}
+    meta = pyogrio.read_dataframe(out / "zones.gpkg", layer="ordos_geo_metadata")
+    assert '"gap_m": 400.0' in meta.set_index("key")["value"]["parameters"]
     assert (zoned.groupby("zone_id").size().sort_index().to_numpy()
             == pd.read_csv(out / "zones.csv").set_index("zone_id")["n_sites"].sort_index()
             .to_numpy()).all()
