@@ -26,7 +26,7 @@ demo: $(VENV)/.installed-all
 	$(BIN)/ordos-geo demo --out $(OUT)
 
 test: $(VENV)/.installed-test
-	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
