@@ -295,8 +295,6 @@ def _script(m, code: str, layer=None) -> None:
 
 
 def _base(basemap: str, lang: str | None, tianditu_key: str | None, bounds):
-    import folium
-
     folium = import_optional("folium", purpose="maps", pip="folium")
     if basemap not in ("none", "tianditu", "osm", "amap"):
         raise ValueError(f"basemap={basemap!r}; allowed: 'none', 'tianditu', 'osm', 'amap'.")

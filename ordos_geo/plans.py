@@ -19,7 +19,6 @@ deadline           完成期限, 截止日期, 完成时间             date the
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

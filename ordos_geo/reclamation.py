@@ -54,7 +54,7 @@ from .imagery import Scene, Thresholds, measures, reflectance, valid_mask
 from .utils import progress_bar
 
 __all__ = ["Coverage", "coverage", "scene_sums", "polygon_stats", "progress", "ProgressResult",
-           "SUMS", "yearly", "status_table", "trajectories"]
+           "SUMS", "yearly", "status_of", "trajectories"]
 
 log = logging.getLogger("ordos_geo")
 

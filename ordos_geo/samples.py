@@ -66,7 +66,6 @@ def sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆", years=r
                   sites: gpd.GeoDataFrame | None = None) -> Path:
     """Write the sample scenes, ``manifest.csv``, ``truth.csv`` and ``stac/catalog.json`` into
     ``out`` (skipped when a complete set is already there); return the manifest path."""
-    import rasterio
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
 

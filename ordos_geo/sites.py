@@ -31,7 +31,6 @@ from ._errors import InputFileError, ValidationError
 from ._messages import msg
 from ._schema import Invalid, schema
 from ._validate import REPORT_COLUMNS, Problem, Problems
-from .settings import settings
 
 __all__ = ["read_sites", "sites_from_frame", "validate", "ValidationResult", "CANONICAL_FIELDS",
            "REPORT_COLUMNS", "schema_markdown"]

@@ -13,8 +13,6 @@ enterprise's name.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np

@@ -1,6 +1,5 @@
 import json
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -10,7 +9,6 @@ import shapely
 import ordos_geo as og
 from ordos_geo import export, io
 
-from conftest import site_frame
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 import zipfile
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio

@@ -3,7 +3,6 @@ import textwrap
 import pandas as pd
 import pytest
 
-import ordos_geo as og
 from ordos_geo import rules, zones
 from ordos_geo._errors import ValidationError
 

@@ -1,7 +1,5 @@
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyogrio
 import pytest
 import shapely
 
@@ -10,7 +8,7 @@ from ordos_geo import sites
 from ordos_geo._errors import ValidationError
 from ordos_geo.sites import CANONICAL_FIELDS, REPORT_COLUMNS
 
-from conftest import DALAD, JUNGAR, bowtie, site_frame, squares_metric, write_shapefile
+from conftest import bowtie, site_frame, write_shapefile
 
 
 def _write(frame, path, **kw):

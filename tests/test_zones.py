@@ -10,7 +10,7 @@ from scipy.sparse.csgraph import connected_components
 import ordos_geo as og
 from ordos_geo import adjacency, zones
 
-from conftest import DALAD, JUNGAR, row_of_squares, sites_from_metric
+from conftest import row_of_squares, sites_from_metric
 
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "40"))  # more in a long local run
