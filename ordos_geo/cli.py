@@ -33,6 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show tracebacks of internal errors")
 
+    # how a command reads its sites file: the same options as `validate` everywhere
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument("sites", type=Path,
+                         help="sites: GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV")
+    reading.add_argument("--layer", help="GeoPackage layer, or Shapefile name inside a zip")
+    reading.add_argument("--encoding", help="attribute encoding (default: detected), e.g. GBK")
+    reading.add_argument("--crs", help="declared CRS of the sites, e.g. EPSG:4525")
+    reading.add_argument("--gcj02", action="store_true",
+                         help="the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84")
+
     parser = argparse.ArgumentParser(
         prog="ordos-geo", parents=[common],
         description="鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.")
@@ -52,9 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--report", type=Path,
                    help="report CSV (default: ./<file name>.validation.csv)")
 
-    z = sub.add_parser("zones", parents=[common],
+    z = sub.add_parser("zones", parents=[common, reading],
                        help="build contiguous-remediation zones with unified standards")
-    z.add_argument("sites", type=Path, help="sites file (any format validate reads)")
     z.add_argument("--gap-m", type=float, default=500.0,
                    help="link sites within this distance, metres (default 500)")
     z.add_argument("--max-zone-ha", type=float, help="size band: largest zone, hectares")
@@ -68,43 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument("--cannot-link", type=Path,
                    help="CSV of site pairs (site_a, site_b) that must not share a zone")
     z.add_argument("--plans", type=Path, help="annual plans CSV to check against the zones")
-    z.add_argument("--layer", help="GeoPackage layer / Shapefile in a zip")
-    z.add_argument("--encoding", help="attribute encoding (default: detected)")
-    z.add_argument("--crs", help="declared CRS of the sites")
-    z.add_argument("--gcj02", action="store_true", help="sites are in GCJ-02")
     z.add_argument("--out", type=Path, required=True, help="output folder")
 
-    pg = sub.add_parser("progress", parents=[common],
+    pg = sub.add_parser("progress", parents=[common, reading],
                         help="reclamation progress from multi-date imagery")
-    pg.add_argument("sites", type=Path, help="sites file (any format validate reads)")
     pg.add_argument("--imagery", required=True,
                     help="scene manifest (CSV/YAML) or static STAC catalog (catalog.json)")
     pg.add_argument("--plans", type=Path, help="annual plans CSV (mine_id, year, target_ha …)")
     pg.add_argument("--zones", type=Path, help="zones.geojson from `ordos-geo zones`")
     pg.add_argument("--endmembers", choices=["fixed", "scene"], default="fixed",
                     help="FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles")
-    pg.add_argument("--crs", help="declared CRS of the sites")
     pg.add_argument("--out", type=Path, required=True, help="output folder")
 
-    mp = sub.add_parser("map", parents=[common], help="write an offline interactive HTML map")
-    mp.add_argument("sites", type=Path, help="sites file (any format validate reads)")
+    mp = sub.add_parser("map", parents=[common, reading],
+                        help="write an offline interactive HTML map")
     mp.add_argument("--zones", type=Path, help="zones.geojson from `ordos-geo zones`")
     mp.add_argument("--progress", type=Path,
                     help="progress_summary.csv from `ordos-geo progress` (adds the year slider)")
     mp.add_argument("--basemap", choices=["none", "tianditu", "osm", "amap"], default="none",
                     help="background map (default none: works with no network)")
-    mp.add_argument("--crs", help="declared CRS of the sites")
     mp.add_argument("--out", type=Path, required=True, help="the HTML file to write")
 
-    ex = sub.add_parser("export", parents=[common], help="export sites (and zones) for GIS staff")
-    ex.add_argument("sites", type=Path, help="sites file (any format validate reads)")
+    ex = sub.add_parser("export", parents=[common, reading],
+                        help="export sites (and zones) for GIS staff")
     ex.add_argument("--zones", type=Path, help="zones.geojson to export too")
     ex.add_argument("--format", choices=["geojson", "gpkg", "shp", "xlsx"], required=True)
-    ex.add_argument("--encoding", choices=["UTF-8", "GBK"], default="UTF-8",
-                    help="Shapefile attribute encoding (default UTF-8; GBK for older software)")
+    ex.add_argument("--out-encoding", choices=["UTF-8", "GBK"], default="UTF-8",
+                    help="Shapefile attribute encoding written (default UTF-8; GBK for older "
+                         "software)")
     ex.add_argument("--gk", action="store_true",
                     help="also write a CGCS2000 Gauss-Krüger copy (GeoPackage)")
-    ex.add_argument("--crs", help="declared CRS of the sites")
     ex.add_argument("--out", type=Path, required=True,
                     help="output file (geojson/gpkg/xlsx) or folder (shp)")
 
@@ -199,6 +201,15 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if result.usable else 1
 
 
+def _read_sites(args: argparse.Namespace):
+    """The sites of a command, read and validated with the shared reading options."""
+    from . import sites
+
+    frame, _ = sites.read_sites(args.sites, layer=args.layer, encoding=args.encoding,
+                                crs=args.crs, gcj02=args.gcj02)
+    return frame
+
+
 def _print_or_write(text: str, out: Path | None) -> int:
     if out is None:
         print(text, end="")
@@ -213,13 +224,12 @@ def _print_or_write(text: str, out: Path | None) -> int:
 
 
 def _zones(args: argparse.Namespace) -> int:
-    from . import export, io, plans, rules, sites, zones
+    from . import export, io, plans, rules, zones
     from ._errors import ValidationError
     from ._messages import msg
 
     table = rules.load_rules(args.rules)  # a bad rule table fails before any work
-    frame, _ = sites.read_sites(args.sites, layer=args.layer, encoding=args.encoding,
-                                crs=args.crs, gcj02=args.gcj02)
+    frame = _read_sites(args)
     pairs = []
     if args.cannot_link:
         links, _ = io.read_table(args.cannot_link)
@@ -258,11 +268,11 @@ def _scenes(source: str) -> list:
 def _progress(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
-    from . import export, plans, reclamation, sites
+    from . import export, plans, reclamation
     from ._messages import msg
     from .imagery import Thresholds
 
-    frame, _ = sites.read_sites(args.sites, crs=args.crs)
+    frame = _read_sites(args)
     scenes = _scenes(str(args.imagery))
     zones = None
     if args.zones:
@@ -286,10 +296,10 @@ def _map(args: argparse.Namespace) -> int:
     import geopandas as gpd
     import pandas as pd
 
-    from . import maps, sites
+    from . import maps
     from ._messages import msg
 
-    frame, _ = sites.read_sites(args.sites, crs=args.crs)
+    frame = _read_sites(args)
     if args.progress:
         summary = pd.read_csv(args.progress, encoding="utf-8-sig")
         m = maps.map_progress(frame, summary, basemap=args.basemap)
@@ -306,10 +316,10 @@ def _map(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
-    from . import export, io, sites
+    from . import export, io
     from ._messages import msg
 
-    frame, _ = sites.read_sites(args.sites, crs=args.crs)
+    frame = _read_sites(args)
     layers = {"sites": frame}
     if args.zones:
         layers["zones"] = gpd.read_file(args.zones)
@@ -325,7 +335,7 @@ def _export(args: argparse.Namespace) -> int:
     elif args.format == "shp":
         for name, layer in layers.items():
             written += export.write_shapefile(export._plain(layer), out / f"{name}.shp",
-                                              encoding=args.encoding)
+                                              encoding=args.out_encoding)
     else:
         for name, layer in layers.items():
             target = out if len(layers) == 1 else out.with_name(f"{out.stem}_{name}.xlsx")

@@ -227,13 +227,14 @@ def _layer(frame: gpd.GeoDataFrame, name: str, colour: pd.Series, tip: tuple, *,
     palette, codes = np.unique(colour.to_numpy(dtype=str), return_inverse=True)
     weights = np.broadcast_to(np.asarray(weight, dtype=float), (len(frame),))
     props = {"t": tip[1], "c": codes.astype(int)}
-    varying = bool(np.ptp(weights) > 0)
+    varying = len(weights) > 0 and bool(np.ptp(weights) > 0)
     if varying:
         props["w"] = weights
     data = gpd.GeoDataFrame({**props, **({} if extra is None else extra)},
                             geometry=frame.geometry.values, crs="EPSG:4326")
     layer = folium.GeoJson(data.__geo_interface__, name=name, show=show)
-    layer.ordos_style = {"labels": tip[0], "palette": list(palette), "weight": float(weights[0]),
+    layer.ordos_style = {"labels": tip[0], "palette": list(palette),
+                         "weight": float(weights[0]) if len(weights) else 1.0,
                          "fill": fill_opacity}
     return layer
 

@@ -246,7 +246,7 @@ def test_export_command(tmp_path, fmt, out):
     target = tmp_path / out
     args = ["export", og.datasets.synthetic_sites_path(), "--format", fmt, "--out", target]
     if fmt == "shp":
-        args += ["--encoding", "GBK", "--gk"]
+        args += ["--out-encoding", "GBK", "--gk"]
     res = run(*args)
     assert res.returncode == 0, res.stderr
     produced = target / "sites.shp" if fmt == "shp" else target
@@ -254,3 +254,13 @@ def test_export_command(tmp_path, fmt, out):
     if fmt == "shp":
         assert (target / "sites.cpg").read_text() == "GBK"
         assert (tmp_path / "sites_cgcs2000_gk.gpkg").exists()
+
+
+def test_every_reading_command_takes_the_validate_options(tmp_path):
+    shp = write_shapefile(site_frame(), tmp_path / "m.shp", encoding="GBK", cpg=False, ldid=0,
+                          prj=False)
+    res = run("map", shp, "--crs", "EPSG:4490", "--encoding", "GBK", "--out", tmp_path / "m.html")
+    assert res.returncode == 0, res.stderr
+    assert "测试煤矿1号" in (tmp_path / "m.html").read_text("utf-8")
+    res = run("map", shp, "--out", tmp_path / "n.html")  # no CRS: refused, file named
+    assert res.returncode == 1 and "m.shp" in res.stderr and "Traceback" not in res.stderr

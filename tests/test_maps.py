@@ -197,3 +197,14 @@ def test_search_finds_a_site_by_name_or_id(browser, embedded, tmp_path):
         tips = page.locator(".leaflet-control-search .search-tip").all_inner_texts()
         assert tips and all(text in t for t in tips), (text, tips)
     assert errors == [] and external == []
+
+
+def test_a_map_with_an_empty_layer_loads(browser, embedded, tmp_path):
+    sites, _ = embedded
+    mines_only = sites[sites["kind"] == "mine"]
+    path = maps.save_map(maps.map_overview(mines_only), tmp_path / "mines.html")
+    page, errors, external, _ = open_offline(browser, path)
+    counts = page.evaluate("Object.fromEntries(Object.entries(window.ordosLayers)"
+                           ".map(([k, v]) => [k, v.getLayers().length]))")
+    assert counts["mines"] == len(mines_only) and counts["parcels"] == 0
+    assert errors == [] and external == []
