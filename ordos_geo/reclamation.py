@@ -41,7 +41,7 @@ reaches the target cover (the zone standard's ``target_cover_pct``, else 60 %).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -76,7 +76,6 @@ class Coverage:
     width: int
     height: int
     ha_per_cell: np.ndarray  # per polygon: true hectares of one fully covered cell
-    grid_key: tuple = field(default=())
 
 
 def _grid(path) -> tuple:
@@ -138,7 +137,7 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
     cell_ha = abs(a * e) / 10_000.0
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(grid_ha > 0, true_ha / grid_ha, 1.0)
-    return Coverage(cell, poly, cov, len(polygons), width, height, cell_ha * factor, grid_key)
+    return Coverage(cell, poly, cov, len(polygons), width, height, cell_ha * factor)
 
 
 def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray
