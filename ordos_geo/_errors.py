@@ -35,3 +35,8 @@ class SettingsError(OrdosGeoError, ValueError):
 
 class MissingDependencyError(OrdosGeoError, ImportError):
     """An optional dependency that a capability needs is not installed."""
+
+
+class UsageError(OrdosGeoError, ValueError):
+    """A mistake in how a command or function was called (an option, an output path): the CLI
+    exits 2 with the message."""

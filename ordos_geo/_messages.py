@@ -178,6 +178,50 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "字段 {field!r} 的值 {value!r} 不能为负，该要素被拒绝。",
         "Field {field!r} has the negative value {value!r}; the feature is refused.",
     ),
+    "corner_attr_conflict": (
+        "拐点表中该矿山各行的字段 {field!r} 不一致（{values}），采用第一个值 {kept!r}。",
+        "The corner-point rows of this mine disagree on {field!r} ({values}); the first, "
+        "{kept!r}, is kept.",
+    ),
+    "corner_point_repeated": (
+        "区块 {part} 的点号 {points} 重复出现且坐标相同，已去掉重复的点。",
+        "Part {part}: point number(s) {points} appear twice with the same coordinates; the "
+        "repeats were dropped.",
+    ),
+    "corner_point_clash": (
+        "区块 {part} 的点号 {points} 重复出现但坐标不同，无法确定边界，该矿山被拒绝。请核对拐点表。",
+        "Part {part}: point number(s) {points} appear twice with different coordinates, so the "
+        "boundary is ambiguous; the mine is refused. Check the corner-point table.",
+    ),
+    "corner_part_short": (
+        "区块 {part} 只有 {n} 个不同的拐点，构不成多边形（至少 3 个），该矿山被拒绝。请补全拐点。",
+        "Part {part} has only {n} distinct corner point(s), too few for a polygon (3 at least); "
+        "the mine is refused. Complete its corner points.",
+    ),
+    "gdal_warning": (
+        "读取时 GDAL 提示：{text}",
+        "GDAL said while reading: {text}",
+    ),
+    "crs_not_on_earth": (
+        "这是局部（工程）坐标系，无法定位到地球上；请用 --crs 声明实际坐标系（如 EPSG:4525）",
+        "a local (engineering) CRS cannot be placed on the earth; declare the real one with "
+        "--crs (e.g. EPSG:4525)",
+    ),
+    "id_semicolon": (
+        "字段 {field!r} 的值 {value!r} 含有分号“;”，而分号用于连接治理区成员编号，该要素被拒绝。请改用其他字符（如“-”）。",
+        "Field {field!r} value {value!r} contains ';', which joins the member ids of a zone; the "
+        "feature is refused. Use another character (e.g. '-').",
+    ),
+    "id_control": (
+        "字段 {field!r} 的值 {value!r} 含有控制字符，该要素被拒绝。请删除这些字符。",
+        "Field {field!r} value {value!r} contains control characters; the feature is refused. "
+        "Remove them.",
+    ),
+    "id_normalised": (
+        "编号 {value!r} 已统一写法为 {normalised!r}（全角转半角、去除不可见字符），以便查重和关联。",
+        "Id {value!r} was written as {normalised!r} (full-width to half-width, invisible "
+        "characters removed) so that duplicates and references are found.",
+    ),
     "id_duplicate": (
         "编号 {value!r} 重复（要素 {others}），这些要素均被拒绝。每个图斑需要唯一编号。",
         "Id {value!r} is used more than once (features {others}); all of them are refused. Every "
@@ -250,6 +294,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{year} 年计划（矿山 {mine}）的标准 {standard!r} 不在规则表中。可选：{allowed}。",
         "Plan {year} (mine {mine}): standard {standard!r} is not in the rule table. Allowed: {allowed}.",
     ),
+    "plan_value_out_of_range": (
+        "{mine} {year} 年计划的{parameter}为 {value}，超出允许范围 {low}–{high}。",
+        "The {year} plan of {mine} gives {parameter} = {value}, outside the allowed {low}–{high}.",
+    ),
     "plan_standard_weaker": (
         "{year} 年计划（矿山 {mine}）的{parameter}为 {value}，低于所在连片区 {zone} 的统一标准 {required}。",
         "Plan {year} (mine {mine}): {parameter} {value} is weaker than the unified standard {required} "
@@ -258,6 +306,71 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "progress_summary": (
         "{n_scenes} 景影像，{n_sites} 个图斑；最近一年落后于计划的图斑 {behind} 个。",
         "{n_scenes} scenes, {n_sites} sites; {behind} sites behind plan in the latest year.",
+    ),
+    "out_is_dir": (
+        "输出文件 {path} 是一个已有的文件夹；请给出文件名。",
+        "The output file {path} is an existing folder; give a file name.",
+    ),
+    "out_is_file": (
+        "输出文件夹 {path} 是一个已有的文件；请给出文件夹名。",
+        "The output folder {path} is an existing file; give a folder name.",
+    ),
+    "out_parent_not_dir": (
+        "无法写出 {path}：{parent} 是文件而不是文件夹。",
+        "Cannot write {path}: {parent} is a file, not a folder.",
+    ),
+    "out_not_writable": (
+        "文件夹 {path} 不可写（权限不足）；请换一个输出位置。",
+        "The folder {path} is not writable (permission denied); choose another output place.",
+    ),
+    "out_is_cwd": (
+        "输出文件夹 {path} 是当前文件夹（或包含它）；输出会作为整体替换该文件夹，请另选一个子文件夹，例如 --out 结果。",
+        "The output folder {path} is (or contains) the current folder; outputs replace their "
+        "folder as a whole, so choose a sub-folder, e.g. --out results.",
+    ),
+    "shp_unencodable": (
+        "要素 {feature} 的字段 {field} 含有 {encoding} 无法表示的字符，Shapefile 中已替换为“?”：{value!r}。如需保留，请用 UTF-8 导出。",
+        "Feature {feature}, field {field}: characters that {encoding} cannot hold became '?' in "
+        "the Shapefile: {value!r}. Export in UTF-8 to keep them.",
+    ),
+    "shp_text_cut": (
+        "要素 {feature} 的字段 {field} 长 {n} 字节，超过 Shapefile 的 254 字节上限，已截断；完整内容写入 {path}。",
+        "Feature {feature}, field {field}: {n} bytes exceed the Shapefile limit of 254 and were "
+        "cut; the full text is in {path}.",
+    ),
+    "xlsx_control_chars": (
+        "{path}：{n} 个单元格含有 XLSX 无法保存的控制字符，已替换为 U+FFFD（{cells}）。",
+        "{path}: {n} cell(s) held control characters that XLSX cannot store; they became U+FFFD "
+        "({cells}).",
+    ),
+    "zones_file_columns": (
+        "{path} 不是 ordos-geo zones 生成的治理区文件：缺少字段 {missing}。",
+        "{path} is not a zones file written by `ordos-geo zones`: it lacks {missing}.",
+    ),
+    "zones_file_rows": (
+        "{path}：第 {rows} 个治理区缺少 zone_id、site_ids 或几何。",
+        "{path}: zone(s) {rows} lack zone_id, site_ids or a geometry.",
+    ),
+    "summary_columns": (
+        "{path} 不是复垦进展汇总表（progress_summary.csv）：缺少字段 {missing}。",
+        "{path} is not a progress summary (progress_summary.csv): it lacks {missing}.",
+    ),
+    "summary_rows": (
+        "{path}：第 {rows} 行的 site_id、year（整数年份）或 vegetated_share（0–1）无效。",
+        "{path}: row(s) {rows} have a bad site_id, year (a whole year) or vegetated_share (0–1).",
+    ),
+    "os_error": (
+        "无法读写 {path}：{reason}。",
+        "Cannot read or write {path}: {reason}.",
+    ),
+    "more_in_report": (
+        "……另有 {n} 条，见报告文件。",
+        "… {n} more in the report.",
+    ),
+    "map_no_progress": (
+        "进展表中没有与图斑编号相符的记录，无法绘制复垦进展图；请检查 site_id 是否来自同一份图斑文件。",
+        "No row of the progress table matches a site id, so there is nothing to map; check that "
+        "the progress summary was made from the same sites file.",
     ),
     "wrote": ("已写出 {what}：{path}", "wrote {what}: {path}"),
     "missing_dependency": (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -11,7 +12,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Schema", "FieldSpec", "schema", "Invalid"]
+__all__ = ["Schema", "FieldSpec", "schema", "Invalid", "normalise_id", "id_key"]
 
 
 class Invalid(ValueError):
@@ -92,6 +93,8 @@ class Schema:
             return None
         if spec.type == "str":
             return _as_text(value)
+        if spec.type == "id":
+            return normalise_id(value)
         if spec.type == "category":
             canon = self._value_index[name].get(_key(_as_text(value)))
             if canon is None:
@@ -139,6 +142,32 @@ def _is_blank(value: Any) -> bool:
     except ImportError:  # pragma: no cover
         pass
     return isinstance(value, str) and not value.strip()
+
+
+#: Characters that show as nothing (zero-width spaces and joiners, BOM, soft hyphen, direction
+#: marks): Unicode category Cf. They make two equal-looking ids differ.
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf"
+
+
+def normalise_id(value: Any) -> str | None:
+    """An id as text in one spelling: NFKC (full-width ``Ｍ０１`` → ``M01``), invisible characters
+    removed, outer spaces stripped. Raises :class:`Invalid` for a ``;`` (it joins zone members)
+    or a control character."""
+    text = unicodedata.normalize("NFKC", _as_text(value))
+    text = "".join(ch for ch in text if not _invisible(ch)).strip()
+    if not text:
+        return None
+    if ";" in text:
+        raise Invalid("id_semicolon")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise Invalid("id_control")
+    return text
+
+
+def id_key(text: str) -> str:
+    """The key under which two ids count as the same site: the normalised id, case-folded."""
+    return text.casefold()
 
 
 def _as_text(value: Any) -> str:

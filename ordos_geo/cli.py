@@ -8,17 +8,40 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
-from ._errors import OrdosGeoError
+from ._errors import OrdosGeoError, UsageError
 from .settings import settings
 from .utils import enable_logging
 
 __all__ = ["main", "build_parser"]
 
 log = logging.getLogger("ordos_geo")
+
+
+def _number(kind: str, low: float, *, strict: bool):
+    """An argparse type: a finite number ``> low`` (strict) or ``>= low``; else a usage error."""
+    import math
+
+    def parse(text: str):
+        try:
+            value = float(text) if kind == "float" else int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'number' if kind == 'float' else 'whole number'}") from None
+        if not math.isfinite(value) or value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: give a finite number {'>' if strict else '≥'} {low:g}")
+        return value
+
+    return parse
+
+
+_GAP = _number("float", 0.0, strict=False)
+_AREA = _number("float", 0.0, strict=True)
+_COUNT = _number("int", 1, strict=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     reading.add_argument("--crs", help="declared CRS of the sites, e.g. EPSG:4525")
     reading.add_argument("--gcj02", action="store_true",
                          help="the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84")
+    reading.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
+                         help="kind of every feature whose kind is empty or absent")
 
     parser = argparse.ArgumentParser(
         prog="ordos-geo", parents=[common],
@@ -64,14 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     z = sub.add_parser("zones", parents=[common, reading],
                        help="build contiguous-remediation zones with unified standards")
-    z.add_argument("--gap-m", type=float, default=500.0,
+    z.add_argument("--gap-m", type=_GAP, default=500.0,
                    help="link sites within this distance, metres (default 500)")
-    z.add_argument("--max-zone-ha", type=float, help="size band: largest zone, hectares")
-    z.add_argument("--max-sites", type=int, help="size band: most sites in a zone")
+    z.add_argument("--max-zone-ha", type=_AREA, help="size band: largest zone, hectares")
+    z.add_argument("--max-sites", type=_COUNT, help="size band: most sites in a zone")
     z.add_argument("--rules", type=Path, help="rule table YAML (default: the built-in table)")
     z.add_argument("--islands", choices=["keep", "attach"], default="keep",
                    help="isolated sites: own zone (keep) or join the nearest zone (attach)")
-    z.add_argument("--attach-m", type=float, default=1000.0,
+    z.add_argument("--attach-m", type=_GAP, default=1000.0,
                    help="with --islands attach: farthest distance to join, metres (default 1000)")
     z.add_argument("--cross-banner", action="store_true", help="allow zones across banners")
     z.add_argument("--cannot-link", type=Path,
@@ -140,10 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from .demo import run_demo
 
-            from ._messages import msg
-
-            for path in run_demo(args.out):
-                print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+            _print_written(run_demo(args.out))
             return 0
         if args.command == "zones":
             return _zones(args)
@@ -166,8 +188,19 @@ def main(argv: list[str] | None = None) -> int:
 
             show_versions()
             return 0
+    except UsageError as exc:
+        print(f"ordos-geo: {exc}", file=sys.stderr)
+        return 2
     except OrdosGeoError as exc:
         print(f"ordos-geo: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file the user named: missing, a folder, not writable, disk full
+        if args.debug:
+            raise
+        from ._messages import msg
+
+        print(f"ordos-geo: {msg('os_error', path=exc.filename or '', reason=exc.strerror or exc)}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -190,11 +223,7 @@ def _validate(args: argparse.Namespace) -> int:
     result = validate(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs,
                       gcj02=args.gcj02, kind=args.kind)
     report_path = args.report or Path(f"{args.path.name}.validation.csv")
-    shown = result.report[result.report["severity"] != "info"]
-    for row in shown.head(30).itertuples():
-        print(f"[{row.severity}] {row.feature_id} {row.field}: {row.problem}")
-    if len(shown) > 30:
-        print(f"… ({len(shown) - 30} more in the report)")
+    _print_problems(result.report)
     print(result.summary())
     io.write_csv(result.report, report_path)
     print(msg("wrote", what="report" if settings.lang == "en" else "校验报告", path=report_path))
@@ -202,12 +231,42 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _read_sites(args: argparse.Namespace):
-    """The sites of a command, read and validated with the shared reading options."""
+    """The sites of a command, read and validated with the shared reading options; repairs,
+    filled banners and warnings are printed (the report is in ``args.site_report``)."""
     from . import sites
 
-    frame, _ = sites.read_sites(args.sites, layer=args.layer, encoding=args.encoding,
-                                crs=args.crs, gcj02=args.gcj02)
+    frame, report = sites.read_sites(args.sites, layer=args.layer, encoding=args.encoding,
+                                     crs=args.crs, gcj02=args.gcj02, kind=args.kind)
+    args.site_report = report
+    _print_problems(report)
     return frame
+
+
+def _print_problems(report, limit: int = 30) -> None:
+    from ._messages import msg
+
+    shown = report[report["severity"] != "info"]
+    for row in shown.head(limit).itertuples():
+        print(f"[{row.severity}] {row.feature_id} {row.field}: {row.problem}")
+    if len(shown) > limit:
+        print(msg("more_in_report", n=len(shown) - limit))
+
+
+def _write_report(args: argparse.Namespace, path: Path) -> list[Path]:
+    """The read report beside the outputs when it holds repairs or warnings."""
+    from . import io
+
+    report = getattr(args, "site_report", None)
+    if report is None or not (report["severity"] != "info").any():
+        return []
+    return [io.write_csv(report, path)]
+
+
+def _print_written(paths) -> None:
+    from ._messages import msg
+
+    for path in paths:
+        print(msg("wrote", what=Path(path).suffix.lstrip("."), path=path))
 
 
 def _print_or_write(text: str, out: Path | None) -> int:
@@ -223,37 +282,45 @@ def _print_or_write(text: str, out: Path | None) -> int:
     return 0
 
 
+def _cannot_link(path: Path | None) -> list[tuple[str, str]]:
+    from . import io
+    from ._errors import ValidationError
+
+    if path is None:
+        return []
+    links, _ = io.read_table(path)
+    missing = {"site_a", "site_b"} - set(links.columns)
+    if missing:
+        raise ValidationError(f"{path}: columns {sorted(missing)} missing; "
+                              "the file needs site_a and site_b.")
+    return list(zip(links["site_a"], links["site_b"]))
+
+
 def _zones(args: argparse.Namespace) -> int:
     from . import export, io, plans, rules, zones
-    from ._errors import ValidationError
     from ._messages import msg
 
     table = rules.load_rules(args.rules)  # a bad rule table fails before any work
     frame = _read_sites(args)
-    pairs = []
-    if args.cannot_link:
-        links, _ = io.read_table(args.cannot_link)
-        missing = {"site_a", "site_b"} - set(links.columns)
-        if missing:
-            raise ValidationError(f"{args.cannot_link}: columns {sorted(missing)} missing; "
-                                        "the file needs site_a and site_b.")
-        pairs = list(zip(links["site_a"], links["site_b"]))
+    pairs = _cannot_link(args.cannot_link)
+    plan_table = plans.read_plans(args.plans) if args.plans else None
     result = zones.build_zones(frame, gap_m=args.gap_m, max_zone_ha=args.max_zone_ha,
                                max_sites=args.max_sites, islands=args.islands,
                                attach_m=args.attach_m, cross_banner=args.cross_banner,
                                cannot_link=pairs)
     zoned = rules.apply_rules(result.zones, result.sites, table)
-    written = export.write_zones(zoned, result.sites, args.out, sources=[str(args.sites)],
-                                 parameters={**result.parameters,
-                                             "rules": str(args.rules or "default")})
-    if args.plans:
-        found = plans.check_plans(plans.read_plans(args.plans), zoned, result.sites)
-        written.append(io.write_csv(found, args.out / "plan_problems.csv"))
-        print(msg("plans_checked", n=len(found)))
+    with io.output_set(args.out) as out:
+        written = export.write_zones(zoned, result.sites, out.dir, sources=[str(args.sites)],
+                                     parameters={**result.parameters,
+                                                 "rules": str(args.rules or "default")})
+        if plan_table is not None:
+            found = plans.check_plans(plan_table, zoned, result.sites)
+            written.append(io.write_csv(found, out.dir / "plan_problems.csv"))
+            print(msg("plans_checked", n=len(found)))
+        written += _write_report(args, out.dir / "validation_report.csv")
     print(msg("zones_summary", n_zones=len(zoned), n_sites=len(frame),
               n_multi=int((zoned["n_sites"] > 1).sum())))
-    for path in written:
-        print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+    _print_written(out.final(p) for p in written)
     return 0
 
 
@@ -266,84 +333,98 @@ def _scenes(source: str) -> list:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    import geopandas as gpd
-
-    from . import export, plans, reclamation
+    from . import export, io, plans, reclamation
     from ._messages import msg
     from .imagery import Thresholds
 
     frame = _read_sites(args)
-    scenes = _scenes(str(args.imagery))
     zones = None
     if args.zones:
-        zones = gpd.read_file(args.zones)
-        members = zones[["zone_id", "site_ids"]].assign(site_id=zones["site_ids"].str.split(";"))
-        zone_of = members.explode("site_id").set_index("site_id")["zone_id"]
-        frame = frame.assign(zone_id=frame["site_id"].map(zone_of))
+        from .zones import read_zones, zone_of_sites
+
+        zones = read_zones(args.zones)
+        frame = frame.assign(zone_id=frame["site_id"].astype(str).map(zone_of_sites(zones)))
     table = plans.read_plans(args.plans) if args.plans else None
+    scenes = _scenes(str(args.imagery))
     result = reclamation.progress(frame, scenes, zones=zones, plans=table,
                                   thresholds=Thresholds(endmembers=args.endmembers))
-    written = export.write_progress(result, args.out)
+    with io.output_set(args.out) as out:
+        written = export.write_progress(result, out.dir)
+        written += _write_report(args, out.dir / "validation_report.csv")
     counts = result.summary.drop_duplicates("site_id", keep="last")["status"].value_counts()
     print(msg("progress_summary", n_sites=result.by_date["site_id"].nunique(),
               n_scenes=len(scenes), behind=int(counts.get("behind", 0))))
-    for path in written:
-        print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+    _print_written(out.final(p) for p in written)
     return 0
 
 
 def _map(args: argparse.Namespace) -> int:
-    import geopandas as gpd
-    import pandas as pd
-
-    from . import maps
-    from ._messages import msg
+    from . import maps, reclamation, zones
 
     frame = _read_sites(args)
     if args.progress:
-        summary = pd.read_csv(args.progress, encoding="utf-8-sig")
-        m = maps.map_progress(frame, summary, basemap=args.basemap)
+        m = maps.map_progress(frame, reclamation.read_summary(args.progress),
+                              basemap=args.basemap)
     elif args.zones:
-        zones = gpd.read_file(args.zones)
-        m = maps.map_zones(zones, frame, basemap=args.basemap)
+        m = maps.map_zones(zones.read_zones(args.zones), frame, basemap=args.basemap)
     else:
         m = maps.map_overview(frame, basemap=args.basemap)
-    path = maps.save_map(m, args.out)
-    print(msg("wrote", what="html", path=path))
+    from . import io
+
+    io.check_output_file(args.out)
+    with io.file_set(args.out.parent) as out:
+        written = [maps.save_map(m, out.dir / args.out.name)]
+        written += _write_report(args, out.dir / f"{args.out.stem}.validation.csv")
+    _print_written(out.final(p) for p in written)
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    import geopandas as gpd
+def _export_targets(out: Path, fmt: str, names: list[str]) -> dict[str, Path]:
+    """Where each layer goes: the sites at ``--out`` (a ``.shp`` name, or a folder holding
+    ``sites.shp`` as before), other layers beside it as ``<stem>_<layer><suffix>``."""
+    suffix = {"geojson": ".geojson", "shp": ".shp", "xlsx": ".xlsx", "gpkg": ".gpkg"}[fmt]
+    if fmt == "shp" and out.suffix.lower() != ".shp":  # a folder (the 0.1 form)
+        return {name: out / f"{name}.shp" for name in names}
+    first = out if out.suffix else out.with_suffix(suffix)
+    return {name: first if k == 0 else first.with_name(f"{first.stem}_{name}{first.suffix}")
+            for k, name in enumerate(names)}
 
-    from . import export, io
-    from ._messages import msg
+
+def _export(args: argparse.Namespace) -> int:
+    from . import export, io, zones
 
     frame = _read_sites(args)
     layers = {"sites": frame}
     if args.zones:
-        layers["zones"] = gpd.read_file(args.zones)
-    out, written = args.out, []
-    if args.format == "geojson":
+        layers["zones"] = zones.read_zones(args.zones)
+    targets = _export_targets(args.out, args.format, list(layers))
+    gk = {name: args.out.parent / f"{name}_cgcs2000_gk.gpkg" for name in layers} if args.gk \
+        else {}
+    for target in [*targets.values(), *gk.values()]:
+        io.check_output_file(target)
+    folder = Path(os.path.commonpath([p.parent.absolute()
+                                      for p in [*targets.values(), *gk.values()]]))
+    with io.file_set(folder) as out:
+        def staged(path: Path) -> Path:
+            return out.dir / path.absolute().relative_to(folder)
+
+        written = []
+        if args.format == "gpkg":
+            written.append(export.write_gpkg_with_metadata(
+                layers, staged(targets["sites"]),
+                sources=[str(args.sites)] + ([str(args.zones)] if args.zones else []),
+                parameters={"format": "gpkg"}))
         for name, layer in layers.items():
-            target = out if len(layers) == 1 else out.with_name(f"{out.stem}_{name}.geojson")
-            written.append(io.write_geojson(export._plain(layer), target))
-    elif args.format == "gpkg":
-        written.append(export.write_gpkg_with_metadata(
-            layers, out, sources=[str(args.sites)] + ([str(args.zones)] if args.zones else []),
-            parameters={"format": "gpkg"}))
-    elif args.format == "shp":
-        for name, layer in layers.items():
-            written += export.write_shapefile(export._plain(layer), out / f"{name}.shp",
-                                              encoding=args.out_encoding)
-    else:
-        for name, layer in layers.items():
-            target = out if len(layers) == 1 else out.with_name(f"{out.stem}_{name}.xlsx")
-            written.append(export.write_table(layer, target))
-    if args.gk:
-        for name, layer in layers.items():
-            written.append(export.write_gk_copy(export._plain(layer),
-                                                out.parent / f"{name}_cgcs2000_gk.gpkg"))
-    for path in written:
-        print(msg("wrote", what=path.suffix.lstrip("."), path=path))
+            if args.format == "geojson":
+                written.append(io.write_geojson(export._plain(layer), staged(targets[name])))
+            elif args.format == "shp":
+                written += export.write_shapefile(export._plain(layer), staged(targets[name]),
+                                                  encoding=args.out_encoding)
+            elif args.format == "xlsx":
+                written.append(export.write_table(layer, staged(targets[name])))
+            if args.gk:
+                written.append(export.write_gk_copy(export._plain(layer), staged(gk[name])))
+        first = targets["sites"]
+        written += _write_report(args, staged(first.with_name(f"{first.stem}.validation.csv")))
+    _print_written(out.final(p) for p in written)
     return 0

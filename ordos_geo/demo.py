@@ -52,8 +52,18 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
        ``progress_curves.png``
     6. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
        ``zones.html``, ``progress.html``
+
+    ``out`` and the maps folder are each published as one set (:func:`ordos_geo.io.output_set`):
+    a run that fails or is killed leaves the earlier demo outputs as they were.
     """
-    out = Path(out)
+    with io.output_set(out) as out_set, io.output_set(settings.maps_dir) as map_set:
+        written = _run_steps(out_set.dir, map_set.dir, progress=progress)
+    finals = {**{p: map_set.final(p) for p in written if map_set.dir in p.parents},
+              **{p: out_set.final(p) for p in written if out_set.dir in p.parents}}
+    return [finals[p] for p in written]
+
+
+def _run_steps(out: Path, maps_folder: Path, *, progress: bool | None) -> list[Path]:
     written: list[Path] = []
     state: dict = {}
     steps = ["validate", "summarise", "export", "zones", "plans", "sensitivity", "imagery",
@@ -108,7 +118,7 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
             written += export.write_progress(result, out)
             written.append(_curves(result, out / "progress_curves.png"))
         elif step == "maps":
-            folder = Path(settings.maps_dir)
+            folder = maps_folder
             written.append(maps.save_map(maps.map_overview(state["sites_zoned"],
                                                            zones=state["zones"]),
                                          folder / "ordos_overview.html"))

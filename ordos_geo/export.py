@@ -8,11 +8,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import io
+from ._messages import msg
+from .utils import import_optional
 
 __all__ = ["write_zones", "write_progress", "write_shapefile", "write_gk_copy", "write_table",
-           "write_gpkg_with_metadata", "gk_crs_for", "CHINESE_HEADERS"]
+           "write_xlsx", "write_gpkg_with_metadata", "gk_crs_for", "polygons_only",
+           "CHINESE_HEADERS"]
 
 #: Chinese column headers of report tables (CSV/XLSX for reports; GIS files keep field names).
 CHINESE_HEADERS = {
@@ -96,38 +100,88 @@ def _shapefile_names(columns: list[str], encoding: str) -> dict[str, str]:
     return out
 
 
+def _shapefile_text(frame: pd.DataFrame, encoding: str, ids: pd.Series, side: str
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Text a DBF in ``encoding`` can hold: characters it cannot encode become ``?`` and text over
+    254 bytes is cut (at a character boundary); each change is logged, naming feature and field.
+    Returns the frame and the full text of every cut value (for ``side``)."""
+    codec = "gbk" if encoding.upper() in ("GBK", "CP936") else "utf-8"
+    out = frame.copy()
+    cut = []
+    for column in io._text_columns(out):
+        if column == out.geometry.name:
+            continue
+        values = out[column].tolist()
+        for k, value in enumerate(values):
+            if not isinstance(value, str):
+                continue
+            raw = value.encode(codec, errors="replace")
+            if raw.decode(codec) != value:
+                log.warning(msg("shp_unencodable", feature=ids.iloc[k], field=column,
+                                encoding=encoding.upper(), value=value))
+            if len(raw) > 254:
+                log.warning(msg("shp_text_cut", feature=ids.iloc[k], field=column,
+                                n=len(raw), path=side))
+                cut.append((ids.iloc[k], column, value))
+                raw = raw[:254]
+            values[k] = raw.decode(codec, errors="ignore")
+        out[column] = values
+    return out, pd.DataFrame(cut, columns=["feature_id", "field", "text"])
+
+
 def write_shapefile(frame: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "UTF-8",
                     crs: object = "EPSG:4326") -> list[Path]:
     """A Shapefile with a ``.cpg`` (UTF-8 by default, GBK on request) and, when field names had to
-    be shortened to 10 bytes, ``<name>.fieldmap.csv`` (``field, shapefile_field``). The files
-    appear together: written in a temporary folder, then moved."""
-    import shutil
-    import tempfile
+    be shortened to 10 bytes, ``<name>.fieldmap.csv`` (``field, shapefile_field``).
 
+    The parts are written beside the target in a staging folder and published as a set
+    (:func:`ordos_geo.io.publish_files`): the old ``.shp`` goes first and the new one comes last,
+    so no reader ever sees a ``.shp`` with another write's ``.dbf``. Text the encoding cannot hold
+    (emoji in GBK) becomes ``?`` and text over 254 bytes is cut; each case is logged by feature
+    and field, and the full text of cut values is written to ``<name>.fulltext.csv``
+    (``feature_id, field, text``). Geometries are kept polygonal (:func:`polygons_only`).
+    """
     import pyogrio
 
+    from ._atomic import _token, check_output_file, clean_leftovers
+
     path = Path(path)
+    check_output_file(path)
     geom = frame.geometry.name
+    ids = frame["site_id"].astype(str) if "site_id" in frame else \
+        frame.get("zone_id", pd.Series([f"#{i + 1}" for i in range(len(frame))])).astype(str)
     names = _shapefile_names([c for c in frame.columns if c != geom], encoding)
-    out = frame.rename(columns=names).to_crs(crs)
+    text, cut = _shapefile_text(polygons_only(frame), encoding, ids.reset_index(drop=True),
+                                f"{path.stem}.fulltext.csv")
+    out = text.rename(columns=names).to_crs(crs)
     path.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        target = Path(tmp) / path.name
+    clean_leftovers(path.parent)
+    stage = path.parent / f".{path.name}.ordos-stage-{_token()}"
+    stage.mkdir()
+    try:
+        target = stage / path.name
         pyogrio.write_dataframe(out, target, driver="ESRI Shapefile", encoding=encoding)
         target.with_suffix(".cpg").write_text("GBK" if encoding.upper() in ("GBK", "CP936")
                                               else encoding.upper(), encoding="ascii")
         changed = {k: v for k, v in names.items() if k != v}
         if changed:
-            pd.DataFrame({"field": list(changed), "shapefile_field": list(changed.values())}
-                         ).to_csv(Path(tmp) / f"{path.stem}.fieldmap.csv", index=False,
-                                  encoding="utf-8-sig")
-        for part in sorted(Path(tmp).iterdir()):
-            final = path.parent / part.name
-            shutil.move(str(part), final)
-            written.append(final)
+            io.neutralise_formulas(pd.DataFrame(
+                {"field": list(changed), "shapefile_field": list(changed.values())})).to_csv(
+                stage / f"{path.stem}.fieldmap.csv", index=False, encoding="utf-8-sig")
+        if len(cut):
+            io.neutralise_formulas(cut).to_csv(stage / f"{path.stem}.fulltext.csv", index=False,
+                                               encoding="utf-8-sig")
+        pairs = [(part, path.parent / part.name) for part in sorted(stage.iterdir())]
+        written = io.publish_files(pairs)
+    finally:
+        import shutil
+
+        shutil.rmtree(stage, ignore_errors=True)
     log.info("wrote shapefile %s (%s, %d renamed fields)", path, encoding, len(changed))
     return written
+
+
+polygons_only = io.polygons_only
 
 
 def gk_crs_for(frame: gpd.GeoDataFrame):
@@ -189,7 +243,52 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = Non
     if settings.get("lang", lang) == "zh":
         table = table.rename(columns=CHINESE_HEADERS)
     if path.suffix.lower() == ".xlsx":
-        with io.atomic_path(path) as tmp:
-            table.to_excel(tmp, index=False, engine="openpyxl")
-        return path
+        return write_xlsx(table, path)
     return io.write_csv(table, path)
+
+
+def _xlsx_value(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (list, tuple)):
+        value = ";".join(map(str, value))
+    if isinstance(value, (pd.Timestamp,)):
+        return value.to_pydatetime()
+    return value
+
+
+def write_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1") -> Path:
+    """A table as XLSX, atomically. Every text cell is a text cell — never a formula, whatever it
+    starts with (``=HYPERLINK(…)`` is shown as that text). Control characters that XML cannot hold
+    (U+0000–U+001F except tab, LF, CR) are replaced by U+FFFD, with a warning naming the cells."""
+    openpyxl = import_optional("openpyxl", purpose="XLSX reports", pip="openpyxl")
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    path = Path(path)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    replaced = []
+    rows = [list(table.columns)] + [list(r) for r in table.itertuples(index=False, name=None)]
+    for r, row in enumerate(rows, start=1):
+        for c, raw in enumerate(row, start=1):
+            value = _xlsx_value(raw)
+            if isinstance(value, str):
+                clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+                if clean != value:
+                    replaced.append(f"{ws.cell(r, c).coordinate}")
+                cell = ws.cell(r, c, clean)
+                cell.data_type = "s"
+            else:
+                ws.cell(r, c, value)
+    if replaced:
+        log.warning(msg("xlsx_control_chars", path=path, n=len(replaced),
+                        cells=", ".join(replaced[:10])))
+    with io.atomic_path(path) as tmp:
+        wb.save(tmp)
+    log.info("wrote %d rows to %s", len(table), path)
+    return path

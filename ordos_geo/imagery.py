@@ -40,7 +40,7 @@ import pandas as pd
 
 from ._errors import InputFileError, ValidationError
 
-__all__ = ["Scene", "read_manifest", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
+__all__ = ["Scene", "read_manifest", "check_scenes", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
            "Thresholds", "reflectance", "valid_mask", "measures", "S2_OFFSET_FROM"]
 
 log = logging.getLogger("ordos_geo")
@@ -98,9 +98,44 @@ class Scene:
 
 def _parse_date(value, where: str) -> dt.date:
     try:
-        return pd.Timestamp(str(value)).date()
-    except (ValueError, TypeError):
-        raise ValidationError(f"{where}: date {value!r} is not a date (YYYY-MM-DD).") from None
+        stamp = pd.Timestamp(str(value).strip())
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp) or not 1970 <= stamp.year <= 2200:
+        raise ValidationError(f"{where}: date {value!r} is not a date (YYYY-MM-DD).")
+    return stamp.date()
+
+
+def _manifest_rows(path: Path) -> list[dict]:
+    """The rows of a CSV (UTF-8 or GBK, detected) or YAML manifest; refused with the file named
+    when it is empty or not a table of scenes."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(_decoded(path))
+        except yaml.YAMLError as exc:
+            raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+        rows = data.get("scenes", data) if isinstance(data, dict) else data
+        if isinstance(rows, dict):
+            rows = [rows]
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValidationError(f"{path}: a YAML manifest is a list of scenes (or a mapping "
+                                  "with a 'scenes' list), each with date, sensor and bands.")
+    else:
+        from .io import read_table
+
+        table, _ = read_table(path)
+        rows = table.to_dict("records")
+    if not rows:
+        raise ValidationError(f"{path}: the manifest lists no scenes.")
+    return [{str(k).strip(): v for k, v in row.items()} for row in rows]
+
+
+def _decoded(path: Path) -> str:
+    from .io import decode_text
+
+    return decode_text(path.read_bytes(), path)[0]
 
 
 def read_manifest(path: str | os.PathLike) -> list[Scene]:
@@ -111,18 +146,10 @@ def read_manifest(path: str | os.PathLike) -> list[Scene]:
     ``file`` with a ``bands`` map such as ``blue=1;green=2;red=3;nir=4;swir1=5;qa=6``.
     """
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise InputFileError(f"Manifest {str(path)!r} not found.")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(path.read_text("utf-8"))
-        rows = data.get("scenes", data) if isinstance(data, dict) else data
-        table = pd.DataFrame(rows)
-    else:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
     problems, scenes = [], []
-    for k, row in enumerate(table.to_dict("records"), start=1):
+    for k, row in enumerate(_manifest_rows(path), start=1):
         where = f"{path}, scene {k}"
         try:
             scenes.append(_scene_from_row(row, path.parent, where))
@@ -144,6 +171,9 @@ def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
         spec = str(row.get("bands", ""))
         for part in filter(None, spec.split(";")):
             name, _, idx = part.partition("=")
+            if not idx.strip().isdigit() or int(idx) < 1:
+                raise ValidationError(f"{where}: bands entry {part!r} is not name=index "
+                                      "(e.g. red=3, band indices from 1).")
             bands[name.strip()] = (folder / str(row["file"]), int(idx))
     for name in (*BANDS, "qa"):
         if row.get(name):
@@ -152,7 +182,7 @@ def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
     if missing:
         raise ValidationError(f"{where}: band(s) {', '.join(missing)} missing.")
     for name, (p, _) in bands.items():
-        if not p.exists():
+        if not p.is_file():
             raise InputFileError(f"{where}: file for band {name!r} not found: {str(p)!r}.")
     return Scene(date, sensor, bands, str(row.get("baseline") or "") or None,
                  str(row.get("scene_id") or f"{sensor}:{date}"))
@@ -191,8 +221,8 @@ def _scene_from_item(item) -> Scene:
     missing = [b for b in REQUIRED_BANDS if b not in bands]
     if missing:
         raise ValidationError(f"STAC item {item.id!r}: no asset for band(s) {', '.join(missing)}.")
-    when = item.datetime or pd.Timestamp(item.properties.get("start_datetime"))
-    return Scene(pd.Timestamp(when).date(), _sensor_of(item), bands,
+    when = item.datetime or item.properties.get("start_datetime")
+    return Scene(_parse_date(when, f"STAC item {item.id!r}"), _sensor_of(item), bands,
                  item.properties.get("s2:processing_baseline"), item.id)
 
 
@@ -201,8 +231,16 @@ def scenes_from_stac(catalog: str | os.PathLike) -> list[Scene]:
     from .utils import import_optional
 
     pystac = import_optional("pystac", purpose="STAC catalogs", pip="pystac")
-    cat = pystac.Catalog.from_file(str(catalog))
-    scenes = [_scene_from_item(item) for item in cat.get_items(recursive=True)]
+    try:
+        cat = pystac.Catalog.from_file(str(catalog))
+        items = list(cat.get_items(recursive=True))
+    except (OSError, ValueError, KeyError, TypeError, pystac.STACError) as exc:
+        where = getattr(exc, "filename", None) or catalog
+        raise InputFileError(f"STAC catalog {str(catalog)!r}: cannot read {str(where)!r} "
+                             f"({type(exc).__name__}: {exc}). Check its links.") from None
+    if not items:
+        raise ValidationError(f"STAC catalog {str(catalog)!r} holds no items.")
+    scenes = [_scene_from_item(item) for item in items]
     log.info("read %d scenes from STAC catalog %s", len(scenes), catalog)
     return sorted(scenes, key=lambda s: (s.date, s.scene_id))
 
@@ -225,6 +263,37 @@ def search_stac(api_url: str, *, bbox: tuple[float, float, float, float], dateti
     scenes = [_scene_from_item(item) for item in search.items()]
     log.info("found %d scenes at %s", len(scenes), api_url)
     return sorted(scenes, key=lambda s: (s.date, s.scene_id))
+
+
+def check_scenes(scenes: list[Scene]) -> None:
+    """Open every band of every scene (headers only): a file that is not a raster, or a band on
+    another grid than the scene's red band (size, transform or CRS), is refused with the scene,
+    band and file named — every problem at once."""
+    import rasterio
+
+    problems = []
+    for scene in scenes:
+        grids = {}
+        for name, (path, index) in scene.bands.items():
+            try:
+                with rasterio.open(path) as src:
+                    if index > src.count:
+                        problems.append(f"{scene.scene_id} {name}: {str(path)!r} has "
+                                        f"{src.count} band(s), not {index}.")
+                    grids[name] = (src.crs, tuple(round(v, 6) for v in src.transform[:6]),
+                                   src.width, src.height)
+            except (rasterio.errors.RasterioError, rasterio._err.CPLE_BaseError) as exc:
+                problems.append(f"{scene.scene_id} {name}: {str(path)!r} is not a readable "
+                                f"raster ({str(exc).splitlines()[0]}).")
+        red = grids.get("red")
+        for name, grid in grids.items():
+            if red is not None and grid != red:
+                problems.append(f"{scene.scene_id} {name}: {str(scene.bands[name][0])!r} is on "
+                                f"another pixel grid ({grid[2]}×{grid[3]}, {grid[0]}) than red "
+                                f"({red[2]}×{red[3]}, {red[0]}); resample it to red's grid.")
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s) with the scenes:\n- "
+                              + "\n- ".join(problems[:20]))
 
 
 # --- pixels -------------------------------------------------------------------------------------

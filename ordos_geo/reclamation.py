@@ -40,6 +40,8 @@ reaches the target cover (the zone standard's ``target_cover_pct``, else 60 %).
 
 from __future__ import annotations
 
+import os
+
 import logging
 from dataclasses import dataclass
 
@@ -50,10 +52,10 @@ import shapely
 
 from . import projection
 from ._errors import CRSError, InputFileError
-from .imagery import Scene, Thresholds, measures, reflectance, valid_mask
+from .imagery import Scene, Thresholds, check_scenes, measures, reflectance, valid_mask
 from .utils import progress_bar
 
-__all__ = ["Coverage", "coverage", "scene_sums", "polygon_stats", "progress", "ProgressResult",
+__all__ = ["read_summary", "Coverage", "coverage", "scene_sums", "polygon_stats", "progress", "ProgressResult",
            "SUMS", "yearly", "status_of", "trajectories"]
 
 log = logging.getLogger("ordos_geo")
@@ -176,14 +178,27 @@ def _scene_endmembers(datasets: dict, scene: Scene) -> tuple[float, float]:
 def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds()) -> np.ndarray:
     """Coverage-weighted sums (:data:`SUMS`) per polygon for one scene: array (n_polygons, 8).
 
-    Reads the scene in full-width strips; only strips that polygons touch are read.
+    Reads the scene in full-width strips; only strips that polygons touch are read. A file that
+    fails while being read (truncated, damaged) is refused, naming the scene and its files.
     """
     import rasterio
-    from rasterio.windows import Window
 
     out = np.zeros((cov.n_polygons, len(SUMS)))
     if not len(cov.cell):
         return out
+    try:
+        return _scene_sums(scene, cov, thresholds, out)
+    except (rasterio.errors.RasterioError, rasterio._err.CPLE_BaseError) as exc:
+        files = ", ".join(sorted({str(p) for p, _ in scene.bands.values()}))
+        raise InputFileError(f"Scene {scene.scene_id}: reading failed ({str(exc).splitlines()[0]})"
+                             f"; a file may be truncated or damaged: {files}.") from None
+
+
+def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.ndarray
+                ) -> np.ndarray:
+    import rasterio
+    from rasterio.windows import Window
+
     handles = {}
     env = rasterio.Env(GDAL_CACHEMAX=64)  # MB: strips are whole tile rows, read once
     env.__enter__()
@@ -280,6 +295,7 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     """
     if not scenes:
         raise InputFileError("No scenes were given.")
+    check_scenes(scenes)
     polys = _polygons(sites, zones)
     series = gpd.GeoSeries(polys["geometry"], crs="EPSG:4326")
     area = projection.area_ha(series).to_numpy()
@@ -341,6 +357,33 @@ def _run(group: list[Scene], cov: Coverage, thresholds: Thresholds, client, show
 
 
 # --- years, status, trajectories ----------------------------------------------------------------
+def read_summary(path: str | os.PathLike) -> pd.DataFrame:
+    """A ``progress_summary.csv`` written by ``ordos-geo progress``: ``site_id`` as text (``0001``
+    stays ``0001``), ``year`` whole, ``vegetated_share`` in 0–1 or empty. A file without these
+    columns or with bad values is refused, naming the rows."""
+    from . import io
+    from ._errors import ValidationError
+    from ._messages import msg
+
+    table, _ = io.read_table(path)
+    missing = [c for c in ("site_id", "year", "vegetated_share") if c not in table.columns]
+    if missing:
+        raise ValidationError(msg("summary_columns", path=path, missing=", ".join(missing)))
+    year = pd.to_numeric(table["year"], errors="coerce")
+    share = pd.to_numeric(table["vegetated_share"].replace("", np.nan), errors="coerce")
+    bad = (year.isna() | (year % 1 != 0) | (year < 1900) | (year > 2200)
+           | (table["vegetated_share"].ne("") & ~share.between(0, 1))
+           | table["site_id"].str.strip().eq(""))
+    if bad.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:10])
+        raise ValidationError(msg("summary_rows", path=path, rows=rows))
+    out = table.assign(year=year.astype(int), vegetated_share=share)
+    for column in ("status", "trajectory"):
+        if column not in out.columns:
+            out[column] = None
+    return out
+
+
 def yearly(by_date: pd.DataFrame, key: str) -> pd.DataFrame:
     """Per polygon and year: vegetated and bare hectares (median over clear dates, scaled to the
     whole polygon), mean FVC and the number of clear dates."""

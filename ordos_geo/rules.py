@@ -115,14 +115,19 @@ def default_rules_text() -> str:
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
-    """Read and check a rule table; every problem is reported at once (file, rule, field)."""
+    """Read and check a rule table; every problem is reported at once (file, rule, field).
+
+    The file may be UTF-8 or GBK. Numbers are checked against each parameter's ``min`` and
+    ``max`` (default ``min: 0``); a region may be one banner or a list; a banner in two regions or
+    a region naming an unknown banner is refused.
+    """
     if path is None:
         text, source = default_rules_text(), "ordos_geo/resources/rules.yaml"
     else:
         p = Path(path)
-        if not p.exists():
+        if not p.is_file():
             raise ValidationError(f"Rule table {str(p)!r} not found.")
-        text, source = p.read_text("utf-8"), str(p)
+        text, source = _decode(p), str(p)
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -135,53 +140,110 @@ def load_rules(path: str | Path | None = None) -> Rules:
     return rules
 
 
-def _check(spec: dict, source: str, problems: list[str]) -> Rules:
-    for key in ("regions", "parameters", "pit_policies", "end_uses", "standards", "rules"):
-        if not isinstance(spec.get(key), (dict, list)) or not spec.get(key):
-            problems.append(f"section {key!r} is missing or empty")
-    regions = {b: r for r, banners in (spec.get("regions") or {}).items() for b in banners or []}
-    params = spec.get("parameters") or {}
+def _decode(path: Path) -> str:
+    from .io import decode_text
+
+    return decode_text(path.read_bytes(), path)[0]
+
+
+def _mapping(spec: dict, key: str, problems: list[str]) -> dict:
+    value = spec.get(key)
+    if not isinstance(value, dict) or not value:
+        problems.append(f"section {key!r} is missing, empty or not a mapping")
+        return {}
+    bad = [name for name, v in value.items() if not isinstance(v, (dict, list, str))]
+    for name in bad:
+        problems.append(f"section {key!r}, entry {name!r}: expected a mapping, got {value[name]!r}")
+    return {str(k): v for k, v in value.items() if k not in bad}
+
+
+def _labelled(section: str, entries: dict, problems: list[str]) -> None:
+    for name, entry in entries.items():
+        for label in ("zh", "en"):
+            if not isinstance(entry, dict) or not str(entry.get(label) or "").strip():
+                problems.append(f"{section} {name!r}: label {label!r} missing")
+
+
+def _regions(spec: dict, problems: list[str]) -> dict[str, str]:
+    from ._schema import schema
+
+    known = set(schema().banners)
+    out: dict[str, str] = {}
+    for region, banners in _mapping(spec, "regions", problems).items():
+        members = [banners] if isinstance(banners, str) else banners
+        if not isinstance(members, list):
+            problems.append(f"region {region!r}: give a banner or a list of banners")
+            continue
+        for banner in members:
+            banner = str(banner)
+            if banner not in known:
+                problems.append(f"region {region!r}: {banner!r} is not a banner of Ordos "
+                                f"({', '.join(sorted(known))})")
+            elif banner in out and out[banner] != region:
+                problems.append(f"banner {banner!r} is in two regions: {out[banner]!r} and "
+                                f"{region!r}")
+            else:
+                out[banner] = region
+    return out
+
+
+def _parameters(spec: dict, problems: list[str]) -> dict[str, dict]:
+    params = _mapping(spec, "parameters", problems)
+    _labelled("parameter", params, problems)
     for name, p in params.items():
-        if (p or {}).get("stricter") not in ("lower", "higher"):
+        p = p if isinstance(p, dict) else {}
+        if p.get("stricter") not in ("lower", "higher"):
             problems.append(f"parameter {name!r}: 'stricter' must be 'lower' or 'higher'")
-    policies = spec.get("pit_policies") or {}
-    end_uses = spec.get("end_uses") or {}
-    standards = spec.get("standards") or {}
+        for bound in ("min", "max"):
+            if bound in p and not _is_number(p[bound]):
+                problems.append(f"parameter {name!r}: {bound!r} must be a number")
+    return params
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _standards(spec: dict, params: dict, policies: dict, problems: list[str]) -> dict:
+    standards = _mapping(spec, "standards", problems)
+    _labelled("standard", standards, problems)
     for name, st in standards.items():
-        st = st or {}
-        for p in params:
-            if not isinstance(st.get(p), (int, float)) or isinstance(st.get(p), bool):
+        st = st if isinstance(st, dict) else {}
+        for p, pspec in params.items():
+            value = st.get(p)
+            if not _is_number(value):
                 problems.append(f"standard {name!r}, field {p!r}: a number is required, "
-                                f"got {st.get(p)!r}")
+                                f"got {value!r}")
+                continue
+            low = pspec.get("min", 0) if isinstance(pspec, dict) else 0
+            high = pspec.get("max") if isinstance(pspec, dict) else None
+            if (_is_number(low) and value < low) or (_is_number(high) and value > high):
+                problems.append(f"standard {name!r}, field {p!r}: {value!r} is outside "
+                                f"{low}–{high if high is not None else '∞'}")
         if st.get("pit_policy") not in policies:
             problems.append(f"standard {name!r}, field 'pit_policy': {st.get('pit_policy')!r} is "
                             f"not one of {sorted(policies)}")
-        for label in ("zh", "en"):
-            if not st.get(label):
-                problems.append(f"standard {name!r}: label {label!r} missing")
-        if not isinstance(st.get("revegetation"), dict):
+        reveg = st.get("revegetation")
+        if not isinstance(reveg, dict) or not all(str(reveg.get(k) or "").strip()
+                                                  for k in ("zh", "en")):
             problems.append(f"standard {name!r}, field 'revegetation': give zh and en texts")
-    parsed = []
-    for k, r in enumerate(spec.get("rules") or []):
-        rid = (r or {}).get("id", f"#{k + 1}")
-        conds = []
-        for fact, raw in ((r or {}).get("when") or {}).items():
-            if fact not in FACTS:
-                problems.append(f"rule {rid!r}, condition on {fact!r}: unknown fact; allowed: "
-                                f"{', '.join(FACTS)}")
-                continue
-            try:
-                conds.append(_condition(fact, raw))
-            except ValueError as exc:
-                problems.append(f"rule {rid!r}, condition on {fact!r}: {exc}")
-        if (r or {}).get("end_use") not in end_uses:
-            problems.append(f"rule {rid!r}, field 'end_use': {r.get('end_use')!r} is not one of "
-                            f"{sorted(end_uses)}")
-        if (r or {}).get("standard") not in standards:
-            problems.append(f"rule {rid!r}, field 'standard': {r.get('standard')!r} is not one of "
-                            f"{sorted(standards)}")
-        parsed.append(Rule(str(rid), str(r.get("zh", rid)), str(r.get("en", rid)), tuple(conds),
-                           str(r.get("end_use")), str(r.get("standard"))))
+    return standards
+
+
+def _check(spec: dict, source: str, problems: list[str]) -> Rules:
+    regions = _regions(spec, problems)
+    params = _parameters(spec, problems)
+    policies = _mapping(spec, "pit_policies", problems)
+    _labelled("pit policy", policies, problems)
+    end_uses = _mapping(spec, "end_uses", problems)
+    _labelled("end use", end_uses, problems)
+    standards = _standards(spec, params, policies, problems)
+    raw_rules = spec.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        problems.append("section 'rules' is missing, empty or not a list")
+        raw_rules = []
+    parsed = [_rule(k, r, end_uses, standards, problems) for k, r in enumerate(raw_rules)]
+    parsed = [r for r in parsed if r is not None]
     if parsed and parsed[-1].when:
         problems.append(f"the last rule ({parsed[-1].id!r}) must have no condition (when: {{}}), "
                         "so that every zone gets a standard")
@@ -191,9 +253,42 @@ def _check(spec: dict, source: str, problems: list[str]) -> Rules:
     return Rules(source, regions, params, policies, end_uses, standards, tuple(parsed))
 
 
+def _rule(k: int, r, end_uses: dict, standards: dict, problems: list[str]) -> Rule | None:
+    if not isinstance(r, dict):
+        problems.append(f"rule #{k + 1}: expected a mapping with id, when, end_use, standard; "
+                        f"got {r!r}")
+        return None
+    rid = str(r.get("id", f"#{k + 1}"))
+    when = r.get("when") or {}
+    if not isinstance(when, dict):
+        problems.append(f"rule {rid!r}, field 'when': expected a mapping of fact: condition, "
+                        f"got {when!r}")
+        when = {}
+    conds = []
+    for fact, raw in when.items():
+        if fact not in FACTS:
+            problems.append(f"rule {rid!r}, condition on {fact!r}: unknown fact; allowed: "
+                            f"{', '.join(FACTS)}")
+            continue
+        try:
+            conds.append(_condition(fact, raw))
+        except ValueError as exc:
+            problems.append(f"rule {rid!r}, condition on {fact!r}: {exc}")
+    for key, allowed in (("end_use", end_uses), ("standard", standards)):
+        if r.get(key) not in allowed:
+            problems.append(f"rule {rid!r}, field {key!r}: {r.get(key)!r} is not one of "
+                            f"{sorted(allowed)}")
+    return Rule(rid, str(r.get("zh", rid)), str(r.get("en", rid)), tuple(conds),
+                str(r.get("end_use")), str(r.get("standard")))
+
+
 def _condition(fact: str, raw: Any) -> Condition:
     if isinstance(raw, list):
+        if not all(isinstance(v, (str, int, float)) for v in raw):
+            raise ValueError(f"{raw!r}: a list of plain values is required")
         return Condition(fact, "in", tuple(raw))
+    if isinstance(raw, (dict, set)):
+        raise ValueError(f"{raw!r}: give '<op> value', a value or a list of values")
     if isinstance(raw, str):
         m = _OP_RE.match(raw)
         if m:

@@ -29,7 +29,7 @@ from pyproj import CRS
 from . import io, projection
 from ._errors import InputFileError, ValidationError
 from ._messages import msg
-from ._schema import Invalid, schema
+from ._schema import Invalid, id_key, schema
 from ._validate import REPORT_COLUMNS, Problem, Problems
 
 __all__ = ["read_sites", "sites_from_frame", "validate", "ValidationResult", "CANONICAL_FIELDS",
@@ -73,6 +73,9 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
             source_crs = frame.crs
         else:
             src = io.read_vector(path, layer=layer, encoding=encoding)
+            for text in src.warnings:
+                problems.add("gdal_warning", severity="warning", action="kept", field="*",
+                             text=text)
             if src.encoding:
                 problems.add("encoding_detected", severity="info", action="kept", field="encoding",
                              encoding=src.encoding, source=src.encoding_source)
@@ -277,6 +280,8 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
                 bad[u], value = exc, None
             canon.append(value * scale if isinstance(value, float) and scale != 1.0 else value)
         values = [canon[c] if c >= 0 else None for c in codes]
+        if spec.type == "id":
+            _report_normalised_ids(name, uniques, canon, codes, ids, problems)
         for u, exc in bad.items():
             for i in np.flatnonzero(codes == u):
                 problems.add(exc.code, severity="error", action="refused", field=name,
@@ -297,6 +302,18 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
         attrs[number] = pd.to_numeric(attrs[number], errors="coerce")
 
 
+def _report_normalised_ids(name: str, uniques, canon: list, codes: np.ndarray, ids: list[str],
+                           problems: Problems) -> None:
+    """Report every id whose spelling :func:`~ordos_geo._schema.normalise_id` changed."""
+    for u, raw in enumerate(uniques):
+        if canon[u] is None or str(raw).strip() == canon[u] or \
+                (isinstance(raw, float) and str(canon[u]) == str(int(raw))):
+            continue
+        for i in np.flatnonzero(codes == u):
+            problems.add("id_normalised", severity="repaired", action="repaired", field=name,
+                         index=int(i), feature_id=ids[i], value=str(raw), normalised=canon[u])
+
+
 def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems
                     ) -> tuple[np.ndarray, dict[int, tuple[object, str]]]:
     """Refuse null/empty/non-finite/non-polygon geometries; repair invalid ones (reported later)."""
@@ -307,8 +324,10 @@ def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems
     empty = ~null & shapely.is_empty(geoms)
     type_id = shapely.get_type_id(geoms)
     polygonal = np.isin(type_id, [3, 6, 7])  # Polygon, MultiPolygon, GeometryCollection
-    bounds = shapely.bounds(geoms)
-    nonfinite = ~null & ~empty & ~np.isfinite(bounds).all(axis=1)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    nonfinite = np.zeros(len(geoms), dtype=bool)  # bounds skip NaN, so look at every vertex
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    nonfinite &= ~null & ~empty
     suspect = ~null & ~empty & ~nonfinite & polygonal
     invalid = suspect & (~shapely.is_valid(geoms) | (type_id == 7))
     for i in np.flatnonzero(~suspect | invalid):
@@ -388,6 +407,10 @@ def _resolve_crs(geoms: np.ndarray, crs: object, gcj02: bool, problems: Problems
     except Exception as exc:  # noqa: BLE001 - pyproj's CRSError
         problems.add("crs_unknown", severity="error", action="refused", field="crs", crs=str(crs),
                      reason=str(exc).splitlines()[0])
+        return None
+    if not (src.is_geographic or src.is_projected):  # LOCAL_CS, engineering or vertical CRS
+        problems.add("crs_unknown", severity="error", action="refused", field="crs",
+                     crs=src.name, reason=msg("crs_not_on_earth", lang=lang))
         return None
     if gcj02 and not src.is_geographic:
         problems.add("crs_unknown", severity="error", action="refused", field="crs",
@@ -478,8 +501,9 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
     ok = np.array([g is not None for g in geoms])
     if not ok.any():
         return
+    rows = np.flatnonzero(ok)  # positions in the file; the join keys on them, never on order
     points = gpd.GeoDataFrame(geometry=gpd.GeoSeries(shapely.point_on_surface(
-        np.asarray(geoms[ok], dtype=object)), crs="EPSG:4326"), index=np.flatnonzero(ok))
+        np.asarray(geoms[ok], dtype=object)), index=rows, crs="EPSG:4326"))
     joined = points.sjoin(polygons[["name_zh", "geometry"]].to_crs("EPSG:4326"), how="left",
                           predicate="within")
     located = joined.groupby(level=0)["name_zh"].first()
@@ -506,13 +530,14 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
 
 def _check_duplicates(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> None:
     site_ids = attrs["site_id"]
-    dup = site_ids.notna() & site_ids.duplicated(keep=False)
-    for value, group in site_ids[dup].groupby(site_ids[dup]):
+    keys = site_ids.map(lambda v: id_key(v) if isinstance(v, str) else v)
+    dup = keys.notna() & keys.duplicated(keep=False)
+    for _, group in site_ids[dup].groupby(keys[dup]):
         positions = list(group.index)
         for i in positions:
-            others = ", ".join(f"#{j + 1}" for j in positions if j != i)
+            others = ", ".join(f"#{j + 1} {site_ids[j]!r}" for j in positions if j != i)
             problems.add("id_duplicate", severity="error", action="refused", field="site_id",
-                         index=i, feature_id=ids[i], value=value, others=others)
+                         index=i, feature_id=ids[i], value=site_ids[i], others=others)
 
 
 def _check_mine_refs(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Literal
 
 import geopandas as gpd
@@ -37,9 +38,12 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from . import datasets, projection
+from ._errors import UsageError, ValidationError
+from ._schema import normalise_id
 from .adjacency import NeighbourGraph, neighbour_graph
 
-__all__ = ["ZoneResult", "build_zones", "zone_members", "zone_figures", "sensitivity",
+__all__ = ["ZoneResult", "build_zones", "read_zones", "zone_of_sites", "zone_members",
+           "zone_figures", "sensitivity",
            "plot_sensitivity", "ZONE_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")
@@ -175,18 +179,27 @@ def _unit_rank(units: np.ndarray, rank: np.ndarray) -> np.ndarray:
 
 def _forbidden_pairs(pairs: Iterable[tuple[str, str]], ids: np.ndarray,
                      units: np.ndarray) -> dict[int, set[int]]:
+    """Unit pairs that must not share a zone; unknown sites and mine–parcel pairs are refused,
+    every one named at once."""
     pos = {s: i for i, s in enumerate(ids)}
     out: dict[int, set[int]] = {}
-    for x, y in pairs:
-        for s in (x, y):
-            if s not in pos:
-                raise KeyError(f"cannot_link names an unknown site {s!r}.")
+    problems = []
+    for k, (x, y) in enumerate(pairs, start=1):
+        x, y = normalise_id(x), normalise_id(y)
+        unknown = [s for s in (x, y) if s not in pos]
+        if unknown:
+            problems.append(f"pair {k} ({x!r}, {y!r}): no site {', '.join(map(repr, unknown))}")
+            continue
         ux, uy = units[pos[x]], units[pos[y]]
         if ux == uy:
-            raise ValueError(f"cannot_link ({x!r}, {y!r}): a parcel and its mine must share a "
-                             "zone; remove the pair or the parcel's mine_id.")
+            problems.append(f"pair {k} ({x!r}, {y!r}): a parcel and its mine must share a zone; "
+                            "remove the pair or the parcel's mine_id")
+            continue
         out.setdefault(ux, set()).add(uy)
         out.setdefault(uy, set()).add(ux)
+    if problems:
+        raise ValidationError(f"cannot_link: {len(problems)} problem(s):\n- "
+                              + "\n- ".join(problems[:30]))
     return out
 
 
@@ -468,6 +481,23 @@ def _towns() -> gpd.GeoDataFrame:
 
 
 # --- the whole step -----------------------------------------------------------------------------
+def _check_options(*, gap_m, max_zone_ha, max_sites, attach_m) -> None:
+    """Refuse option values that cannot mean anything (a UsageError, exit 2 in the CLI)."""
+    import math
+
+    def finite(value) -> bool:
+        return isinstance(value, (int, float, np.number)) and math.isfinite(float(value))
+
+    if not finite(gap_m) or gap_m < 0:
+        raise UsageError(f"gap_m={gap_m!r}: give a finite distance ≥ 0 in metres.")
+    if not finite(attach_m) or attach_m < 0:
+        raise UsageError(f"attach_m={attach_m!r}: give a finite distance ≥ 0 in metres.")
+    if max_zone_ha is not None and (not finite(max_zone_ha) or max_zone_ha <= 0):
+        raise UsageError(f"max_zone_ha={max_zone_ha!r}: give a finite area > 0 in hectares.")
+    if max_sites is not None and (not finite(max_sites) or max_sites < 1 or max_sites % 1):
+        raise UsageError(f"max_sites={max_sites!r}: give a whole number ≥ 1.")
+
+
 def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
                 gap_m: float | None = None, max_zone_ha: float | None = None,
                 max_sites: int | None = None, islands: Islands = "keep", attach_m: float = 1000.0,
@@ -484,7 +514,7 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
             and gap_m != graph.gap_m:
         raise ValueError(f"gap_m={gap_m!r} differs from the graph's {graph.gap_m!r}.")
     gap = gap_m if gap_m is not None else (graph.gap_m if graph is not None else 500.0)
-    gap = gap if gap == gap else 500.0
+    _check_options(gap_m=gap, max_zone_ha=max_zone_ha, max_sites=max_sites, attach_m=attach_m)
     labels, used = zone_members(sites, graph, gap_m=gap, max_zone_ha=max_zone_ha,
                                 max_sites=max_sites, islands=islands, attach_m=attach_m,
                                 cross_banner=cross_banner, cannot_link=cannot_link)
@@ -501,6 +531,34 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
 
 
 # --- sensitivity to the gap ---------------------------------------------------------------------
+def read_zones(path: str | Path) -> gpd.GeoDataFrame:
+    """A ``zones.geojson`` (or GeoPackage layer ``zones``) written by ``ordos-geo zones``, with
+    ``zone_id`` and ``site_ids`` as text. A missing file, another kind of file or missing columns
+    are refused with the file named (:class:`~ordos_geo._errors.ValidationError`)."""
+    from . import io
+    from ._errors import ValidationError
+    from ._messages import msg
+
+    path = Path(path)
+    layer = "zones" if path.suffix.lower() == ".gpkg" else None
+    frame = io.read_vector(path, layer=layer).frame
+    missing = [c for c in ("zone_id", "site_ids") if c not in frame.columns]
+    if missing:
+        raise ValidationError(msg("zones_file_columns", path=path, missing=", ".join(missing)))
+    bad = frame["zone_id"].isna() | frame["site_ids"].isna() | frame.geometry.isna()
+    if bad.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:10])
+        raise ValidationError(msg("zones_file_rows", path=path, rows=rows))
+    return frame.assign(zone_id=frame["zone_id"].astype(str),
+                        site_ids=frame["site_ids"].astype(str))
+
+
+def zone_of_sites(zones: gpd.GeoDataFrame) -> pd.Series:
+    """``site_id → zone_id`` from a zones table's ``site_ids`` (joined with ``;``)."""
+    members = zones[["zone_id", "site_ids"]].assign(site_id=zones["site_ids"].str.split(";"))
+    return members.explode("site_id").set_index("site_id")["zone_id"]
+
+
 def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1001, 100),
                 max_zone_ha: float | None = None, max_sites: int | None = None,
                 cross_banner: bool = False) -> pd.DataFrame:

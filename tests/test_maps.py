@@ -66,8 +66,9 @@ def test_overview_map_loads_offline_with_every_feature(browser, embedded, tmp_pa
     counts = page.evaluate("Object.fromEntries(Object.entries(window.ordosLayers)"
                            ".map(([k, v]) => [k, v.getLayers().length]))")
     n_parcels = int(sites["kind"].isin(["pit", "dump", "other"]).sum())
-    assert counts == {"banners": 9, "zones": len(zones), "mines": len(sites) - n_parcels,
-                      "parcels": n_parcels}
+    n_areas = len(og.datasets.priority_areas().dropna(subset=["geometry"]))
+    assert counts == {"banners": 9, "areas": n_areas, "zones": len(zones),
+                      "mines": len(sites) - n_parcels, "parcels": n_parcels}
     assert page.locator(".ordos-legend").count() == 1
     assert page.locator(".leaflet-control-layers").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
@@ -135,20 +136,29 @@ def test_progress_map_slider_restyles_features(browser, embedded, tmp_path):
     assert errors == [] and external == []
 
 
-def test_save_map_refuses_a_page_that_needs_the_network(tmp_path):
+def test_save_map_refuses_a_folium_page_that_needs_the_network(tmp_path):
     import folium
 
     m = folium.Map(tiles=None)
     m.get_root().header.add_child(folium.JavascriptLink("https://example.invalid/lib.js"))
-    with pytest.raises(og._errors.OrdosGeoError, match="example.invalid"):
+    with pytest.warns(DeprecationWarning), \
+            pytest.raises(og._errors.OrdosGeoError, match="example.invalid"):
         maps.save_map(m, tmp_path / "bad.html")
     assert not (tmp_path / "bad.html").exists()
+
+
+def test_our_pages_load_nothing_from_a_host(embedded):
+    """No <script src>, <link href> or <img src> to any host, and a CSP that forbids it."""
+    sites, zones = embedded
+    page = maps.map_zones(zones, sites).to_html()
+    assert maps._external_refs(page) == []
+    assert "connect-src 'none'" in page and "img-src data: blob:;" in page
 
 
 def test_amap_basemap_shifts_overlays_to_gcj02(embedded):
     sites, _ = embedded
     m = maps.map_overview(sites.iloc[:3], basemap="amap")
-    page = m.get_root().render()
+    page = m.to_html()
     assert "GCJ-02" in page
     lon = sites.iloc[0].geometry.exterior.coords[0][0]
     shifted_lon, _ = og.projection.wgs84_to_gcj02(lon, sites.iloc[0].geometry.exterior.coords[0][1])
@@ -160,7 +170,7 @@ def test_tianditu_needs_a_key(embedded, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     with pytest.raises(og._errors.OrdosGeoError, match="TIANDITU_KEY"):
         maps.map_overview(sites.iloc[:2], basemap="tianditu")
-    page = maps.map_overview(sites.iloc[:2], basemap="tianditu", tianditu_key="abc").get_root().render()
+    page = maps.map_overview(sites.iloc[:2], basemap="tianditu", tianditu_key="abc").to_html()
     assert "tianditu.gov.cn" in page and "tk=abc" in page
 
 

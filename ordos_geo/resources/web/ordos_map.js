@@ -1,0 +1,157 @@
+/* ordos_geo offline map (shipped with ordos_geo, MIT).
+ *
+ * Builds the whole map from one JSON block (<script type="application/json" id="ordos-data">).
+ * Data never becomes markup: every value is put into the page with textContent, never innerHTML,
+ * so a site named <img onerror=…> or {{7*7}} shows as that text.
+ */
+(function () {
+  "use strict";
+  var spec = JSON.parse(document.getElementById("ordos-data").textContent);
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  var map = L.map("map", {preferCanvas: true, zoomControl: true});
+  map.attributionControl.setPrefix("Leaflet");
+  map.fitBounds(spec.bounds);
+  window.ordosMap = map;
+  window.ordosLayers = {};
+  window.ordosSpec = spec;
+
+  (spec.basemaps || []).forEach(function (b) {
+    var layer = L.tileLayer(b.url, {attribution: b.attribution, subdomains: b.subdomains || "abc",
+                                    maxZoom: 18});
+    layer.addTo(map);
+  });
+
+  function tooltipFor(labels, layer) {
+    return function () {
+      var t = layer.feature.properties.t, box = el("div", "ordos-tip");
+      for (var i = 0; i < labels.length; i++) {
+        var line = el("div");
+        line.appendChild(el("b", null, labels[i]));
+        line.appendChild(document.createTextNode(": " + (t[i] === null ? "–" : t[i])));
+        box.appendChild(line);
+      }
+      if (layer.ordosExtra) {
+        var extra = layer.ordosExtra();
+        if (extra) box.appendChild(extra);
+      }
+      return box;
+    };
+  }
+
+  function makeLayer(d) {
+    var palette = d.palette;
+    var layer = L.geoJSON(d.geojson, {
+      style: function (f) {
+        var c = palette[f.properties.c];
+        return {color: c, fillColor: c, fillOpacity: d.fill,
+                weight: f.properties.w === undefined ? d.weight : f.properties.w};
+      }
+    });
+    layer.eachLayer(function (l) {
+      if (d.labels && d.labels.length) l.bindTooltip(tooltipFor(d.labels, l), {sticky: false});
+    });
+    layer.ordosSpec = d;
+    return layer;
+  }
+
+  var overlays = {};
+  spec.layers.forEach(function (d) {
+    var layer = makeLayer(d);
+    window.ordosLayers[d.key] = layer;
+    if (d.show) layer.addTo(map);
+    overlays[d.name] = layer;
+  });
+  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+  L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
+
+  function legend(g) {
+    var c = L.control({position: g.position || "bottomright"});
+    c.onAdd = function () {
+      var box = el("div", "ordos-legend");
+      box.appendChild(el("b", null, g.title));
+      g.entries.forEach(function (e) {
+        var row = el("div"), sw = el("span", "ordos-swatch");
+        sw.style.background = e[1];
+        row.appendChild(sw);
+        row.appendChild(document.createTextNode(e[0]));
+        box.appendChild(row);
+      });
+      return box;
+    };
+    c.addTo(map);
+  }
+  (spec.legends || []).forEach(legend);
+  (spec.notes || []).forEach(function (text) {
+    var c = L.control({position: "topright"});
+    c.onAdd = function () { return el("div", "ordos-legend ordos-note", text); };
+    c.addTo(map);
+  });
+
+  if (L.control.fullscreen) L.control.fullscreen({position: "topleft"}).addTo(map);
+  if (L.control.measure) {
+    L.control.measure({position: "topleft", primaryLengthUnit: "meters",
+                       primaryAreaUnit: "hectares"}).addTo(map);
+  }
+  if (spec.search && spec.search.layers.length && L.Control.Search) {
+    var group = L.layerGroup(spec.search.layers.map(function (k) { return window.ordosLayers[k]; }));
+    new L.Control.Search({
+      layer: group, propertyName: "s", initial: false, collapsed: true, position: "topright",
+      marker: false, textPlaceholder: spec.search.placeholder,
+      buildTip: function (text) { var a = el("a", null, text); a.href = "#"; return a; },
+      moveToLocation: function (latlng, title, m) { m.fitBounds(latlng.layer.getBounds()); }
+    }).addTo(map);
+  }
+  if (L.Control.MiniMap) {
+    var outline = L.geoJSON(spec.outline || null, {style: {color: "#555", weight: 1, fill: false}});
+    new L.Control.MiniMap(outline, {toggleDisplay: true, position: "bottomleft",
+                                    zoomLevelOffset: -4}).addTo(map);
+  }
+  if (spec.attribution) map.attributionControl.addAttribution(
+    el("span", null, spec.attribution).outerHTML);
+
+  if (spec.slider) {
+    var s = spec.slider, target = window.ordosLayers[s.layer];
+    var colours = s.colours, years = s.years;
+    var colour = function (v) {
+      if (v === null || v === undefined) return s.missing;
+      return colours[Math.min(Math.floor(v * colours.length), colours.length - 1)];
+    };
+    window.ordosSetYear = function (year) {
+      target.eachLayer(function (l) {
+        var v = l.feature.properties["s" + year];
+        l.setStyle({fillColor: colour(v), color: colour(v)});
+      });
+      document.getElementById("ordos-year-label").textContent = String(year);
+    };
+    var box = L.control({position: "topright"});
+    box.onAdd = function () {
+      var d = el("div", "ordos-legend");
+      d.appendChild(document.createTextNode(s.label + ": "));
+      var b = el("b", null, years[years.length - 1]);
+      b.id = "ordos-year-label";
+      d.appendChild(b);
+      d.appendChild(el("br"));
+      var input = el("input");
+      input.id = "ordos-year";
+      input.type = "range";
+      input.min = years[0];
+      input.max = years[years.length - 1];
+      input.step = 1;
+      input.value = years[years.length - 1];
+      d.appendChild(input);
+      L.DomEvent.disableClickPropagation(d);
+      input.addEventListener("input", function (e) { window.ordosSetYear(e.target.value); });
+      return d;
+    };
+    box.addTo(map);
+  }
+
+  window.ordosReady = true;
+})();
