@@ -91,8 +91,8 @@ class Schema:
         spec = self.fields[name]
         if _is_blank(value):
             return None
-        if spec.type == "str":
-            return _as_text(value)
+        if spec.type == "str":  # text is kept exactly as given (only a blank value is empty)
+            return _as_text(value, strip=False)
         if spec.type == "id":
             return normalise_id(value)
         if spec.type == "category":
@@ -170,10 +170,10 @@ def id_key(text: str) -> str:
     return text.casefold()
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: Any, *, strip: bool = True) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).strip() if strip else str(value)
 
 
 @lru_cache(maxsize=1)

@@ -264,7 +264,8 @@ def _xlsx_value(value):
 def write_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1") -> Path:
     """A table as XLSX, atomically. Every text cell is a text cell — never a formula, whatever it
     starts with (``=HYPERLINK(…)`` is shown as that text). Control characters that XML cannot hold
-    (U+0000–U+001F except tab, LF, CR) are replaced by U+FFFD, with a warning naming the cells."""
+    (U+0000–U+001F except tab, LF, CR) are replaced by U+FFFD, with a warning naming the cells;
+    a carriage return reads back as a line feed (XML normalises line ends)."""
     openpyxl = import_optional("openpyxl", purpose="XLSX reports", pip="openpyxl")
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 

@@ -587,6 +587,9 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "
     """
     path = Path(path)
     with atomic_path(path) as tmp:
-        neutralise_formulas(frame).to_csv(tmp, index=False, encoding=encoding)
+        # CRLF rows (RFC 4180): a value holding CR or LF is quoted, so no line break can start a
+        # new row whose first cell a spreadsheet would run
+        neutralise_formulas(frame).to_csv(tmp, index=False, encoding=encoding,
+                                          lineterminator="\r\n")
     log.info("wrote %d rows to %s", len(frame), path)
     return path

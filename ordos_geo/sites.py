@@ -165,7 +165,8 @@ def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: o
     attrs, extras = _map_fields(frame, problems)
     ids = _feature_ids(attrs)
     _check_values(attrs, ids, kind, problems)
-    geoms, repairs = _check_geometry(frame.geometry.values, ids, problems)
+    geoms, repairs = _check_geometry(frame.geometry.values, ids, problems,
+                                     skip=_refused_corner_rows(problems))
     geoms = _to_wgs84(geoms, crs, gcj02, ids, problems, repairs)
     attrs["area_ha"] = np.nan
     if geoms is not None:
@@ -314,9 +315,18 @@ def _report_normalised_ids(name: str, uniques, canon: list, codes: np.ndarray, i
                          index=int(i), feature_id=ids[i], value=str(raw), normalised=canon[u])
 
 
-def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems
+def _refused_corner_rows(problems: Problems) -> set[int]:
+    """Mines a corner-point table refused for their points: their missing polygon is not a
+    second problem."""
+    return {p.feature_index for p in problems.items if p.severity == "error"
+            and p.field in ("point", "x/y/point") and p.feature_index is not None}
+
+
+def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems, *,
+                    skip: set[int] = frozenset()
                     ) -> tuple[np.ndarray, dict[int, tuple[object, str]]]:
-    """Refuse null/empty/non-finite/non-polygon geometries; repair invalid ones (reported later)."""
+    """Refuse null/empty/non-finite/non-polygon geometries; repair invalid ones (reported later).
+    Rows in ``skip`` were already refused for their geometry's source."""
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
     repairs: dict[int, tuple[object, str]] = {}
@@ -349,8 +359,9 @@ def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems
                 out[i] = fixed
                 repairs[int(i)] = (g, reason)
         if code is not None:
-            problems.add(code, severity="error", action="refused", field="geometry", index=int(i),
-                         feature_id=ids[i], **values)
+            if int(i) not in skip:
+                problems.add(code, severity="error", action="refused", field="geometry",
+                             index=int(i), feature_id=ids[i], **values)
             out[i] = None
     return out, repairs
 
