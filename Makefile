@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= output
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean wheel-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -29,9 +29,18 @@ test: $(VENV)/.installed-test
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	$(BIN)/python -m pytest
 
+# the wheel as a user gets it: built, installed with its dependencies (not editable) in a fresh
+# venv, the demo run from a folder outside the checkout
+wheel-demo: $(VENV)/.installed-test
+	rm -rf build/wheel-demo && mkdir -p build/wheel-demo/run
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w build/wheel-demo/dist .
+	$(PYTHON) -m venv build/wheel-demo/venv
+	build/wheel-demo/venv/bin/python -m pip install -q "$$(ls build/wheel-demo/dist/*.whl)[maps]"
+	cd build/wheel-demo/run && ../venv/bin/ordos-geo demo --out out --no-progress
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache build

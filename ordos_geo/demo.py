@@ -13,7 +13,7 @@ import pandas as pd
 from . import datasets, export, imagery, io, maps, plans, projection, reclamation, rules, \
     samples, sites, zones
 from .settings import settings
-from .utils import progress_bar
+from .utils import import_optional, progress_bar
 
 __all__ = ["run_demo", "summary_by_banner", "plot_curves"]
 
@@ -56,6 +56,8 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
     ``out`` and the maps folder are each published as one set (:func:`ordos_geo.io.output_set`):
     a run that fails or is killed leaves the earlier demo outputs as they were.
     """
+    for module in ("matplotlib", "openpyxl"):  # before any work: say which extra is missing
+        import_optional(module, purpose="ordos-geo demo")
     with io.output_set(out) as out_set, io.output_set(settings.maps_dir) as map_set:
         written = _run_steps(out_set.dir, map_set.dir, progress=progress)
     finals = {**{p: map_set.final(p) for p in written if map_set.dir in p.parents},
@@ -132,7 +134,7 @@ def _run_steps(out: Path, maps_folder: Path, *, progress: bool | None) -> list[P
 
 def plot_curves(result, *, ax=None, max_sites: int = 12):
     """Vegetated share per year of the pits and dumps with the most change (matplotlib axes)."""
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", purpose="plots", pip="matplotlib")
 
     s = result.summary
     change = s.groupby("site_id")["vegetated_share"].agg(lambda v: v.max() - v.min())

@@ -164,6 +164,10 @@ def check_plans(plans: pd.DataFrame, zones: pd.DataFrame, sites: pd.DataFrame,
         if pd.isna(plan.money_wan):
             add(plan, zone_id, "money_wan", "plan_money_missing")
         values = _plan_parameters(plan, rules)
+        named = plan.standard if isinstance(plan.standard, str) and plan.standard.strip() else None
+        if named is not None and named not in rules.standards and values is not None:
+            add(plan, zone_id, "standard", "plan_standard_unknown", standard=named,
+                allowed=", ".join(rules.standards))  # reported, though explicit values follow
         if values is None:
             add(plan, zone_id, "standard", "plan_standard_missing"
                 if plan.standard is None or pd.isna(plan.standard) else "plan_standard_unknown",

@@ -21,21 +21,31 @@ Per polygon and date: ``valid_fraction`` (cloud-free share of the polygon's cove
 ``dark_ha`` (valid pixels of each class), ``masked_ha`` (cloud, shadow, snow, nodata),
 ``covered_ha`` (inside the scene) and ``area_ha``.
 
-**Status** (per site or zone and year, against the annual plans): the plans' targets are summed
-up to the year (``target_ha``: area to be reclaimed since the first plan year); the image-detected
-gain is ``vegetated_ha`` of the year minus that of the baseline year (the first year with data).
-``ahead`` when gain ≥ 1.1 × target, ``on_track`` when gain ≥ 0.9 × target, else ``behind``;
-``no_target`` without a plan, ``no_data`` without a clear observation. A year's ``vegetated_ha``
+**Status** (per site or zone and year, against the annual plans). The summary has one row per
+polygon and year from its first to its last imaged year. One **baseline year** per polygon
+(``baseline_year``): the year before the first plan year when it has a clear observation, else
+the first year with one. ``detected_gain_ha`` is the year's ``vegetated_ha`` minus the
+baseline's; ``target_ha`` is the planned area due from the baseline to the year (the plans'
+targets summed over the plan years up to the year, minus those up to the baseline year; a year
+after the last plan year keeps the last sum). ``ahead`` when gain ≥ 1.1 × target, ``on_track``
+when gain ≥ 0.9 × target, else ``behind``; ``no_target`` for a year before the first plan year
+(``target_ha`` empty), the baseline year itself (target 0) and polygons without plans;
+``no_data`` for a year without a clear observation (planned or not). A year's ``vegetated_ha``
 is the median, over its dates with ``valid_fraction`` ≥ 0.6, of the vegetated share of the valid
 area times ``area_ha``. Detected vegetation and declared reclaimed area are different quantities
-and are reported side by side.
+and are reported side by side. A mine reclaiming exactly its plan is ``on_track`` in every
+planned year.
 
 **Trajectory** (per site, over all years; Theil–Sen slope of the yearly vegetated share):
 ``degrading`` (once ≥ 0.4, now ≥ 0.15 lower, slope < −0.02/yr), ``reclaimed_stable`` (share ≥ 0.5
 and the slope of the last three years within ±0.03/yr), ``recovering`` (slope > 0.02/yr),
 ``still_disturbed`` (otherwise);
-``insufficient_data`` with fewer than 3 years. ``projected_year``: the year the fitted trend
-reaches the target cover (the zone standard's ``target_cover_pct``, else 60 %).
+``insufficient_data`` with fewer than 3 years. ``projected_year``: the year the target cover
+(the zone standard's ``target_cover_pct``, else 60 %) is reached, with the reason in
+``projection``: ``reached`` (the latest years are at or above it, since that year), ``trend``
+(a Theil–Sen slope whose 95 % lower bound is above zero reaches it within 30 years of the last
+observation), otherwise empty with ``no_upward_trend``, ``beyond_horizon`` or
+``insufficient_data``.
 """
 
 from __future__ import annotations
@@ -401,23 +411,24 @@ def yearly(by_date: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _site_targets(sites: gpd.GeoDataFrame, plans: pd.DataFrame | None) -> pd.DataFrame:
+    """Planned hectares per mine and plan year (``id, year, target_ha``; not cumulated)."""
     if plans is None or not len(plans):
         return pd.DataFrame(columns=["id", "year", "target_ha"])
     p = plans.dropna(subset=["year"]).copy()
     p["target_ha"] = pd.to_numeric(p["target_ha"], errors="coerce").fillna(0.0)
-    p = p.groupby(["mine_id", "year"])["target_ha"].sum().reset_index().sort_values(
-        ["mine_id", "year"])
-    p["target_ha"] = p.groupby("mine_id")["target_ha"].cumsum()
-    return p.rename(columns={"mine_id": "id"})
+    p["id"] = p["mine_id"].astype(str)
+    p["year"] = p["year"].astype(int)
+    return p.groupby(["id", "year"], as_index=False)["target_ha"].sum()
 
 
 def _zone_targets(sites: gpd.GeoDataFrame, plans: pd.DataFrame | None) -> pd.DataFrame:
+    """Planned hectares per zone and plan year: its member mines' plans added up."""
     t = _site_targets(sites, plans)
     if not len(t) or "zone_id" not in sites.columns:
         return pd.DataFrame(columns=["id", "year", "target_ha"])
     zone_of = sites.set_index(sites["site_id"].astype(str))["zone_id"]
-    t["id"] = t["id"].astype(str).map(zone_of)
-    return t.dropna(subset=["id"]).groupby(["id", "year"])["target_ha"].sum().reset_index()
+    t["id"] = t["id"].map(zone_of)
+    return t.dropna(subset=["id"]).groupby(["id", "year"], as_index=False)["target_ha"].sum()
 
 
 def status_of(gain: float, target: float, has_data: bool) -> str:
@@ -431,31 +442,65 @@ def status_of(gain: float, target: float, has_data: bool) -> str:
     return "on_track" if gain >= 0.9 * target else "behind"
 
 
+def _year_rows(by_date: pd.DataFrame, key: str, years: pd.DataFrame) -> pd.DataFrame:
+    """One row per polygon and year from its first to its last imaged year; the clear years'
+    figures joined, the others empty (their status is ``no_data``)."""
+    seen = by_date.assign(year=by_date["date"].dt.year).groupby(key)["year"].agg(["min", "max"])
+    rows = [(ident, y) for ident, lo, hi in seen.itertuples() for y in range(lo, hi + 1)]
+    frame = pd.DataFrame(rows, columns=[key, "year"]).astype({"year": int})
+    out = frame.merge(years, on=[key, "year"], how="left")
+    out["n_dates"] = out["n_dates"].fillna(0).astype(int)
+    return out
+
+
+def _targets_and_gain(frame: pd.DataFrame, key: str, targets: pd.DataFrame) -> pd.DataFrame:
+    """``target_ha`` and ``detected_gain_ha`` per row, from one baseline per polygon (see the
+    module text): the year before the first plan year when it has a clear observation, else
+    the first year with one."""
+    plan = targets.rename(columns={"id": key}).astype({"year": int})
+    plan[key] = plan[key].astype(str)
+    by_id = {ident: g.set_index("year")["target_ha"].sort_index()
+             for ident, g in plan.groupby(key)}
+    out = []
+    for ident, g in frame.groupby(key, sort=False):
+        g = g.sort_values("year").copy()
+        clear = g.loc[g["n_dates"] > 0, ["year", "vegetated_ha"]].set_index("year")["vegetated_ha"]
+        p = by_id.get(str(ident))
+        first_plan = int(p.index[0]) if p is not None and len(p) else None
+        if first_plan is not None and (first_plan - 1) in clear.index:
+            base = first_plan - 1
+        else:
+            base = int(clear.index[0]) if len(clear) else None
+        g["baseline_year"] = base
+        g["detected_gain_ha"] = g["vegetated_ha"] - (clear[base] if base is not None else np.nan)
+        if p is None or not len(p):
+            g["target_ha"] = np.nan
+        else:
+            cum = p.cumsum()
+            due = g["year"].map(lambda y: float(cum[cum.index <= y].iloc[-1])
+                                if y >= first_plan else np.nan)
+            at_base = float(cum[cum.index <= base].iloc[-1]) if base is not None and \
+                base >= first_plan else 0.0
+            g["target_ha"] = due - at_base
+        out.append(g)
+    return pd.concat(out, ignore_index=True) if out else frame.assign(
+        baseline_year=pd.Series(dtype=float), detected_gain_ha=np.nan, target_ha=np.nan)
+
+
 def _summary(by_date: pd.DataFrame, key: str, targets: pd.DataFrame, zones, sites) -> pd.DataFrame:
-    years = yearly(by_date, key)
-    if not len(years):
-        return pd.DataFrame(columns=[key, "year", "target_ha", "vegetated_ha", "status"])
-    base = years.sort_values("year").groupby(key)["vegetated_ha"].first()
-    years["gain_ha"] = years["vegetated_ha"] - years[key].map(base)
-    t = targets.rename(columns={"id": key})
-    if len(t):
-        t[key] = t[key].astype(str)
-        t["year"] = t["year"].astype(int)
-        years = years.merge(t, on=[key, "year"], how="left")
-        # a year after the last plan year keeps the last cumulative target
-        last = t.sort_values("year").groupby(key)["target_ha"].last()
-        later = years["target_ha"].isna() & years[key].isin(last.index)
-        years.loc[later, "target_ha"] = years.loc[later, key].map(last)
-    else:
-        years["target_ha"] = np.nan
-    years["status"] = [status_of(g, tg, n > 0) for g, tg, n in
-                       zip(years["gain_ha"], years["target_ha"], years["n_dates"])]
-    traj = trajectories(years, key, _target_share(key, zones, sites))
-    years = years.merge(traj, on=key, how="left")
-    years = years.rename(columns={"target_ha": "target_ha", "gain_ha": "detected_gain_ha"})
     cols = [key, "year", "target_ha", "vegetated_ha", "detected_gain_ha", "bare_ha",
-            "vegetated_share", "mean_fvc", "n_dates", "status", "trajectory", "slope_per_year",
-            "projected_year"]
+            "vegetated_share", "mean_fvc", "n_dates", "status", "baseline_year", "trajectory",
+            "slope_per_year", "projected_year", "projection"]
+    if not len(by_date):
+        return pd.DataFrame(columns=cols)
+    years = _year_rows(by_date, key, yearly(by_date, key))
+    years = _targets_and_gain(years, key, targets)
+    years["status"] = [status_of(g, tg, n > 0) for g, tg, n in
+                       zip(years["detected_gain_ha"], years["target_ha"], years["n_dates"])]
+    traj = trajectories(years.dropna(subset=["vegetated_share"]), key,
+                        _target_share(key, zones, sites))
+    years = years.merge(traj, on=key, how="left")
+    years["baseline_year"] = years["baseline_year"].astype("Int64")
     return years[cols].sort_values([key, "year"]).reset_index(drop=True)
 
 
@@ -469,8 +514,13 @@ def _target_share(key: str, zones, sites) -> pd.Series | float:
     return sites.set_index(sites["site_id"].astype(str))["zone_id"].map(by_zone)
 
 
+#: Years ahead of the last observation within which a trend is projected (else no projection).
+PROJECTION_HORIZON_YEARS = 30
+
+
 def trajectories(years: pd.DataFrame, key: str, target_share=0.6) -> pd.DataFrame:
-    """Trajectory class, Theil–Sen slope of the yearly vegetated share, projected target year."""
+    """Trajectory class, Theil–Sen slope of the yearly vegetated share, and the projected year
+    of reaching the target cover with its reason (see the module text)."""
     from scipy.stats import theilslopes
 
     rows = []
@@ -484,9 +534,9 @@ def trajectories(years: pd.DataFrame, key: str, target_share=0.6) -> pd.DataFram
         target = 0.6 if not np.isfinite(target) else target
         if len(share) < 3:
             rows.append({key: ident, "trajectory": "insufficient_data", "slope_per_year": np.nan,
-                         "projected_year": np.nan})
+                         "projected_year": np.nan, "projection": "insufficient_data"})
             continue
-        slope, intercept, _, _ = theilslopes(share, yr)
+        slope, intercept, low, _ = theilslopes(share, yr, alpha=0.95)
         recent = theilslopes(share[-3:], yr[-3:])[0]
         peak, last = share.max(), share[-1]
         if peak >= 0.4 and last <= peak - 0.15 and slope < -0.02:
@@ -497,16 +547,29 @@ def trajectories(years: pd.DataFrame, key: str, target_share=0.6) -> pd.DataFram
             cls = "recovering"
         else:
             cls = "still_disturbed"
-        reached = yr[share >= target]
-        if len(reached):
-            proj = float(reached[0])
-        elif slope > 0:
-            proj = float(np.ceil((target - intercept) / slope))
-        else:
-            proj = np.nan
+        year, why = _projection(share, yr, target, slope, intercept, low)
         rows.append({key: ident, "trajectory": cls, "slope_per_year": float(slope),
-                     "projected_year": proj})
-    return pd.DataFrame(rows, columns=[key, "trajectory", "slope_per_year", "projected_year"])
+                     "projected_year": year, "projection": why})
+    return pd.DataFrame(rows, columns=[key, "trajectory", "slope_per_year", "projected_year",
+                                       "projection"])
+
+
+def _projection(share: np.ndarray, yr: np.ndarray, target: float, slope: float,
+                intercept: float, low: float) -> tuple[float, str]:
+    """The year the target cover is (or will be) reached, and why: ``reached`` (the last years
+    are at or above it since that year), ``trend`` (a positive trend whose 95 % lower bound is
+    above zero reaches it within the horizon), else no year: ``no_upward_trend`` or
+    ``beyond_horizon``."""
+    if share[-1] >= target:
+        below = np.flatnonzero(share < target)
+        start = below[-1] + 1 if len(below) else 0
+        return float(yr[start]), "reached"
+    if not (slope > 0 and low > 0):
+        return np.nan, "no_upward_trend"
+    year = max(float(np.ceil((target - intercept) / slope)), float(yr[-1]) + 1.0)
+    if year > yr[-1] + PROJECTION_HORIZON_YEARS:
+        return np.nan, "beyond_horizon"
+    return year, "trend"
 
 
 def _latest(sites: gpd.GeoDataFrame, by_date: pd.DataFrame, summary: pd.DataFrame
@@ -521,7 +584,7 @@ def _latest(sites: gpd.GeoDataFrame, by_date: pd.DataFrame, summary: pd.DataFram
     for col in ("date", "valid_fraction", "mean_ndvi", "mean_fvc", "vegetated_ha", "bare_ha",
                 "area_ha"):
         out[col] = ids.map(last[col]).to_numpy() if len(last) else np.nan
-    for col in ("target_ha", "status", "trajectory", "projected_year"):
+    for col in ("target_ha", "status", "trajectory", "projected_year", "projection"):
         out[col] = ids.map(last_year[col]).to_numpy() if len(last_year) else None
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     return out

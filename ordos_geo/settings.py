@@ -91,7 +91,7 @@ _OPTIONS = (
     _Option("export_crs", "CRS", "EPSG:4326",
             "CRS of GeoJSON/GeoPackage exports (RFC 7946: EPSG:4326, lon/lat).", _crs),
     _Option("data_dir", "path|None", None,
-            "Folder of the embedded data set; None means the repository's data/ folder.",
+            "Folder of the embedded data set; None means the package's own ordos_geo/data.",
             _optional_path),
     _Option("maps_dir", "path", Path("maps"), "Folder where generated HTML maps are written.",
             _path),

@@ -1,6 +1,6 @@
 """Seeded generator of the synthetic planning data set (fictional mines, pits, dumps).
 
-    python scripts/make_synthetic_data.py    # regenerate data/synthetic_sites.geojson (seed 2026)
+    python scripts/make_synthetic_data.py    # regenerate ordos_geo/data/synthetic_sites.geojson (seed 2026)
 
 Mines are rotated rectangles (mining-right boundaries are corner-point polygons) placed without
 overlap inside the embedded priority areas. In Jungar Banner most are open pits with a median

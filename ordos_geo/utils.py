@@ -42,9 +42,15 @@ def progress_bar(iterable: Iterable[T], *, total: int | None = None, desc: str =
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
+#: The extra of ``pyproject.toml`` that brings each optional module.
+_EXTRAS = {"matplotlib": "maps", "openpyxl": "maps", "pystac_client": "stac",
+           "ipykernel": "notebooks", "mapclassify": "notebooks"}
+
+
 def import_optional(module: str, *, purpose: str, pip: str | None = None,
                     conda: str | None = None):
-    """Import an optional dependency, or fail with the pip and conda commands that install it."""
+    """Import an optional dependency, or fail with the extra, pip and conda commands that
+    install it (:class:`~ordos_geo._errors.MissingDependencyError`, exit 1 in the CLI)."""
     import importlib
 
     from ._errors import MissingDependencyError
@@ -53,9 +59,11 @@ def import_optional(module: str, *, purpose: str, pip: str | None = None,
     try:
         return importlib.import_module(module)
     except ImportError:
-        package = pip or module
+        package = pip or module.split(".")[0]
+        extra = _EXTRAS.get(module.split(".")[0])
+        command = f'pip install "ordos_geo[{extra}]"' if extra else f"pip install {package}"
         raise MissingDependencyError(msg("missing_dependency", package=package, purpose=purpose,
-                                         pip=package, conda=conda or package)) from None
+                                         command=command, conda=conda or package)) from None
 
 
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",

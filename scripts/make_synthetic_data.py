@@ -1,4 +1,4 @@
-"""Regenerate data/synthetic_sites.geojson from ordos_geo.synthetic (seed 2026, deterministic).
+"""Regenerate ordos_geo/data/synthetic_sites.geojson from ordos_geo.synthetic (seed 2026, deterministic).
 
     python scripts/make_synthetic_data.py [--out PATH] [--seed N]
 """

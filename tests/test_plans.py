@@ -74,3 +74,17 @@ def test_embedded_plans_have_their_known_flaws():
     assert per_code["plan_deadline_missing"] == table["deadline"].isna().sum()
     assert per_code["plan_target_missing"] == table["target_ha"].isna().sum()
     assert 0.04 * n < per_code["plan_standard_weaker"] < 0.15 * n
+
+
+def test_an_unknown_standard_is_reported_even_with_explicit_values(tmp_path):
+    import ordos_geo as og
+
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    result = og.zones.build_zones(sites, max_zone_ha=10_000)
+    zones = og.rules.apply_rules(result.zones, result.sites)
+    path = tmp_path / "p.csv"
+    path.write_text("mine_id,year,target_ha,standard,money_wan,deadline,覆土厚度\n"
+                    "SYN-M0001,2024,10,made_up_standard,5,2024-12-31,80\n", encoding="utf-8")
+    found = og.plans.check_plans(og.plans.read_plans(path), zones, result.sites)
+    assert "plan_standard_unknown" in set(found["code"])
+    assert "made_up_standard" in " ".join(found["problem"])

@@ -38,105 +38,71 @@ def test_known_partition_400_and_600_metres():
     assert z["area_mu"].iloc[0] == pytest.approx(15 * z["area_ha"].iloc[0], abs=1e-3)
 
 
-def test_size_band_splits_at_the_weakest_link_and_stays_contiguous():
-    # five 1-ha squares; the 300 m link is the weakest; band 3 ha
+def test_size_band_bounds_the_closed_remediation_area():
+    # five 1-ha squares 50 m apart but one 300 m link; the closed area of k squares in a row is
+    # k ha + (k - 1) strips of 50 m x 100 m (0.5 ha): 2 -> 2.5 ha, 3 -> 4.0 ha
     sites = sites_from_metric(row_of_squares([50, 50, 300, 50]))
-    result = zones.build_zones(sites, gap_m=500, max_zone_ha=3.1)  # 3 squares: 3.0006 ha
+    result = zones.build_zones(sites, gap_m=500, max_zone_ha=4.1)
     assert _partition(result) == {frozenset({"S000", "S001", "S002"}),
                                   frozenset({"S003", "S004"})}
+    assert result.zones["area_ha"].max() <= 4.1
+    # with 3.1 ha three squares (4.0 ha closed) no longer fit, though their sites cover 3 ha
+    tight = zones.build_zones(sites, gap_m=500, max_zone_ha=3.1)
+    assert _partition(tight) == {frozenset({"S000", "S001"}), frozenset({"S002"}),
+                                 frozenset({"S003", "S004"})}
+    assert tight.zones["area_ha"].max() == pytest.approx(2.5, rel=0.01)
     result = zones.build_zones(sites, gap_m=500, max_sites=2)
     assert all(n <= 2 for n in result.zones["n_sites"])
 
 
-def test_a_single_site_larger_than_the_band_is_its_own_zone():
-    big = shapely.box(0, 0, 2000, 2000)  # 400 ha
-    base = row_of_squares([100, 100])
-    dx, dy = base[0].bounds[0], base[0].bounds[1]
-    geoms = base + [shapely.affinity.translate(big, dx, dy + 300)]
-    result = zones.build_zones(sites_from_metric(geoms), gap_m=500, max_zone_ha=50)
-    sizes = dict(zip(result.zones["site_ids"], result.zones["sites_ha"]))
-    assert sizes["S003"] == pytest.approx(400, rel=1e-3)
-    assert all(v <= 50 for k, v in sizes.items() if k != "S003")
+def test_a_refused_strong_link_does_not_block_a_valid_weaker_join():
+    # A 7 ha touches B 6 ha; C 3 ha lies 10 m above A and 29.7 m above B. A+B and A+C break the
+    # 9.5 ha band; B+C (9 ha + a 0.32 ha strip) fits. Joining along the spanning tree only
+    # (A-B, A-C) left all three alone; every link in order of strength joins B and C.
+    import math
+
+    o = row_of_squares([0])[0].bounds
+    sa, sb, sc = math.sqrt(7e4), math.sqrt(6e4), math.sqrt(3e4)
+    x0, y0 = o[0], o[1]
+    a = shapely.box(x0, y0, x0 + sa, y0 + sa)
+    b = shapely.box(x0 + sa, y0, x0 + sa + sb, y0 + sb)
+    c = shapely.box(x0 + 200, y0 + sa + 10, x0 + 200 + sc, y0 + sa + 10 + sc)
+    sites = sites_from_metric([a, b, c], ids=["A", "B", "C"])
+    result = zones.build_zones(sites, gap_m=50, max_zone_ha=9.5)
+    assert _partition(result) == {frozenset({"A"}), frozenset({"B", "C"})}
+    z = result.zones.set_index("site_ids")
+    assert z.loc["B;C", "area_ha"] == pytest.approx(9.0 + 108.6 * 29.7 / 1e4, abs=0.05)
 
 
-def test_pits_stay_with_their_mine_even_when_far_or_over_the_band():
-    base = row_of_squares([2000])
-    sites = sites_from_metric(base, ids=["M1", "P1"], kind=["mine", "pit"], mine_id=[None, "M1"])
-    result = zones.build_zones(sites, gap_m=500, max_zone_ha=1.0)
-    assert _partition(result) == {frozenset({"M1", "P1"})}
-
-
-def test_cross_banner_and_apart_and_cannot_link():
-    geoms = row_of_squares([100, 100, 100, 100])
-    sites = sites_from_metric(geoms, banner=["准格尔旗", "准格尔旗", "伊金霍洛旗", "伊金霍洛旗",
-                                             "伊金霍洛旗"], zone_apart=[False] * 4 + [True])
+def test_zone_apart_keeps_a_mine_with_its_parcels_and_apart_from_others():
+    geoms = row_of_squares([100, 100, 100])
+    sites = sites_from_metric(geoms, ids=["M1", "P1", "M2", "M3"],
+                              kind=["mine", "pit", "mine", "mine"],
+                              mine_id=[None, "M1", None, None],
+                              zone_apart=[True, False, False, False])
     result = zones.build_zones(sites, gap_m=500)
-    assert _partition(result) == {frozenset({"S000", "S001"}), frozenset({"S002", "S003"}),
-                                  frozenset({"S004"})}
-    assert set(result.zones["banner"]) == {"准格尔旗", "伊金霍洛旗"}
-    crossed = zones.build_zones(sites, gap_m=500, cross_banner=True)
-    assert frozenset({"S000", "S001", "S002", "S003"}) in _partition(crossed)
-    split = zones.build_zones(sites, gap_m=500, cross_banner=True,
-                              cannot_link=[("S000", "S003")])
-    for members in _partition(split):
-        assert not {"S000", "S003"} <= members
+    # P1 touches M2's reach, but its mine is apart: the pit stays with M1, both apart
+    assert _partition(result) == {frozenset({"M1", "P1"}), frozenset({"M2", "M3"})}
 
 
-def test_islands_keep_attach_and_drop():
-    # S0 -100- S1, then S2 alone 700 m away (beyond gap 500, within attach 1000)
-    sites = sites_from_metric(row_of_squares([100, 700]))
-    kept = zones.build_zones(sites, gap_m=500, islands="keep")
-    assert frozenset({"S002"}) in _partition(kept)
-    attached = zones.build_zones(sites, gap_m=500, islands="attach", attach_m=1000)
-    assert _partition(attached) == {frozenset({"S000", "S001", "S002"})}
-    too_far = zones.build_zones(sites, gap_m=500, islands="attach", attach_m=600)
-    assert frozenset({"S002"}) in _partition(too_far)
-    with pytest.raises(ValueError, match="not allowed"):
-        zones.build_zones(sites, islands="drop")
+def test_attach_goes_to_the_nearest_zone_whatever_the_row_order():
+    # zone A: S000 -100- S001 ; zone B: S002 -100- S003, 2.6 km east. An isolated mine M (990 m
+    # from A) has a pit P (1.3 km from M) that is 721 m from B: the unit's nearest zone is B.
+    geoms = row_of_squares([100, 2600, 100])
+    x0, y0 = geoms[0].bounds[0], geoms[0].bounds[1]
+    mine = shapely.box(x0 + 1000, y0 + 800, x0 + 1100, y0 + 900)
+    pit = shapely.box(x0 + 2400, y0 + 700, x0 + 2500, y0 + 800)
+    sites = sites_from_metric(geoms + [mine, pit],
+                              ids=["S000", "S001", "S002", "S003", "M", "P"],
+                              kind=["mine"] * 5 + ["pit"], mine_id=[None] * 5 + ["M"])
+    assert shapely.distance(pit, geoms[2]) < shapely.distance(mine, geoms[1])
+    for seed in range(8):
+        shuffled = sites.sample(frac=1.0, random_state=seed)
+        result = zones.build_zones(shuffled, gap_m=500, islands="attach", attach_m=3000)
+        assert frozenset({"S002", "S003", "M", "P"}) in _partition(result), seed
 
 
-def test_priority_area_and_town_distance():
-    # squares next to Xuejiawan town (GeoNames 111.2208, 39.86678) inside 薛家湾/魏家茆
-    sites = sites_from_metric(row_of_squares([100], origin=(111.2208, 39.86678)))
-    z = zones.build_zones(sites).zones.iloc[0]
-    assert z["priority_area"] == "薛家湾/魏家茆"
-    assert z["zone_id"] == "准格尔旗-薛家湾-01"
-    assert z["dist_town_km"] < 0.3
-
-
-def test_an_edited_graph_is_used():
-    sites = sites_from_metric(row_of_squares([100, 450]))
-    graph = adjacency.neighbour_graph(sites, gap_m=500).remove_link("S001", "S002")
-    assert _partition(zones.build_zones(sites, graph)) == {frozenset({"S000", "S001"}),
-                                                           frozenset({"S002"})}
-    with pytest.raises(ValueError, match="other sites"):
-        zones.build_zones(sites.iloc[::-1], graph)
-
-
-def test_embedded_data_every_site_once():
-    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
-    result = zones.build_zones(sites, max_zone_ha=8000)
-    members = np.concatenate(result.zones["site_ids"].str.split(";").to_list())
-    assert sorted(members) == sorted(sites["site_id"])
-    assert result.sites["zone_id"].notna().all()
-    parcels = result.sites[result.sites["mine_id"].notna()]
-    mine_zone = result.sites.set_index("site_id")["zone_id"]
-    assert (parcels["zone_id"].to_numpy() == mine_zone[parcels["mine_id"]].to_numpy()).all()
-
-
-def test_sensitivity_table_and_plot():
-    sites = sites_from_metric(row_of_squares([150, 350, 550, 750]))
-    table = zones.sensitivity(sites, gaps=[100, 200, 400, 600, 800])
-    assert list(table["n_zones"]) == [5, 4, 3, 2, 1]
-    assert table["largest_zone_ha"].iloc[-1] == pytest.approx(5.0, rel=1e-3)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    ax = zones.plot_sensitivity(table)
-    assert ax.get_xlabel().startswith("gap_m")
-
-
-# --- properties ---------------------------------------------------------------------------------
+# --- properties over every mode ------------------------------------------------------------------
 @st.composite
 def layouts(draw):
     n = draw(st.integers(2, 14))
@@ -147,46 +113,85 @@ def layouts(draw):
     geoms = [shapely.box(origin[0] + x * 100, origin[1] + y * 100,
                          origin[0] + x * 100 + s, origin[1] + y * 100 + s)
              for x, y, s in zip(xs, ys, sizes)]
-    gap = draw(st.sampled_from([0.0, 100.0, 250.0, 500.0]))
-    band = draw(st.one_of(st.none(), st.sampled_from([2.0, 5.0, 12.0])))
-    seed = draw(st.integers(0, 1000))
-    return geoms, gap, band, seed
+    # parcels: some sites are pits or dumps of an earlier mine
+    mine_of = [None] * n
+    for i in range(1, n):
+        if draw(st.booleans()) and draw(st.booleans()):
+            j = draw(st.integers(0, i - 1))
+            mine_of[i] = j if mine_of[j] is None else mine_of[j]
+    apart = [draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())
+             if mine_of[i] is None else False for i in range(n)]
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3))
+    unit = [i if mine_of[i] is None else mine_of[i] for i in range(n)]
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in pairs if unit[a] != unit[b]})
+    return {"geoms": geoms, "mine_of": mine_of, "apart": apart, "pairs": pairs,
+            "gap": draw(st.sampled_from([0.0, 100.0, 250.0, 500.0])),
+            "band": draw(st.one_of(st.none(), st.sampled_from([2.0, 5.0, 12.0]))),
+            "max_sites": draw(st.one_of(st.none(), st.sampled_from([2, 4]))),
+            "islands": draw(st.sampled_from(["keep", "attach"])),
+            "attach_m": draw(st.sampled_from([300.0, 1500.0])),
+            "seed": draw(st.integers(0, 1000))}
+
+
+def _layout_sites(lay):
+    n = len(lay["geoms"])
+    ids = [f"S{i:03d}" for i in range(n)]
+    return sites_from_metric(
+        lay["geoms"], ids=ids,
+        kind=["mine" if m is None else "pit" for m in lay["mine_of"]],
+        mine_id=[None if m is None else ids[m] for m in lay["mine_of"]],
+        zone_apart=list(lay["apart"]))
 
 
 @hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts())
-def test_zone_invariants(layout):
-    geoms, gap, band, seed = layout
-    sites = sites_from_metric(geoms)
-    result = zones.build_zones(sites, gap_m=gap, max_zone_ha=band)
+def test_zone_invariants_in_every_mode(lay):
+    sites = _layout_sites(lay)
+    ids = list(sites["site_id"])
+    cannot = [(ids[a], ids[b]) for a, b in lay["pairs"]]
+    options = dict(gap_m=lay["gap"], max_zone_ha=lay["band"], max_sites=lay["max_sites"],
+                   islands=lay["islands"], attach_m=lay["attach_m"], cannot_link=cannot)
+    result = zones.build_zones(sites, **options)
     z = result.zones
+    zone_of = result.sites.set_index("site_id")["zone_id"]
     # every site in exactly one zone; no site counted twice
     members = np.concatenate(z["site_ids"].str.split(";").to_list())
-    assert sorted(members) == sorted(sites["site_id"]) and z["n_sites"].sum() == len(sites)
-    # each zone connected under the gap
-    graph = adjacency.neighbour_graph(sites, gap_m=gap)
-    e = graph.edges
-    for ids in z["site_ids"]:
-        member = set(ids.split(";"))
-        if len(member) == 1:
+    assert sorted(members) == sorted(ids) and z["n_sites"].sum() == len(sites)
+    # a parcel lies in its mine's zone; cannot-link pairs never share one
+    for i, m in enumerate(lay["mine_of"]):
+        if m is not None:
+            assert zone_of[ids[i]] == zone_of[ids[m]]
+    for a, b in cannot:
+        assert zone_of[a] != zone_of[b]
+    # a zone_apart mine's zone is its unit: the mine and its parcels, nothing else
+    unit = {ids[i]: ids[i] if m is None else ids[m] for i, m in enumerate(lay["mine_of"])}
+    for i, flag in enumerate(lay["apart"]):
+        if flag:
+            mates = set(z.loc[z["zone_id"] == zone_of[ids[i]], "site_ids"].iloc[0].split(";"))
+            assert mates == {s for s in ids if unit[s] == ids[i]}
+    # each zone connected: under the gap (and mine links), or within attach_m for islands
+    reach = max(lay["gap"], lay["attach_m"]) if lay["islands"] == "attach" else lay["gap"]
+    e = adjacency.neighbour_graph(sites, gap_m=reach).edges
+    for group in z["site_ids"]:
+        member = set(group.split(";"))
+        if len(member) > 1:
+            inside = e[e["site_a"].isin(member) & e["site_b"].isin(member)]
+            sub = adjacency.graph_from_edges(pd.Series(sorted(member)), inside)
+            assert connected_components(sub.to_scipy(), directed=False)[0] == 1
+    # the band bounds area_ha (the closed remediation area) and the count, unless the zone is
+    # a single unit (a mine and its parcels) that is larger on its own
+    for row in z.itertuples():
+        if len({unit[s] for s in row.site_ids.split(";")}) == 1:
             continue
-        inside = e[e["site_a"].isin(member) & e["site_b"].isin(member)]
-        sub = adjacency.graph_from_edges(pd.Series(sorted(member)), inside)
-        assert connected_components(sub.to_scipy(), directed=False)[0] == 1
-    # the size band holds unless a single site is larger
-    if band is not None:
-        single = z["n_sites"] == 1
-        assert (z.loc[~single, "sites_ha"] <= band * (1 + 1e-9)).all()
-    # areas add up: zone site areas sum to the union of each zone's members, and the total is
-    # at least the union of everything
-    union_all = og.projection.area_ha(
-        type(sites.geometry)([shapely.union_all(sites.geometry.values)], crs=4326)).iloc[0]
-    assert z["sites_ha"].sum() >= union_all - 1e-4 * len(z)  # areas are rounded to 1 m²
+        if lay["band"] is not None:
+            assert row.area_ha <= lay["band"] + 1e-4  # areas are rounded to 1 m²
+        if lay["max_sites"] is not None:
+            assert row.n_sites <= lay["max_sites"]
     # the same sites in another row order give the same zones and ids
-    shuffled = sites.sample(frac=1.0, random_state=seed)
-    again = zones.build_zones(shuffled, gap_m=gap, max_zone_ha=band)
-    a = result.sites.set_index("site_id")["zone_id"]
-    b = again.sites.set_index("site_id")["zone_id"]
-    assert (a.sort_index() == b.sort_index()).all()
+    shuffled = sites.sample(frac=1.0, random_state=lay["seed"])
+    again = zones.build_zones(shuffled, **options)
+    a = result.sites.set_index("site_id")["zone_id"].sort_index()
+    b = again.sites.set_index("site_id")["zone_id"].sort_index()
+    assert (a == b).all()
     pd.testing.assert_frame_equal(
         result.zones.drop(columns="geometry"), again.zones.drop(columns="geometry"))
