@@ -367,6 +367,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "……另有 {n} 条，见报告文件。",
         "… {n} more in the report.",
     ),
+    "scenes_cover_nothing": (
+        "{n} 景影像都没有覆盖 {n_sites} 个图斑中的任何一个：请检查影像范围与坐标系是否与图斑一致。",
+        "None of the {n} scene(s) covers any of the {n_sites} sites: check that the imagery's "
+        "extent and CRS match the sites.",
+    ),
+    "scenes_unused": (
+        "另有 {n} 景影像未覆盖任何图斑（见 progress_scenes.csv）。",
+        "{n} more scene(s) cover none of the sites (see progress_scenes.csv).",
+    ),
     "map_no_progress": (
         "进展表中没有与图斑编号相符的记录，无法绘制复垦进展图；请检查 site_id 是否来自同一份图斑文件。",
         "No row of the progress table matches a site id, so there is nothing to map; check that "

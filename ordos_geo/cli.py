@@ -352,8 +352,11 @@ def _progress(args: argparse.Namespace) -> int:
         written = export.write_progress(result, out.dir)
         written += _write_report(args, out.dir / "validation_report.csv")
     counts = result.summary.drop_duplicates("site_id", keep="last")["status"].value_counts()
+    used = int((result.scenes["n_sites_covered"] > 0).sum())
     print(msg("progress_summary", n_sites=result.by_date["site_id"].nunique(),
-              n_scenes=len(scenes), behind=int(counts.get("behind", 0))))
+              n_scenes=used, behind=int(counts.get("behind", 0))))
+    if used < len(scenes):
+        print(msg("scenes_unused", n=len(scenes) - used))
     _print_written(out.final(p) for p in written)
     return 0
 

@@ -66,13 +66,16 @@ def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Pat
 
 def write_progress(result, out: str | Path) -> list[Path]:
     """Write ``progress.csv`` (site × date), ``progress_summary.csv`` (site × year),
-    ``progress.geojson`` (latest state per site) and, when present, ``progress_zones.csv``,
-    ``progress_zones_summary.csv`` and ``progress_banners.csv`` into ``out``."""
+    ``progress.geojson`` (latest state per site), ``progress_scenes.csv`` (one row per scene)
+    and, when present, ``progress_zones.csv``, ``progress_zones_summary.csv`` and
+    ``progress_banners.csv`` into ``out``."""
     out = Path(out)
     by_date = result.by_date.assign(date=result.by_date["date"].dt.strftime("%Y-%m-%d"))
     paths = [io.write_csv(by_date.round(4), out / "progress.csv"),
              io.write_csv(result.summary.round(4), out / "progress_summary.csv"),
              io.write_geojson(result.latest, out / "progress.geojson")]
+    if len(result.scenes):
+        paths.append(io.write_csv(result.scenes, out / "progress_scenes.csv"))
     for name, table in (("progress_zones.csv", result.zones_by_date),
                         ("progress_zones_summary.csv", result.zones_summary),
                         ("progress_banners.csv", result.banners_by_date)):

@@ -40,7 +40,7 @@ import pandas as pd
 
 from ._errors import InputFileError, ValidationError
 
-__all__ = ["Scene", "read_manifest", "check_scenes", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
+__all__ = ["Scene", "read_manifest", "check_scenes", "SCENE_COLUMNS", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
            "Thresholds", "reflectance", "valid_mask", "measures", "S2_OFFSET_FROM"]
 
 log = logging.getLogger("ordos_geo")
@@ -78,6 +78,8 @@ class Scene:
     bands: dict = field(hash=False)
     baseline: str | None = None
     scene_id: str = ""
+    #: where ``baseline`` came from: "stac" (s2:processing_baseline), "manifest", or None
+    baseline_source: str | None = None
 
     @property
     def year(self) -> int:
@@ -184,8 +186,9 @@ def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
     for name, (p, _) in bands.items():
         if not p.is_file():
             raise InputFileError(f"{where}: file for band {name!r} not found: {str(p)!r}.")
-    return Scene(date, sensor, bands, str(row.get("baseline") or "") or None,
-                 str(row.get("scene_id") or f"{sensor}:{date}"))
+    baseline = str(row.get("baseline") or "").strip() or None
+    return Scene(date, sensor, bands, baseline, str(row.get("scene_id") or f"{sensor}:{date}"),
+                 "manifest" if baseline else None)
 
 
 # STAC asset keys and eo:bands common names per band
@@ -222,8 +225,9 @@ def _scene_from_item(item) -> Scene:
     if missing:
         raise ValidationError(f"STAC item {item.id!r}: no asset for band(s) {', '.join(missing)}.")
     when = item.datetime or item.properties.get("start_datetime")
+    baseline = item.properties.get("s2:processing_baseline")
     return Scene(_parse_date(when, f"STAC item {item.id!r}"), _sensor_of(item), bands,
-                 item.properties.get("s2:processing_baseline"), item.id)
+                 baseline, item.id, "stac" if baseline else None)
 
 
 def scenes_from_stac(catalog: str | os.PathLike) -> list[Scene]:
@@ -265,35 +269,93 @@ def search_stac(api_url: str, *, bbox: tuple[float, float, float, float], dateti
     return sorted(scenes, key=lambda s: (s.date, s.scene_id))
 
 
-def check_scenes(scenes: list[Scene]) -> None:
-    """Open every band of every scene (headers only): a file that is not a raster, or a band on
-    another grid than the scene's red band (size, transform or CRS), is refused with the scene,
-    band and file named — every problem at once."""
+def _grid_of(src) -> tuple:
+    return (src.crs, tuple(round(v, 6) for v in src.transform[:6]), src.width, src.height)
+
+
+def _band_share(crs, bounds, red_crs, red_bounds) -> float:
+    """Share of the red band's extent that a band's raster covers (in red's CRS)."""
+    import shapely
+    from rasterio.warp import transform_bounds
+
+    if crs is None or red_crs is None:
+        return 0.0
+    b = transform_bounds(crs, red_crs, *bounds) if crs != red_crs else bounds
+    cover = shapely.box(*b).intersection(shapely.box(*red_bounds)).area
+    return float(cover / shapely.box(*red_bounds).area)
+
+
+def check_scenes(scenes: list[Scene]) -> pd.DataFrame:
+    """Open every band of every scene (headers only) and describe each scene: one row with
+    ``scene_id, date, sensor, baseline, offset, offset_source, resampled, band_cover``.
+
+    A band on another pixel grid than the scene's red band (Sentinel-2's 20 m SCL and B11, or
+    another CRS) is read resampled onto red's grid (``resampled`` names it: nearest neighbour
+    for ``qa``, bilinear for reflectance); pixels it does not cover are masked, and a band that
+    covers less than 99 % of red's extent is warned about (``band_cover``: the smallest share).
+    A file that is not a raster, a missing band index or a band that does not overlap red at
+    all is refused with scene, band and file named — every problem at once. A Sentinel-2 scene
+    without a processing baseline gets its offset from the date, with a warning
+    (``offset_source``: ``date (assumed)``).
+    """
     import rasterio
 
-    problems = []
+    problems, rows, assumed = [], [], 0
     for scene in scenes:
-        grids = {}
+        opened = {}
         for name, (path, index) in scene.bands.items():
             try:
                 with rasterio.open(path) as src:
                     if index > src.count:
                         problems.append(f"{scene.scene_id} {name}: {str(path)!r} has "
                                         f"{src.count} band(s), not {index}.")
-                    grids[name] = (src.crs, tuple(round(v, 6) for v in src.transform[:6]),
-                                   src.width, src.height)
+                    opened[name] = (_grid_of(src), src.crs, tuple(src.bounds))
             except (rasterio.errors.RasterioError, rasterio._err.CPLE_BaseError) as exc:
                 problems.append(f"{scene.scene_id} {name}: {str(path)!r} is not a readable "
                                 f"raster ({str(exc).splitlines()[0]}).")
-        red = grids.get("red")
-        for name, grid in grids.items():
-            if red is not None and grid != red:
-                problems.append(f"{scene.scene_id} {name}: {str(scene.bands[name][0])!r} is on "
-                                f"another pixel grid ({grid[2]}×{grid[3]}, {grid[0]}) than red "
-                                f"({red[2]}×{red[3]}, {red[0]}); resample it to red's grid.")
+        row = _scene_row(scene, opened, problems)
+        assumed += row["offset_source"] == "date (assumed)"
+        rows.append(row)
     if problems:
         raise ValidationError(f"{len(problems)} problem(s) with the scenes:\n- "
                               + "\n- ".join(problems[:20]))
+    if assumed:
+        log.warning("%d Sentinel-2 scene(s) carry no processing baseline: the −1000 offset was "
+                    "assumed from the acquisition date (from %s). The reprocessed archive "
+                    "(baseline 05.xx) has it for earlier dates too; give a 'baseline' column in "
+                    "the manifest or use STAC items with s2:processing_baseline.", assumed,
+                    S2_OFFSET_FROM)
+    return pd.DataFrame(rows, columns=SCENE_COLUMNS)
+
+
+SCENE_COLUMNS = ["scene_id", "date", "sensor", "baseline", "offset", "offset_source",
+                 "resampled", "band_cover"]
+
+
+def _scene_row(scene: Scene, opened: dict, problems: list[str]) -> dict:
+    red = opened.get("red")
+    resampled, shares = [], []
+    for name, (grid, crs, bounds) in opened.items():
+        if red is None or name == "red" or grid == red[0]:
+            continue
+        share = _band_share(crs, bounds, red[1], red[2])
+        if share <= 0:
+            problems.append(f"{scene.scene_id} {name}: {str(scene.bands[name][0])!r} does not "
+                            "overlap the red band at all.")
+            continue
+        resampled.append(name)
+        shares.append(share)
+        if share < 0.99:
+            log.warning("scene %s: band %s covers %.0f%% of the red band's extent; the rest is "
+                        "masked", scene.scene_id, name, 100 * share)
+    if scene.sensor != "sentinel2-l2a":
+        offset, source = 0, "sensor"
+    else:
+        offset = 1000 if scene.s2_offset() else 0
+        source = scene.baseline_source or ("baseline" if scene.baseline else "date (assumed)")
+    return {"scene_id": scene.scene_id, "date": scene.date, "sensor": scene.sensor,
+            "baseline": scene.baseline, "offset": offset, "offset_source": source,
+            "resampled": ";".join(resampled), "band_cover": min(shares) if shares else 1.0}
 
 
 # --- pixels -------------------------------------------------------------------------------------

@@ -13,8 +13,18 @@ scene size); scenes run in parallel through Dask (pass a ``dask.distributed`` cl
 cluster). Hectares are true hectares: a polygon's covered pixel fractions are scaled by its
 equal-area area over its area in the raster's CRS.
 
-Banners add up their sites (a parcel is counted within its mine, which contains it), so banner
-totals need no banner-sized coverage tables.
+A banner is measured as the union of its sites: a parcel inside its mine counts once, a dump
+outside its mine's licence area counts too — each piece of ground once.
+
+**One count per ground cell and date.** Bands on another pixel grid than the red band
+(Sentinel-2's 20 m SCL and B11, or another CRS) are read resampled onto red's grid (nearest
+neighbour for the QA band, bilinear for reflectance); cells a band does not cover are masked.
+Where tiles of one date and sensor overlap (Ordos lies across Sentinel-2 tiles in UTM zones 48
+and 49), each polygon is measured on the tile where it has the most valid coverage — never
+summed. ``result.scenes`` lists every scene: its Sentinel-2 offset and where it came from
+(``stac``, ``manifest``, or ``date (assumed)`` with a warning), the bands resampled, the smallest
+share of red's extent a band covers, and the number of sites it covers (a scene covering none
+is listed there and warned about).
 
 Per polygon and date: ``valid_fraction`` (cloud-free share of the polygon's covered area),
 ``mean_ndvi`` and ``mean_fvc`` (over valid pixels), ``vegetated_ha``, ``bare_ha``, ``water_ha``,
@@ -50,10 +60,9 @@ observation), otherwise empty with ``no_upward_trend``, ``beyond_horizon`` or
 
 from __future__ import annotations
 
-import os
-
 import logging
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -61,7 +70,8 @@ import pandas as pd
 import shapely
 
 from . import projection
-from ._errors import CRSError, InputFileError
+from ._errors import CRSError, InputFileError, ValidationError
+from ._messages import msg
 from .imagery import Scene, Thresholds, check_scenes, measures, reflectance, valid_mask
 from .utils import progress_bar
 
@@ -155,11 +165,14 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
 def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray
                   ) -> tuple[dict, np.ndarray]:
     """Reflectance and validity of the covered cells ``local`` (flat indices into the strip):
-    the whole strip is read, but only covered cells are converted and measured."""
+    the whole strip is read, but only covered cells are converted and measured. A band read
+    through a warped view (another grid) masks the cells its raster does not cover."""
     refl, nodata = {}, np.zeros(len(local), dtype=bool)
     qa = None
-    for name, (src, index) in datasets.items():
+    for name, (src, index, warped) in datasets.items():
         values = src.read(index, window=window).ravel()[local]
+        if warped:
+            nodata |= src.read_masks(index, window=window).ravel()[local] == 0
         if name == "qa":
             qa = values
             continue
@@ -169,9 +182,36 @@ def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray
     return refl, valid_mask(qa, scene, nodata)
 
 
+def _open_bands(scene: Scene, stack) -> dict:
+    """``{band: (dataset, index, warped)}`` on the red band's pixel grid. A band on another
+    grid is read through a ``WarpedVRT`` onto red's grid: nearest neighbour for ``qa`` (classes,
+    bit flags), bilinear for reflectance; an alpha band marks the cells it does not cover."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    files = {}
+    for path, _ in scene.bands.values():
+        if str(path) not in files:
+            files[str(path)] = stack.enter_context(rasterio.open(path))
+    red_src = files[str(scene.bands["red"][0])]
+    grid = (red_src.crs, red_src.transform, red_src.width, red_src.height)
+    out = {}
+    for name, (path, index) in scene.bands.items():
+        src = files[str(path)]
+        if (src.crs, src.transform, src.width, src.height) == grid:
+            out[name] = (src, index, False)
+            continue
+        vrt = stack.enter_context(WarpedVRT(
+            src, crs=grid[0], transform=grid[1], width=grid[2], height=grid[3], add_alpha=True,
+            resampling=Resampling.nearest if name == "qa" else Resampling.bilinear))
+        out[name] = (vrt, index, True)
+    return out
+
+
 def _scene_endmembers(datasets: dict, scene: Scene) -> tuple[float, float]:
     """5th/95th NDVI percentiles of the scene's valid pixels, from a decimated read."""
-    src, index = datasets["red"]
+    src = datasets["red"][0]
     shape = (max(1, src.height // 10), max(1, src.width // 10))
     refl = {b: reflectance(datasets[b][0].read(datasets[b][1], out_shape=shape), scene)
             for b in ("red", "nir")}
@@ -206,17 +246,14 @@ def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds(
 
 def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.ndarray
                 ) -> np.ndarray:
+    import contextlib
+
     import rasterio
     from rasterio.windows import Window
 
-    handles = {}
-    env = rasterio.Env(GDAL_CACHEMAX=64)  # MB: strips are whole tile rows, read once
-    env.__enter__()
-    try:
-        for name, (path, index) in scene.bands.items():
-            if str(path) not in handles:
-                handles[str(path)] = rasterio.open(path)
-        datasets = {name: (handles[str(p)], i) for name, (p, i) in scene.bands.items()}
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=64))  # MB: strips are whole tile rows
+        datasets = _open_bands(scene, stack)
         ends = _scene_endmembers(datasets, scene) if thresholds.endmembers == "scene" else None
         w = cov.width
         tile = datasets["red"][0].block_shapes[0][0]
@@ -236,10 +273,6 @@ def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.nda
             out[:, 0] += np.bincount(poly, weights=cf, minlength=n)
             for k, key in enumerate(SUMS[1:], start=1):
                 out[:, k] += np.bincount(poly, weights=cf * m[key], minlength=n)
-    finally:
-        for h in handles.values():
-            h.close()
-        env.__exit__(None, None, None)
     return out
 
 
@@ -267,31 +300,35 @@ class ProgressResult:
     summary: pd.DataFrame  # one row per site and year
     zones_summary: pd.DataFrame
     latest: gpd.GeoDataFrame  # latest clear state per site, with geometry
+    #: one row per scene: offset and its source, bands resampled, sites covered
+    scenes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """The polygons measured: every site, and every zone's remediation area."""
+    """The polygons measured: every site, every zone's remediation area, and every banner's
+    ground — the union of its sites, so a parcel inside its mine counts once and a dump outside
+    its mine's licence area counts too."""
+    geoms = sites.geometry.to_crs("EPSG:4326")
     parts = [pd.DataFrame({"level": "site", "id": sites["site_id"].astype(str).to_numpy(),
-                           "geometry": sites.geometry.to_crs("EPSG:4326").to_numpy()})]
+                           "geometry": geoms.to_numpy()})]
     if zones is not None:
         parts.append(pd.DataFrame({"level": "zone", "id": zones["zone_id"].astype(str).to_numpy(),
                                    "geometry": zones.geometry.to_crs("EPSG:4326").to_numpy()}))
+    banner = sites["banner"].astype(str) if "banner" in sites.columns else \
+        pd.Series("", index=sites.index)
+    metric = projection.to_metric(geoms)
+    unions = metric.groupby(banner.to_numpy()).agg(lambda g: shapely.union_all(g.to_numpy()))
+    ground = gpd.GeoSeries(list(unions), crs=metric.crs).to_crs("EPSG:4326")
+    parts.append(pd.DataFrame({"level": "banner", "id": list(unions.index),
+                               "geometry": ground.to_numpy()}))
     return pd.concat(parts, ignore_index=True)
 
 
-def _banner_rows(sites: gpd.GeoDataFrame, n_polygons: int) -> tuple[np.ndarray, list[str]]:
-    """A (banners × polygons) 0/1 matrix: a banner adds up its sites, a parcel counted within its
-    mine (it lies inside it), so no hectare is counted twice; and the banner names."""
-    banner = sites["banner"].astype(str).to_numpy() if "banner" in sites.columns else \
-        np.full(len(sites), "")
-    ids = set(sites["site_id"].astype(str))
-    inside_mine = sites["mine_id"].astype(str).isin(ids).to_numpy() \
-        if "mine_id" in sites.columns else np.zeros(len(sites), dtype=bool)
-    names = sorted(set(banner))
-    m = np.zeros((len(names), n_polygons))
-    for k, name in enumerate(names):
-        m[k, :len(sites)] = (banner == name) & ~inside_mine
-    return m, names
+def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per polygon, the tile of one date where it has the most valid coverage (then the most
+    covered area): each ground cell is counted once per date, never summed over tiles."""
+    pick = (b[:, 1] > a[:, 1]) | ((b[:, 1] == a[:, 1]) & (b[:, 0] > a[:, 0]))
+    return np.where(pick[:, None], b, a)
 
 
 def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
@@ -301,43 +338,37 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     """Measure every site (and zone and banner) on every scene; compare with the plans.
 
     ``client``: a ``dask.distributed.Client`` to run the scenes on a cluster; without one, the
-    scenes run on local threads through Dask.
+    scenes run on local threads through Dask. Where tiles of one date and sensor overlap, each
+    polygon is measured on the tile where it has the most valid coverage.
     """
     if not scenes:
         raise InputFileError("No scenes were given.")
-    check_scenes(scenes)
+    scene_table = check_scenes(scenes)
     polys = _polygons(sites, zones)
     series = gpd.GeoSeries(polys["geometry"], crs="EPSG:4326")
     area = projection.area_ha(series).to_numpy()
+    is_site = (polys["level"] == "site").to_numpy()
     by_grid: dict[tuple, list[Scene]] = {}
     for scene in scenes:
         by_grid.setdefault(_grid(scene.bands["red"][0]), []).append(scene)
     sums: dict[tuple, np.ndarray] = {}
+    covered: dict[str, int] = {}
     for key, group in by_grid.items():
         cov = coverage(series, key)
         log.info("coverage of %d polygons over a %dx%d grid: %d cells", len(series), key[2],
                  key[3], len(cov.cell))
-        results = _run(group, cov, thresholds, client, progress)
-        for scene, result in zip(group, results):
+        for scene, result in zip(group, _run(group, cov, thresholds, client, progress)):
             k = (scene.date, scene.sensor)
             scaled = result * cov.ha_per_cell[:, None]
-            sums[k] = sums[k] + scaled if k in sums else scaled
-    rows = []
-    banner_m, banner_names = _banner_rows(sites, len(polys))
-    banner_area = banner_m @ area
-    for (date, sensor), arr in sorted(sums.items()):
-        for level, ids, table, a in (("poly", polys["id"].to_numpy(), arr, area),
-                                     ("banner", np.array(banner_names), banner_m @ arr,
-                                      banner_area)):
-            stats = polygon_stats(table, a)
-            stats.insert(0, "sensor", sensor)
-            stats.insert(0, "date", pd.Timestamp(date))
-            stats.insert(0, "id", ids)
-            stats.insert(0, "level", polys["level"].to_numpy() if level == "poly" else "banner")
-            rows.append(stats[stats["covered_ha"] > 0])
-    long = pd.concat(rows, ignore_index=True)
-    tables = {lvl: long[long["level"] == lvl].drop(columns="level").reset_index(drop=True)
-              for lvl in ("site", "zone", "banner")}
+            sums[k] = _best_tile(sums[k], scaled) if k in sums else scaled
+            covered[scene.scene_id] = int((scaled[is_site, 0] > 0).sum())
+    scene_table["n_sites_covered"] = scene_table["scene_id"].map(covered).fillna(0).astype(int)
+    if not (scene_table["n_sites_covered"] > 0).any():
+        raise ValidationError(msg("scenes_cover_nothing", n=len(scenes), n_sites=int(is_site.sum())))
+    for sid in scene_table.loc[scene_table["n_sites_covered"] == 0, "scene_id"]:
+        log.warning("scene %s covers none of the sites; it is listed in the scenes table only",
+                    sid)
+    tables = _tables(sums, polys, area)
     site_table = tables["site"].rename(columns={"id": "site_id"})
     zone_table = tables["zone"].rename(columns={"id": "zone_id"})
     banner_table = tables["banner"].rename(columns={"id": "banner"})
@@ -345,7 +376,23 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     zones_summary = _summary(zone_table, "zone_id", _zone_targets(sites, plans), zones, sites) \
         if zones is not None else pd.DataFrame()
     latest = _latest(sites, site_table, summary)
-    return ProgressResult(site_table, zone_table, banner_table, summary, zones_summary, latest)
+    return ProgressResult(site_table, zone_table, banner_table, summary, zones_summary, latest,
+                          scene_table)
+
+
+def _tables(sums: dict, polys: pd.DataFrame, area: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Per level (site, zone, banner): one row per polygon and date it is covered on."""
+    rows = []
+    for (date, sensor), arr in sorted(sums.items()):
+        stats = polygon_stats(arr, area)
+        stats.insert(0, "sensor", sensor)
+        stats.insert(0, "date", pd.Timestamp(date))
+        stats.insert(0, "id", polys["id"].to_numpy())
+        stats.insert(0, "level", polys["level"].to_numpy())
+        rows.append(stats[stats["covered_ha"] > 0])
+    long = pd.concat(rows, ignore_index=True)
+    return {lvl: long[long["level"] == lvl].drop(columns="level").reset_index(drop=True)
+            for lvl in ("site", "zone", "banner")}
 
 
 def _run(group: list[Scene], cov: Coverage, thresholds: Thresholds, client, show) -> list:

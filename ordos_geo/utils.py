@@ -20,11 +20,27 @@ logger = logging.getLogger("ordos_geo")
 logger.addHandler(logging.NullHandler())
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each record (a notebook or a test may
+    replace it after logging was turned on)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def enable_logging(level: str | None = None) -> logging.Logger:
     """Send ``ordos_geo`` log records to stderr at ``level`` (default ``settings.log_level``)."""
     level = settings.get("log_level", level)
     if not any(getattr(h, "_ordos_geo", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         handler._ordos_geo = True  # type: ignore[attr-defined]
         logger.addHandler(handler)

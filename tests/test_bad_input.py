@@ -220,7 +220,8 @@ def case_manifest_bad_band_index(tmp):
     return _progress_args(tmp, _scenes(tmp, [row]))
 
 
-def case_bands_of_different_sizes(tmp):
+def case_scenes_cover_no_site(tmp):
+    # a valid scene (its NIR band at 20 m, read resampled) far from every synthetic site
     paths = _one_scene(tmp)
     with rasterio.open(paths["nir"], "w", driver="GTiff", width=20, height=20, count=1,
                        dtype="uint16", crs="EPSG:32649",
@@ -363,7 +364,7 @@ CASES = [
     (case_manifest_yaml_broken, {1}, "YAML"),
     (case_manifest_yaml_gbk, {1}, "未知"),
     (case_manifest_bad_band_index, {1}, "red=one"),
-    (case_bands_of_different_sizes, {1}, "grid"),
+    (case_scenes_cover_no_site, {1}, "1 景影像"),
     (case_band_not_a_raster, {1}, "s1_nir.tif"),
     (case_band_truncated, {1}, ".tif"),
     (case_rules_gbk_and_wrong, {1}, "留坑"),
