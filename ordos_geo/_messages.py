@@ -239,8 +239,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "expected_number": ("数字", "a number"),
     "expected_bool": ("是/否（true/false）", "true/false (是/否)"),
     "banner_mismatch": (
-        "旗区填写为 {value!r}，但图斑中心位于 {located!r}（边界仅供参考）。",
-        "Banner says {value!r} but the site's centre lies in {located!r} (boundaries are indicative).",
+        "旗区填写为 {value!r}，但图斑位于 {located!r}，距 {value!r} 边界 {distance_m} 米（边界仅供参考）。",
+        "Banner says {value!r} but the site lies in {located!r}, {distance_m} m from {value!r}'s "
+        "boundary (boundaries are indicative).",
+    ),
+    "outside_city": (
+        "图斑位于鄂尔多斯市界之外 {distance_m} 米（允许误差 {tolerance_m} 米，边界仅供参考），该要素被拒绝。请核对坐标系或数据范围。",
+        "The site lies {distance_m} m outside the Ordos city boundary (tolerance {tolerance_m} m; "
+        "the boundary is indicative); the feature is refused. Check the CRS or the data's extent.",
     ),
     "mine_id_unknown": (
         "所属矿山 {value!r} 不在本文件的矿山中。",

@@ -73,6 +73,15 @@ def _level(value: Any) -> str:
     return value
 
 
+def _nonnegative(value: Any) -> float:
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(value) or value < 0:
+        raise ValueError("must be a finite number ≥ 0")
+    return float(value)
+
+
 def _optional_path(value: Any) -> Path | None:
     return None if value is None else _path(value)
 
@@ -95,6 +104,10 @@ _OPTIONS = (
             _optional_path),
     _Option("maps_dir", "path", Path("maps"), "Folder where generated HTML maps are written.",
             _path),
+    _Option("boundary_tolerance_m", "float", 200.0,
+            "How far (m) a site may lie outside the embedded city boundary before it is refused "
+            "as outside Ordos: the boundary is indicative (Amap, simplified by 100 m).",
+            lambda v: _nonnegative(v)),
     _Option("progress", "bool", True, "Show progress bars (tqdm) on long steps.", _bool),
     _Option("log_level", "str", "WARNING",
             "Level of the 'ordos_geo' logger when the CLI or enable_logging() sets it up.", _level),

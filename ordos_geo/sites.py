@@ -506,37 +506,71 @@ def _to_wgs84(geoms: np.ndarray, crs: object, gcj02: bool, ids: list[str], probl
 # --- cross-feature checks -----------------------------------------------------------------------
 def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], problems: Problems,
                   banners: gpd.GeoDataFrame | None) -> None:
+    """Refuse sites farther than ``settings.boundary_tolerance_m`` outside the city; fill an
+    empty banner from the location; warn, with the distance, when a site lies outside the banner
+    it names."""
     from . import datasets
+    from .settings import settings
 
-    polygons = banners if banners is not None else datasets.banners()
-    ok = np.array([g is not None for g in geoms])
-    if not ok.any():
+    polygons = (banners if banners is not None else datasets.banners()).to_crs("EPSG:4326")
+    ok = np.flatnonzero([g is not None for g in geoms])
+    if not len(ok):
         return
-    rows = np.flatnonzero(ok)  # positions in the file; the join keys on them, never on order
-    points = gpd.GeoDataFrame(geometry=gpd.GeoSeries(shapely.point_on_surface(
-        np.asarray(geoms[ok], dtype=object)), index=rows, crs="EPSG:4326"))
-    joined = points.sjoin(polygons[["name_zh", "geometry"]].to_crs("EPSG:4326"), how="left",
-                          predicate="within")
-    located = joined.groupby(level=0)["name_zh"].first()
+    tol = float(settings.boundary_tolerance_m)
+    site_m = np.asarray(projection.to_metric(gpd.GeoSeries(geoms[ok], crs="EPSG:4326")).values)
+    names = polygons["name_zh"].astype(str).to_numpy()
+    banner_m = np.asarray(projection.to_metric(polygons.geometry).values)
+    city = shapely.union_all(banner_m)
+    shapely.prepare(city)
+    inside_city = shapely.intersects(city, site_m)
+    located = _locate(site_m, banner_m, names, tol)
     values = attrs["banner"].tolist()
     already_bad = {p.feature_index for p in problems.items
                    if p.field == "banner" and p.severity == "error"}
-    for i, where in located.items():
+    for k, i in enumerate(ok):
+        if not inside_city[k]:
+            away = float(shapely.distance(site_m[k], city))
+            if away > tol:
+                problems.add("outside_city", severity="error", action="refused", field="geometry",
+                             index=int(i), feature_id=ids[i], distance_m=round(away),
+                             tolerance_m=round(tol))
+                continue
         if i in already_bad:
             continue
-        where = None if pd.isna(where) else str(where)
+        where = located[k]
         if values[i] is None:
             if where is None:
                 problems.add("banner_unlocated", severity="error", action="refused",
-                             field="banner", index=i, feature_id=ids[i])
+                             field="banner", index=int(i), feature_id=ids[i])
             else:
                 values[i] = where
-                problems.add("banner_filled", severity="repaired", action="filled", field="banner",
-                             index=i, feature_id=ids[i], value=where)
+                problems.add("banner_filled", severity="repaired", action="filled",
+                             field="banner", index=int(i), feature_id=ids[i], value=where)
         elif where is not None and where != values[i]:
+            named = banner_m[names == values[i]]
+            dist = float(shapely.distance(site_m[k], named[0])) if len(named) else float("nan")
             problems.add("banner_mismatch", severity="warning", action="kept", field="banner",
-                         index=i, feature_id=ids[i], value=values[i], located=where)
+                         index=int(i), feature_id=ids[i], value=values[i], located=where,
+                         distance_m=round(dist) if dist == dist else "?")
     attrs["banner"] = pd.Series(values, index=attrs.index, dtype=object)
+
+
+def _locate(site_m: np.ndarray, banner_m: np.ndarray, names: np.ndarray, tol: float) -> list:
+    """The banner of each site: the one holding a point on its surface, else the nearest within
+    ``tol`` metres (the boundary is indicative), else None."""
+    points = shapely.point_on_surface(site_m)
+    tree = shapely.STRtree(banner_m)
+    pt, poly = tree.query(points, predicate="within")
+    out: list = [None] * len(site_m)
+    for a, b in sorted(zip(pt, poly)):
+        if out[a] is None:
+            out[a] = str(names[b])
+    rest = [k for k, v in enumerate(out) if v is None]
+    if rest:
+        src, hit = tree.query_nearest(site_m[rest], max_distance=tol, all_matches=False)
+        for a, b in zip(src, hit):
+            out[rest[a]] = str(names[b])
+    return out
 
 
 def _check_duplicates(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> None:

@@ -83,6 +83,15 @@ def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *
                  cannot_link: Iterable[tuple[str, str]] = ()) -> tuple[np.ndarray, NeighbourGraph]:
     """A zone number per site (aligned with ``sites``; numbers are arbitrary but deterministic)
     and the constrained graph. See the module text for the rules."""
+    labels, graph, _ = _zone_members(sites, graph, gap_m=gap_m, max_zone_ha=max_zone_ha,
+                                     max_sites=max_sites, islands=islands, attach_m=attach_m,
+                                     cross_banner=cross_banner, cannot_link=cannot_link)
+    return labels, graph
+
+
+def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attach_m,
+                  cross_banner, cannot_link) -> tuple[np.ndarray, NeighbourGraph, dict]:
+    """:func:`zone_members`, plus the closed geometries it computed (by member positions)."""
     if islands not in ("keep", "attach", "drop"):
         raise ValueError(f"islands={islands!r}; allowed: 'keep', 'attach'.")
     if islands == "drop":
@@ -130,9 +139,10 @@ def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *
                          forbid)
     edges = (ua[between], ub[between], gaps[between], cx, cy)
     closing = graph.gap_m if np.isfinite(graph.gap_m) else gap_m  # as zone_figures closes
+    closed: dict = {}
     labels = _closed_band(labels, units, metric, metric_series.crs, edges, unit_area, unit_sites,
-                          max_zone_ha, max_sites, closing, forbid)
-    return labels[units], graph
+                          max_zone_ha, max_sites, closing, forbid, closed)
+    return labels[units], graph, closed
 
 
 def _constrain(sites: gpd.GeoDataFrame, graph: NeighbourGraph,
@@ -352,16 +362,21 @@ def _attach(labels, units, metric, banner, apart, a, b, unit_area, unit_sites, a
 
 
 def _closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha, max_sites,
-                 gap_m, forbid) -> np.ndarray:
+                 gap_m, forbid, closed_cache: dict) -> np.ndarray:
     """The band bounds ``area_ha``, the zone's closed remediation area. Zones whose closed area
     exceeds it are rebuilt like step 3 with the closed area of every join computed exactly."""
     if max_ha is None:
         return labels
     site_groups = [g for g in _groups(labels[units]) if len(np.unique(units[g])) > 1]
+    # the closed area lies within the members' convex hull: zones whose hull fits (with 0.2 %
+    # for the metric CRS's area scale) need no closing at all
+    site_groups = [g for g, hull in zip(site_groups, _hull_ha(metric, site_groups))
+                   if hull * 1.002 > max_ha]
     if not site_groups:
         return labels
-    closed = projection.area_ha(gpd.GeoSeries(_zone_geometry(metric, site_groups, gap_m),
-                                              crs=crs)).to_numpy()
+    geoms = _zone_geometry(metric, site_groups, gap_m)
+    closed_cache.update({tuple(np.sort(g)): geom for g, geom in zip(site_groups, geoms)})
+    closed = projection.area_ha(gpd.GeoSeries(geoms, crs=crs)).to_numpy()
     over = [g for g, ha in zip(site_groups, closed) if ha > max_ha]
     if not over:
         return labels
@@ -374,6 +389,17 @@ def _closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_h
         labels[zone_units] = next_label + roots
         next_label += len(zone_units)
     return np.unique(labels, return_inverse=True)[1]
+
+
+def _hull_ha(metric: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Area (ha, metric CRS) of the convex hull of each group's sites."""
+    if not groups:
+        return np.empty(0)
+    members = np.concatenate(groups)
+    zone = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    coords, owner = shapely.get_coordinates(metric[members], return_index=True)
+    points = shapely.multipoints(coords, indices=zone[owner])
+    return shapely.area(shapely.convex_hull(points)) / 10_000.0
 
 
 def _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, max_ha,
@@ -417,7 +443,8 @@ def _groups(labels: np.ndarray) -> list[np.ndarray]:
     return np.split(order, bounds)
 
 
-def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -> np.ndarray:
+def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float, *,
+                   cached: dict | None = None) -> np.ndarray:
     """Union of each zone's sites, closed over the gap (metric CRS).
 
     Morphological closing: grow every site by half the gap, merge, shrink by the same amount,
@@ -426,7 +453,13 @@ def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -
     """
     half = gap_m / 2.0
     out = np.empty(len(groups), dtype=object)
-    multi = [k for k, g in enumerate(groups) if len(g) > 1]
+    multi = []
+    for k, g in enumerate(groups):
+        known = cached.get(tuple(np.sort(g))) if cached else None
+        if known is not None and len(g) > 1:
+            out[k] = known
+        elif len(g) > 1:
+            multi.append(k)
     for k, g in enumerate(groups):
         if len(g) == 1:
             out[k] = metric[g[0]]
@@ -450,14 +483,16 @@ def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -
 
 def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
                  priority_areas: gpd.GeoDataFrame | None = None,
-                 towns: gpd.GeoDataFrame | None = None, lang: str | None = None
-                 ) -> gpd.GeoDataFrame:
+                 towns: gpd.GeoDataFrame | None = None, lang: str | None = None,
+                 closed: dict | None = None) -> gpd.GeoDataFrame:
     """One row per zone: ids, counts, areas (ha, 亩), banner, priority area, distance to the
     nearest town, centroid, and the remediation area (union closed over the gap) as geometry.
 
     Areas: ``area_ha`` of the remediation area, ``sites_ha`` of the union of member sites,
     ``disturbed_ha`` of pits, dumps, other parcels and ownerless sites, ``pit_ha`` of pits — all in
     the equal-area CRS. ``dist_town_km`` is measured in the metric CRS from the zone centre.
+    ``closed`` holds remediation areas already computed for these ``sites`` (keyed by the
+    sorted member positions), as :func:`build_zones` passes them on from the band check.
     """
     from .settings import settings
 
@@ -465,7 +500,7 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     metric_series = projection.to_metric(sites.geometry)
     metric = np.asarray(metric_series.values)
     groups = _groups(labels)
-    geoms = _zone_geometry(metric, groups, gap_m)
+    geoms = _zone_geometry(metric, groups, gap_m, cached=closed)
     ids = sites["site_id"].astype(str).to_numpy()
     area = projection.area_ha(sites).to_numpy()
     col = {c: (sites[c].to_numpy() if c in sites.columns else np.full(len(sites), None))
@@ -606,10 +641,12 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
         raise ValueError(f"gap_m={gap_m!r} differs from the graph's {graph.gap_m!r}.")
     gap = gap_m if gap_m is not None else (graph.gap_m if graph is not None else 500.0)
     _check_options(gap_m=gap, max_zone_ha=max_zone_ha, max_sites=max_sites, attach_m=attach_m)
-    labels, used = zone_members(sites, graph, gap_m=gap, max_zone_ha=max_zone_ha,
-                                max_sites=max_sites, islands=islands, attach_m=attach_m,
-                                cross_banner=cross_banner, cannot_link=cannot_link)
-    zones = zone_figures(sites, labels, gap_m=gap, priority_areas=priority_areas, lang=lang)
+    labels, used, closed = _zone_members(sites, graph, gap_m=gap, max_zone_ha=max_zone_ha,
+                                         max_sites=max_sites, islands=islands,
+                                         attach_m=attach_m, cross_banner=cross_banner,
+                                         cannot_link=cannot_link)
+    zones = zone_figures(sites, labels, gap_m=gap, priority_areas=priority_areas, lang=lang,
+                         closed=closed)
     site_zone = pd.Series(np.repeat(zones["zone_id"].to_numpy(), zones["n_sites"].to_numpy()),
                           index=np.concatenate(zones["site_ids"].str.split(";").to_list()))
     out = sites.copy()
