@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= output
 
-.PHONY: demo test bench install clean wheel-demo
+.PHONY: demo test bench install clean wheel-demo notebook
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -26,8 +26,14 @@ demo: $(VENV)/.installed-all
 	$(BIN)/ordos-geo demo --out $(OUT)
 
 test: $(VENV)/.installed-test
-	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@{ command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; }
 	$(BIN)/python -m pytest
+
+# JupyterLab on the numbered notebooks (the embedded data, offline maps inline)
+notebook: $(VENV)/.installed-all
+	$(BIN)/python -m pip install --quiet -e ".[all,lab]"
+	$(BIN)/jupyter lab notebooks/
 
 # the wheel as a user gets it: built, installed with its dependencies (not editable) in a fresh
 # venv, the demo run from a folder outside the checkout

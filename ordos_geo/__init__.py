@@ -5,9 +5,8 @@ Modules are used through their names: ``og.sites.read_sites(...)``, ``og.zones.b
 
 from . import (adjacency, datasets, demo, export, imagery, io, maps, plans, projection,
                reclamation, rules, samples, sites, synthetic, utils, zones)
+from ._version import __version__
 from .settings import settings
-
-__version__ = "0.1.0"
 
 __all__ = ["adjacency", "datasets", "demo", "export", "imagery", "io", "maps", "plans", "projection",
            "reclamation", "rules", "samples", "settings", "sites", "synthetic", "utils", "zones",

@@ -243,6 +243,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Banner says {value!r} but the site lies in {located!r}, {distance_m} m from {value!r}'s "
         "boundary (boundaries are indicative).",
     ),
+    "kind_corner_points": (
+        "拐点坐标表即采矿权范围：全部要素按矿区（kind=mine）读取。",
+        "A corner-point table is a mining right's boundary: every feature is read as a mine "
+        "(kind=mine).",
+    ),
+    "kind_mining_right": (
+        "文件没有类型字段，但有采矿权字段（{fields}）：全部要素按矿区（kind=mine）读取。如不是，请用 --kind 指定。",
+        "The file has no kind field but carries mining-right fields ({fields}): every feature is "
+        "read as a mine (kind=mine). If that is wrong, pass --kind.",
+    ),
+    "method_from_pit": (
+        "采坑的开采方式为空：采坑即露天开挖，已填为 open_pit（露天）。",
+        "The pit has no mining method: a pit is an open excavation, so it was set to open_pit.",
+    ),
+    "method_missing": (
+        "矿区缺少开采方式（露天/井工）：治理区规则用到露天比例，该矿区按非露天计，见治理区说明。",
+        "The mine has no mining method (open_pit/underground): the zone rules use the open-pit "
+        "share, so it counts as not open-pit; the zone explanation says so.",
+    ),
     "outside_city": (
         "图斑位于鄂尔多斯市界之外 {distance_m} 米（允许误差 {tolerance_m} 米，边界仅供参考），该要素被拒绝。请核对坐标系或数据范围。",
         "The site lies {distance_m} m outside the Ordos city boundary (tolerance {tolerance_m} m; "
@@ -373,6 +392,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "……另有 {n} 条，见报告文件。",
         "… {n} more in the report.",
     ),
+    "gk_format": (
+        "--gk 不能与 --format {format} 一起用：GeoJSON 按 RFC 7946 只能是经纬度，XLSX 没有几何。请用 --format gpkg 或 shp。",
+        "--gk does not go with --format {format}: GeoJSON is lon/lat by RFC 7946 and XLSX has no "
+        "geometry. Use --format gpkg or shp.",
+    ),
     "scenes_cover_nothing": (
         "{n} 景影像都没有覆盖 {n_sites} 个图斑中的任何一个：请检查影像范围与坐标系是否与图斑一致。",
         "None of the {n} scene(s) covers any of the {n_sites} sites: check that the imagery's "
@@ -401,3 +425,78 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
     zh, en = CATALOGUE[code]
     template = en if settings.get("lang", lang) == "en" else zh
     return template.format(**values)
+
+
+#: Chinese text of the command line's help (``ordos-geo --help`` under ``--lang zh``, the
+#: default), keyed by the English text written in ``cli.build_parser``.
+HELP_ZH: dict[str, str] = {
+    "message language (default zh)": "提示语言（默认 zh 中文）",
+    "more log output": "输出更多运行日志",
+    "hide progress bars": "不显示进度条",
+    "show tracebacks of internal errors": "内部错误时显示完整调用栈（用于报告问题）",
+    "sites: GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV":
+        "图斑文件：GeoJSON、GeoPackage、Shapefile（.shp/.zip）或拐点坐标 CSV",
+    "GeoPackage layer, or Shapefile name inside a zip": "GeoPackage 图层名，或 zip 中的 Shapefile 名",
+    "attribute encoding (default: detected), e.g. GBK": "属性编码（默认自动识别），如 GBK",
+    "declared CRS of the sites, e.g. EPSG:4525": "图斑的坐标系，如 EPSG:4525",
+    "the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84":
+        "图斑为 GCJ-02 坐标（高德/腾讯网络地图）：转换为 WGS84",
+    "kind of every feature whose kind is empty or absent":
+        "类型字段为空或缺失时所有要素的类型（mine 矿区 / pit 采坑 / dump 排土场 / other 其他）",
+    "鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.":
+        "鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.",
+    "check a sites file and write a report (exit 0 usable, 1 must fix)":
+        "校验图斑文件并写出报告（退出码 0 可用，1 需修正）",
+    "GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV":
+        "GeoJSON、GeoPackage、Shapefile（.shp/.zip）或拐点坐标 CSV",
+    "attribute encoding (default: detected), e.g. GBK, UTF-8": "属性编码（默认自动识别），如 GBK、UTF-8",
+    "declared CRS, e.g. EPSG:4490, EPSG:4525 (overrides the file's)":
+        "声明坐标系，如 EPSG:4490、EPSG:4525（优先于文件自带的）",
+    "coordinates are GCJ-02 (Amap/Tencent web maps): convert to WGS84":
+        "坐标为 GCJ-02（高德/腾讯网络地图）：转换为 WGS84",
+    "report CSV (default: ./<file name>.validation.csv)": "报告 CSV（默认 ./<文件名>.validation.csv）",
+    "build contiguous-remediation zones with unified standards": "划定集中连片治理区并统一治理标准",
+    "link sites within this distance, metres (default 500)": "相距不超过该距离（米）的图斑相连（默认 500）",
+    "size band: largest zone, hectares": "规模上限：治理区最大面积（公顷）",
+    "size band: most sites in a zone": "规模上限：治理区最多图斑数",
+    "rule table YAML (default: the built-in table)": "规则表 YAML（默认内置规则表）",
+    "isolated sites: own zone (keep) or join the nearest zone (attach)":
+        "孤立图斑：单独成区（keep）或并入最近的治理区（attach）",
+    "with --islands attach: farthest distance to join, metres (default 1000)":
+        "与 --islands attach 配合：并入的最远距离（米，默认 1000）",
+    "allow zones across banners": "允许跨旗区划定治理区",
+    "CSV of site pairs (site_a, site_b) that must not share a zone":
+        "不得划入同一治理区的图斑对 CSV（site_a, site_b）",
+    "annual plans CSV to check against the zones": "对照治理区检查的年度计划 CSV",
+    "output folder": "输出文件夹",
+    "reclamation progress from multi-date imagery": "用多期影像跟踪复垦进展",
+    "scene manifest (CSV/YAML) or static STAC catalog (catalog.json)":
+        "影像清单（CSV/YAML）或静态 STAC 目录（catalog.json）",
+    "annual plans CSV (mine_id, year, target_ha …)": "年度计划 CSV（矿山编号、年度、计划治理面积……）",
+    "zones.geojson from `ordos-geo zones`": "ordos-geo zones 生成的 zones.geojson",
+    "FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles":
+        "植被覆盖度端元：固定 NDVI 0.05/0.75（fixed）或影像第 5/95 百分位（scene）",
+    "write an offline interactive HTML map": "生成离线交互式 HTML 地图",
+    "progress_summary.csv from `ordos-geo progress` (adds the year slider)":
+        "ordos-geo progress 生成的 progress_summary.csv（地图带年份滑块）",
+    "background map (default none: works with no network)": "底图（默认 none：无网络也可用）",
+    "the data's sources shown on the map (default: from the file: its GeoPackage metadata, else its name)":
+        "地图上显示的数据来源（默认取自文件：GeoPackage 元数据，否则文件名）",
+    "the HTML file to write": "要写出的 HTML 文件",
+    "export sites (and zones) for GIS staff": "为 GIS 人员导出图斑（及治理区）",
+    "zones.geojson to export too": "一并导出的 zones.geojson",
+    "Shapefile attribute encoding written (default UTF-8; GBK for older software)":
+        "Shapefile 属性编码（默认 UTF-8；旧软件用 GBK）",
+    "also write a CGCS2000 Gauss-Krüger copy in the same format (gpkg or shp; GeoJSON is lon/lat by RFC 7946)":
+        "另写一份同格式的 CGCS2000 高斯-克吕格投影副本（gpkg 或 shp；GeoJSON 按 RFC 7946 只能是经纬度）",
+    "the data's sources, kept in the GeoPackage metadata": "数据来源，写入 GeoPackage 元数据",
+    "output file (geojson/gpkg/xlsx) or folder (shp)":
+        "输出文件（geojson/gpkg/xlsx/shp）；shp 可给文件夹（其中写 sites.shp）",
+    "write the default rule table to edit": "写出默认规则表以便修改",
+    "write it to this file instead of printing it": "写入该文件而不是打印",
+    "run everything on the embedded data": "用内置数据演示全部功能",
+    "output folder (default output/)": "输出文件夹（默认 output/）",
+    "print the data dictionary (zh/en Markdown)": "打印数据字典（中英 Markdown）",
+    "write it to this file instead": "写入该文件",
+    "print library versions (for bug reports)": "打印依赖库版本（用于报告问题）",
+}

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from ._errors import OrdosGeoError, UsageError
 from .settings import settings
 from .utils import enable_logging
@@ -44,112 +44,127 @@ _AREA = _number("float", 0.0, strict=True)
 _COUNT = _number("int", 1, strict=False)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The command line, its help in ``lang`` (default ``settings.lang``: Chinese)."""
+    from ._messages import HELP_ZH
+
+    zh = settings.get("lang", lang) == "zh"
+
+    def _h(text: str) -> str:
+        return HELP_ZH.get(text, text) if zh else text
+
     # Options accepted before or after the command; SUPPRESS keeps a subcommand from resetting them.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
-                        help="message language (default zh)")
+                        help=_h("message language (default zh)"))
     common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help="more log output")
+                        help=_h("more log output"))
     common.add_argument("--no-progress", action="store_true", default=argparse.SUPPRESS,
-                        help="hide progress bars")
+                        help=_h("hide progress bars"))
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show tracebacks of internal errors")
+                        help=_h("show tracebacks of internal errors"))
 
     # how a command reads its sites file: the same options as `validate` everywhere
     reading = argparse.ArgumentParser(add_help=False)
     reading.add_argument("sites", type=Path,
-                         help="sites: GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV")
-    reading.add_argument("--layer", help="GeoPackage layer, or Shapefile name inside a zip")
-    reading.add_argument("--encoding", help="attribute encoding (default: detected), e.g. GBK")
-    reading.add_argument("--crs", help="declared CRS of the sites, e.g. EPSG:4525")
+                         help=_h("sites: GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV"))
+    reading.add_argument("--layer", help=_h("GeoPackage layer, or Shapefile name inside a zip"))
+    reading.add_argument("--encoding", help=_h("attribute encoding (default: detected), e.g. GBK"))
+    reading.add_argument("--crs", help=_h("declared CRS of the sites, e.g. EPSG:4525"))
     reading.add_argument("--gcj02", action="store_true",
-                         help="the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84")
+                         help=_h("the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
     reading.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
-                         help="kind of every feature whose kind is empty or absent")
+                         help=_h("kind of every feature whose kind is empty or absent"))
 
     parser = argparse.ArgumentParser(
         prog="ordos-geo", parents=[common],
-        description="鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.")
+        description=_h("鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner."))
     parser.add_argument("--version", action="version", version=f"ordos_geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("validate", parents=[common],
-                       help="check a sites file and write a report (exit 0 usable, 1 must fix)")
-    v.add_argument("path", type=Path, help="GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV")
-    v.add_argument("--layer", help="GeoPackage layer, or Shapefile name inside a zip")
-    v.add_argument("--encoding", help="attribute encoding (default: detected), e.g. GBK, UTF-8")
-    v.add_argument("--crs", help="declared CRS, e.g. EPSG:4490, EPSG:4525 (overrides the file's)")
+                       help=_h("check a sites file and write a report (exit 0 usable, 1 must fix)"))
+    v.add_argument("path", type=Path, help=_h("GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV"))
+    v.add_argument("--layer", help=_h("GeoPackage layer, or Shapefile name inside a zip"))
+    v.add_argument("--encoding", help=_h("attribute encoding (default: detected), e.g. GBK, UTF-8"))
+    v.add_argument("--crs", help=_h("declared CRS, e.g. EPSG:4490, EPSG:4525 (overrides the file's)"))
     v.add_argument("--gcj02", action="store_true",
-                   help="coordinates are GCJ-02 (Amap/Tencent web maps): convert to WGS84")
+                   help=_h("coordinates are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
     v.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
-                   help="kind of every feature whose kind is empty or absent")
+                   help=_h("kind of every feature whose kind is empty or absent"))
     v.add_argument("--report", type=Path,
-                   help="report CSV (default: ./<file name>.validation.csv)")
+                   help=_h("report CSV (default: ./<file name>.validation.csv)"))
 
     z = sub.add_parser("zones", parents=[common, reading],
-                       help="build contiguous-remediation zones with unified standards")
+                       help=_h("build contiguous-remediation zones with unified standards"))
     z.add_argument("--gap-m", type=_GAP, default=500.0,
-                   help="link sites within this distance, metres (default 500)")
-    z.add_argument("--max-zone-ha", type=_AREA, help="size band: largest zone, hectares")
-    z.add_argument("--max-sites", type=_COUNT, help="size band: most sites in a zone")
-    z.add_argument("--rules", type=Path, help="rule table YAML (default: the built-in table)")
+                   help=_h("link sites within this distance, metres (default 500)"))
+    z.add_argument("--max-zone-ha", type=_AREA, help=_h("size band: largest zone, hectares"))
+    z.add_argument("--max-sites", type=_COUNT, help=_h("size band: most sites in a zone"))
+    z.add_argument("--rules", type=Path, help=_h("rule table YAML (default: the built-in table)"))
     z.add_argument("--islands", choices=["keep", "attach"], default="keep",
-                   help="isolated sites: own zone (keep) or join the nearest zone (attach)")
+                   help=_h("isolated sites: own zone (keep) or join the nearest zone (attach)"))
     z.add_argument("--attach-m", type=_GAP, default=1000.0,
-                   help="with --islands attach: farthest distance to join, metres (default 1000)")
-    z.add_argument("--cross-banner", action="store_true", help="allow zones across banners")
+                   help=_h("with --islands attach: farthest distance to join, metres (default 1000)"))
+    z.add_argument("--cross-banner", action="store_true", help=_h("allow zones across banners"))
     z.add_argument("--cannot-link", type=Path,
-                   help="CSV of site pairs (site_a, site_b) that must not share a zone")
-    z.add_argument("--plans", type=Path, help="annual plans CSV to check against the zones")
-    z.add_argument("--out", type=Path, required=True, help="output folder")
+                   help=_h("CSV of site pairs (site_a, site_b) that must not share a zone"))
+    z.add_argument("--plans", type=Path, help=_h("annual plans CSV to check against the zones"))
+    z.add_argument("--out", type=Path, required=True, help=_h("output folder"))
 
     pg = sub.add_parser("progress", parents=[common, reading],
-                        help="reclamation progress from multi-date imagery")
+                        help=_h("reclamation progress from multi-date imagery"))
     pg.add_argument("--imagery", required=True,
-                    help="scene manifest (CSV/YAML) or static STAC catalog (catalog.json)")
-    pg.add_argument("--plans", type=Path, help="annual plans CSV (mine_id, year, target_ha …)")
-    pg.add_argument("--zones", type=Path, help="zones.geojson from `ordos-geo zones`")
+                    help=_h("scene manifest (CSV/YAML) or static STAC catalog (catalog.json)"))
+    pg.add_argument("--plans", type=Path, help=_h("annual plans CSV (mine_id, year, target_ha …)"))
+    pg.add_argument("--zones", type=Path, help=_h("zones.geojson from `ordos-geo zones`"))
     pg.add_argument("--endmembers", choices=["fixed", "scene"], default="fixed",
-                    help="FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles")
-    pg.add_argument("--out", type=Path, required=True, help="output folder")
+                    help=_h("FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles"))
+    pg.add_argument("--out", type=Path, required=True, help=_h("output folder"))
 
     mp = sub.add_parser("map", parents=[common, reading],
-                        help="write an offline interactive HTML map")
-    mp.add_argument("--zones", type=Path, help="zones.geojson from `ordos-geo zones`")
+                        help=_h("write an offline interactive HTML map"))
+    mp.add_argument("--zones", type=Path, help=_h("zones.geojson from `ordos-geo zones`"))
     mp.add_argument("--progress", type=Path,
-                    help="progress_summary.csv from `ordos-geo progress` (adds the year slider)")
+                    help=_h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
     mp.add_argument("--basemap", choices=["none", "tianditu", "osm", "amap"], default="none",
-                    help="background map (default none: works with no network)")
-    mp.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+                    help=_h("background map (default none: works with no network)"))
+    mp.add_argument("--attribution",
+                    help=_h("the data's sources shown on the map (default: from the file: "
+                         "its GeoPackage metadata, else its name)"))
+    mp.add_argument("--out", type=Path, required=True, help=_h("the HTML file to write"))
 
     ex = sub.add_parser("export", parents=[common, reading],
-                        help="export sites (and zones) for GIS staff")
-    ex.add_argument("--zones", type=Path, help="zones.geojson to export too")
+                        help=_h("export sites (and zones) for GIS staff"))
+    ex.add_argument("--zones", type=Path, help=_h("zones.geojson to export too"))
     ex.add_argument("--format", choices=["geojson", "gpkg", "shp", "xlsx"], required=True)
     ex.add_argument("--out-encoding", choices=["UTF-8", "GBK"], default="UTF-8",
-                    help="Shapefile attribute encoding written (default UTF-8; GBK for older "
-                         "software)")
+                    help=_h("Shapefile attribute encoding written (default UTF-8; GBK for older "
+                         "software)"))
     ex.add_argument("--gk", action="store_true",
-                    help="also write a CGCS2000 Gauss-Krüger copy (GeoPackage)")
+                    help=_h("also write a CGCS2000 Gauss-Krüger copy in the same format "
+                         "(gpkg or shp; GeoJSON is lon/lat by RFC 7946)"))
+    ex.add_argument("--attribution", help=_h("the data's sources, kept in the GeoPackage metadata"))
     ex.add_argument("--out", type=Path, required=True,
-                    help="output file (geojson/gpkg/xlsx) or folder (shp)")
+                    help=_h("output file (geojson/gpkg/xlsx) or folder (shp)"))
 
-    r = sub.add_parser("rules", parents=[common], help="write the default rule table to edit")
-    r.add_argument("--out", type=Path, help="write it to this file instead of printing it")
+    r = sub.add_parser("rules", parents=[common], help=_h("write the default rule table to edit"))
+    r.add_argument("--out", type=Path, help=_h("write it to this file instead of printing it"))
 
-    d = sub.add_parser("demo", parents=[common], help="run everything on the embedded data")
-    d.add_argument("--out", type=Path, default=Path("output"), help="output folder (default output/)")
+    d = sub.add_parser("demo", parents=[common], help=_h("run everything on the embedded data"))
+    d.add_argument("--out", type=Path, default=Path("output"), help=_h("output folder (default output/)"))
 
-    sc = sub.add_parser("schema", parents=[common], help="print the data dictionary (zh/en Markdown)")
-    sc.add_argument("--out", type=Path, help="write it to this file instead")
+    sc = sub.add_parser("schema", parents=[common], help=_h("print the data dictionary (zh/en Markdown)"))
+    sc.add_argument("--out", type=Path, help=_h("write it to this file instead"))
 
-    sub.add_parser("versions", parents=[common], help="print library versions (for bug reports)")
+    sub.add_parser("versions", parents=[common], help=_h("print library versions (for bug reports)"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    wanted = next((argv[k + 1] for k, a in enumerate(argv[:-1]) if a == "--lang"), None)
+    parser = build_parser("en" if wanted == "en" else "zh" if wanted == "zh" else None)
     args = parser.parse_args(argv)  # exits 2 on usage errors
     for name, default in (("lang", None), ("verbose", 0), ("no_progress", False), ("debug", False)):
         if not hasattr(args, name):
@@ -365,13 +380,16 @@ def _map(args: argparse.Namespace) -> int:
     from . import maps, reclamation, zones
 
     frame = _read_sites(args)
+    credit = f"{args.attribution} · {maps.REFERENCE_ATTRIBUTION}" if args.attribution else \
+        _attribution_of(args.sites, frame)
     if args.progress:
         m = maps.map_progress(frame, reclamation.read_summary(args.progress),
-                              basemap=args.basemap)
+                              basemap=args.basemap, attribution=credit)
     elif args.zones:
-        m = maps.map_zones(zones.read_zones(args.zones), frame, basemap=args.basemap)
+        m = maps.map_zones(zones.read_zones(args.zones), frame, basemap=args.basemap,
+                           attribution=credit)
     else:
-        m = maps.map_overview(frame, basemap=args.basemap)
+        m = maps.map_overview(frame, basemap=args.basemap, attribution=credit)
     from . import io
 
     io.check_output_file(args.out)
@@ -380,6 +398,16 @@ def _map(args: argparse.Namespace) -> int:
         written += _write_report(args, out.dir / f"{args.out.stem}.validation.csv")
     _print_written(out.final(p) for p in written)
     return 0
+
+
+def _attribution_of(path: Path, frame) -> str:
+    """The attribution a GeoPackage written by ordos_geo carries, else one from the file name."""
+    from . import export, maps
+
+    text = export.read_metadata(path).get("attribution") if path.suffix.lower() == ".gpkg" \
+        else None
+    return f"{text} · {maps.REFERENCE_ATTRIBUTION}" if text else \
+        maps.attribution_for(frame, source=str(path))
 
 
 def _export_targets(out: Path, fmt: str, names: list[str]) -> dict[str, Path]:
@@ -393,20 +421,37 @@ def _export_targets(out: Path, fmt: str, names: list[str]) -> dict[str, Path]:
             for k, name in enumerate(names)}
 
 
-def _export(args: argparse.Namespace) -> int:
-    from . import export, io, zones
+def _export_layers(args: argparse.Namespace) -> dict:
+    """The sites (with ``area_mu`` and, with ``--zones``, ``zone_id``) and the zones."""
+    from . import projection, zones
 
     frame = _read_sites(args)
+    frame = frame.assign(area_mu=(frame["area_ha"] * projection.HA_TO_MU).round(3))
     layers = {"sites": frame}
     if args.zones:
-        layers["zones"] = zones.read_zones(args.zones)
+        zoned = zones.read_zones(args.zones)
+        layers["sites"] = frame.assign(
+            zone_id=frame["site_id"].astype(str).map(zones.zone_of_sites(zoned)))
+        layers["zones"] = zoned
+    return layers
+
+
+def _export(args: argparse.Namespace) -> int:
+    from . import export, io
+    from ._messages import msg
+
+    if args.gk and args.format in ("geojson", "xlsx"):
+        raise UsageError(msg("gk_format", format=args.format))
+    layers = _export_layers(args)
     targets = _export_targets(args.out, args.format, list(layers))
-    gk = {name: args.out.parent / f"{name}_cgcs2000_gk.gpkg" for name in layers} if args.gk \
-        else {}
+    suffix = ".shp" if args.format == "shp" else ".gpkg"
+    gk = {name: args.out.parent / f"{name}_cgcs2000_gk{suffix}" for name in layers} \
+        if args.gk else {}
     for target in [*targets.values(), *gk.values()]:
         io.check_output_file(target)
     folder = Path(os.path.commonpath([p.parent.absolute()
                                       for p in [*targets.values(), *gk.values()]]))
+    credit = args.attribution or _attribution_of(args.sites, layers["sites"]).split(" · ")[0]
     with io.file_set(folder) as out:
         def staged(path: Path) -> Path:
             return out.dir / path.absolute().relative_to(folder)
@@ -416,7 +461,7 @@ def _export(args: argparse.Namespace) -> int:
             written.append(export.write_gpkg_with_metadata(
                 layers, staged(targets["sites"]),
                 sources=[str(args.sites)] + ([str(args.zones)] if args.zones else []),
-                parameters={"format": "gpkg"}))
+                parameters={"format": "gpkg"}, attribution=credit))
         for name, layer in layers.items():
             if args.format == "geojson":
                 written.append(io.write_geojson(export._plain(layer), staged(targets[name])))
@@ -425,7 +470,11 @@ def _export(args: argparse.Namespace) -> int:
                                                   encoding=args.out_encoding)
             elif args.format == "xlsx":
                 written.append(export.write_table(layer, staged(targets[name])))
-            if args.gk:
+            if args.gk and args.format == "shp":
+                written += export.write_shapefile(export._plain(layer), staged(gk[name]),
+                                                  encoding=args.out_encoding,
+                                                  crs=export.gk_crs_for(layer))
+            elif args.gk:
                 written.append(export.write_gk_copy(export._plain(layer), staged(gk[name])))
         first = targets["sites"]
         written += _write_report(args, staged(first.with_name(f"{first.stem}.validation.csv")))

@@ -13,7 +13,7 @@ import pandas as pd
 from . import datasets, export, imagery, io, maps, plans, projection, reclamation, rules, \
     samples, sites, zones
 from .settings import settings
-from .utils import import_optional, progress_bar
+from .utils import import_optional, progress_bar, use_cjk_font
 
 __all__ = ["run_demo", "summary_by_banner", "plot_curves"]
 
@@ -135,6 +135,7 @@ def _run_steps(out: Path, maps_folder: Path, *, progress: bool | None) -> list[P
 def plot_curves(result, *, ax=None, max_sites: int = 12):
     """Vegetated share per year of the pits and dumps with the most change (matplotlib axes)."""
     plt = import_optional("matplotlib.pyplot", purpose="plots", pip="matplotlib")
+    use_cjk_font()
 
     s = result.summary
     change = s.groupby("site_id")["vegetated_share"].agg(lambda v: v.max() - v.min())

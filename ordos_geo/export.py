@@ -15,8 +15,8 @@ from ._messages import msg
 from .utils import import_optional
 
 __all__ = ["write_zones", "write_progress", "write_shapefile", "write_gk_copy", "write_table",
-           "write_xlsx", "write_gpkg_with_metadata", "gk_crs_for", "polygons_only",
-           "CHINESE_HEADERS"]
+           "write_xlsx", "write_gpkg_with_metadata", "read_metadata", "gk_crs_for",
+           "polygons_only", "CHINESE_HEADERS"]
 
 #: Chinese column headers of report tables (CSV/XLSX for reports; GIS files keep field names).
 CHINESE_HEADERS = {
@@ -32,7 +32,23 @@ CHINESE_HEADERS = {
     "year": "年度", "date": "日期", "target_ha": "计划复垦面积(公顷)",
     "vegetated_ha": "植被面积(公顷)", "bare_ha": "裸地面积(公顷)", "valid_fraction": "有效观测比例",
     "mean_ndvi": "平均NDVI", "mean_fvc": "平均植被覆盖度", "detected_gain_ha": "检测新增植被(公顷)",
-    "trajectory": "趋势", "projected_year": "预计达标年份"}
+    "trajectory": "趋势", "projected_year": "预计达标年份",
+    # the rest of the site schema
+    "flat_floor_ha": "平整坑底面积(公顷)", "standard": "执行标准代码", "zone_apart": "单独成区",
+    "synthetic": "合成数据", "area_ha_declared": "申报面积(公顷)",
+    # the rest of the zones table
+    "area_ha_zone": "治理区面积(公顷)", "ownerless_share": "无主图斑面积占比",
+    "open_pit_share": "露天开采面积占比", "banners": "涉及旗区", "pit_ha": "采坑面积(公顷)",
+    "dist_town_km": "距最近城镇(公里)", "centroid_lon": "中心经度", "centroid_lat": "中心纬度",
+    "end_use": "用途代码", "pit_policy": "尾坑处置代码", "revegetation": "植被恢复方式",
+    "rule_id": "规则编号",
+    # progress tables
+    "sensor": "传感器", "water_ha": "水体面积(公顷)", "dark_ha": "暗色地表面积(公顷)",
+    "masked_ha": "遮蔽面积(公顷)", "covered_ha": "影像覆盖面积(公顷)",
+    "vegetated_share": "植被覆盖比例", "n_dates": "有效影像数", "baseline_year": "基准年",
+    "slope_per_year": "年变化率", "projection": "预测依据", "site_status": "矿山状态",
+    # plan problems
+    "field": "字段", "code": "问题代码", "problem": "问题说明"}
 
 log = logging.getLogger("ordos_geo")
 
@@ -196,43 +212,90 @@ def gk_crs_for(frame: gpd.GeoDataFrame):
     return CRS.from_epsg(4513 + zone - 25)
 
 
-def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = None) -> Path:
-    """A GeoPackage copy in CGCS2000 Gauss-Krüger (default: the zone of the layer's median
-    longitude, e.g. EPSG:4525 for zone 37), for GIS staff who work in it."""
-    import pyogrio
-
+def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = None,
+                  encoding: str = "UTF-8") -> Path:
+    """A copy in CGCS2000 Gauss-Krüger (default: the zone of the layer's median longitude, e.g.
+    EPSG:4525 for zone 37), for GIS staff who work in it: a GeoPackage (1.2) for a ``.gpkg``
+    path, a Shapefile (with ``.prj`` and ``.cpg``; see :func:`write_shapefile`) for a ``.shp``
+    path. Returns ``path``."""
     target = gk_crs_for(frame) if crs is None else crs
     path = Path(path)
+    if path.suffix.lower() == ".shp":
+        write_shapefile(frame, path, encoding=encoding, crs=target)
+        return path
     with io.atomic_path(path) as tmp:
-        pyogrio.write_dataframe(frame.to_crs(target), tmp, driver="GPKG", layer=path.stem)
+        io.write_gpkg_layer(polygons_only(frame.to_crs(target)), tmp, path.stem)
     return path
+
+
+def _styles_for(layers: dict[str, gpd.GeoDataFrame], lang: str) -> dict[str, str]:
+    """QML styles matching the HTML maps: sites by status, zones by end use."""
+    from ._styles import categorized_qml
+    from .maps import _VALUES, END_USE_COLOURS, STATUS_COLOURS, UNKNOWN_COLOUR
+
+    values = _VALUES.get(lang, {})
+    out = {}
+    for name, frame in layers.items():
+        if "end_use" in frame.columns:
+            labels = dict(zip(frame["end_use"], frame.get("end_use_label", frame["end_use"])))
+            cats = {u: (str(labels.get(u, u)), c) for u, c in END_USE_COLOURS.items()}
+            out[name] = categorized_qml("end_use", cats, label_field="zone_id",
+                                        other=("用途未定" if lang == "zh" else "not set",
+                                               "#999999"))
+        elif "status" in frame.columns:
+            cats = {k: (values.get(k, k), c) for k, c in STATUS_COLOURS.items()}
+            out[name] = categorized_qml("status", cats, label_field="name",
+                                        other=("状态不明" if lang == "zh" else "unknown",
+                                               UNKNOWN_COLOUR))
+    return out
 
 
 def write_gpkg_with_metadata(layers: dict[str, gpd.GeoDataFrame], path: str | Path, *,
                              sources: list[str] | None = None,
-                             parameters: dict | None = None) -> Path:
-    """All layers (EPSG:4326) plus a table ``ordos_geo_metadata`` (key, value): source files,
-    parameters, ordos_geo version and time of writing."""
+                             parameters: dict | None = None, attribution: str | None = None,
+                             lang: str | None = None) -> Path:
+    """All layers (EPSG:4326) in a GeoPackage 1.2, plus a table ``ordos_geo_metadata`` (key,
+    value: ordos_geo version, time, sources, parameters, CRS, layers, attribution) and QGIS's
+    ``layer_styles`` table: sites by status, zones by end use, with the maps' colours and
+    Chinese labels (English with ``lang="en"``), each layer's default style."""
     import datetime as dt
     import json
 
-    import pyogrio
-
-    from . import __version__
+    from ._styles import layer_styles
+    from ._version import __version__
     from .projection import to_export
+    from .settings import settings
 
+    lang = settings.get("lang", lang)
     meta = pd.DataFrame({"key": ["ordos_geo_version", "written_at", "sources", "parameters",
-                                 "crs", "layers"],
+                                 "crs", "layers", "attribution"],
                          "value": [__version__, dt.datetime.now(dt.timezone.utc).isoformat(),
                                    json.dumps(sources or [], ensure_ascii=False),
                                    json.dumps(parameters or {}, ensure_ascii=False, default=str),
-                                   "EPSG:4326", ";".join(layers)]})
+                                   "EPSG:4326", ";".join(layers), attribution or ""]})
+    plain = {name: _plain(to_export(frame)) for name, frame in layers.items()}
+    styles = _styles_for(plain, lang)
     path = Path(path)
     with io.atomic_path(path) as tmp:
-        for name, frame in layers.items():
-            pyogrio.write_dataframe(_plain(to_export(frame)), tmp, driver="GPKG", layer=name)
-        pyogrio.write_dataframe(meta, tmp, driver="GPKG", layer="ordos_geo_metadata")
+        for name, frame in plain.items():
+            io.write_gpkg_layer(frame, tmp, name)
+        io.write_gpkg_layer(meta, tmp, "ordos_geo_metadata")
+        if styles:
+            io.write_gpkg_layer(layer_styles(styles), tmp, "layer_styles")
     return path
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The ``ordos_geo_metadata`` table of a GeoPackage as a dict ({} when there is none)."""
+    import pyogrio
+
+    try:
+        if "ordos_geo_metadata" not in {str(n) for n, _ in pyogrio.list_layers(path)}:
+            return {}
+        table = pyogrio.read_dataframe(path, layer="ordos_geo_metadata", read_geometry=False)
+    except Exception:  # noqa: BLE001 - not a GeoPackage we wrote: no metadata
+        return {}
+    return dict(zip(table["key"].astype(str), table["value"].astype(str)))
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = None) -> Path:

@@ -131,7 +131,8 @@ def _manifest_rows(path: Path) -> list[dict]:
         rows = table.to_dict("records")
     if not rows:
         raise ValidationError(f"{path}: the manifest lists no scenes.")
-    return [{str(k).strip(): v for k, v in row.items()} for row in rows]
+    return [{str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in row.items()}
+            for row in rows]
 
 
 def _decoded(path: Path) -> str:

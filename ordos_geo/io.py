@@ -352,7 +352,10 @@ def _choose_gpkg_layer(path: Path, layer: str | None) -> str:
 
 
 def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read a CSV table (UTF-8, UTF-8 with BOM or GBK, detected) as strings: ``(frame, encoding)``."""
+    """Read a CSV table (UTF-8, UTF-8 with BOM or GBK, detected) as strings: ``(frame, encoding)``.
+
+    Values are kept exactly (a leading space too); column names are stripped. Text that
+    :func:`neutralise_formula` protected reads back as written."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(msg("file_missing", path=path))
@@ -364,8 +367,7 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
     except UnicodeDecodeError:
         raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
     try:
-        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False,
-                            skipinitialspace=True)
+        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
     frame.columns = [restore_formula(str(c).strip()) for c in frame.columns]
@@ -567,14 +569,24 @@ def polygons_only(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(fixed, index=frame.index, crs=frame.crs))
 
 
+#: GeoPackage 1.2: what GDAL 3.6 and the QGIS long-term release open without a warning.
+GPKG_OPTIONS = {"VERSION": "1.2"}
+
+
+def write_gpkg_layer(frame, path: Path, layer: str) -> None:
+    """One layer into a GeoPackage (created as version 1.2 when new)."""
+    options = {} if Path(path).exists() else {"dataset_options": GPKG_OPTIONS}
+    pyogrio.write_dataframe(frame, path, driver="GPKG", layer=layer, **options)
+
+
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> Path:
-    """Write several layers atomically into one GeoPackage, each in the export CRS."""
+    """Write several layers atomically into one GeoPackage (1.2), each in the export CRS."""
     from .projection import to_export
 
     path = Path(path)
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
-            pyogrio.write_dataframe(to_export(frame), tmp, driver="GPKG", layer=name)
+            write_gpkg_layer(to_export(frame), tmp, name)
     log.info("wrote %d layers to %s", len(layers), path)
     return path
 

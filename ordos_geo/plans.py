@@ -78,7 +78,8 @@ def read_plans(path: str | os.PathLike, *, encoding: str | None = None) -> pd.Da
     for col in PLAN_COLUMNS:
         if col not in frame.columns:
             frame[col] = None
-    frame = frame.replace({"": None})
+    frame = frame.apply(lambda col: col.str.strip() if col.dtype == object or
+                        str(col.dtype) in ("str", "string") else col).replace({"": None})
     frame = _checked_values(frame, path)
     return frame[PLAN_COLUMNS + [c for c in frame.columns if c not in PLAN_COLUMNS]]
 

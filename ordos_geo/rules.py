@@ -325,12 +325,40 @@ def apply_rules(zones: gpd.GeoDataFrame, sites: pd.DataFrame | None = None,
     lang = settings.get("lang", lang)
     facts = zone_facts(zones, rules)
     members = _member_standards(sites, rules)
-    rows = [_decide(zone_id, facts.loc[i].to_dict(), members.get(zone_id, []), rules, lang)
+    lacking = _lacking(sites)
+    rows = [_decide(zone_id, facts.loc[i].to_dict(), members.get(zone_id, []), rules, lang,
+                    lacking.get(zone_id, {}))
             for i, zone_id in zip(zones.index, zones["zone_id"])]
     out = zones.copy()
     decided = pd.DataFrame(rows, index=zones.index)
     for col in STANDARD_COLUMNS:
         out[col] = decided[col]
+    return out
+
+
+#: Site fields behind the facts the rules test, and what a missing value counts as.
+FACT_FIELDS = {"open_pit_share": "method", "flat_pit_share": "flat_floor_ha",
+               "flat_floor_ha": "flat_floor_ha"}
+_ASSUMED = {"method": ("按非露天计", "counted as not open-pit"),
+            "flat_floor_ha": ("平整坑底按 0 计", "flat pit floor counted as 0")}
+
+
+def _lacking(sites: pd.DataFrame | None) -> dict[str, dict[str, list[str]]]:
+    """Per zone, the members that lack a field a rule fact depends on: mines without ``method``,
+    pits without ``flat_floor_ha``."""
+    if sites is None or "zone_id" not in sites.columns:
+        return {}
+    kind = sites["kind"] if "kind" in sites.columns else pd.Series(None, index=sites.index)
+    need = {"method": (kind == "mine") & (sites["method"].isna() if "method" in sites
+                                          else True),
+            "flat_floor_ha": (kind == "pit") & (pd.to_numeric(sites.get("flat_floor_ha"),
+                                                             errors="coerce").isna()
+                                                if "flat_floor_ha" in sites else True)}
+    out: dict[str, dict[str, list[str]]] = {}
+    for field_name, mask in need.items():
+        for zone_id, ids in sites.loc[mask, "site_id"].astype(str).groupby(
+                sites.loc[mask, "zone_id"]):
+            out.setdefault(zone_id, {})[field_name] = sorted(ids)
     return out
 
 
@@ -350,8 +378,10 @@ def _member_standards(sites: pd.DataFrame | None, rules: Rules) -> dict[str, lis
 
 
 def _decide(zone_id: str, facts: dict, members: list[tuple[str, str]], rules: Rules,
-            lang: str) -> dict:
+            lang: str, lacking: dict[str, list[str]] | None = None) -> dict:
     rule = next(r for r in rules.rules if all(c.holds(facts) for c in r.when))
+    tried = rules.rules[:rules.rules.index(rule) + 1]
+    used = {FACT_FIELDS[c.fact] for r in tried for c in r.when if c.fact in FACT_FIELDS}
     st = rules.standards[rule.standard]
     row = {"end_use": rule.end_use, "end_use_label": rules.end_uses[rule.end_use][lang],
            "standard": rule.standard, "standard_label": st[lang], "rule_id": rule.id,
@@ -369,8 +399,20 @@ def _decide(zone_id: str, facts: dict, members: list[tuple[str, str]], rules: Ru
         row[p] = value
         if by:
             tightened.append((p, value, by))
-    row["explanation"] = _explain(rule, facts, st, tightened, rules, lang)
+    row["explanation"] = _explain(rule, facts, st, tightened, rules, lang) + _gaps_text(
+        {f: ids for f, ids in (lacking or {}).items() if f in used}, lang)
     return row
+
+
+def _gaps_text(gaps: dict[str, list[str]], lang: str) -> str:
+    """What the rules assumed for members that lack a field they depend on."""
+    parts = []
+    for field_name, ids in sorted(gaps.items()):
+        shown = ", ".join(ids[:8]) + ("…" if len(ids) > 8 else "")
+        zh, en = _ASSUMED[field_name]
+        parts.append(f"成员 {shown} 缺少 {field_name}，{zh}。" if lang == "zh" else
+                     f" Members {shown} lack {field_name}: {en}.")
+    return "".join(parts)
 
 
 def _explain(rule: Rule, facts: dict, st: dict, tightened: list, rules: Rules, lang: str) -> str:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -71,6 +72,10 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
             problems.add("encoding_detected", severity="info", action="kept", field="encoding",
                          encoding=enc, source="CSV")
             source_crs = frame.crs
+            if kind is None:  # a corner-point table is a mining right's boundary by definition
+                kind = "mine"
+                problems.add("kind_corner_points", severity="info", action="filled",
+                             field="kind")
         else:
             src = io.read_vector(path, layer=layer, encoding=encoding)
             for text in src.warnings:
@@ -164,7 +169,9 @@ def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: o
         return _finish(_empty_sites(), problems, refused, source, n)
     attrs, extras = _map_fields(frame, problems)
     ids = _feature_ids(attrs)
+    kind = kind if kind is not None else _mining_right_kind(attrs, problems)
     _check_values(attrs, ids, kind, problems)
+    _infer_method(attrs, ids, problems)
     geoms, repairs = _check_geometry(frame.geometry.values, ids, problems,
                                      skip=_refused_corner_rows(problems))
     geoms = _to_wgs84(geoms, crs, gcj02, ids, problems, repairs)
@@ -245,6 +252,41 @@ def _map_fields(frame: gpd.GeoDataFrame, problems: Problems) -> tuple[pd.DataFra
     return attrs, extras
 
 
+#: Fields only a mining-right (采矿权) layer carries: with one of them and no ``kind`` column, the
+#: features are taken as mine boundaries (reported).
+_MINING_RIGHT_SOURCES = ("采矿许可证号", "许可证号", "采矿权人", "生产规模")
+
+
+def _mining_right_kind(attrs: pd.DataFrame, problems: Problems) -> str | None:
+    """``"mine"`` for a layer without ``kind`` that carries mining-right fields, else None."""
+    if "kind" in attrs.attrs:
+        return None
+    sources = {str(v[0]) for v in attrs.attrs.values() if isinstance(v, tuple)}
+    # a Shapefile may have cut the name to 10 bytes: a prefix of three or more characters counts
+    hits = sorted(src for src in sources if any(src == f or (len(src) >= 3 and f.startswith(src))
+                                                for f in _MINING_RIGHT_SOURCES))
+    if not hits:
+        return None
+    problems.add("kind_mining_right", severity="warning", action="filled", field="kind",
+                 fields=", ".join(hits))
+    return "mine"
+
+
+def _infer_method(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> None:
+    """A pit is an open excavation: ``method`` empty on a pit becomes ``open_pit`` (reported);
+    a mine without ``method`` is warned about, since the zone rules use it."""
+    kind, method = attrs["kind"], attrs["method"]
+    pits = (kind == "pit") & method.isna()
+    for i in np.flatnonzero(pits.to_numpy()):
+        problems.add("method_from_pit", severity="repaired", action="filled", field="method",
+                     index=int(i), feature_id=ids[i])
+    attrs.loc[pits, "method"] = "open_pit"
+    unknown = (kind == "mine") & attrs["method"].isna()
+    for i in np.flatnonzero(unknown.to_numpy()):
+        problems.add("method_missing", severity="warning", action="kept", field="method",
+                     index=int(i), feature_id=ids[i])
+
+
 def _feature_ids(attrs: pd.DataFrame) -> list[str]:
     out = []
     for i, value in enumerate(attrs["site_id"]):
@@ -264,7 +306,7 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
     absent = {name for name in CANONICAL_FIELDS if name not in attrs.attrs}
     for name, spec in sch.fields.items():
         if name in absent and spec.required and spec.fill is None and not (name == "kind" and kind):
-            aliases = ", ".join([name, *spec.aliases[:4]])
+            aliases = ", ".join(list(dict.fromkeys([name, *spec.aliases]))[:5])
             fix = msg("field_missing_fix_kind" if name == "kind" else "field_missing_fix",
                       lang=problems.lang)
             problems.add("field_missing", severity="error", action="refused", field=name,
@@ -509,19 +551,15 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
     """Refuse sites farther than ``settings.boundary_tolerance_m`` outside the city; fill an
     empty banner from the location; warn, with the distance, when a site lies outside the banner
     it names."""
-    from . import datasets
     from .settings import settings
 
-    polygons = (banners if banners is not None else datasets.banners()).to_crs("EPSG:4326")
     ok = np.flatnonzero([g is not None for g in geoms])
     if not len(ok):
         return
     tol = float(settings.boundary_tolerance_m)
     site_m = np.asarray(projection.to_metric(gpd.GeoSeries(geoms[ok], crs="EPSG:4326")).values)
-    names = polygons["name_zh"].astype(str).to_numpy()
-    banner_m = np.asarray(projection.to_metric(polygons.geometry).values)
-    city = shapely.union_all(banner_m)
-    shapely.prepare(city)
+    names, banner_m, city = _banner_shapes(banners) if banners is not None else \
+        _default_banner_shapes(str(projection.metric_crs()))
     inside_city = shapely.intersects(city, site_m)
     located = _locate(site_m, banner_m, names, tol)
     values = attrs["banner"].tolist()
@@ -553,6 +591,22 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
                          index=int(i), feature_id=ids[i], value=values[i], located=where,
                          distance_m=round(dist) if dist == dist else "?")
     attrs["banner"] = pd.Series(values, index=attrs.index, dtype=object)
+
+
+def _banner_shapes(banners: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, object]:
+    """Banner names, banner polygons and the city (their union), in the metric CRS."""
+    polygons = banners.to_crs("EPSG:4326")
+    banner_m = np.asarray(projection.to_metric(polygons.geometry).values)
+    city = shapely.union_all(banner_m)
+    shapely.prepare(city)
+    return polygons["name_zh"].astype(str).to_numpy(), banner_m, city
+
+
+@functools.lru_cache(maxsize=4)
+def _default_banner_shapes(metric_crs: str) -> tuple[np.ndarray, np.ndarray, object]:
+    from . import datasets
+
+    return _banner_shapes(datasets.banners())
 
 
 def _locate(site_m: np.ndarray, banner_m: np.ndarray, names: np.ndarray, tol: float) -> list:

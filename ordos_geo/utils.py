@@ -11,7 +11,7 @@ from typing import Iterable, TypeVar
 from .settings import settings
 
 __all__ = ["logger", "enable_logging", "progress_bar", "show_versions", "import_optional",
-           "cjk_font"]
+           "cjk_font", "use_cjk_font"]
 
 T = TypeVar("T")
 
@@ -99,7 +99,22 @@ def cjk_font() -> str | None:
     return next((f for f in _CJK_FONTS if f in names), None)
 
 
-_PACKAGES = ("numpy", "pandas", "shapely", "pyproj", "pyogrio", "geopandas", "folium", "rasterio",
+def use_cjk_font() -> str | None:
+    """Make matplotlib draw Chinese (zone ids, banner names) with an installed CJK font: put it
+    first in ``font.sans-serif``. Returns its name, or None (then Chinese shows as boxes:
+    ``apt-get install fonts-noto-cjk``)."""
+    import matplotlib
+
+    font = cjk_font()
+    if font is not None:
+        rc = matplotlib.rcParams
+        rc["font.sans-serif"] = [font] + [f for f in rc["font.sans-serif"] if f != font]
+        rc["font.family"] = "sans-serif"
+        rc["axes.unicode_minus"] = False
+    return font
+
+
+_PACKAGES = ("numpy", "pandas", "shapely", "pyproj", "pyogrio", "geopandas", "rasterio",
              "exactextract", "scipy", "scikit-learn", "dask", "tqdm", "pyyaml")
 
 
@@ -108,7 +123,7 @@ def show_versions(file=None) -> dict[str, str]:
     import pyogrio
     import pyproj
 
-    from . import __version__
+    from ._version import __version__
 
     info = {"ordos_geo": __version__, "python": sys.version.split()[0],
             "platform": platform.platform(), "GDAL": pyogrio.__gdal_version_string__,

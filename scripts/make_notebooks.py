@@ -20,6 +20,7 @@ QUICKSTART = [
     new_code_cell(
         "import ordos_geo as og\n"
         "import matplotlib.pyplot as plt\n"
+        "og.utils.use_cjk_font()  # Chinese zone ids and labels in plots\n"
         "\n"
         "og.settings.lang = 'zh'      # 'en' for English messages\n"
         "og.settings.progress = False\n"
@@ -90,6 +91,7 @@ ZONES = [
     new_code_cell(
         "import ordos_geo as og\n"
         "import matplotlib.pyplot as plt\n"
+        "og.utils.use_cjk_font()  # Chinese zone ids and labels in plots\n"
         "og.settings.progress = False\n"
         "sites, report = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
         "len(sites), sites.kind.value_counts().to_dict()"),
@@ -170,6 +172,7 @@ RECLAMATION = [
         "import pathlib, tempfile\n"
         "import matplotlib.pyplot as plt\n"
         "import ordos_geo as og\n"
+        "og.utils.use_cjk_font()  # Chinese zone ids and labels in plots\n"
         "og.settings.progress = False\n"
         "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
         "zoning = og.zones.build_zones(sites, max_zone_ha=10_000)\n"

@@ -214,6 +214,7 @@ def test_zones_command_writes_the_contract(tmp_path):
     import pyogrio
 
     assert {n for n, _ in pyogrio.list_layers(out / "zones.gpkg")} == {"zones", "sites_zoned",
+                                                                        "layer_styles",
                                                                         "ordos_geo_metadata"}
     meta = pyogrio.read_dataframe(out / "zones.gpkg", layer="ordos_geo_metadata")
     assert '"gap_m": 400.0' in meta.set_index("key")["value"]["parameters"]
@@ -255,7 +256,7 @@ def test_export_command(tmp_path, fmt, out):
     assert produced.exists() and str(produced) in res.stdout
     if fmt == "shp":
         assert (target / "sites.cpg").read_text() == "GBK"
-        assert (tmp_path / "sites_cgcs2000_gk.gpkg").exists()
+        assert (tmp_path / "sites_cgcs2000_gk.shp").exists()  # --gk keeps the format
 
 
 def test_every_reading_command_takes_the_validate_options(tmp_path):

@@ -55,7 +55,7 @@ def test_geopackage_carries_metadata(tmp_path, sites):
                                            sources=["data/synthetic_sites.geojson"],
                                            parameters={"gap_m": 500})
     layers = {n for n, _ in pyogrio.list_layers(path)}
-    assert layers == {"sites", "ordos_geo_metadata"}
+    assert layers == {"sites", "ordos_geo_metadata", "layer_styles"}
     meta = pyogrio.read_dataframe(path, layer="ordos_geo_metadata").set_index("key")["value"]
     assert meta["ordos_geo_version"] == og.__version__
     assert json.loads(meta["parameters"]) == {"gap_m": 500}

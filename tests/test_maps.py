@@ -81,7 +81,7 @@ def test_zones_map_has_a_legend_of_end_uses(browser, embedded, tmp_path):
     sites, zones = embedded
     path = maps.save_map(maps.map_zones(zones, sites), tmp_path / "zones.html")
     page, errors, external, _ = open_offline(browser, path)
-    legend = page.locator(".ordos-legend").inner_text()
+    legend = "\n".join(page.locator(".ordos-legend").all_inner_texts())
     for label in zones["end_use_label"].unique():
         assert label in legend
     assert page.evaluate("window.ordosLayers.zones.getLayers().length") == len(zones)

@@ -163,7 +163,8 @@ def test_duplicate_ids_refuse_every_copy(tmp_path):
 
 
 def test_missing_required_fields(tmp_path):
-    frame = site_frame(2).drop(columns=["矿山编号", "类型"])
+    # (without the mining-right fields, which would make every feature a mine)
+    frame = site_frame(2).drop(columns=["矿山编号", "类型", "采矿权人", "生产规模"])
     res = sites.validate(_write(frame, tmp_path / "m.geojson"))
     missing = res.report[res.report["code"] == "field_missing"]
     assert set(missing["field"]) == {"site_id", "kind"}

@@ -28,13 +28,21 @@
     layer.addTo(map);
   });
 
-  function tooltipFor(labels, layer) {
+  function percent(v) {
+    return (v === null || v === undefined) ? "–" : (Math.round(v * 1000) / 10) + "%";
+  }
+
+  function tooltipFor(labels, layer, d) {
     return function () {
       var t = layer.feature.properties.t, box = el("div", "ordos-tip");
       for (var i = 0; i < labels.length; i++) {
-        var line = el("div");
-        line.appendChild(el("b", null, labels[i]));
-        line.appendChild(document.createTextNode(": " + (t[i] === null ? "–" : t[i])));
+        var line = el("div"), label = labels[i], value = t[i];
+        if (d.yearly && i === d.yearly.index) {  // the value of the year the slider shows
+          label = label + " (" + window.ordosYear + ")";
+          value = percent(layer.feature.properties["s" + window.ordosYear]);
+        }
+        line.appendChild(el("b", null, label));
+        line.appendChild(document.createTextNode(": " + (value === null ? "–" : value)));
         box.appendChild(line);
       }
       if (layer.ordosExtra) {
@@ -55,7 +63,8 @@
       }
     });
     layer.eachLayer(function (l) {
-      if (d.labels && d.labels.length) l.bindTooltip(tooltipFor(d.labels, l), {sticky: false});
+      l.ordosParent = layer;
+      if (d.labels && d.labels.length) l.bindTooltip(tooltipFor(d.labels, l, d), {sticky: false});
     });
     layer.ordosSpec = d;
     return layer;
@@ -105,7 +114,14 @@
       layer: group, propertyName: "s", initial: false, collapsed: true, position: "topright",
       marker: false, textPlaceholder: spec.search.placeholder,
       buildTip: function (text) { var a = el("a", null, text); a.href = "#"; return a; },
-      moveToLocation: function (latlng, title, m) { m.fitBounds(latlng.layer.getBounds()); }
+      moveToLocation: function (latlng, title, m) {
+        var hit = latlng.layer, prev = window.ordosHighlighted;
+        if (prev && prev.ordosParent) prev.ordosParent.resetStyle(prev);
+        m.fitBounds(hit.getBounds());
+        hit.setStyle({color: "#00e5ff", weight: 5, fillOpacity: 0.2});
+        if (hit.bringToFront) hit.bringToFront();
+        window.ordosHighlighted = hit;
+      }
     }).addTo(map);
   }
   if (L.Control.MiniMap) {
@@ -123,7 +139,9 @@
       if (v === null || v === undefined) return s.missing;
       return colours[Math.min(Math.floor(v * colours.length), colours.length - 1)];
     };
+    window.ordosYear = years[years.length - 1];
     window.ordosSetYear = function (year) {
+      window.ordosYear = Number(year);
       target.eachLayer(function (l) {
         var v = l.feature.properties["s" + year];
         l.setStyle({fillColor: colour(v), color: colour(v)});
