@@ -7,6 +7,9 @@ Side by side in one run, each case in a fresh process (wall time, peak memory):
 * ``ordos_geo graph`` – ``og.adjacency.neighbour_graph`` (reprojection, query, gaps, overlaps,
   shared boundary lengths, parcel links).
 * ``ordos_geo graph+zones`` – graph + ``og.zones.zone_members`` with the size band: the target.
+  Since 0.2 the band bounds a zone's closed remediation area (``area_ha``), so zones near
+  the band are closed over the gap to check it (their closings are reused by
+  ``build_zones``); zones whose grown members or convex hull fit are not closed.
 * ``ordos_geo build_zones`` – the same plus zone figures, priority areas and the closed zone
   geometry (what the CLI writes).
 * ``libpysal`` – ``fuzzy_contiguity(buffer=250)`` (buffers of 250 m meet ⇔ within 500 m) and

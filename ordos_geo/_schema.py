@@ -154,7 +154,12 @@ def normalise_id(value: Any) -> str | None:
     """An id as text in one spelling: NFKC (full-width ``Ｍ０１`` → ``M01``), invisible characters
     removed, outer spaces stripped. Raises :class:`Invalid` for a ``;`` (it joins zone members)
     or a control character."""
-    text = unicodedata.normalize("NFKC", _as_text(value))
+    text = _as_text(value)
+    if text.isascii() and text.isprintable():  # the common case: nothing to normalise
+        if ";" in text:
+            raise Invalid("id_semicolon")
+        return text or None
+    text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if not _invisible(ch)).strip()
     if not text:
         return None

@@ -316,12 +316,36 @@ def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.Dat
                                    "geometry": zones.geometry.to_crs("EPSG:4326").to_numpy()}))
     banner = sites["banner"].astype(str) if "banner" in sites.columns else \
         pd.Series("", index=sites.index)
+    # each banner's union is measured as its disjoint parts, added up per banner later (one
+    # banner-wide multipolygon would make exactextract walk every cell of its bounding box); a
+    # part that is one site's own ground (nothing else overlaps it) reuses that site's figures
     metric = projection.to_metric(geoms)
     unions = metric.groupby(banner.to_numpy()).agg(lambda g: shapely.union_all(g.to_numpy()))
-    ground = gpd.GeoSeries(list(unions), crs=metric.crs).to_crs("EPSG:4326")
-    parts.append(pd.DataFrame({"level": "banner", "id": list(unions.index),
+    pieces, owner = shapely.get_parts(np.asarray(list(unions), dtype=object), return_index=True)
+    same = _own_site(pieces, metric.to_numpy())
+    names = np.asarray(unions.index)[owner]
+    ground = gpd.GeoSeries(pieces[same < 0], crs=metric.crs).to_crs("EPSG:4326")
+    parts.append(pd.DataFrame({"level": "banner", "id": names[same < 0],
                                "geometry": ground.to_numpy()}))
-    return pd.concat(parts, ignore_index=True)
+    polys = pd.concat(parts, ignore_index=True)
+    polys.attrs["banner_sites"] = pd.DataFrame({"banner": names[same >= 0],
+                                                "row": same[same >= 0]})
+    return polys
+
+
+def _own_site(pieces: np.ndarray, sites_m: np.ndarray) -> np.ndarray:
+    """For each part, the row of the one site whose ground it is (it touches no other site and
+    has that site's area), else -1."""
+    out = np.full(len(pieces), -1)
+    if not len(pieces):
+        return out
+    part, site = shapely.STRtree(sites_m).query(pieces, predicate="intersects")
+    alone = np.bincount(part, minlength=len(pieces)) == 1
+    part, site = part[alone[part]], site[alone[part]]
+    a, b = shapely.area(pieces[part]), shapely.area(sites_m[site])
+    match = np.abs(a - b) <= 1e-9 * np.maximum(a, 1.0)
+    out[part[match]] = site[match]
+    return out
 
 
 def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -382,13 +406,24 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
 
 def _tables(sums: dict, polys: pd.DataFrame, area: np.ndarray) -> dict[str, pd.DataFrame]:
     """Per level (site, zone, banner): one row per polygon and date it is covered on."""
+    level, ids = polys["level"].to_numpy(), polys["id"].to_numpy()
+    part = level == "banner"
+    reuse = polys.attrs.get("banner_sites", pd.DataFrame({"banner": [], "row": []}))
+    names, owner = np.unique(np.r_[ids[part], reuse["banner"].to_numpy()], return_inverse=True)
+    source = np.r_[np.flatnonzero(part), reuse["row"].to_numpy(dtype=int)]
+    one = ~part  # sites and zones: one polygon each; banners: the sum of their disjoint parts
+    levels = np.r_[level[one], np.full(len(names), "banner")]
+    keys = np.r_[ids[one], names]
+    areas = np.r_[area[one], np.bincount(owner, weights=area[source], minlength=len(names))]
     rows = []
     for (date, sensor), arr in sorted(sums.items()):
-        stats = polygon_stats(arr, area)
+        banner_sums = np.zeros((len(names), arr.shape[1]))
+        np.add.at(banner_sums, owner, arr[source])
+        stats = polygon_stats(np.vstack([arr[one], banner_sums]), areas)
         stats.insert(0, "sensor", sensor)
         stats.insert(0, "date", pd.Timestamp(date))
-        stats.insert(0, "id", polys["id"].to_numpy())
-        stats.insert(0, "level", polys["level"].to_numpy())
+        stats.insert(0, "id", keys)
+        stats.insert(0, "level", levels)
         rows.append(stats[stats["covered_ha"] > 0])
     long = pd.concat(rows, ignore_index=True)
     return {lvl: long[long["level"] == lvl].drop(columns="level").reset_index(drop=True)
@@ -503,35 +538,46 @@ def _year_rows(by_date: pd.DataFrame, key: str, years: pd.DataFrame) -> pd.DataF
 def _targets_and_gain(frame: pd.DataFrame, key: str, targets: pd.DataFrame) -> pd.DataFrame:
     """``target_ha`` and ``detected_gain_ha`` per row, from one baseline per polygon (see the
     module text): the year before the first plan year when it has a clear observation, else
-    the first year with one."""
-    plan = targets.rename(columns={"id": key}).astype({"year": int})
+    the first year with one. Vectorised: one pass over the table, whatever the polygon count."""
+    out = frame.copy()
+    out[key] = out[key].astype(str)
+    plan = targets.rename(columns={"id": key}).astype({"year": int, "target_ha": float})
     plan[key] = plan[key].astype(str)
-    by_id = {ident: g.set_index("year")["target_ha"].sort_index()
-             for ident, g in plan.groupby(key)}
-    out = []
-    for ident, g in frame.groupby(key, sort=False):
-        g = g.sort_values("year").copy()
-        clear = g.loc[g["n_dates"] > 0, ["year", "vegetated_ha"]].set_index("year")["vegetated_ha"]
-        p = by_id.get(str(ident))
-        first_plan = int(p.index[0]) if p is not None and len(p) else None
-        if first_plan is not None and (first_plan - 1) in clear.index:
-            base = first_plan - 1
-        else:
-            base = int(clear.index[0]) if len(clear) else None
-        g["baseline_year"] = base
-        g["detected_gain_ha"] = g["vegetated_ha"] - (clear[base] if base is not None else np.nan)
-        if p is None or not len(p):
-            g["target_ha"] = np.nan
-        else:
-            cum = p.cumsum()
-            due = g["year"].map(lambda y: float(cum[cum.index <= y].iloc[-1])
-                                if y >= first_plan else np.nan)
-            at_base = float(cum[cum.index <= base].iloc[-1]) if base is not None and \
-                base >= first_plan else 0.0
-            g["target_ha"] = due - at_base
-        out.append(g)
-    return pd.concat(out, ignore_index=True) if out else frame.assign(
-        baseline_year=pd.Series(dtype=float), detected_gain_ha=np.nan, target_ha=np.nan)
+    plan = plan.sort_values([key, "year"])
+    plan["cum"] = plan.groupby(key)["target_ha"].cumsum()
+    clear = out.loc[out["n_dates"] > 0, [key, "year", "vegetated_ha"]]
+    first_clear = clear.groupby(key)["year"].min()
+    first_plan = plan.groupby(key)["year"].min()
+    before = (first_plan - 1).rename("year").reset_index()
+    seen = before.merge(clear[[key, "year"]], on=[key, "year"], how="inner")
+    base = first_clear.copy()
+    base.loc[seen[key].to_numpy()] = seen["year"].to_numpy()
+    out["baseline_year"] = out[key].map(base)
+    base_veg = clear.set_index([key, "year"])["vegetated_ha"]
+    pairs = pd.MultiIndex.from_arrays([base.index, base.to_numpy()])
+    out["detected_gain_ha"] = out["vegetated_ha"] - out[key].map(
+        pd.Series(base_veg.reindex(pairs).to_numpy(), index=base.index))
+    due = _cumulative_at(out[[key, "year"]], plan, key)
+    at_base = np.nan_to_num(_cumulative_at(out[[key]].assign(year=out["baseline_year"]), plan,
+                                           key), nan=0.0)
+    started = out["year"] >= out[key].map(first_plan)
+    out["target_ha"] = np.where(started, due - at_base, np.nan)
+    return out
+
+
+def _cumulative_at(rows: pd.DataFrame, plan: pd.DataFrame, key: str) -> np.ndarray:
+    """The plans' cumulative hectares of each row's polygon up to the row's year (NaN before
+    its first plan year or without plans)."""
+    probe = rows.reset_index(drop=True).assign(_row=lambda d: np.arange(len(d)))
+    valid = probe["year"].notna()
+    result = np.full(len(probe), np.nan)
+    if not valid.any() or not len(plan):
+        return result
+    left = probe[valid].astype({"year": int}).sort_values("year")
+    merged = pd.merge_asof(left, plan[[key, "year", "cum"]].sort_values("year"), on="year",
+                           by=key, direction="backward")
+    result[merged["_row"].to_numpy()] = merged["cum"].to_numpy()
+    return result
 
 
 def _summary(by_date: pd.DataFrame, key: str, targets: pd.DataFrame, zones, sites) -> pd.DataFrame:

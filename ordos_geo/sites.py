@@ -288,14 +288,15 @@ def _infer_method(attrs: pd.DataFrame, ids: list[str], problems: Problems) -> No
 
 
 def _feature_ids(attrs: pd.DataFrame) -> list[str]:
-    out = []
-    for i, value in enumerate(attrs["site_id"]):
+    """Each feature's id as reports show it: its normalised ``site_id``, else ``#<row>``."""
+    codes, uniques = pd.factorize(attrs["site_id"], use_na_sentinel=True)
+    texts = []
+    for raw in uniques:  # each distinct value once
         try:
-            text = schema().normalise("site_id", value)
+            texts.append(schema().normalise("site_id", raw))
         except Invalid:
-            text = None
-        out.append(text if text else f"#{i + 1}")
-    return out
+            texts.append(None)
+    return [texts[c] if c >= 0 and texts[c] else f"#{i + 1}" for i, c in enumerate(codes)]
 
 
 def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
@@ -613,14 +614,16 @@ def _locate(site_m: np.ndarray, banner_m: np.ndarray, names: np.ndarray, tol: fl
     """The banner of each site: the one holding a point on its surface, else the nearest within
     ``tol`` metres (the boundary is indicative), else None."""
     points = shapely.point_on_surface(site_m)
-    tree = shapely.STRtree(banner_m)
-    pt, poly = tree.query(points, predicate="within")
+    # the few banner polygons query the many points (prepared polygons: fast)
+    poly, pt = shapely.STRtree(points).query(banner_m, predicate="contains")
     out: list = [None] * len(site_m)
-    for a, b in sorted(zip(pt, poly)):
-        if out[a] is None:
-            out[a] = str(names[b])
+    order = np.lexsort((poly, pt))  # a point on a shared border: the first banner
+    first = order[np.r_[True, pt[order][1:] != pt[order][:-1]]] if len(order) else order
+    for a, b in zip(pt[first].tolist(), poly[first].tolist()):
+        out[a] = str(names[b])
     rest = [k for k, v in enumerate(out) if v is None]
     if rest:
+        tree = shapely.STRtree(banner_m)
         src, hit = tree.query_nearest(site_m[rest], max_distance=tol, all_matches=False)
         for a, b in zip(src, hit):
             out[rest[a]] = str(names[b])

@@ -34,3 +34,13 @@ def test_notebook_executes(path, tmp_path):
     assert not errors
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "Traceback" not in text
+    # an inline map is the same offline page as the saved file: nothing from a host
+    pages = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if o.output_type == "execute_result" and "text/html" in o.get("data", {})
+             and "ordos-data" in o["data"]["text/html"]]
+    if path.name == "04-publish.ipynb":
+        assert pages, "notebook 04 shows its map inline"
+    for html in pages:
+        assert html.startswith("<iframe srcdoc=")
+        assert "https://cdn" not in html and "unpkg.com" not in html and "jsdelivr" not in html
+        assert "connect-src &#x27;none&#x27;" in html

@@ -176,6 +176,18 @@ def test_attribution_comes_from_the_data_and_leaves_the_scale_visible(osm_maps, 
     assert "osm_inside.geojson" in plain.locator(".leaflet-control-attribution").inner_text()
 
 
+def test_a_geopackage_carries_its_attribution_into_the_map(osm_maps, tmp_path, capsys):
+    gpkg = tmp_path / "osm.gpkg"
+    rc, _ = run(["export", osm_maps / "osm_inside.geojson", "--format", "gpkg",
+                 "--attribution", "© OpenStreetMap contributors (ODbL)", "--out", gpkg], capsys)
+    assert rc == 0
+    rc, _ = run(["map", gpkg, "--layer", "sites", "--out", tmp_path / "m.html"], capsys)
+    assert rc == 0
+    page = (tmp_path / "m.html").read_text("utf-8")
+    spec = json.loads(page.split('id="ordos-data">', 1)[1].split("</script>", 1)[0])
+    assert spec["attribution"].startswith("© OpenStreetMap contributors (ODbL) · Banners")
+
+
 def test_every_colour_has_a_legend_entry_in_readable_type(osm_maps, browser):  # noqa: F811
     page, errors, _, _ = open_offline(browser, osm_maps / "zones.html")
     legends = page.locator(".ordos-legend").all_inner_texts()
