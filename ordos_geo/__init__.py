@@ -1,13 +1,30 @@
 """ordos_geo — a geospatial planner for mine remediation in Ordos (鄂尔多斯).
 
 Modules are used through their names: ``og.sites.read_sites(...)``, ``og.zones.build_zones(...)``.
+Each module is imported on first use (``import ordos_geo`` itself loads no geospatial library),
+so a script that only reads sites does not pay for maps, imagery or the demo.
 """
 
-from . import (adjacency, datasets, demo, export, imagery, io, maps, plans, projection,
-               reclamation, rules, samples, sites, synthetic, utils, zones)
+from importlib import import_module as _import_module
+
 from ._version import __version__
 from .settings import settings
 
-__all__ = ["adjacency", "datasets", "demo", "export", "imagery", "io", "maps", "plans", "projection",
-           "reclamation", "rules", "samples", "settings", "sites", "synthetic", "utils", "zones",
-           "__version__"]
+#: The public modules, loaded when first used (PEP 562).
+_MODULES = ("adjacency", "datasets", "demo", "export", "imagery", "io", "maps", "plans",
+            "projection", "reclamation", "rules", "samples", "sites", "synthetic", "utils",
+            "zones")
+
+__all__ = [*_MODULES, "settings", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        module = _import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'ordos_geo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULES))

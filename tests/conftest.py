@@ -133,3 +133,19 @@ def sample_imagery(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sample_imagery")
     manifest = og.samples.sample_scenes(folder)
     return manifest, pd.read_csv(folder / "truth.csv")
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``ordos-geo demo`` run once per test session, as a user runs it (a subprocess in a fresh
+    folder): ``(completed process, folder)``; the CLI and the map tests both look at it."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("ordos-geo", path=os.path.dirname(sys.executable)) or "ordos-geo"
+    folder = tmp_path_factory.mktemp("demo")
+    res = subprocess.run([exe, "demo", "--out", str(folder / "demo"), "--no-progress"],
+                         capture_output=True, text=True, cwd=folder, timeout=600)
+    return res, folder

@@ -85,9 +85,9 @@ def test_python_dash_m_is_the_same_command():
     assert res.returncode == 0 and "ordos_geo" in res.stdout
 
 
-def test_demo_writes_and_prints_every_output(tmp_path):
+def test_demo_writes_and_prints_every_output(demo_run):
+    res, tmp_path = demo_run
     out = tmp_path / "demo"
-    res = run("demo", "--out", out, "--no-progress", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     printed = [line.split("：")[-1].split(": ")[-1] for line in res.stdout.splitlines()]
     written = sorted(p for p in out.rglob("*") if p.is_file() and "sample_imagery" not in p.parts

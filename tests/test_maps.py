@@ -174,11 +174,12 @@ def test_tianditu_needs_a_key(embedded, monkeypatch):
     assert "tianditu.gov.cn" in page and "tk=abc" in page
 
 
-def test_the_demo_maps_load_offline(browser, tmp_path):
-    with og.settings.context(maps_dir=tmp_path / "maps"):
-        written = og.demo.run_demo(tmp_path / "out", progress=False)
-    pages = [p for p in written if p.suffix == ".html"]
-    assert [p.name for p in pages] == ["ordos_overview.html", "zones.html", "progress.html"]
+def test_the_demo_maps_load_offline(browser, demo_run):
+    res, folder = demo_run  # the demo the CLI test runs too: one run per session
+    assert res.returncode == 0, res.stderr
+    pages = [folder / "maps" / name for name in ("ordos_overview.html", "zones.html",
+                                                  "progress.html")]
+    assert all(p.exists() for p in pages)
     for path in pages:
         page, errors, external, _ = open_offline(browser, path)
         assert page.evaluate("typeof L.version") == "string"

@@ -30,3 +30,20 @@ def test_enable_logging_is_idempotent():
     enable_logging("DEBUG")
     assert len(logger.handlers) == n and logger.level == logging.DEBUG
     logger.setLevel(logging.WARNING)
+
+
+def test_importing_the_package_is_light():
+    """``import ordos_geo`` loads no geospatial library and takes well under half a second;
+    modules load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time; t = time.perf_counter(); import ordos_geo as og; "
+            "dt = time.perf_counter() - t; heavy = [m for m in ('geopandas', 'scipy', 'shapely', "
+            "'rasterio', 'pandas') if m in sys.modules]; "
+            "print(dt, heavy, og.zones.__name__, 'geopandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split(maxsplit=1)
+    seconds, rest = float(out[0]), out[1]
+    assert seconds < 0.5
+    assert rest.startswith("[] ordos_geo.zones True")
