@@ -463,19 +463,20 @@ def _export(args: argparse.Namespace) -> int:
                 sources=[str(args.sites)] + ([str(args.zones)] if args.zones else []),
                 parameters={"format": "gpkg"}, attribution=credit))
         for name, layer in layers.items():
+            flat = export.flatten_lists(layer)
             if args.format == "geojson":
-                written.append(io.write_geojson(export._plain(layer), staged(targets[name])))
+                written.append(io.write_geojson(flat, staged(targets[name])))
             elif args.format == "shp":
-                written += export.write_shapefile(export._plain(layer), staged(targets[name]),
+                written += export.write_shapefile(flat, staged(targets[name]),
                                                   encoding=args.out_encoding)
             elif args.format == "xlsx":
                 written.append(export.write_table(layer, staged(targets[name])))
             if args.gk and args.format == "shp":
-                written += export.write_shapefile(export._plain(layer), staged(gk[name]),
+                written += export.write_shapefile(flat, staged(gk[name]),
                                                   encoding=args.out_encoding,
                                                   crs=export.gk_crs_for(layer))
             elif args.gk:
-                written.append(export.write_gk_copy(export._plain(layer), staged(gk[name])))
+                written.append(export.write_gk_copy(flat, staged(gk[name])))
         first = targets["sites"]
         written += _write_report(args, staged(first.with_name(f"{first.stem}.validation.csv")))
     _print_written(out.final(p) for p in written)

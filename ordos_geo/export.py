@@ -16,6 +16,7 @@ from .utils import import_optional
 
 __all__ = ["write_zones", "write_progress", "write_shapefile", "write_gk_copy", "write_table",
            "write_xlsx", "write_gpkg_with_metadata", "read_metadata", "gk_crs_for",
+           "flatten_lists",
            "polygons_only", "CHINESE_HEADERS"]
 
 #: Chinese column headers of report tables (CSV/XLSX for reports; GIS files keep field names).
@@ -53,8 +54,8 @@ CHINESE_HEADERS = {
 log = logging.getLogger("ordos_geo")
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns GDAL can write: lists and tuples joined with ';'."""
+def flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose columns GDAL can write: lists and tuples joined with ';'."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (list, tuple))).any():
@@ -69,7 +70,7 @@ def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Pat
     ``sites_zoned`` plus the ``ordos_geo_metadata`` table) and the ``zones.csv`` summary into
     ``out``; return the paths."""
     out = Path(out)
-    zones, sites = _plain(zones), _plain(sites)
+    zones, sites = flatten_lists(zones), flatten_lists(sites)
     paths = [io.write_geojson(zones, out / "zones.geojson"),
              io.write_geojson(sites, out / "sites_zoned.geojson"),
              write_gpkg_with_metadata({"zones": zones, "sites_zoned": sites}, out / "zones.gpkg",
@@ -201,6 +202,7 @@ def write_shapefile(frame: gpd.GeoDataFrame, path: str | Path, *, encoding: str 
 
 
 polygons_only = io.polygons_only
+_plain = flatten_lists  # the 0.1 private name
 
 
 def gk_crs_for(frame: gpd.GeoDataFrame):
@@ -273,7 +275,7 @@ def write_gpkg_with_metadata(layers: dict[str, gpd.GeoDataFrame], path: str | Pa
                                    json.dumps(sources or [], ensure_ascii=False),
                                    json.dumps(parameters or {}, ensure_ascii=False, default=str),
                                    "EPSG:4326", ";".join(layers), attribution or ""]})
-    plain = {name: _plain(to_export(frame)) for name, frame in layers.items()}
+    plain = {name: flatten_lists(to_export(frame)) for name, frame in layers.items()}
     styles = _styles_for(plain, lang)
     path = Path(path)
     with io.atomic_path(path) as tmp:
