@@ -35,6 +35,7 @@ __all__ = [
     "decode_text",
     "read_corner_points",
     "atomic_path",
+    "MANIFEST",
     "output_set",
     "file_set",
     "check_output_file",

@@ -149,3 +149,11 @@ def demo_run(tmp_path_factory):
     res = subprocess.run([exe, "demo", "--out", str(folder / "demo"), "--no-progress"],
                          capture_output=True, text=True, cwd=folder, timeout=600)
     return res, folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium (see ``browser_helpers``), one per test module."""
+    from browser_helpers import launch_browser
+
+    yield from launch_browser()

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import ordos_geo as og
 from ordos_geo import cli
 
-from test_maps import browser, open_offline  # noqa: F401 - the Chromium fixture
+from browser_helpers import open_offline
 
 PWN_DIR = "PWNED_BY_TEMPLATE"
 NASTY = [
@@ -178,7 +178,7 @@ def test_csv_outputs_neutralise_formulas_and_read_back_the_same(outputs):
     assert labels <= set(NASTY) and labels  # the rule labels came back as written
 
 
-def test_the_maps_show_hostile_text_as_text(outputs, browser):  # noqa: F811
+def test_the_maps_show_hostile_text_as_text(outputs, browser):
     for page_path in sorted((outputs / "m").glob("*.html")):
         page, errors, external, dialogs = open_offline(browser, page_path)
         shown = page.evaluate("""() => { var out = [];

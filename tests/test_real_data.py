@@ -17,7 +17,7 @@ import ordos_geo as og
 from ordos_geo import cli
 
 from conftest import site_frame, write_shapefile
-from test_maps import browser, open_offline  # noqa: F401 - the Chromium fixture
+from browser_helpers import open_offline
 
 OSM = og.datasets.data_path("osm_landuse")
 ACROSS_THE_RIVER = [1371979424, 1371979425, 1371979426]  # OSM dumps in Shanxi
@@ -160,7 +160,7 @@ def _overlap(a, b) -> bool:
                 a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
 
 
-def test_attribution_comes_from_the_data_and_leaves_the_scale_visible(osm_maps, browser):  # noqa: F811
+def test_attribution_comes_from_the_data_and_leaves_the_scale_visible(osm_maps, browser):
     page, errors, external, _ = open_offline(browser, osm_maps / "zones.html")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.wait_for_timeout(300)
@@ -188,7 +188,7 @@ def test_a_geopackage_carries_its_attribution_into_the_map(osm_maps, tmp_path, c
     assert spec["attribution"].startswith("© OpenStreetMap contributors (ODbL) · Banners")
 
 
-def test_every_colour_has_a_legend_entry_in_readable_type(osm_maps, browser):  # noqa: F811
+def test_every_colour_has_a_legend_entry_in_readable_type(osm_maps, browser):
     page, errors, _, _ = open_offline(browser, osm_maps / "zones.html")
     legends = page.locator(".ordos-legend").all_inner_texts()
     text = "\n".join(legends)
@@ -208,7 +208,7 @@ def test_every_colour_has_a_legend_entry_in_readable_type(osm_maps, browser):  #
     assert errors == []
 
 
-def test_a_zone_id_is_searchable_and_the_hit_is_highlighted(osm_maps, browser):  # noqa: F811
+def test_a_zone_id_is_searchable_and_the_hit_is_highlighted(osm_maps, browser):
     page, errors, _, _ = open_offline(browser, osm_maps / "zones.html")
     zone_id = page.evaluate("window.ordosLayers.zones.getLayers()[0].feature.properties.t[0]")
     short = zone_id.split("-", 1)[1]  # "薛家湾-01": without the banner
@@ -226,7 +226,7 @@ def test_a_zone_id_is_searchable_and_the_hit_is_highlighted(osm_maps, browser): 
 
 
 def test_the_progress_tooltip_follows_the_slider_and_the_map_fits_its_sites(
-        browser, tmp_path):  # noqa: F811
+        browser, tmp_path):
     sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
     ids = list(sites["site_id"].iloc[:3])
     summary = pd.DataFrame([{"site_id": s, "year": y, "vegetated_share": v, "status": "on_track",

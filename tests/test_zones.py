@@ -7,7 +7,6 @@ import shapely
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from scipy.sparse.csgraph import connected_components
 
-import ordos_geo as og
 from ordos_geo import adjacency, zones
 
 from conftest import row_of_squares, sites_from_metric
