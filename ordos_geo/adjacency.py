@@ -110,10 +110,14 @@ class NeighbourGraph:
         e = self.edges
         return e[~((e["site_a"] == lo) & (e["site_b"] == hi))].reset_index(drop=True)
 
-    def subgraph_edges(self, keep: pd.Series | np.ndarray) -> "NeighbourGraph":
-        """A new graph with only the links where ``keep`` is True."""
-        return NeighbourGraph(self.site_ids, self.edges[np.asarray(keep)].reset_index(drop=True),
-                              self.gap_m)
+    def subgraph_edges(self, keep: pd.Series | np.ndarray, *,
+                       gap_m: float | None = None) -> "NeighbourGraph":
+        """A new graph with only the links where ``keep`` is True (and, when given, the smaller
+        ``gap_m`` those links were chosen by)."""
+        keep = np.asarray(keep, dtype=bool)
+        ends = None if self._ends is None else (self._ends[0][keep], self._ends[1][keep])
+        return NeighbourGraph(self.site_ids, self.edges[keep].reset_index(drop=True),
+                              self.gap_m if gap_m is None else float(gap_m), ends)
 
 
 def _sort(edges: pd.DataFrame) -> pd.DataFrame:
@@ -134,12 +138,9 @@ def neighbour_graph(sites: gpd.GeoDataFrame, *, gap_m: float = 500.0,
         dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
         raise ValueError(f"site_id {dup!r} is not unique; validate the sites first.")
     metric = np.asarray(projection.to_metric(sites.geometry).values)
-    i, j = shapely.STRtree(metric).query(metric, predicate="dwithin", distance=gap_m)
     rank = np.empty(len(ids), dtype=np.int64)
     rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))  # order of the ids as text
-    keep = rank[i] < rank[j]
-    i, j = i[keep], j[keep]
-    gaps = shapely.distance(metric[i], metric[j])
+    i, j, gaps = _pairs_within(metric, rank, gap_m)
     overlap, shared = _contact(metric, i, j, gaps)
     order = np.lexsort((rank[j], rank[i]))
     i, j = i[order], j[order]
@@ -154,6 +155,25 @@ def neighbour_graph(sites: gpd.GeoDataFrame, *, gap_m: float = 500.0,
     return graph
 
 
+def _pairs_within(metric: np.ndarray, rank: np.ndarray, gap_m: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every unordered pair (``rank[i] < rank[j]``) at most ``gap_m`` apart, with its distance.
+
+    The index is asked for the sites whose bounding boxes, grown by the gap, meet (a superset:
+    two sites within the gap are within it along x and along y); the distance is then computed
+    once per unordered pair. A ``dwithin`` query would test each pair twice, once from each
+    side, and the graph needs the distance anyway.
+    """
+    b = shapely.bounds(metric)
+    boxes = shapely.box(b[:, 0] - gap_m, b[:, 1] - gap_m, b[:, 2] + gap_m, b[:, 3] + gap_m)
+    i, j = shapely.STRtree(metric).query(boxes)
+    keep = rank[i] < rank[j]
+    i, j = i[keep], j[keep]
+    gaps = shapely.distance(metric[i], metric[j])
+    keep = gaps <= gap_m
+    return i[keep], j[keep], gaps[keep]
+
+
 def _contact(metric: np.ndarray, i: np.ndarray, j: np.ndarray, gaps: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
     """Which pairs overlap, and how much boundary the adjacent (touching) ones share."""
@@ -162,8 +182,16 @@ def _contact(metric: np.ndarray, i: np.ndarray, j: np.ndarray, gaps: np.ndarray
     close = np.flatnonzero(gaps <= SHARED_TOLERANCE_M)
     if not len(close):
         return overlap, shared
-    # interiors meet: DE-9IM 'T********'
-    overlap[close] = shapely.relate_pattern(metric[i[close]], metric[j[close]], "T********")
+    # interiors meet (DE-9IM 'T********'): they intersect (distance 0) and do not only touch;
+    # the first of each pair is prepared for the test and released after
+    meet = close[gaps[close] == 0]
+    first = np.unique(i[meet])
+    fresh = first[~shapely.is_prepared(metric[first])]
+    shapely.prepare(metric[fresh])
+    try:
+        overlap[meet] = ~shapely.touches(metric[i[meet]], metric[j[meet]])
+    finally:
+        shapely.destroy_prepared(metric[fresh])
     adjacent = close[~overlap[close]]
     if len(adjacent):
         band = shapely.buffer(metric[j[adjacent]], SHARED_TOLERANCE_M, quad_segs=2)
@@ -183,9 +211,9 @@ def _link_parcels(graph: NeighbourGraph, sites: gpd.GeoDataFrame) -> NeighbourGr
         return graph
     p = np.flatnonzero(parcel)
     q = np.array([pos[str(m)] for m in mine_ids[p]], dtype=np.int64)
-    a_ids, b_ids = ids[p], ids[q]
-    swap = b_ids < a_ids
-    lo, hi = np.where(swap, b_ids, a_ids), np.where(swap, a_ids, b_ids)
+    swap = ids[q] < ids[p]
+    pa, pb = np.where(swap, q, p), np.where(swap, p, q)  # positions, site_a < site_b as text
+    lo, hi = ids[pa], ids[pb]
     key = pd.MultiIndex.from_arrays([lo, hi])
     edges = graph.edges.copy()
     have = pd.MultiIndex.from_frame(edges[["site_a", "site_b"]])
@@ -193,8 +221,14 @@ def _link_parcels(graph: NeighbourGraph, sites: gpd.GeoDataFrame) -> NeighbourGr
     new = ~key.isin(have)
     extra = pd.DataFrame({"site_a": lo[new], "site_b": hi[new], "gap_m": np.nan, "shared_m": 0.0,
                           "overlap": False, "source": "mine_id"})
-    return NeighbourGraph(graph.site_ids, _sort(pd.concat([edges, extra], ignore_index=True)),
-                          graph.gap_m)
+    a, b = graph.positions()
+    a, b = np.r_[a, pa[new]], np.r_[b, pb[new]]
+    # sorted by (site_a, site_b) as text, as _sort does, keeping the positions in step
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    order = np.lexsort((rank[b], rank[a]))
+    table = pd.concat([edges, extra], ignore_index=True).iloc[order].reset_index(drop=True)
+    return NeighbourGraph(graph.site_ids, table, graph.gap_m, (a[order], b[order]))
 
 
 def graph_from_edges(sites: gpd.GeoDataFrame | pd.Series, edges: pd.DataFrame, *,

@@ -240,19 +240,18 @@ def _components(nu: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(m, directed=False)[1]
 
 
-def _join_order(a, b, gaps, cx, cy, nu: int, unit_sites) -> tuple[list[int], list[int]]:
+def _join_order(a, b, gaps, cx, cy, nu: int) -> tuple[np.ndarray, np.ndarray]:
     """Every link between two units once (the strongest of several), strongest first: smallest
     gap, then nearest centres, then the smaller unit number (units are numbered canonically, so
     the order does not depend on the row order of the input)."""
     weight = np.round(gaps, 3) * 1000.0 + 1.0 + np.hypot(cx[a] - cx[b], cy[a] - cy[b]) * 1e-6
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     key = lo.astype(np.int64) * nu + hi
-    order = np.lexsort((weight, key))
-    first = np.r_[True, key[order][1:] != key[order][:-1]] if len(order) else order.astype(bool)
-    pick = order[first]
-    lo, hi, weight = lo[pick], hi[pick], weight[pick]
-    join = np.lexsort((hi, lo, weight))
-    return lo[join].tolist(), hi[join].tolist()
+    by_key = np.argsort(key, kind="stable")
+    order = by_key[np.argsort(weight[by_key], kind="stable")]  # by (weight, lo, hi)
+    first = np.unique(key[order], return_index=True)[1]  # each unit pair's strongest link
+    pick = order[np.sort(first)]
+    return lo[pick], hi[pick]
 
 
 class _UnionFind:
@@ -285,6 +284,40 @@ class _UnionFind:
         if eb:
             self.enemies[ra] = self.enemies.get(ra, set()) | eb
 
+    def roots(self) -> np.ndarray:
+        """The root of every element (pointer jumping, vectorised)."""
+        p = np.asarray(self.parent, dtype=np.int64)
+        while True:
+            q = p[p]
+            if np.array_equal(q, p):
+                return p
+            p = q
+
+
+def _kruskal(uf: _UnionFind, rows: np.ndarray, cols: np.ndarray, limit_ha: float,
+             limit_n: float, accept=None) -> None:
+    """Kruskal over the links in order, each join refused when it would break a limit, a
+    cannot-link rule or ``accept(ra, rb)``.
+
+    Links are taken in batches; before each batch the links whose ends are already joined are
+    dropped at once (they would be skipped one by one: components only grow), so the Python
+    loop sees only the links that may still join two zones. The joins are those of plain
+    Kruskal, link for link.
+    """
+    batch = max(4096, len(uf.parent) // 2)
+    for start in range(0, len(rows), batch):
+        r, c = rows[start:start + batch], cols[start:start + batch]
+        root = uf.roots()
+        live = root[r] != root[c]
+        for u, v in zip(r[live].tolist(), c[live].tolist()):
+            ra, rb = uf.find(u), uf.find(v)
+            if ra == rb or uf.size[ra] + uf.size[rb] > limit_ha or \
+                    uf.count[ra] + uf.count[rb] > limit_n or not uf.allowed(ra, rb):
+                continue
+            if accept is not None and not accept(ra, rb):
+                continue
+            uf.join(ra, rb)
+
 
 def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, max_ha, max_sites,
                forbid) -> np.ndarray:
@@ -304,17 +337,12 @@ def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, max_ha, max_si
     todo = over[labels]
     sel = todo[a] & todo[b]
     nu = len(unit_area)
-    rows, cols = _join_order(a[sel], b[sel], gaps[sel], cx, cy, nu, unit_sites)
+    rows, cols = _join_order(a[sel], b[sel], gaps[sel], cx, cy, nu)
     uf = _UnionFind(unit_area, unit_sites, forbid)
     limit_ha = float("inf") if max_ha is None else float(max_ha)
     limit_n = float("inf") if max_sites is None else float(max_sites)
-    for u, v in zip(rows, cols):
-        ra, rb = uf.find(u), uf.find(v)
-        if ra == rb or uf.size[ra] + uf.size[rb] > limit_ha or \
-                uf.count[ra] + uf.count[rb] > limit_n or not uf.allowed(ra, rb):
-            continue
-        uf.join(ra, rb)
-    roots = np.array([uf.find(u) for u in range(nu)])
+    _kruskal(uf, rows, cols, limit_ha, limit_n)
+    roots = uf.roots()
     # units outside the rebuilt groups keep their group; renumber everything densely
     key = np.where(todo, roots + nl, labels)
     return np.unique(key, return_inverse=True)[1]
@@ -425,8 +453,7 @@ def _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, ma
     all their sites). Returns a root number (0…) per unit of ``zone_units``."""
     a, b, gaps, cx, cy = edges
     inside = np.isin(a, zone_units) & np.isin(b, zone_units)
-    rows, cols = _join_order(a[inside], b[inside], gaps[inside], cx, cy, len(unit_area),
-                             unit_sites)
+    rows, cols = _join_order(a[inside], b[inside], gaps[inside], cx, cy, len(unit_area))
     half = gap_m / 2.0
     grow = (lambda g: shapely.buffer(g, half, join_style="mitre", mitre_limit=2.0)) \
         if half > 0 else (lambda g: g)
@@ -434,21 +461,21 @@ def _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, ma
     outer = {u: shapely.union_all(grow(m)) for u, m in members.items()}
     sites_union = {u: shapely.union_all(m) for u, m in members.items()}
     uf = _UnionFind(unit_area, unit_sites, forbid)
-    for u, v in zip(rows, cols):
-        ra, rb = uf.find(u), uf.find(v)
-        if ra == rb or not uf.allowed(ra, rb) or (
-                max_sites is not None and uf.count[ra] + uf.count[rb] > max_sites):
-            continue
+
+    def closed_fits(ra: int, rb: int) -> bool:
         grown = shapely.union(outer[ra], outer[rb])
         union = shapely.union(sites_union[ra], sites_union[rb])
         shrunk = shapely.make_valid(shapely.buffer(grown, -half, join_style="mitre",
                                                    mitre_limit=2.0)) if half > 0 else grown
         area = projection.area_ha(gpd.GeoSeries([shapely.union(shrunk, union)], crs=crs)).iloc[0]
         if area > max_ha:
-            continue
-        uf.join(ra, rb)
-        outer[ra], sites_union[ra] = grown, union
-    roots = [uf.find(int(u)) for u in zone_units]
+            return False
+        outer[ra], sites_union[ra] = grown, union  # ra stays the root of the joined zone
+        return True
+
+    limit_n = float("inf") if max_sites is None else float(max_sites)
+    _kruskal(uf, rows, cols, float("inf"), limit_n, accept=closed_fits)
+    roots = uf.roots()[zone_units]
     return np.unique(roots, return_inverse=True)[1]
 
 
@@ -519,36 +546,15 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     geoms = _zone_geometry(metric, groups, gap_m, cached=closed)
     ids = sites["site_id"].astype(str).to_numpy()
     area = projection.area_ha(sites).to_numpy()
-    col = {c: (sites[c].to_numpy() if c in sites.columns else np.full(len(sites), None))
-           for c in ("kind", "status", "method", "banner", "flat_floor_ha")}
-    disturbed = np.isin(col["kind"], ["pit", "dump", "other"]) | (col["status"] == "ownerless")
-    is_pit = col["kind"] == "pit"
-    ownerless = col["status"] == "ownerless"
-    open_pit = col["method"] == "open_pit"
-    flat = pd.to_numeric(pd.Series(col["flat_floor_ha"]), errors="coerce").to_numpy()
-    centres = shapely.get_coordinates(shapely.centroid(metric))
-    unions = {"sites_ha": [], "disturbed_ha": [], "pit_ha": []}
+    facts = _site_facts(sites, metric)
+    unions: dict[str, list] = {"sites_ha": [], "disturbed_ha": [], "pit_ha": []}
     rows = []
     for g in groups:
         g = g[np.argsort(ids[g], kind="stable")]
         unions["sites_ha"].append(_union(metric[g]))
-        unions["disturbed_ha"].append(_union(metric[g[disturbed[g]]]))
-        unions["pit_ha"].append(_union(metric[g[is_pit[g]]]))
-        w = np.maximum(area[g], 1e-9)
-        totals: dict[str, float] = {}
-        for name, a_ in zip(col["banner"][g].astype(str), area[g]):
-            totals[name] = totals.get(name, 0.0) + a_
-        names = sorted(totals)
-        rows.append({
-            "site_ids": ";".join(ids[g]), "n_sites": len(g),
-            "n_ownerless": int(ownerless[g].sum()),
-            "flat_floor_ha": float(np.nansum(flat[g])),
-            "ownerless_share": float(area[g][ownerless[g]].sum() / w.sum()),
-            "open_pit_share": float(area[g][open_pit[g]].sum() / w.sum()),
-            "banner": max(names, key=totals.__getitem__),  # by area; ties: first by name
-            "banners": ";".join(names),
-            "_cx": np.average(centres[g, 0], weights=w), "_cy": np.average(centres[g, 1], weights=w),
-            "_first": ids[g][0]})
+        unions["disturbed_ha"].append(_union(metric[g[facts["disturbed"][g]]]))
+        unions["pit_ha"].append(_union(metric[g[facts["is_pit"][g]]]))
+        rows.append(_zone_row(g, ids, area, facts))
     zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=metric_series.crs)
     for name, members in unions.items():  # one reprojection per column, not per zone
         zones[name] = projection.area_ha(
@@ -561,6 +567,38 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     zones = _place(zones, sites, groups, area, priority_areas, towns, lang)
     zones = zones.to_crs("EPSG:4326")
     return zones[ZONE_COLUMNS]
+
+
+def _site_facts(sites: gpd.GeoDataFrame, metric: np.ndarray) -> dict[str, np.ndarray]:
+    """Per site, what the zone figures add up: kinds, status, method, banner, flat floor,
+    centre (metric CRS)."""
+    col = {c: (sites[c].to_numpy() if c in sites.columns else np.full(len(sites), None))
+           for c in ("kind", "status", "method", "banner", "flat_floor_ha")}
+    return {"disturbed": np.isin(col["kind"], ["pit", "dump", "other"])
+            | (col["status"] == "ownerless"),
+            "is_pit": col["kind"] == "pit", "ownerless": col["status"] == "ownerless",
+            "open_pit": col["method"] == "open_pit", "banner": col["banner"],
+            "flat": pd.to_numeric(pd.Series(col["flat_floor_ha"]), errors="coerce").to_numpy(),
+            "centres": shapely.get_coordinates(shapely.centroid(metric))}
+
+
+def _zone_row(g: np.ndarray, ids: np.ndarray, area: np.ndarray, facts: dict) -> dict:
+    """The figures of one zone (members ``g``, sorted by id) that need no geometry union."""
+    w = np.maximum(area[g], 1e-9)
+    totals: dict[str, float] = {}
+    for name, a_ in zip(facts["banner"][g].astype(str), area[g]):
+        totals[name] = totals.get(name, 0.0) + a_
+    names = sorted(totals)
+    centres = facts["centres"]
+    return {"site_ids": ";".join(ids[g]), "n_sites": len(g),
+            "n_ownerless": int(facts["ownerless"][g].sum()),
+            "flat_floor_ha": float(np.nansum(facts["flat"][g])),
+            "ownerless_share": float(area[g][facts["ownerless"][g]].sum() / w.sum()),
+            "open_pit_share": float(area[g][facts["open_pit"][g]].sum() / w.sum()),
+            "banner": max(names, key=totals.__getitem__),  # by area; ties: first by name
+            "banners": ";".join(names),
+            "_cx": np.average(centres[g, 0], weights=w), "_cy": np.average(centres[g, 1], weights=w),
+            "_first": ids[g][0]}
 
 
 def _union(members: np.ndarray):
@@ -726,10 +764,7 @@ def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1
     for g in gaps:
         e = full.edges
         keep = (e["source"] == "mine_id").to_numpy() | (e["gap_m"].to_numpy() <= g)
-        graph = full.subgraph_edges(keep)
-        a, b = full.positions()
-        object.__setattr__(graph, "_ends", (a[keep], b[keep]))
-        object.__setattr__(graph, "gap_m", g)
+        graph = full.subgraph_edges(keep, gap_m=g)
         labels, _ = zone_members(sites, graph, gap_m=g, max_zone_ha=max_zone_ha,
                                  max_sites=max_sites, cross_banner=cross_banner)
         counts = np.bincount(labels)
