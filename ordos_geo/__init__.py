@@ -11,8 +11,8 @@ from ._version import __version__
 from .settings import settings
 
 #: The public modules, loaded when first used (PEP 562).
-_MODULES = ("adjacency", "datasets", "demo", "export", "imagery", "io", "maps", "plans",
-            "projection", "reclamation", "rules", "samples", "sites", "synthetic", "utils",
+_MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "export", "imagery", "io", "maps", "plans",
+            "projection", "reclamation", "register", "rules", "samples", "sites", "synthetic", "utils",
             "zones")
 
 __all__ = [*_MODULES, "settings", "__version__"]

@@ -1,4 +1,6 @@
-"""The canonical site schema (``resources/schema.yaml``): field aliases and value spellings."""
+"""The canonical site schema (``resources/schema.yaml``), the one alias table of column names for
+every table ordos_geo reads (``resources/aliases.yaml``) and the one normaliser that compares
+them (:func:`header_key`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Schema", "FieldSpec", "schema", "Invalid", "normalise_id", "id_key"]
+__all__ = ["Schema", "FieldSpec", "schema", "Invalid", "normalise_id", "id_key", "header_key",
+           "aliases", "match_columns"]
 
 
 class Invalid(ValueError):
@@ -38,10 +41,52 @@ class FieldSpec:
     fill: str | None = None
 
 
-def _key(text: str) -> str:
-    """Comparison key of a field name or value: case-folded, full-width brackets and spaces unified."""
+def header_key(text: str) -> str:
+    """Comparison key of a column name or category value: case-folded, outer spaces stripped,
+    full-width brackets and spaces unified, runs of spaces made one. The one normaliser."""
     text = str(text).strip().replace("（", "(").replace("）", ")").replace("　", " ")
     return re.sub(r"\s+", " ", text).casefold()
+
+
+_key = header_key
+
+
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, Any]:
+    """The alias table (``resources/aliases.yaml``): ``{table: {field: [names]}}`` plus
+    ``scaled: {table: {field: {name: factor}}}``."""
+    text = resources.files("ordos_geo").joinpath("resources/aliases.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=None)
+def _alias_index(table: str) -> dict[str, tuple[str, float]]:
+    """``header_key(name)`` → (field, factor) for one table, with Shapefile truncations."""
+    spec = aliases()
+    names = [(f, [f, *(str(a) for a in names)], 1.0) for f, names in spec[table].items()]
+    names += [(f, [str(a)], float(v)) for f, scaled in (spec.get("scaled", {}).get(table) or
+                                                       {}).items() for a, v in scaled.items()]
+    index: dict[str, tuple[str, float]] = {}
+    for fld, spellings, factor in names:
+        for alias in spellings:
+            for variant in {alias, *_truncations(alias)}:
+                index.setdefault(header_key(variant), (fld, factor))
+    return index
+
+
+def match_columns(columns, table: str) -> dict[str, tuple[str, float]]:
+    """The columns of a source that stand for fields of ``table`` (a section of the alias
+    table): ``{source column: (field, factor)}``; the first column wins when two name one
+    field with the same factor. Other columns are extra fields."""
+    index = _alias_index(table)
+    out: dict[str, tuple[str, float]] = {}
+    taken: set[tuple[str, float]] = set()
+    for column in columns:
+        hit = index.get(header_key(column))
+        if hit is not None and hit not in taken:
+            out[column] = hit
+            taken.add(hit)
+    return out
 
 
 def _truncations(name: str) -> set[str]:
@@ -57,11 +102,12 @@ def _truncations(name: str) -> set[str]:
 class Schema:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.fields: dict[str, FieldSpec] = {}
+        names, scaled = aliases()["sites"], aliases()["scaled"]["sites"]
         for name, f in spec["fields"].items():
             self.fields[name] = FieldSpec(
                 name=name, type=f["type"], required=bool(f.get("required")), zh=f["zh"], en=f["en"],
-                aliases=[str(a) for a in f.get("aliases", [])],
-                scaled_aliases={str(k): float(v) for k, v in (f.get("scaled_aliases") or {}).items()},
+                aliases=[str(a) for a in names.get(name, [])],
+                scaled_aliases={str(k): float(v) for k, v in (scaled.get(name) or {}).items()},
                 values={k: [str(v) for v in vs] for k, vs in (f.get("values") or {}).items()},
                 minimum=f.get("min"), fill=f.get("fill"))
         self.banners: dict[str, dict[str, Any]] = spec["banners"]

@@ -50,115 +50,175 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
 
     zh = settings.get("lang", lang) == "zh"
 
-    def _h(text: str) -> str:
+    def h(text: str) -> str:
         return HELP_ZH.get(text, text) if zh else text
 
-    # Options accepted before or after the command; SUPPRESS keeps a subcommand from resetting them.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
-                        help=_h("message language (default zh)"))
-    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
-                        help=_h("more log output"))
-    common.add_argument("--no-progress", action="store_true", default=argparse.SUPPRESS,
-                        help=_h("hide progress bars"))
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help=_h("show tracebacks of internal errors"))
-
-    # how a command reads its sites file: the same options as `validate` everywhere
-    reading = argparse.ArgumentParser(add_help=False)
-    reading.add_argument("sites", type=Path,
-                         help=_h("sites: GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV"))
-    reading.add_argument("--layer", help=_h("GeoPackage layer, or Shapefile name inside a zip"))
-    reading.add_argument("--encoding", help=_h("attribute encoding (default: detected), e.g. GBK"))
-    reading.add_argument("--crs", help=_h("declared CRS of the sites, e.g. EPSG:4525"))
-    reading.add_argument("--gcj02", action="store_true",
-                         help=_h("the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
-    reading.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
-                         help=_h("kind of every feature whose kind is empty or absent"))
-
+    common, reading = _common_options(h), _reading_options(h)
     parser = argparse.ArgumentParser(
         prog="ordos-geo", parents=[common],
-        description=_h("鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner."))
+        description=h("鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner."))
     parser.add_argument("--version", action="version", version=f"ordos_geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_validate, _add_zones, _add_progress, _add_map, _add_export, _add_register,
+                _add_simple):
+        add(sub, common, reading, h)
+    return parser
 
-    v = sub.add_parser("validate", parents=[common],
-                       help=_h("check a sites file and write a report (exit 0 usable, 1 must fix)"))
-    v.add_argument("path", type=Path, help=_h("GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV"))
-    v.add_argument("--layer", help=_h("GeoPackage layer, or Shapefile name inside a zip"))
-    v.add_argument("--encoding", help=_h("attribute encoding (default: detected), e.g. GBK, UTF-8"))
-    v.add_argument("--crs", help=_h("declared CRS, e.g. EPSG:4490, EPSG:4525 (overrides the file's)"))
-    v.add_argument("--gcj02", action="store_true",
-                   help=_h("coordinates are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
-    v.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
-                   help=_h("kind of every feature whose kind is empty or absent"))
+
+def _common_options(h) -> argparse.ArgumentParser:
+    """Options accepted before or after the command; SUPPRESS keeps a subcommand from resetting
+    them."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
+                        help=h("message language (default zh)"))
+    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                        help=h("more log output"))
+    common.add_argument("--no-progress", action="store_true", default=argparse.SUPPRESS,
+                        help=h("hide progress bars"))
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=h("show tracebacks of internal errors"))
+    return common
+
+
+def _reading_options(h, *, positional: str = "sites") -> argparse.ArgumentParser:
+    """How a command reads its sites file: the same options as ``validate`` everywhere."""
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument(positional, type=Path,
+                         help=h("sites: GeoJSON, GeoPackage, Shapefile (.shp/.zip) or corner CSV"))
+    reading.add_argument("--layer", help=h("GeoPackage layer, or Shapefile name inside a zip"))
+    reading.add_argument("--encoding", help=h("attribute encoding (default: detected), e.g. GBK"))
+    reading.add_argument("--crs", help=h("declared CRS of the sites, e.g. EPSG:4525"))
+    reading.add_argument("--gcj02", action="store_true",
+                         help=h("the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
+    reading.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
+                         help=h("kind of every feature whose kind is empty or absent"))
+    return reading
+
+
+def _add_validate(sub, common, reading, h) -> None:
+    v = sub.add_parser("validate", parents=[common, _reading_options(h, positional="path")],
+                       help=h("check a sites file and write a report (exit 0 usable, 1 must fix)"))
     v.add_argument("--report", type=Path,
-                   help=_h("report CSV (default: ./<file name>.validation.csv)"))
+                   help=h("report CSV (default: ./<file name>.validation.csv)"))
 
+
+def _add_zones(sub, common, reading, h) -> None:
     z = sub.add_parser("zones", parents=[common, reading],
-                       help=_h("build contiguous-remediation zones with unified standards"))
+                       help=h("build contiguous-remediation zones with unified standards"))
     z.add_argument("--gap-m", type=_GAP, default=500.0,
-                   help=_h("link sites within this distance, metres (default 500)"))
-    z.add_argument("--max-zone-ha", type=_AREA, help=_h("size band: largest zone, hectares"))
-    z.add_argument("--max-sites", type=_COUNT, help=_h("size band: most sites in a zone"))
-    z.add_argument("--rules", type=Path, help=_h("rule table YAML (default: the built-in table)"))
+                   help=h("link sites within this distance, metres (default 500)"))
+    z.add_argument("--max-zone-ha", type=_AREA, help=h("size band: largest zone, hectares"))
+    z.add_argument("--max-sites", type=_COUNT, help=h("size band: most sites in a zone"))
+    z.add_argument("--rules", type=Path, help=h("rule table YAML (default: the built-in table)"))
     z.add_argument("--islands", choices=["keep", "attach"], default="keep",
-                   help=_h("isolated sites: own zone (keep) or join the nearest zone (attach)"))
+                   help=h("isolated sites: own zone (keep) or join the nearest zone (attach)"))
     z.add_argument("--attach-m", type=_GAP, default=1000.0,
-                   help=_h("with --islands attach: farthest distance to join, metres (default 1000)"))
-    z.add_argument("--cross-banner", action="store_true", help=_h("allow zones across banners"))
+                   help=h("with --islands attach: farthest distance to join, metres (default 1000)"))
+    z.add_argument("--cross-banner", action="store_true", help=h("allow zones across banners"))
     z.add_argument("--cannot-link", type=Path,
-                   help=_h("CSV of site pairs (site_a, site_b) that must not share a zone"))
-    z.add_argument("--plans", type=Path, help=_h("annual plans CSV to check against the zones"))
-    z.add_argument("--out", type=Path, required=True, help=_h("output folder"))
+                   help=h("CSV of site pairs (site_a, site_b) that must not share a zone"))
+    z.add_argument("--plans", type=Path, help=h("annual plans CSV to check against the zones"))
+    z.add_argument("--out", type=Path, required=True, help=h("output folder"))
 
+
+def _add_progress(sub, common, reading, h) -> None:
     pg = sub.add_parser("progress", parents=[common, reading],
-                        help=_h("reclamation progress from multi-date imagery"))
+                        help=h("reclamation progress from multi-date imagery"))
     pg.add_argument("--imagery", required=True,
-                    help=_h("scene manifest (CSV/YAML) or static STAC catalog (catalog.json)"))
-    pg.add_argument("--plans", type=Path, help=_h("annual plans CSV (mine_id, year, target_ha …)"))
-    pg.add_argument("--zones", type=Path, help=_h("zones.geojson from `ordos-geo zones`"))
+                    help=h("scene manifest (CSV/YAML) or static STAC catalog (catalog.json)"))
+    pg.add_argument("--plans", type=Path, help=h("annual plans CSV (mine_id, year, target_ha …)"))
+    pg.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
     pg.add_argument("--endmembers", choices=["fixed", "scene"], default="fixed",
-                    help=_h("FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles"))
-    pg.add_argument("--out", type=Path, required=True, help=_h("output folder"))
+                    help=h("FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles"))
+    pg.add_argument("--out", type=Path, required=True, help=h("output folder"))
 
+
+def _add_map(sub, common, reading, h) -> None:
     mp = sub.add_parser("map", parents=[common, reading],
-                        help=_h("write an offline interactive HTML map"))
-    mp.add_argument("--zones", type=Path, help=_h("zones.geojson from `ordos-geo zones`"))
+                        help=h("write an offline interactive HTML map"))
+    mp.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
     mp.add_argument("--progress", type=Path,
-                    help=_h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
+                    help=h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
     mp.add_argument("--basemap", choices=["none", "tianditu", "osm", "amap"], default="none",
-                    help=_h("background map (default none: works with no network)"))
+                    help=h("background map (default none: works with no network)"))
     mp.add_argument("--attribution",
-                    help=_h("the data's sources shown on the map (default: from the file: "
-                         "its GeoPackage metadata, else its name)"))
-    mp.add_argument("--out", type=Path, required=True, help=_h("the HTML file to write"))
+                    help=h("the data's sources shown on the map (default: from the file: "
+                           "its GeoPackage metadata, else its name)"))
+    mp.add_argument("--out", type=Path, required=True, help=h("the HTML file to write"))
 
+
+def _add_export(sub, common, reading, h) -> None:
     ex = sub.add_parser("export", parents=[common, reading],
-                        help=_h("export sites (and zones) for GIS staff"))
-    ex.add_argument("--zones", type=Path, help=_h("zones.geojson to export too"))
+                        help=h("export sites (and zones) for GIS staff"))
+    ex.add_argument("--zones", type=Path, help=h("zones.geojson to export too"))
     ex.add_argument("--format", choices=["geojson", "gpkg", "shp", "xlsx"], required=True)
     ex.add_argument("--out-encoding", choices=["UTF-8", "GBK"], default="UTF-8",
-                    help=_h("Shapefile attribute encoding written (default UTF-8; GBK for older "
-                         "software)"))
+                    help=h("Shapefile attribute encoding written (default UTF-8; GBK for older "
+                           "software)"))
     ex.add_argument("--gk", action="store_true",
-                    help=_h("also write a CGCS2000 Gauss-Krüger copy in the same format "
-                         "(gpkg or shp; GeoJSON is lon/lat by RFC 7946)"))
-    ex.add_argument("--attribution", help=_h("the data's sources, kept in the GeoPackage metadata"))
+                    help=h("also write a CGCS2000 Gauss-Krüger copy in the same format "
+                           "(gpkg or shp; GeoJSON is lon/lat by RFC 7946)"))
+    ex.add_argument("--attribution", help=h("the data's sources, kept in the GeoPackage metadata"))
     ex.add_argument("--out", type=Path, required=True,
-                    help=_h("output file (geojson/gpkg/xlsx) or folder (shp)"))
+                    help=h("output file (geojson/gpkg/xlsx) or folder (shp)"))
 
-    r = sub.add_parser("rules", parents=[common], help=_h("write the default rule table to edit"))
-    r.add_argument("--out", type=Path, help=_h("write it to this file instead of printing it"))
 
-    d = sub.add_parser("demo", parents=[common], help=_h("run everything on the embedded data"))
-    d.add_argument("--out", type=Path, default=Path("output"), help=_h("output folder (default output/)"))
+def _add_register(sub, common, reading, h) -> None:
+    """``register init|import|add|show|history|export DB`` — DB a .gpkg file or a
+    postgresql:// URL."""
+    reg = sub.add_parser("register", parents=[common],
+                         help=h("the green-mine register: listing, checks and sign-offs"))
+    rs = reg.add_subparsers(dest="register_command", required=True, metavar="ACTION")
+    db_help = h("the register: a .gpkg file or a postgresql:// URL")
+    init = rs.add_parser("init", parents=[common], help=h("create a register"))
+    init.add_argument("db", help=db_help)
+    init.add_argument("--sites", type=Path, help=h("sites file whose mines (kind mine) to enter"))
+    imp = rs.add_parser("import", parents=[common],
+                        help=h("import a listing or history table (CSV/XLSX); all or nothing"))
+    imp.add_argument("db", help=db_help)
+    imp.add_argument("table", type=Path, help=h("CSV or XLSX table"))
+    imp.add_argument("--sites", type=Path, help=h("sites file giving new mines their boundary"))
+    add = rs.add_parser("add", parents=[common], help=h("record one event"))
+    add.add_argument("db", help=db_help)
+    add.add_argument("--mine-id", required=True, help=h("the mine (矿山编号)"))
+    add.add_argument("--event", required=True, help=h("the event, e.g. spot_check or 抽查"))
+    add.add_argument("--date", required=True, help=h("date of the event, YYYY-MM-DD"))
+    for name, text in (("level", "national (国家级) or regional (自治区级)"),
+                       ("score", "score of a verification"), ("score-max", "the sheet's maximum"),
+                       ("due-date", "rectification deadline, YYYY-MM-DD"),
+                       ("refers-to", "the finding (event number) this event concerns"),
+                       ("supersedes", "the event number a correction replaces"),
+                       ("corrected-event", "a correction's event kind (void withdraws)"),
+                       ("evaluator-org", "third-party evaluator organisation"),
+                       ("checked-by", "who checked (核查人)"), ("evaluated-by", "who evaluated (评估人)"),
+                       ("tracked-by", "who tracks (跟踪人)"), ("responsible", "who answers for it (责任人)"),
+                       ("note", "note")):
+        add.add_argument(f"--{name}", help=h(text))
+    show = rs.add_parser("show", parents=[common], help=h("current state per banner"))
+    show.add_argument("db", help=db_help)
+    show.add_argument("--banner", help=h("one banner's mines, one row a mine"))
+    show.add_argument("--as-of", help=h("state on this date (default today)"))
+    hist = rs.add_parser("history", parents=[common], help=h("every event as recorded"))
+    hist.add_argument("db", help=db_help)
+    hist.add_argument("--mine-id", help=h("one mine's events"))
+    ex = rs.add_parser("export", parents=[common],
+                       help=h("export the current state (or --history) to CSV, XLSX or GeoPackage"))
+    ex.add_argument("db", help=db_help)
+    ex.add_argument("--out", type=Path, required=True, help=h("output .csv, .xlsx or .gpkg"))
+    ex.add_argument("--history", action="store_true", help=h("every event instead of the state"))
 
-    sc = sub.add_parser("schema", parents=[common], help=_h("print the data dictionary (zh/en Markdown)"))
-    sc.add_argument("--out", type=Path, help=_h("write it to this file instead"))
 
-    sub.add_parser("versions", parents=[common], help=_h("print library versions (for bug reports)"))
-    return parser
+def _add_simple(sub, common, reading, h) -> None:
+    """The commands that read no sites file: rules, demo, schema, versions."""
+    r = sub.add_parser("rules", parents=[common], help=h("write the default rule table to edit"))
+    r.add_argument("--out", type=Path, help=h("write it to this file instead of printing it"))
+    d = sub.add_parser("demo", parents=[common], help=h("run everything on the embedded data"))
+    d.add_argument("--out", type=Path, default=Path("output"),
+                   help=h("output folder (default output/)"))
+    sc = sub.add_parser("schema", parents=[common],
+                        help=h("print the data dictionary (zh/en Markdown)"))
+    sc.add_argument("--out", type=Path, help=h("write it to this file instead"))
+    sub.add_parser("versions", parents=[common], help=h("print library versions (for bug reports)"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,35 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_progress:
         settings.progress = False
     enable_logging("DEBUG" if args.verbose > 1 else "INFO" if args.verbose else "WARNING")
+    return _guarded(COMMANDS[args.command], args)
+
+
+def _guarded(command, args: argparse.Namespace) -> int:
+    """Run a command: a user's mistake is exit 1 or 2 with a message, a bug exit 70."""
     try:
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "demo":
-            from .demo import run_demo
-
-            _print_written(run_demo(args.out))
-            return 0
-        if args.command == "zones":
-            return _zones(args)
-        if args.command == "progress":
-            return _progress(args)
-        if args.command == "map":
-            return _map(args)
-        if args.command == "export":
-            return _export(args)
-        if args.command == "rules":
-            from .rules import default_rules_text
-
-            return _print_or_write(default_rules_text(), args.out)
-        if args.command == "schema":
-            from .sites import schema_markdown
-
-            return _print_or_write(schema_markdown() + "\n", args.out)
-        if args.command == "versions":
-            from .utils import show_versions
-
-            show_versions()
-            return 0
+        return command(args)
     except UsageError as exc:
         print(f"ordos-geo: {exc}", file=sys.stderr)
         return 2
@@ -226,8 +264,32 @@ def main(argv: list[str] | None = None) -> int:
               "Please report it with the output of --debug and `ordos-geo versions`.",
               file=sys.stderr)
         return 70
-    parser.error(f"unknown command {args.command!r}")
-    return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    _print_written(run_demo(args.out))
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from .rules import default_rules_text
+
+    return _print_or_write(default_rules_text(), args.out)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .dictionary import markdown
+
+    return _print_or_write(markdown() + "\n", args.out)
+
+
+def _versions(args: argparse.Namespace) -> int:
+    from .utils import show_versions
+
+    show_versions()
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -323,13 +385,13 @@ def _zones(args: argparse.Namespace) -> int:
                                max_sites=args.max_sites, islands=args.islands,
                                attach_m=args.attach_m, cross_banner=args.cross_banner,
                                cannot_link=pairs)
-    zoned = rules.apply_rules(result.zones, result.sites, table)
+    zoned = rules.apply_rules(result.zones, sites=result.sites, rules=table)
     with io.output_set(args.out) as out:
         written = export.write_zones(zoned, result.sites, out.dir, sources=[str(args.sites)],
                                      parameters={**result.parameters,
                                                  "rules": str(args.rules or "default")})
         if plan_table is not None:
-            found = plans.check_plans(plan_table, zoned, result.sites)
+            found = plans.check_plans(plan_table, zones=zoned, sites=result.sites)
             written.append(io.write_csv(found, out.dir / "plan_problems.csv"))
             print(msg("plans_checked", n=len(found)))
         written += _write_report(args, out.dir / "validation_report.csv")
@@ -402,9 +464,9 @@ def _map(args: argparse.Namespace) -> int:
 
 def _attribution_of(path: Path, frame) -> str:
     """The attribution a GeoPackage written by ordos_geo carries, else one from the file name."""
-    from . import export, maps
+    from . import io, maps
 
-    text = export.read_metadata(path).get("attribution") if path.suffix.lower() == ".gpkg" \
+    text = io.read_metadata(path).get("attribution") if path.suffix.lower() == ".gpkg" \
         else None
     return f"{text} · {maps.REFERENCE_ATTRIBUTION}" if text else \
         maps.attribution_for(frame, source=str(path))
@@ -463,16 +525,16 @@ def _export(args: argparse.Namespace) -> int:
                 sources=[str(args.sites)] + ([str(args.zones)] if args.zones else []),
                 parameters={"format": "gpkg"}, attribution=credit))
         for name, layer in layers.items():
-            flat = export.flatten_lists(layer)
+            flat = io.flatten_lists(layer)
             if args.format == "geojson":
                 written.append(io.write_geojson(flat, staged(targets[name])))
             elif args.format == "shp":
-                written += export.write_shapefile(flat, staged(targets[name]),
+                written += io.write_shapefile(flat, staged(targets[name]),
                                                   encoding=args.out_encoding)
             elif args.format == "xlsx":
                 written.append(export.write_table(layer, staged(targets[name])))
             if args.gk and args.format == "shp":
-                written += export.write_shapefile(flat, staged(gk[name]),
+                written += io.write_shapefile(flat, staged(gk[name]),
                                                   encoding=args.out_encoding,
                                                   crs=export.gk_crs_for(layer))
             elif args.gk:
@@ -481,3 +543,90 @@ def _export(args: argparse.Namespace) -> int:
         written += _write_report(args, staged(first.with_name(f"{first.stem}.validation.csv")))
     _print_written(out.final(p) for p in written)
     return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    from . import register
+
+    action = args.register_command
+    if action == "init":
+        reg = register.init(args.db, sites=_register_sites(args.sites))
+        print(msg_("register_created", db=args.db, n=len(reg.mines())))
+        return 0
+    reg = register.open_register(args.db)
+    return _REGISTER_ACTIONS[action](reg, args)
+
+
+def msg_(code: str, **values) -> str:
+    from ._messages import msg
+
+    return msg(code, **values)
+
+
+def _register_sites(path: Path | None):
+    """A sites file for the register (its mines and their boundaries), read and validated."""
+    if path is None:
+        return None
+    from . import sites
+
+    frame, report = sites.read_sites(path)
+    _print_problems(report)
+    return frame
+
+
+def _register_import(reg, args: argparse.Namespace) -> int:
+    counts = reg.import_table(args.table, sites=_register_sites(args.sites))
+    print(msg_("register_imported", path=args.table, **counts))
+    return 0
+
+
+def _register_add(reg, args: argparse.Namespace) -> int:
+    fields = {k: getattr(args, k) for k in ("level", "score", "score_max", "due_date",
+                                             "refers_to", "supersedes", "corrected_event",
+                                             "evaluator_org", "checked_by", "evaluated_by",
+                                             "tracked_by", "responsible", "note")
+              if getattr(args, k) is not None}
+    event_id = reg.add(mine_id=args.mine_id, event=args.event, date=args.date, **fields)
+    print(msg_("register_added", event_id=event_id, mine=args.mine_id, event=args.event))
+    return 0
+
+
+def _register_show(reg, args: argparse.Namespace) -> int:
+    from .register import summary_by_banner
+
+    state = reg.state(as_of=args.as_of, banner=args.banner)
+    table = state if args.banner else summary_by_banner(state)
+    print(_text_table(table))
+    return 0
+
+
+def _register_history(reg, args: argparse.Namespace) -> int:
+    print(_text_table(reg.history(mine_id=args.mine_id)))
+    return 0
+
+
+def _register_export(reg, args: argparse.Namespace) -> int:
+    from .export import write_register
+
+    _print_written([write_register(reg, args.out, history=args.history)])
+    return 0
+
+
+def _text_table(frame) -> str:
+    """A table for the terminal: dates as YYYY-MM-DD, empty cells blank, every row."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out.astype(object).where(out.notna(), "").to_string(index=False) if len(out) else "—"
+
+
+_REGISTER_ACTIONS = {"import": _register_import, "add": _register_add, "show": _register_show,
+                     "history": _register_history, "export": _register_export}
+
+#: Each command and the function that runs it.
+COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map": _map,
+            "export": _export, "demo": _demo, "rules": _rules, "schema": _schema,
+            "versions": _versions, "register": _register}

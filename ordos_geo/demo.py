@@ -6,6 +6,7 @@ Each step prints nothing itself; :func:`run_demo` returns the paths it wrote, in
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -65,71 +66,99 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
     return [finals[p] for p in written]
 
 
+@dataclass
+class _Run:
+    """One demo run: its output folders, what it wrote, and what the steps hand on."""
+
+    out: Path
+    maps: Path
+    progress: bool | None
+    written: list[Path] = field(default_factory=list)
+    state: dict = field(default_factory=dict)
+
+
 def _run_steps(out: Path, maps_folder: Path, *, progress: bool | None) -> list[Path]:
-    written: list[Path] = []
-    state: dict = {}
-    steps = ["validate", "summarise", "export", "zones", "plans", "sensitivity", "imagery",
-             "progress", "maps"]
-    for step in progress_bar(steps, desc="ordos-geo demo", progress=progress):
-        if step == "validate":
-            result = sites.validate(datasets.synthetic_sites_path())
-            state["sites"] = result.sites
-            written.append(io.write_csv(result.report, out / "validation_report.csv"))
-            log.info(result.summary())
-        elif step == "summarise":
-            written.append(io.write_csv(summary_by_banner(state["sites"]),
-                                        out / "summary_by_banner.csv"))
-        elif step == "export":
-            written.append(io.write_geojson(state["sites"], out / "sites.geojson"))
-            layers = {
-                "sites": state["sites"], "banners": datasets.banners(),
-                "priority_areas": datasets.priority_areas(),
-                "coal_mines_gcmt": datasets.coal_mines(), "osm_landuse": datasets.osm_landuse(),
-            }
-            written.append(export.write_gpkg_with_metadata(
-                layers, out / "ordos_geo.gpkg", sources=[str(datasets.synthetic_sites_path())],
-                parameters={"step": "demo export"}))
-            written += export.write_shapefile(state["sites"], out / "shp" / "sites.shp")
-        elif step == "zones":
-            zoning = zones.build_zones(state["sites"], gap_m=DEMO_GAP_M,
-                                       max_zone_ha=DEMO_MAX_ZONE_HA)
-            state["zones"] = rules.apply_rules(zoning.zones, zoning.sites)
-            state["sites_zoned"] = zoning.sites
-            written += export.write_zones(state["zones"], zoning.sites, out,
-                                          sources=[str(datasets.synthetic_sites_path())],
-                                          parameters=zoning.parameters)
-            written.append(export.write_table(state["zones"], out / "zones_report.xlsx"))
-        elif step == "plans":
-            table = plans.read_plans(datasets.synthetic_plans_path())
-            found = plans.check_plans(table, state["zones"], state["sites_zoned"])
-            written.append(io.write_csv(found, out / "plan_problems.csv"))
-        elif step == "sensitivity":
-            table = zones.sensitivity(state["sites"], max_zone_ha=DEMO_MAX_ZONE_HA)
-            written.append(io.write_csv(table, out / "zones_sensitivity.csv"))
-            written.append(_plot(table, out / "zones_sensitivity.png"))
-        elif step == "imagery":
-            manifest = samples.sample_scenes(out / "sample_imagery", sites=state["sites"])
-            state["scenes"] = imagery.read_manifest(manifest)
-            written.append(manifest)
-        elif step == "progress":
-            result = reclamation.progress(state["sites_zoned"], state["scenes"],
-                                          zones=state["zones"],
-                                          plans=plans.read_plans(datasets.synthetic_plans_path()),
-                                          progress=progress)
-            state["progress"] = result
-            written += export.write_progress(result, out)
-            written.append(_curves(result, out / "progress_curves.png"))
-        elif step == "maps":
-            folder = maps_folder
-            written.append(maps.save_map(maps.map_overview(state["sites_zoned"],
-                                                           zones=state["zones"]),
-                                         folder / "ordos_overview.html"))
-            written.append(maps.save_map(maps.map_zones(state["zones"], state["sites_zoned"]),
-                                         folder / "zones.html"))
-            written.append(maps.save_map(maps.map_progress(state["sites_zoned"],
-                                                           state["progress"].summary),
-                                         folder / "progress.html"))
-    return written
+    run = _Run(out, maps_folder, progress)
+    for name in progress_bar(list(STEPS), desc="ordos-geo demo", progress=progress):
+        STEPS[name](run)
+    return run.written
+
+
+def _validate_step(run: _Run) -> None:
+    result = sites.validate(datasets.synthetic_sites_path())
+    run.state["sites"] = result.sites
+    run.written.append(io.write_csv(result.report, run.out / "validation_report.csv"))
+    log.info(result.summary())
+
+
+def _summarise_step(run: _Run) -> None:
+    run.written.append(io.write_csv(summary_by_banner(run.state["sites"]),
+                                    run.out / "summary_by_banner.csv"))
+
+
+def _export_step(run: _Run) -> None:
+    frame = run.state["sites"]
+    run.written.append(io.write_geojson(frame, run.out / "sites.geojson"))
+    layers = {"sites": frame, "banners": datasets.banners(),
+              "priority_areas": datasets.priority_areas(),
+              "coal_mines_gcmt": datasets.coal_mines(), "osm_landuse": datasets.osm_landuse()}
+    run.written.append(export.write_gpkg_with_metadata(
+        layers, run.out / "ordos_geo.gpkg", sources=[str(datasets.synthetic_sites_path())],
+        parameters={"step": "demo export"}))
+    run.written += io.write_shapefile(frame, run.out / "shp" / "sites.shp")
+
+
+def _zones_step(run: _Run) -> None:
+    zoning = zones.build_zones(run.state["sites"], gap_m=DEMO_GAP_M, max_zone_ha=DEMO_MAX_ZONE_HA)
+    run.state["zones"] = rules.apply_rules(zoning.zones, sites=zoning.sites)
+    run.state["sites_zoned"] = zoning.sites
+    run.written += export.write_zones(run.state["zones"], zoning.sites, run.out,
+                                      sources=[str(datasets.synthetic_sites_path())],
+                                      parameters=zoning.parameters)
+    run.written.append(export.write_table(run.state["zones"], run.out / "zones_report.xlsx"))
+
+
+def _plans_step(run: _Run) -> None:
+    table = plans.read_plans(datasets.synthetic_plans_path())
+    found = plans.check_plans(table, zones=run.state["zones"], sites=run.state["sites_zoned"])
+    run.written.append(io.write_csv(found, run.out / "plan_problems.csv"))
+
+
+def _sensitivity_step(run: _Run) -> None:
+    table = zones.sensitivity(run.state["sites"], max_zone_ha=DEMO_MAX_ZONE_HA)
+    run.written.append(io.write_csv(table, run.out / "zones_sensitivity.csv"))
+    run.written.append(_plot(table, run.out / "zones_sensitivity.png"))
+
+
+def _imagery_step(run: _Run) -> None:
+    manifest = samples.write_sample_scenes(run.out / "sample_imagery", sites=run.state["sites"])
+    run.state["scenes"] = imagery.read_manifest(manifest)
+    run.written.append(manifest)
+
+
+def _progress_step(run: _Run) -> None:
+    result = reclamation.progress(run.state["sites_zoned"], run.state["scenes"],
+                                  zones=run.state["zones"],
+                                  plans=plans.read_plans(datasets.synthetic_plans_path()),
+                                  show_progress=run.progress)
+    run.state["progress"] = result
+    run.written += export.write_progress(result, run.out)
+    run.written.append(_curves(result, run.out / "progress_curves.png"))
+
+
+def _maps_step(run: _Run) -> None:
+    zoned, zone_table = run.state["sites_zoned"], run.state["zones"]
+    pages = {"ordos_overview.html": maps.map_overview(zoned, zones=zone_table),
+             "zones.html": maps.map_zones(zone_table, zoned),
+             "progress.html": maps.map_progress(zoned, run.state["progress"].summary)}
+    for name, page in pages.items():
+        run.written.append(maps.save_map(page, run.maps / name))
+
+
+#: The demo's steps, in order (each takes what the earlier ones left in ``run.state``).
+STEPS = {"validate": _validate_step, "summarise": _summarise_step, "export": _export_step,
+         "zones": _zones_step, "plans": _plans_step, "sensitivity": _sensitivity_step,
+         "imagery": _imagery_step, "progress": _progress_step, "maps": _maps_step}
 
 
 def plot_curves(result, *, ax=None, max_sites: int = 12):

@@ -1,4 +1,6 @@
-"""Writing results for GIS staff and reports: every file atomically, in EPSG:4326 (RFC 7946)."""
+"""What ordos_geo publishes for GIS staff and reports: the zones and progress output sets, report
+tables with Chinese headers, Gauss-Krüger copies and GeoPackages with metadata and QGIS styles.
+Every file is written by :mod:`ordos_geo.io` (atomically, EPSG:4326 unless a copy asks for GK)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,9 @@ import numpy as np
 import pandas as pd
 
 from . import io
-from ._messages import msg
-from .utils import import_optional
 
-__all__ = ["write_zones", "write_progress", "write_shapefile", "write_gk_copy", "write_table",
-           "write_xlsx", "write_gpkg_with_metadata", "read_metadata", "gk_crs_for",
-           "flatten_lists",
-           "polygons_only", "CHINESE_HEADERS"]
+__all__ = ["write_zones", "write_progress", "write_gk_copy", "write_table",
+           "write_gpkg_with_metadata", "write_register", "gk_crs_for", "CHINESE_HEADERS"]
 
 #: Chinese column headers of report tables (CSV/XLSX for reports; GIS files keep field names).
 CHINESE_HEADERS = {
@@ -48,19 +46,19 @@ CHINESE_HEADERS = {
     "vegetated_share": "植被覆盖比例", "n_dates": "有效影像数", "baseline_year": "基准年",
     "slope_per_year": "年变化率", "projection": "预测依据", "site_status": "矿山状态",
     # plan problems
-    "field": "字段", "code": "问题代码", "problem": "问题说明"}
+    "field": "字段", "code": "问题代码", "problem": "问题说明",
+    # the green-mine register
+    "event_id": "事件编号", "event": "事件", "level": "级别", "score": "得分", "score_max": "满分",
+    "due_date": "整改期限", "refers_to": "对应问题", "supersedes": "被更正事件",
+    "corrected_event": "更正为", "evaluator_org": "评估机构", "checked_by": "核查人",
+    "evaluated_by": "评估人", "tracked_by": "跟踪人", "responsible": "责任人", "note": "备注",
+    "recorded_at": "录入时间", "listed": "在录", "stage": "环节", "listed_date": "纳入名录日期",
+    "removed_date": "移出日期", "verification_score": "核查得分", "verification_passed": "核查通过",
+    "last_spot_check": "最近抽查", "n_spot_checks": "抽查次数", "open_findings": "未整改问题数",
+    "next_due": "最近整改期限", "overdue": "逾期", "n_events": "事件数", "n_mines": "矿山数",
+    "national": "国家级", "regional": "自治区级", "removed": "已移出"}
 
 log = logging.getLogger("ordos_geo")
-
-
-def flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose columns GDAL can write: lists and tuples joined with ';'."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (list, tuple))).any():
-            out[col] = out[col].map(lambda v: ";".join(map(str, v))
-                                    if isinstance(v, (list, tuple)) else v)
-    return out
 
 
 def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Path, *,
@@ -69,7 +67,7 @@ def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Pat
     ``sites_zoned`` plus the ``ordos_geo_metadata`` table) and the ``zones.csv`` summary into
     ``out``; return the paths."""
     out = Path(out)
-    zones, sites = flatten_lists(zones), flatten_lists(sites)
+    zones, sites = io.flatten_lists(zones), io.flatten_lists(sites)
     paths = [io.write_geojson(zones, out / "zones.geojson"),
              io.write_geojson(sites, out / "sites_zoned.geojson"),
              write_gpkg_with_metadata({"zones": zones, "sites_zoned": sites}, out / "zones.gpkg",
@@ -102,106 +100,20 @@ def write_progress(result, out: str | Path) -> list[Path]:
     return paths
 
 
-def _shapefile_names(columns: list[str], encoding: str) -> dict[str, str]:
-    """Field names of at most 10 bytes in ``encoding``, unique; longer names are shortened."""
-    codec = "gb18030" if encoding.upper() in ("GBK", "GB18030", "CP936") else "utf-8"
-    out, used = {}, set()
-    for col in columns:
-        raw = col.encode(codec)
-        short = col if len(raw) <= 10 else raw[:10].decode(codec, errors="ignore")
-        base, k = short, 1
-        while short.lower() in used:
-            suffix = f"_{k}"
-            short = base.encode(codec)[:10 - len(suffix)].decode(codec, errors="ignore") + suffix
-            k += 1
-        used.add(short.lower())
-        out[col] = short
-    return out
+#: Names this module had in 0.2, now in :mod:`ordos_geo.io` (one module reads and writes files).
+_MOVED = {"write_shapefile": "write_shapefile", "write_xlsx": "write_xlsx",
+          "read_metadata": "read_metadata", "polygons_only": "polygons_only",
+          "flatten_lists": "flatten_lists", "_plain": "flatten_lists"}
 
 
-def _shapefile_text(frame: pd.DataFrame, encoding: str, ids: pd.Series, side: str
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Text a DBF in ``encoding`` can hold: characters it cannot encode become ``?`` and text over
-    254 bytes is cut (at a character boundary); each change is logged, naming feature and field.
-    Returns the frame and the full text of every cut value (for ``side``)."""
-    codec = "gbk" if encoding.upper() in ("GBK", "CP936") else "utf-8"
-    out = frame.copy()
-    cut = []
-    for column in io._text_columns(out):
-        if column == out.geometry.name:
-            continue
-        values = out[column].tolist()
-        for k, value in enumerate(values):
-            if not isinstance(value, str):
-                continue
-            raw = value.encode(codec, errors="replace")
-            if raw.decode(codec) != value:
-                log.warning(msg("shp_unencodable", feature=ids.iloc[k], field=column,
-                                encoding=encoding.upper(), value=value))
-            if len(raw) > 254:
-                log.warning(msg("shp_text_cut", feature=ids.iloc[k], field=column,
-                                n=len(raw), path=side))
-                cut.append((ids.iloc[k], column, value))
-                raw = raw[:254]
-            values[k] = raw.decode(codec, errors="ignore")
-        out[column] = values
-    return out, pd.DataFrame(cut, columns=["feature_id", "field", "text"])
+def __getattr__(name: str):
+    if name in _MOVED:
+        import warnings
 
-
-def write_shapefile(frame: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "UTF-8",
-                    crs: object = "EPSG:4326") -> list[Path]:
-    """A Shapefile with a ``.cpg`` (UTF-8 by default, GBK on request) and, when field names had to
-    be shortened to 10 bytes, ``<name>.fieldmap.csv`` (``field, shapefile_field``).
-
-    The parts are written beside the target in a staging folder and published as a set
-    (:func:`ordos_geo.io.publish_files`): the old ``.shp`` goes first and the new one comes last,
-    so no reader ever sees a ``.shp`` with another write's ``.dbf``. Text the encoding cannot hold
-    (emoji in GBK) becomes ``?`` and text over 254 bytes is cut; each case is logged by feature
-    and field, and the full text of cut values is written to ``<name>.fulltext.csv``
-    (``feature_id, field, text``). Geometries are kept polygonal (:func:`polygons_only`).
-    """
-    import pyogrio
-
-    from ._atomic import _token, check_output_file, clean_leftovers
-
-    path = Path(path)
-    check_output_file(path)
-    geom = frame.geometry.name
-    ids = frame["site_id"].astype(str) if "site_id" in frame else \
-        frame.get("zone_id", pd.Series([f"#{i + 1}" for i in range(len(frame))])).astype(str)
-    names = _shapefile_names([c for c in frame.columns if c != geom], encoding)
-    text, cut = _shapefile_text(polygons_only(frame), encoding, ids.reset_index(drop=True),
-                                f"{path.stem}.fulltext.csv")
-    out = text.rename(columns=names).to_crs(crs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(path.parent)
-    stage = path.parent / f".{path.name}.ordos-stage-{_token()}"
-    stage.mkdir()
-    try:
-        target = stage / path.name
-        pyogrio.write_dataframe(out, target, driver="ESRI Shapefile", encoding=encoding)
-        target.with_suffix(".cpg").write_text("GBK" if encoding.upper() in ("GBK", "CP936")
-                                              else encoding.upper(), encoding="ascii")
-        changed = {k: v for k, v in names.items() if k != v}
-        if changed:
-            io.neutralise_formulas(pd.DataFrame(
-                {"field": list(changed), "shapefile_field": list(changed.values())})).to_csv(
-                stage / f"{path.stem}.fieldmap.csv", index=False, encoding="utf-8-sig")
-        if len(cut):
-            io.neutralise_formulas(cut).to_csv(stage / f"{path.stem}.fulltext.csv", index=False,
-                                               encoding="utf-8-sig")
-        pairs = [(part, path.parent / part.name) for part in sorted(stage.iterdir())]
-        written = io.publish_files(pairs)
-    finally:
-        import shutil
-
-        shutil.rmtree(stage, ignore_errors=True)
-    log.info("wrote shapefile %s (%s, %d renamed fields)", path, encoding, len(changed))
-    return written
-
-
-polygons_only = io.polygons_only
-_plain = flatten_lists  # the 0.1 private name
+        warnings.warn(f"ordos_geo.export.{name} moved to ordos_geo.io.{_MOVED[name]}; the old name "
+                      "will be removed in 1.0.", DeprecationWarning, stacklevel=2)
+        return getattr(io, _MOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def gk_crs_for(frame: gpd.GeoDataFrame):
@@ -222,10 +134,9 @@ def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = No
     target = gk_crs_for(frame) if crs is None else crs
     path = Path(path)
     if path.suffix.lower() == ".shp":
-        write_shapefile(frame, path, encoding=encoding, crs=target)
+        io.write_shapefile(frame, path, encoding=encoding, crs=target)
         return path
-    with io.atomic_path(path) as tmp:
-        io.write_gpkg_layer(polygons_only(frame.to_crs(target)), tmp, path.stem)
+    io.write_gpkg({path.stem: frame}, path, crs=target)
     return path
 
 
@@ -262,41 +173,16 @@ def write_gpkg_with_metadata(layers: dict[str, gpd.GeoDataFrame], path: str | Pa
     import datetime as dt
     import json
 
-    from ._styles import layer_styles
     from ._version import __version__
-    from .projection import to_export
     from .settings import settings
 
     lang = settings.get("lang", lang)
-    meta = pd.DataFrame({"key": ["ordos_geo_version", "written_at", "sources", "parameters",
-                                 "crs", "layers", "attribution"],
-                         "value": [__version__, dt.datetime.now(dt.timezone.utc).isoformat(),
-                                   json.dumps(sources or [], ensure_ascii=False),
-                                   json.dumps(parameters or {}, ensure_ascii=False, default=str),
-                                   "EPSG:4326", ";".join(layers), attribution or ""]})
-    plain = {name: flatten_lists(to_export(frame)) for name, frame in layers.items()}
-    styles = _styles_for(plain, lang)
-    path = Path(path)
-    with io.atomic_path(path) as tmp:
-        for name, frame in plain.items():
-            io.write_gpkg_layer(frame, tmp, name)
-        io.write_gpkg_layer(meta, tmp, "ordos_geo_metadata")
-        if styles:
-            io.write_gpkg_layer(layer_styles(styles), tmp, "layer_styles")
-    return path
-
-
-def read_metadata(path: str | Path) -> dict[str, str]:
-    """The ``ordos_geo_metadata`` table of a GeoPackage as a dict ({} when there is none)."""
-    import pyogrio
-
-    try:
-        if "ordos_geo_metadata" not in {str(n) for n, _ in pyogrio.list_layers(path)}:
-            return {}
-        table = pyogrio.read_dataframe(path, layer="ordos_geo_metadata", read_geometry=False)
-    except Exception:  # noqa: BLE001 - not a GeoPackage we wrote: no metadata
-        return {}
-    return dict(zip(table["key"].astype(str), table["value"].astype(str)))
+    metadata = {"ordos_geo_version": __version__,
+                "written_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                "sources": json.dumps(sources or [], ensure_ascii=False),
+                "parameters": json.dumps(parameters or {}, ensure_ascii=False, default=str),
+                "crs": "EPSG:4326", "layers": ";".join(layers), "attribution": attribution or ""}
+    return io.write_gpkg(layers, path, metadata=metadata, styles=_styles_for(layers, lang))
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = None) -> Path:
@@ -310,53 +196,38 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = Non
     if settings.get("lang", lang) == "zh":
         table = table.rename(columns=CHINESE_HEADERS)
     if path.suffix.lower() == ".xlsx":
-        return write_xlsx(table, path)
+        return io.write_xlsx(table, path)
     return io.write_csv(table, path)
 
 
-def _xlsx_value(value):
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (list, tuple)):
-        value = ";".join(map(str, value))
-    if isinstance(value, (pd.Timestamp,)):
-        return value.to_pydatetime()
-    return value
-
-
-def write_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1") -> Path:
-    """A table as XLSX, atomically. Every text cell is a text cell — never a formula, whatever it
-    starts with (``=HYPERLINK(…)`` is shown as that text). Control characters that XML cannot hold
-    (U+0000–U+001F except tab, LF, CR) are replaced by U+FFFD, with a warning naming the cells;
-    a carriage return reads back as a line feed (XML normalises line ends)."""
-    openpyxl = import_optional("openpyxl", purpose="XLSX reports", pip="openpyxl")
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+def write_register(register, path: str | Path, *, history: bool = False) -> Path:
+    """A register's current state (one row a mine) or, with ``history``, every event as
+    recorded: CSV or XLSX with Chinese headers (``lang='zh'``), or a GeoPackage holding the
+    state with the mine boundaries (layer ``register_state``) and the events
+    (``register_events``)."""
     path = Path(path)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    replaced = []
-    rows = [list(table.columns)] + [list(r) for r in table.itertuples(index=False, name=None)]
-    for r, row in enumerate(rows, start=1):
-        for c, raw in enumerate(row, start=1):
-            value = _xlsx_value(raw)
-            if isinstance(value, str):
-                clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-                if clean != value:
-                    replaced.append(f"{ws.cell(r, c).coordinate}")
-                cell = ws.cell(r, c, clean)
-                cell.data_type = "s"
-            else:
-                ws.cell(r, c, value)
-    if replaced:
-        log.warning(msg("xlsx_control_chars", path=path, n=len(replaced),
-                        cells=", ".join(replaced[:10])))
-    with io.atomic_path(path) as tmp:
-        wb.save(tmp)
-    log.info("wrote %d rows to %s", len(table), path)
-    return path
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        state = register.mines(geometry=True)[["mine_id", "geometry"]].merge(
+            register.state(), on="mine_id", how="right")
+        layers = {"register_state": gpd.GeoDataFrame(state, geometry="geometry", crs="EPSG:4326"),
+                  "register_events": _dates_as_text(register.history())}
+        return io.write_gpkg(layers, path, metadata={"source": repr(register)})
+    if suffix not in (".csv", ".xlsx"):
+        from ._errors import UsageError
+
+        raise UsageError(f"{str(path)!r}: a register exports to .csv, .xlsx or .gpkg.")
+    from .settings import settings
+
+    table = _dates_as_text(register.history() if history else register.state())
+    if settings.get("lang") == "zh":  # in the register, mine_id is the mine's own number
+        table = table.rename(columns={"mine_id": "矿山编号"})
+    return write_table(table, path)
+
+
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out

@@ -1,4 +1,5 @@
-"""Reading and writing files: encodings, layers, zips, corner-point tables, atomic writes.
+"""Reading and writing files: encodings, layers, zips, tables, atomic writes — every file
+ordos_geo reads or writes goes through this module.
 
 Readers return raw frames (field names and values as the file has them); :mod:`ordos_geo.sites`
 maps them onto the canonical schema and validates them.
@@ -33,7 +34,6 @@ __all__ = [
     "detect_encoding",
     "read_table",
     "decode_text",
-    "read_corner_points",
     "atomic_path",
     "MANIFEST",
     "output_set",
@@ -47,6 +47,12 @@ __all__ = [
     "write_geojson",
     "write_gpkg",
     "write_csv",
+    "write_xlsx",
+    "write_shapefile",
+    "read_metadata",
+    "flatten_lists",
+    "python_codec",
+    "is_gbk",
     "VECTOR_SUFFIXES",
 ]
 
@@ -78,6 +84,24 @@ class VectorSource:
 
 
 # --- encodings ----------------------------------------------------------------------------------
+#: Names of the Chinese national code page (GBK and its superset GB18030) as files and GDAL
+#: spell them.
+_GBK_NAMES = frozenset({"GBK", "GB2312", "CP936", "936", "GB18030", "GB_2312-80", "EUC-CN"})
+
+
+def is_gbk(encoding: str) -> bool:
+    """Whether ``encoding`` names the Chinese national code page (GBK, GB2312, CP936, GB18030)."""
+    return str(encoding).strip().upper() in _GBK_NAMES
+
+
+def python_codec(encoding: str, *, strict: bool = False) -> str:
+    """The Python codec for ``encoding``: GBK's family reads as ``gb18030`` (a superset, so no
+    valid file fails), or writes as ``gbk`` with ``strict`` (what a GBK reader can decode)."""
+    if is_gbk(encoding):
+        return "gbk" if strict else "gb18030"
+    return str(encoding).strip() or "utf-8"
+
+
 def _decode_sample(sample: bytes) -> str | None:
     """'UTF-8' or 'GBK', whichever decodes ``sample`` with fewer errors (UTF-8 on a tie).
 
@@ -118,7 +142,7 @@ def decode_text(data: bytes, path: str | os.PathLike = "") -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     encoding = _decode_sample(data[:1_000_000]) or "UTF-8"
-    codec = "gb18030" if encoding.upper() in ("GBK", "GB2312", "CP936", "GB18030") else encoding
+    codec = python_codec(encoding)
     try:
         return data.decode(codec), encoding
     except (UnicodeDecodeError, LookupError):
@@ -320,7 +344,7 @@ def _gdal_warnings(caught) -> list[str]:
 
 def _recode(frame: gpd.GeoDataFrame, encoding: str, path: Path) -> gpd.GeoDataFrame:
     """Decode text read as ISO-8859-1 with the real ``encoding`` (names: drop a cut character)."""
-    codec = "gb18030" if encoding.upper() in ("GBK", "GB2312", "CP936", "936", "GB18030") else encoding
+    codec = python_codec(encoding)
 
     def text(value, errors="strict"):
         return value.encode("latin-1").decode(codec, errors) if isinstance(value, str) else value
@@ -362,7 +386,7 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
         raise InputFileError(msg("file_missing", path=path))
     if encoding is None:
         encoding, _ = detect_encoding(path)
-    codec = "gb18030" if encoding.upper() in ("GBK", "GB2312", "CP936", "GB18030") else encoding
+    codec = python_codec(encoding)
     try:
         text = path.read_bytes().decode(codec)
     except UnicodeDecodeError:
@@ -375,124 +399,6 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
     for column in frame.columns:
         frame[column] = frame[column].map(restore_formula)
     return frame, encoding
-
-
-# --- corner-point tables (拐点坐标) -----------------------------------------------------------------
-_CORNER_COLUMNS = {
-    "site_id": ["site_id", "矿山编号", "矿区编号", "编号", "矿权编号", "采矿许可证号", "mine_id", "id"],
-    "point": ["point", "点号", "拐点号", "拐点编号", "序号", "pt"],
-    "x": ["x", "x坐标", "北坐标", "northing", "x(北)", "纵坐标"],
-    "y": ["y", "y坐标", "东坐标", "easting", "y(东)", "横坐标"],
-    "part": ["part", "区块", "区块号", "块段", "块段号", "ring"],
-}
-
-
-def _find_column(columns: list[str], names: list[str]) -> str | None:
-    lowered = {c.strip().lower().replace("（", "(").replace("）", ")"): c for c in columns}
-    for name in names:
-        if name.lower() in lowered:
-            return lowered[name.lower()]
-    return None
-
-
-def read_corner_points(path: str | os.PathLike, *, crs: object = None, encoding: str | None = None,
-                       problems=None) -> tuple[gpd.GeoDataFrame, str]:
-    """Turn a mining-right corner-point table (拐点坐标) into one polygon per mine.
-
-    Columns (Chinese or English names): mine id (矿山编号), point number (点号), ``X`` = northing,
-    ``Y`` = easting (surveying convention), optional ``part`` (区块) for multi-part rights; other
-    columns are attributes (first row per mine). Rings follow the point numbers. The CRS is
-    CGCS2000 Gauss-Krüger, its zone read from the zone number in front of the easting
-    (37xxxxxx.xx → EPSG:4525); plain eastings need ``crs``. Returns ``(frame, encoding)``, the
-    frame indexed by mine in order of first appearance; problems go to ``problems``.
-    """
-    from ._validate import Problems
-    from .projection import gk_crs_from_easting
-
-    problems = problems if problems is not None else Problems(str(path))
-    table, encoding = read_table(path, encoding=encoding)
-    cols = {key: _find_column(list(table.columns), names) for key, names in _CORNER_COLUMNS.items()}
-    missing = [key for key in ("site_id", "point", "x", "y") if cols[key] is None]
-    if missing:
-        for key in missing:
-            problems.add("field_missing", severity="error", action="refused", field=key,
-                         aliases=", ".join(_CORNER_COLUMNS[key][:5]),
-                         fix=msg("field_missing_fix", lang=problems.lang))
-        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=None)), encoding
-    x = pd.to_numeric(table[cols["x"]].str.replace(",", ""), errors="coerce")
-    y = pd.to_numeric(table[cols["y"]].str.replace(",", ""), errors="coerce")
-    pt = pd.to_numeric(table[cols["point"]], errors="coerce")
-    part = table[cols["part"]] if cols["part"] else pd.Series("1", index=table.index)
-    ids = table[cols["site_id"]].str.strip()
-    order = list(dict.fromkeys(ids))
-    attr_cols = [c for c in table.columns if c not in {cols[k] for k in ("point", "x", "y", "part")}]
-    rows, geoms = [], []
-    for index, mine in enumerate(order):
-        sel = ids == mine
-        bad = sel & (x.isna() | y.isna() | pt.isna())
-        for r in np.flatnonzero(bad.to_numpy()):
-            problems.add("value_bad_type", severity="error", action="refused", field="x/y/point",
-                         index=index, feature_id=mine, expected="expected_number",
-                         value=f"row {r + 2}: {table.iloc[r][cols['x']]!r}, "
-                               f"{table.iloc[r][cols['y']]!r}")
-        rows.append(_corner_attributes(table.loc[sel, attr_cols], index, mine, problems))
-        geoms.append(None if bad.any() else
-                     _corner_polygon(pt[sel], x[sel], y[sel], part[sel], index, mine, problems))
-    if crs is None:
-        zones = {gk_crs_from_easting(v) for v in y.dropna()}
-        if len(zones) == 1 and None not in zones:
-            crs = zones.pop()
-        elif len(zones) > 1 and None not in zones:
-            problems.add("crs_unknown", severity="error", action="refused", field="crs",
-                         crs=", ".join(sorted(z.to_string() for z in zones)),
-                         reason="the eastings carry different zone numbers")
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows).reset_index(drop=True), geometry=geoms, crs=crs)
-    return frame, encoding
-
-
-def _corner_attributes(rows: pd.DataFrame, index: int, mine: str, problems) -> pd.Series:
-    """The first row's attributes; a field whose rows disagree is reported (first value kept)."""
-    for column in rows.columns:
-        values = [v for v in dict.fromkeys(rows[column].str.strip()) if v]
-        if len(values) > 1:
-            problems.add("corner_attr_conflict", severity="warning", action="kept", field=column,
-                         index=index, feature_id=mine, values=", ".join(map(repr, values[:5])),
-                         kept=values[0])
-    return rows.iloc[0]
-
-
-def _corner_polygon(pt: pd.Series, x: pd.Series, y: pd.Series, part: pd.Series, index: int,
-                    mine: str, problems):
-    """One mine's rings in point order; short parts and clashing point numbers are refused,
-    repeated identical points dropped (reported)."""
-    rings, refused = [], False
-    for label, idx in part.groupby(part, sort=True).groups.items():
-        pts = pd.DataFrame({"pt": pt[idx], "e": y[idx], "n": x[idx]}).sort_values("pt", kind="stable")
-        same = pts.duplicated(["pt", "e", "n"])
-        if same.any():
-            problems.add("corner_point_repeated", severity="repaired", action="repaired",
-                         field="point", index=index, feature_id=mine, part=label,
-                         points=", ".join(f"{v:g}" for v in pts.loc[same, "pt"]))
-            pts = pts[~same]
-        clash = pts["pt"].duplicated(keep=False)
-        if clash.any():
-            problems.add("corner_point_clash", severity="error", action="refused", field="point",
-                         index=index, feature_id=mine, part=label,
-                         points=", ".join(f"{v:g}" for v in dict.fromkeys(pts.loc[clash, "pt"])))
-            refused = True
-            continue
-        coords = list(zip(pts["e"], pts["n"]))  # (easting, northing)
-        if len(coords) > 1 and coords[0] == coords[-1]:
-            coords = coords[:-1]
-        if len(set(coords)) < 3:
-            problems.add("corner_part_short", severity="error", action="refused", field="point",
-                         index=index, feature_id=mine, part=label, n=len(set(coords)))
-            refused = True
-            continue
-        rings.append(shapely.Polygon(coords))
-    if refused or not rings:
-        return None if refused else shapely.Polygon()
-    return shapely.MultiPolygon(rings) if len(rings) > 1 else rings[0]
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -580,16 +486,56 @@ def write_gpkg_layer(frame, path: Path, layer: str) -> None:
     pyogrio.write_dataframe(frame, path, driver="GPKG", layer=layer, **options)
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> Path:
-    """Write several layers atomically into one GeoPackage (1.2), each in the export CRS."""
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike, *,
+               metadata: dict[str, str] | None = None, styles: dict[str, str] | None = None,
+               crs: object = "export") -> Path:
+    """Write several layers atomically into one GeoPackage (1.2): the only GeoPackage writer.
+
+    Layers are written in the export CRS (EPSG:4326; ``crs=None`` keeps each layer's own CRS),
+    list values joined with ``;``; a plain DataFrame becomes an attribute table. ``metadata`` becomes the table ``ordos_geo_metadata``
+    (``key, value``; read it back with :func:`read_metadata`), ``styles`` (``{layer: QML}``)
+    QGIS's ``layer_styles`` table, each the layer's default style."""
+    from ._styles import layer_styles
     from .projection import to_export
 
     path = Path(path)
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
-            write_gpkg_layer(to_export(frame), tmp, name)
+            if not isinstance(frame, gpd.GeoDataFrame):  # a table: a GeoPackage attribute table
+                write_gpkg_layer(flatten_lists(frame), tmp, name)
+                continue
+            frame = to_export(frame) if crs == "export" else \
+                frame if crs is None else frame.to_crs(crs)
+            write_gpkg_layer(polygons_only(flatten_lists(frame)), tmp, name)
+        if metadata is not None:
+            write_gpkg_layer(pd.DataFrame({"key": list(metadata), "value": list(metadata.values())}),
+                             tmp, "ordos_geo_metadata")
+        if styles:
+            write_gpkg_layer(layer_styles(styles), tmp, "layer_styles")
     log.info("wrote %d layers to %s", len(layers), path)
     return path
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The ``ordos_geo_metadata`` table of a GeoPackage as a dict ({} when there is none)."""
+    try:
+        if "ordos_geo_metadata" not in {str(n) for n, _ in pyogrio.list_layers(path)}:
+            return {}
+        table = pyogrio.read_dataframe(path, layer="ordos_geo_metadata", read_geometry=False)
+    except Exception:  # noqa: BLE001 - not a GeoPackage we wrote: no metadata
+        return {}
+    return dict(zip(table["key"].astype(str), table["value"].astype(str)))
+
+
+
+def flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose columns GDAL can write: lists and tuples joined with ';'."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[col] = out[col].map(lambda v: ";".join(map(str, v))
+                                    if isinstance(v, (list, tuple)) else v)
+    return out
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "utf-8-sig") -> Path:
@@ -606,3 +552,164 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, encoding: str = "
                                           lineterminator="\r\n")
     log.info("wrote %d rows to %s", len(frame), path)
     return path
+
+
+# --- Shapefiles -----------------------------------------------------------------------------------
+def _shapefile_names(columns: list[str], encoding: str) -> dict[str, str]:
+    """Field names of at most 10 bytes in ``encoding``, unique; longer names are shortened."""
+    codec = python_codec(encoding)
+    out, used = {}, set()
+    for col in columns:
+        raw = col.encode(codec)
+        short = col if len(raw) <= 10 else raw[:10].decode(codec, errors="ignore")
+        base, k = short, 1
+        while short.lower() in used:
+            suffix = f"_{k}"
+            short = base.encode(codec)[:10 - len(suffix)].decode(codec, errors="ignore") + suffix
+            k += 1
+        used.add(short.lower())
+        out[col] = short
+    return out
+
+
+def _shapefile_text(frame: pd.DataFrame, encoding: str, ids: pd.Series, side: str
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Text a DBF in ``encoding`` can hold: characters it cannot encode become ``?`` and text over
+    254 bytes is cut (at a character boundary); each change is logged, naming feature and field.
+    Returns the frame and the full text of every cut value (for ``side``)."""
+    codec = python_codec(encoding, strict=True)
+    out = frame.copy()
+    cut = []
+    for column in _text_columns(out):
+        if column == out.geometry.name:
+            continue
+        values = out[column].tolist()
+        for k, value in enumerate(values):
+            if not isinstance(value, str):
+                continue
+            raw = value.encode(codec, errors="replace")
+            if raw.decode(codec) != value:
+                log.warning(msg("shp_unencodable", feature=ids.iloc[k], field=column,
+                                encoding=encoding.upper(), value=value))
+            if len(raw) > 254:
+                log.warning(msg("shp_text_cut", feature=ids.iloc[k], field=column,
+                                n=len(raw), path=side))
+                cut.append((ids.iloc[k], column, value))
+                raw = raw[:254]
+            values[k] = raw.decode(codec, errors="ignore")
+        out[column] = values
+    return out, pd.DataFrame(cut, columns=["feature_id", "field", "text"])
+
+
+def write_shapefile(frame: gpd.GeoDataFrame, path: str | Path, *, encoding: str = "UTF-8",
+                    crs: object = "EPSG:4326") -> list[Path]:
+    """A Shapefile with a ``.cpg`` (UTF-8 by default, GBK on request) and, when field names had to
+    be shortened to 10 bytes, ``<name>.fieldmap.csv`` (``field, shapefile_field``).
+
+    The parts are written beside the target in a staging folder and published as a set
+    (:func:`ordos_geo.io.publish_files`): the old ``.shp`` goes first and the new one comes last,
+    so no reader ever sees a ``.shp`` with another write's ``.dbf``. Text the encoding cannot hold
+    (emoji in GBK) becomes ``?`` and text over 254 bytes is cut; each case is logged by feature
+    and field, and the full text of cut values is written to ``<name>.fulltext.csv``
+    (``feature_id, field, text``). Geometries are kept polygonal (:func:`polygons_only`).
+    """
+    from ._atomic import _token, clean_leftovers
+
+    path = Path(path)
+    check_output_file(path)
+    geom = frame.geometry.name
+    ids = frame["site_id"].astype(str) if "site_id" in frame else \
+        frame.get("zone_id", pd.Series([f"#{i + 1}" for i in range(len(frame))])).astype(str)
+    names = _shapefile_names([c for c in frame.columns if c != geom], encoding)
+    text, cut = _shapefile_text(polygons_only(frame), encoding, ids.reset_index(drop=True),
+                                f"{path.stem}.fulltext.csv")
+    out = text.rename(columns=names).to_crs(crs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(path.parent)
+    stage = path.parent / f".{path.name}.ordos-stage-{_token()}"
+    stage.mkdir()
+    try:
+        target = stage / path.name
+        pyogrio.write_dataframe(out, target, driver="ESRI Shapefile", encoding=encoding)
+        target.with_suffix(".cpg").write_text("GBK" if is_gbk(encoding) else encoding.upper(),
+                                              encoding="ascii")
+        changed = {k: v for k, v in names.items() if k != v}
+        if changed:
+            neutralise_formulas(pd.DataFrame(
+                {"field": list(changed), "shapefile_field": list(changed.values())})).to_csv(
+                stage / f"{path.stem}.fieldmap.csv", index=False, encoding="utf-8-sig")
+        if len(cut):
+            neutralise_formulas(cut).to_csv(stage / f"{path.stem}.fulltext.csv", index=False,
+                                               encoding="utf-8-sig")
+        pairs = [(part, path.parent / part.name) for part in sorted(stage.iterdir())]
+        written = publish_files(pairs)
+    finally:
+        import shutil
+
+        shutil.rmtree(stage, ignore_errors=True)
+    log.info("wrote shapefile %s (%s, %d renamed fields)", path, encoding, len(changed))
+    return written
+
+
+# --- XLSX ------------------------------------------------------------------------------------------
+def _xlsx_value(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (list, tuple)):
+        value = ";".join(map(str, value))
+    if isinstance(value, (pd.Timestamp,)):
+        return value.to_pydatetime()
+    return value
+
+
+def write_xlsx(table: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1") -> Path:
+    """A table as XLSX, atomically. Every text cell is a text cell — never a formula, whatever it
+    starts with (``=HYPERLINK(…)`` is shown as that text). Control characters that XML cannot hold
+    (U+0000–U+001F except tab, LF, CR) are replaced by U+FFFD, with a warning naming the cells;
+    a carriage return reads back as a line feed (XML normalises line ends)."""
+    from .utils import import_optional
+
+    openpyxl = import_optional("openpyxl", purpose="XLSX reports", pip="openpyxl")
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    path = Path(path)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    replaced = []
+    rows = [list(table.columns)] + [list(r) for r in table.itertuples(index=False, name=None)]
+    for r, row in enumerate(rows, start=1):
+        for c, raw in enumerate(row, start=1):
+            value = _xlsx_value(raw)
+            if isinstance(value, str):
+                clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+                if clean != value:
+                    replaced.append(f"{ws.cell(r, c).coordinate}")
+                cell = ws.cell(r, c, clean)
+                cell.data_type = "s"
+            else:
+                ws.cell(r, c, value)
+    if replaced:
+        log.warning(msg("xlsx_control_chars", path=path, n=len(replaced),
+                        cells=", ".join(replaced[:10])))
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    log.info("wrote %d rows to %s", len(table), path)
+    return path
+
+
+def __getattr__(name: str):
+    if name == "read_corner_points":  # 0.2 name: corner-point tables are domain data
+        import warnings
+
+        from . import corners
+
+        warnings.warn("ordos_geo.io.read_corner_points moved to "
+                      "ordos_geo.corners.read_corner_points; the old name will be removed in 1.0.",
+                      DeprecationWarning, stacklevel=2)
+        return corners.read_corner_points
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

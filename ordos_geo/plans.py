@@ -10,10 +10,13 @@ year               年度, 年份                             plan year
 target_ha          计划治理面积, 目标面积, 治理面积(公顷)   area to reclaim that year, ha (亩 ÷ 15)
 standard           治理标准, 执行标准                     a standard of the rule table, by name
 <parameter>        边坡角, 台阶高度, 平台宽度, 覆土厚度,     explicit values; they override the named
-                   植被覆盖度 (see ``PARAMETER_ALIASES``)  standard's
+                   植被覆盖度                             standard's
 money_wan          资金(万元), 投资(万元), 治理资金         money, 10,000 yuan
 deadline           完成期限, 截止日期, 完成时间             date the year's work is due
 =================  =====================================  ===========================================
+
+Every accepted name is in the ``plans`` and ``plan_parameters`` sections of the alias table
+(``resources/aliases.yaml``); an area in 亩 counts where no hectare figure is given.
 """
 
 from __future__ import annotations
@@ -26,55 +29,39 @@ import pandas as pd
 from . import io
 from ._errors import ValidationError
 from ._messages import msg
-from ._schema import normalise_id
+from ._schema import aliases, match_columns, normalise_id
 from .rules import Rules, load_rules
 from .settings import settings
+from .utils import keywords_after
 
-__all__ = ["read_plans", "check_plans", "PLAN_COLUMNS", "PARAMETER_ALIASES", "PROBLEM_COLUMNS"]
+__all__ = ["read_plans", "check_plans", "PLAN_COLUMNS", "PROBLEM_COLUMNS"]
 
 PLAN_COLUMNS = ["mine_id", "year", "target_ha", "standard", "max_final_slope_deg",
                 "bench_height_m", "bench_width_m", "topsoil_cm", "target_cover_pct", "money_wan",
                 "deadline"]
 PROBLEM_COLUMNS = ["mine_id", "year", "zone_id", "field", "code", "problem"]
-_ALIASES = {
-    "mine_id": ["mine_id", "矿山编号", "所属矿山编号", "site_id", "编号"],
-    "year": ["year", "年度", "年份", "计划年度"],
-    "target_ha": ["target_ha", "target_reclaimed_ha", "计划治理面积", "目标面积", "治理面积",
-                  "治理面积(公顷)", "计划治理面积(公顷)"],
-    "_target_mu": ["计划治理面积(亩)", "治理面积(亩)", "目标面积(亩)"],
-    "standard": ["standard", "治理标准", "执行标准"],
-    "money_wan": ["money_wan", "资金(万元)", "投资(万元)", "治理资金", "资金"],
-    "deadline": ["deadline", "完成期限", "截止日期", "完成时间"],
-}
-#: Chinese names of the standard's parameters in a plans table.
-PARAMETER_ALIASES = {
-    "max_final_slope_deg": ["max_final_slope_deg", "边坡角", "最终边坡角", "边坡角(°)"],
-    "bench_height_m": ["bench_height_m", "台阶高度", "台阶高度(m)"],
-    "bench_width_m": ["bench_width_m", "平台宽度", "平台宽度(m)"],
-    "topsoil_cm": ["topsoil_cm", "覆土厚度", "覆土厚度(cm)"],
-    "target_cover_pct": ["target_cover_pct", "植被覆盖度", "植被覆盖度(%)", "目标植被覆盖度"],
-}
-
-
-def _norm(name: str) -> str:
-    return str(name).strip().replace("（", "(").replace("）", ")").lower()
+def __getattr__(name: str):
+    if name == "PARAMETER_ALIASES":  # 0.2: now the plan_parameters section of the alias table
+        return {f: [f, *names] for f, names in aliases()["plan_parameters"].items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_plans(path: str | os.PathLike, *, encoding: str | None = None) -> pd.DataFrame:
     """Read a plans CSV (UTF-8 or GBK) into the columns of :data:`PLAN_COLUMNS`."""
     table, _ = io.read_table(path, encoding=encoding)
-    lookup = {_norm(a): key for key, names in {**_ALIASES, **PARAMETER_ALIASES}.items()
-              for a in names}
-    renamed = {c: lookup[_norm(c)] for c in table.columns if _norm(c) in lookup}
-    frame = table.rename(columns=renamed)
+    matched = {**match_columns(table.columns, "plans"),
+               **match_columns(table.columns, "plan_parameters")}
+    frame = table.rename(columns={c: f if k == 1.0 else f"_scaled_{f}"
+                                  for c, (f, k) in matched.items()})
     if "mine_id" not in frame.columns or "year" not in frame.columns:
         raise ValidationError(f"{path}: a plans table needs the columns mine_id (矿山编号) and "
                               f"year (年度); it has {list(table.columns)}.")
-    if "_target_mu" in frame.columns:  # 亩 → ha where no hectare figure is given
-        mu_ha = pd.to_numeric(frame.pop("_target_mu"), errors="coerce") / 15.0
-        given = pd.to_numeric(frame["target_ha"], errors="coerce") if "target_ha" in frame \
+    for fld, factor in {(f, k) for f, k in matched.values() if k != 1.0}:
+        # a figure in another unit (亩) counts where no figure in the canonical unit is given
+        other = pd.to_numeric(frame.pop(f"_scaled_{fld}"), errors="coerce") * factor
+        given = pd.to_numeric(frame[fld], errors="coerce") if fld in frame \
             else pd.Series(np.nan, index=frame.index)
-        frame["target_ha"] = given.fillna(mu_ha)
+        frame[fld] = given.fillna(other)
     for col in PLAN_COLUMNS:
         if col not in frame.columns:
             frame[col] = None
@@ -99,7 +86,7 @@ def _checked_values(frame: pd.DataFrame, path) -> pd.DataFrame:
             problems.append(f"row {i + 2}, {column} = {frame[column].iloc[i]!r}: {why}")
 
     out = frame.copy()
-    for col in ["target_ha", "money_wan", *PARAMETER_ALIASES]:
+    for col in ["target_ha", "money_wan", *aliases()["plan_parameters"]]:
         raw = frame[col]
         number = pd.to_numeric(raw, errors="coerce")
         bad(raw.notna() & number.isna(), col, "not a number")
@@ -134,8 +121,9 @@ def _id_or_none(value):
         return None
 
 
-def check_plans(plans: pd.DataFrame, zones: pd.DataFrame, sites: pd.DataFrame,
-                rules: Rules | None = None, *, lang: str | None = None) -> pd.DataFrame:
+@keywords_after(1, ("zones", "sites", "rules"))
+def check_plans(plans: pd.DataFrame, *, zones: pd.DataFrame, sites: pd.DataFrame,
+                rules: Rules | None = None, lang: str | None = None) -> pd.DataFrame:
     """Plans whose standard is weaker than their zone's unified standard, or whose target area,
     deadline, money or standard is missing. One row per problem (:data:`PROBLEM_COLUMNS`).
 

@@ -357,14 +357,18 @@ def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
              zones: gpd.GeoDataFrame | None = None, plans: pd.DataFrame | None = None,
-             thresholds: Thresholds = Thresholds(), client=None,
-             progress: bool | None = None) -> ProgressResult:
+             thresholds: Thresholds = Thresholds(), client: object = None,
+             show_progress: bool | None = None, **deprecated) -> ProgressResult:
     """Measure every site (and zone and banner) on every scene; compare with the plans.
+
+    ``show_progress``: a progress bar over the scenes (default ``settings.progress``; the 0.2
+    name ``progress=`` still works, with a DeprecationWarning).
 
     ``client``: a ``dask.distributed.Client`` to run the scenes on a cluster; without one, the
     scenes run on local threads through Dask. Where tiles of one date and sensor overlap, each
     polygon is measured on the tile where it has the most valid coverage.
     """
+    show_progress = _renamed_progress(show_progress, deprecated)
     if not scenes:
         raise InputFileError("No scenes were given.")
     scene_table = check_scenes(scenes)
@@ -381,7 +385,7 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
         cov = coverage(series, key)
         log.info("coverage of %d polygons over a %dx%d grid: %d cells", len(series), key[2],
                  key[3], len(cov.cell))
-        for scene, result in zip(group, _run(group, cov, thresholds, client, progress)):
+        for scene, result in zip(group, _run(group, cov, thresholds, client, show_progress)):
             k = (scene.date, scene.sensor)
             scaled = result * cov.ha_per_cell[:, None]
             sums[k] = _best_tile(sums[k], scaled) if k in sums else scaled
@@ -402,6 +406,20 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     latest = _latest(sites, site_table, summary)
     return ProgressResult(site_table, zone_table, banner_table, summary, zones_summary, latest,
                           scene_table)
+
+
+def _renamed_progress(show_progress: bool | None, deprecated: dict) -> bool | None:
+    """``progress=`` (0.2) is now ``show_progress=``: the function is itself named progress."""
+    if "progress" in deprecated:
+        import warnings
+
+        warnings.warn("reclamation.progress(progress=…) is now show_progress=…; the old keyword "
+                      "will stop working in 1.0.", DeprecationWarning, stacklevel=3)
+        value = deprecated.pop("progress")
+        show_progress = value if show_progress is None else show_progress
+    if deprecated:
+        raise TypeError(f"progress() got unexpected keyword arguments: {', '.join(deprecated)}")
+    return show_progress
 
 
 def _tables(sums: dict, polys: pd.DataFrame, area: np.ndarray) -> dict[str, pd.DataFrame]:

@@ -2,7 +2,7 @@
 
 >>> rules = og.rules.load_rules()                   # the default table (resources/rules.yaml)
 >>> rules = og.rules.load_rules("my_rules.yaml")    # or a planner's copy
->>> zoned = og.rules.apply_rules(result.zones, result.sites, rules)
+>>> zoned = og.rules.apply_rules(result.zones, sites=result.sites, rules=rules)
 >>> zoned[["zone_id", "end_use", "standard", "explanation"]]
 
 The table format and the way it is applied are documented at the top of the default table
@@ -26,6 +26,7 @@ import yaml
 
 from ._errors import ValidationError
 from .settings import settings
+from .utils import keywords_after
 
 __all__ = ["Rules", "load_rules", "default_rules_text", "zone_facts", "apply_rules", "FACTS",
            "STANDARD_COLUMNS"]
@@ -314,8 +315,9 @@ def zone_facts(zones: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return facts
 
 
-def apply_rules(zones: gpd.GeoDataFrame, sites: pd.DataFrame | None = None,
-                rules: Rules | None = None, *, lang: str | None = None) -> gpd.GeoDataFrame:
+@keywords_after(1, ("sites", "rules"))
+def apply_rules(zones: gpd.GeoDataFrame, *, sites: pd.DataFrame | None = None,
+                rules: Rules | None = None, lang: str | None = None) -> gpd.GeoDataFrame:
     """A copy of ``zones`` with one unified standard and one end use per zone, explained.
 
     ``sites`` (with ``zone_id`` and, optionally, ``standard``) lets approved member standards

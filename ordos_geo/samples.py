@@ -1,6 +1,6 @@
 """Sample Sentinel-2-like imagery for the demo and the tests, generated (seeded) on first use.
 
-    manifest = og.samples.sample_scenes("output/sample_imagery")    # ~15 MB, a few seconds
+    manifest = og.samples.write_sample_scenes("output/sample_imagery")    # ~15 MB, a few seconds
 
 One scene per August, 2019–2025, 20 m pixels, over a 12 km window of a priority area of the
 embedded synthetic data (default 薛家湾/魏家茆, Jungar Banner), in its UTM zone. Every pit, dump and
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +28,7 @@ from . import datasets, sites as sites_mod
 from .imagery import S2_OFFSET_FROM
 from .io import atomic_path
 
-__all__ = ["sample_scenes", "SURFACES"]
+__all__ = ["write_sample_scenes", "SURFACES"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -61,9 +62,10 @@ def _schedule(rng: np.random.Generator, kind: str, years: list[int]) -> np.ndarr
     return np.full(len(y), rng.uniform(0.0, 0.08))  # still disturbed
 
 
-def sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆", years=range(2019, 2026),
-                  pixel_m: float = 20.0, size_km: float = 12.0, seed: int = 2026,
-                  sites: gpd.GeoDataFrame | None = None) -> Path:
+def write_sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆",
+                        years: Iterable[int] = range(2019, 2026), pixel_m: float = 20.0,
+                        size_km: float = 12.0, seed: int = 2026,
+                        sites: gpd.GeoDataFrame | None = None) -> Path:
     """Write the sample scenes, ``manifest.csv``, ``truth.csv`` and ``stac/catalog.json`` into
     ``out`` (skipped when a complete set is already there); return the manifest path."""
     from rasterio.features import rasterize
@@ -99,22 +101,8 @@ def sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆", years=r
     truth, rows = [], []
     for t, year in enumerate(years):
         date = dt.date(year, 8, 15)
-        share = np.r_[0.0, schedules[:, t]][owner]  # 0 = outside every site
-        cls = np.full((n, n), "grass", dtype=object)
-        in_site = owner > 0
-        cls[in_site] = np.where(rank[in_site] < share[in_site], "vegetated", "bare")
-        active = in_site & (cls == "bare") & (rank > 0.9) & np.isin(
-            owner, 1 + np.flatnonzero(local["kind"].isin(["pit", "dump"]).to_numpy()))
-        cls[active] = "coal"
-        wet = in_site & np.r_[False, watery][owner] & (rank > 0.82) & (rank <= 0.9) & \
-            np.isin(owner, 1 + np.flatnonzero((local["kind"] == "pit").to_numpy()))
-        cls[wet] = "water"
-        for i, site_id in enumerate(local["site_id"]):
-            px = owner == i + 1
-            if px.any():
-                truth.append({"site_id": site_id, "year": year, "date": date.isoformat(),
-                              "true_vegetated_share": float((cls[px] == "vegetated").mean()),
-                              "true_schedule_share": float(schedules[i, t]), "pixels": int(px.sum())})
+        cls = _surface(owner, rank, schedules[:, t], watery, local["kind"].to_numpy())
+        truth += _truth_rows(local["site_id"], owner, cls, schedules[:, t], year, date)
         cls = _clouds(rng, cls, heavy=year == years[len(years) // 3])
         rows.append(_write_date(out, date, cls, rng, transform, crs))
     table = pd.DataFrame(rows)
@@ -125,6 +113,38 @@ def sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆", years=r
         table.to_csv(tmp, index=False)
     log.info("wrote %d sample scenes to %s", len(table), out)
     return manifest
+
+
+def _surface(owner: np.ndarray, rank: np.ndarray, share: np.ndarray, watery: np.ndarray,
+             kinds: np.ndarray) -> np.ndarray:
+    """The surface class of every pixel in one year: grass outside the sites; inside, the
+    scheduled share vegetated (lowest ranks first), the rest bare, with coal heaps on active
+    pits and dumps and standing water in some pits."""
+    n = owner.shape[0]
+    share_px = np.r_[0.0, share][owner]  # 0 = outside every site
+    cls = np.full((n, n), "grass", dtype=object)
+    in_site = owner > 0
+    cls[in_site] = np.where(rank[in_site] < share_px[in_site], "vegetated", "bare")
+    active = in_site & (cls == "bare") & (rank > 0.9) & np.isin(
+        owner, 1 + np.flatnonzero(np.isin(kinds, ["pit", "dump"])))
+    cls[active] = "coal"
+    wet = in_site & np.r_[False, watery][owner] & (rank > 0.82) & (rank <= 0.9) & \
+        np.isin(owner, 1 + np.flatnonzero(kinds == "pit"))
+    cls[wet] = "water"
+    return cls
+
+
+def _truth_rows(site_ids, owner: np.ndarray, cls: np.ndarray, share: np.ndarray, year: int,
+                date: dt.date) -> list[dict]:
+    """The true vegetated share of every site drawn on the scene, before clouds."""
+    out = []
+    for i, site_id in enumerate(site_ids):
+        px = owner == i + 1
+        if px.any():
+            out.append({"site_id": site_id, "year": year, "date": date.isoformat(),
+                        "true_vegetated_share": float((cls[px] == "vegetated").mean()),
+                        "true_schedule_share": float(share[i]), "pixels": int(px.sum())})
+    return out
 
 
 def _clouds(rng: np.random.Generator, cls: np.ndarray, heavy: bool) -> np.ndarray:
@@ -193,3 +213,12 @@ def _write_stac(out: Path, table: pd.DataFrame, crs: str, transform, n: int) -> 
         cat.add_item(item)
     cat.normalize_hrefs(str(out / "stac"))
     cat.save(catalog_type=pystac.CatalogType.SELF_CONTAINED)
+
+
+def sample_scenes(out: str | Path, **options) -> Path:
+    """Deprecated (0.3) name of :func:`write_sample_scenes` (it writes files; the name says so)."""
+    import warnings
+
+    warnings.warn("ordos_geo.samples.sample_scenes is now write_sample_scenes; the old name will "
+                  "be removed in 1.0.", DeprecationWarning, stacklevel=2)
+    return write_sample_scenes(out, **options)

@@ -27,14 +27,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import io, projection
+from . import corners, io, projection
 from ._errors import InputFileError, ValidationError
 from ._messages import msg
 from ._schema import Invalid, id_key, schema
 from ._validate import REPORT_COLUMNS, Problem, Problems
 
 __all__ = ["read_sites", "sites_from_frame", "validate", "ValidationResult", "CANONICAL_FIELDS",
-           "REPORT_COLUMNS", "schema_markdown"]
+           "REPORT_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -54,7 +54,7 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
     Parameters
     ----------
     path : the file. A ``.csv`` is read as a corner-point table (拐点坐标, see
-        :func:`ordos_geo.io.read_corner_points`).
+        :func:`ordos_geo.corners.read_corner_points`).
     layer : GeoPackage layer or Shapefile name inside a zip.
     encoding : attribute encoding; detected when None (``.cpg``, DBF byte, then the bytes).
     crs : declared CRS of the coordinates (EPSG code or anything pyproj reads); overrides the file's.
@@ -68,7 +68,7 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
     problems = Problems(str(path), lang=lang)
     try:
         if Path(path).suffix.lower() == ".csv":
-            frame, enc = io.read_corner_points(path, crs=crs, encoding=encoding, problems=problems)
+            frame, enc = corners.read_corner_points(path, crs=crs, encoding=encoding, problems=problems)
             problems.add("encoding_detected", severity="info", action="kept", field="encoding",
                          encoding=enc, source="CSV")
             source_crs = frame.crs
@@ -139,10 +139,14 @@ class ValidationResult:
         return line + " " + msg("verdict_ok" if self.usable else "verdict_fix", lang=lang)
 
 
-def validate(path: str | os.PathLike, **kwargs) -> ValidationResult:
-    """Validate a sites file without raising; keywords as for :func:`read_sites`."""
-    kwargs["refused"] = "report"
-    sites, report = read_sites(path, **kwargs)
+def validate(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None,
+             crs: object = None, gcj02: bool = False, kind: str | None = None,
+             lang: str | None = None, banners: gpd.GeoDataFrame | None = None
+             ) -> ValidationResult:
+    """Validate a sites file without raising (refused features are reported, not raised);
+    the options are those of :func:`read_sites`."""
+    sites, report = read_sites(path, layer=layer, encoding=encoding, crs=crs, gcj02=gcj02,
+                               kind=kind, refused="report", lang=lang, banners=banners)
     total = int(report.attrs.get("n_features", 0))
     repaired = report.loc[report["severity"] == "repaired", "feature_index"].dropna()
     n_repaired = int(repaired[repaired.isin(sites.index)].nunique())
@@ -655,32 +659,11 @@ def _check_mine_refs(attrs: pd.DataFrame, ids: list[str], problems: Problems) ->
 
 # --- documentation ------------------------------------------------------------------------------
 def schema_markdown() -> str:
-    """The data dictionary (zh/en) as Markdown, generated from ``resources/schema.yaml``."""
-    sch = schema()
-    lines = [
-        "# 数据字典 / Data dictionary", "",
-        "生成自 / generated from `ordos_geo/resources/schema.yaml` "
-        "(`ordos-geo schema --out docs/schema.md`). 字段名保持稳定 / canonical names are stable.",
-        "", "| 字段 field | 类型 type | 必填 required | 说明 | meaning | 可用别名 accepted names | 取值 values |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for f in sch.fields.values():
-        aliases = ", ".join(f.aliases + [f"{k} (×{v:g})" for k, v in f.scaled_aliases.items()])
-        values = "; ".join(f"`{k}` ← {', '.join(v)}" for k, v in f.values.items())
-        if f.type == "banner":
-            values = "; ".join(f"`{k}` ← {', '.join(b['aliases'])}" for k, b in sch.banners.items())
-        req = "yes" if f.required else ""
-        lines.append(f"| `{f.name}` | {f.type} | {req} | {f.zh} | {f.en} | {aliases} | {values} |")
-    lines += [
-        "| `area_ha` | float | (computed) | 面积（公顷），等积投影计算 | area in hectares, "
-        "computed in the equal-area CRS | | |", "",
-        "其余字段原样保留 / Other fields are kept as they are. 输入中的 `area_ha` 改名为 "
-        "`area_ha_declared` / an input `area_ha` is renamed `area_ha_declared`.", "",
-        "Shapefile 字段名限 10 字节：别名按 GBK/UTF-8 截断后同样可识别 / Shapefile names truncated "
-        "to 10 bytes (GBK or UTF-8) are recognised too.", "",
-        "## 校验报告 / Validation report", "",
-        "Columns: " + ", ".join(f"`{c}`" for c in REPORT_COLUMNS) + ". `severity`: error (refused), "
-        "repaired, warning, info. `action`: refused, repaired, filled, converted, kept.", "",
-    ]
-    return "\n".join(lines)
+    """Deprecated (0.3): the data dictionary is :func:`ordos_geo.dictionary.markdown`."""
+    import warnings
 
+    from .dictionary import markdown
+
+    warnings.warn("ordos_geo.sites.schema_markdown moved to ordos_geo.dictionary.markdown; the old "
+                  "name will be removed in 1.0.", DeprecationWarning, stacklevel=2)
+    return markdown()

@@ -71,70 +71,88 @@ def synthetic_sites(*, seed: int = SEED, plan: dict[str, tuple[int, float]] | No
     banner_shapes = projection.to_metric(datasets.banners()).set_index("name_zh").geometry
     rows: list[dict] = []
     placed: list[shapely.Polygon] = []
-    counter = {"mine": 0, "pit": 0, "dump": 0, "other": 0}
-
-    def next_id(kind: str) -> str:
-        counter[kind] += 1
-        return f"SYN-{kind[0].upper()}{counter[kind]:04d}"
-
+    ids = _Ids()
     for area_name, (n_mines, open_share) in plan.items():
         area = areas.loc[area_name]
         region, banner = area.geometry, area["banner"]
         inside = shapely.prepared.prep(banner_shapes[banner].buffer(-200))
-        jungar = banner == "准格尔旗"
         for k in range(n_mines):
-            open_pit = rng.random() < open_share
-            size = _mine_area_km2(rng, open_pit)
-            if jungar and open_pit and k < 2:
-                size = float(rng.uniform(50, 70))  # the giants of the Jungar field
-            geom = None
-            for attempt in range(200):
-                cx, cy = _sample_in(rng, region)
-                shrink = 0.97 ** (attempt // 20)
-                cand = _rect(rng, cx, cy, size * 1e6 * shrink, rng.uniform(1.0, 2.5),
-                             rng.uniform(0, 180))
-                if inside.contains(cand) and not any(cand.intersects(p) for p in placed):
-                    geom = cand
-                    break
-            if geom is None:
-                continue
-            placed.append(geom)
-            mine_id = next_id("mine")
-            status = str(rng.choice(_STATUS[0], p=_STATUS[1]))
-            cap = round(float(size * rng.uniform(0.3, 0.6)), 2) if open_pit else \
-                round(float(rng.uniform(0.6, 8.0)), 2)
-            approved = None
-            if rng.random() < 0.2:  # some mines already have an approved reclamation standard
-                approved = "grass_west" if banner in _WEST else str(
-                    rng.choice(["farmland_pasture", "forest_east"]))
-            rows.append({
-                "standard": approved,
-                "site_id": mine_id, "name": f"合成{banner}{'露天' if open_pit else '井工'}煤矿{len(placed):03d}",
-                "banner": banner, "kind": "mine", "mine_id": None,
-                "method": "open_pit" if open_pit else "underground", "status": status,
-                "owner": f"合成矿业有限公司{len(placed):03d}", "mineral": "煤", "capacity_mtpa": cap,
-                "green_status": str(rng.choice(_GREEN[0], p=_GREEN[1])), "geometry": geom})
-            rows.extend(_parcels(rng, geom, mine_id, banner, open_pit, next_id))
-        n_ownerless = max(2, n_mines // 4)
-        for _ in range(n_ownerless):
-            for _attempt in range(100):
-                cx, cy = _sample_in(rng, region)
-                cand = _rect(rng, cx, cy, float(rng.uniform(0.05, 0.9)) * 1e6,
-                             rng.uniform(1.0, 2.0), rng.uniform(0, 180)).buffer(-40, quad_segs=2).buffer(40, quad_segs=2)
-                if inside.contains(cand) and not any(cand.intersects(p) for p in placed):
-                    placed.append(cand)
-                    rows.append({
-                        "zone_apart": bool(rng.random() < 0.08),  # e.g. inside a protected area
-                        "site_id": next_id("pit"), "name": f"合成无主采坑{counter['pit']:03d}",
-                        "banner": banner, "kind": "pit", "mine_id": None, "method": "open_pit",
-                        "status": "ownerless", "owner": None, "mineral": "煤",
-                        "capacity_mtpa": None, "green_status": None, "geometry": cand})
-                    break
+            rows += _mine(rng, k, region, banner, inside, placed, ids, open_share)
+        for _ in range(max(2, n_mines // 4)):
+            rows += _ownerless_pit(rng, region, banner, inside, placed, ids)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=areas.crs).to_crs("EPSG:4326")
     frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-6)
     frame["synthetic"] = True
     frame["zone_apart"] = frame["zone_apart"].fillna(False).astype(bool)
     return frame
+
+
+class _Ids:
+    """Site ids per kind: SYN-M0001, SYN-P0001, …"""
+
+    def __init__(self) -> None:
+        self.counter = {"mine": 0, "pit": 0, "dump": 0, "other": 0}
+
+    def __call__(self, kind: str) -> str:
+        self.counter[kind] += 1
+        return f"SYN-{kind[0].upper()}{self.counter[kind]:04d}"
+
+
+def _place(rng: np.random.Generator, region, inside, placed: list, shape, attempts: int):
+    """A shape ``shape(attempt, cx, cy)`` at a random point of ``region``, inside the banner and
+    clear of every placed shape (then placed too); None after ``attempts`` tries."""
+    for attempt in range(attempts):
+        cx, cy = _sample_in(rng, region)
+        cand = shape(attempt, cx, cy)
+        if inside.contains(cand) and not any(cand.intersects(p) for p in placed):
+            placed.append(cand)
+            return cand
+    return None
+
+
+def _mine(rng: np.random.Generator, k: int, region, banner: str, inside, placed: list,
+          ids: _Ids, open_share: float) -> list[dict]:
+    """One mine (the k-th of its area) and its parcels; [] when it finds no room."""
+    open_pit = rng.random() < open_share
+    size = _mine_area_km2(rng, open_pit)
+    if banner == "准格尔旗" and open_pit and k < 2:
+        size = float(rng.uniform(50, 70))  # the giants of the Jungar field
+    geom = _place(rng, region, inside, placed, lambda attempt, cx, cy: _rect(
+        rng, cx, cy, size * 1e6 * 0.97 ** (attempt // 20), rng.uniform(1.0, 2.5),
+        rng.uniform(0, 180)), attempts=200)
+    if geom is None:
+        return []
+    mine_id = ids("mine")
+    status = str(rng.choice(_STATUS[0], p=_STATUS[1]))
+    cap = round(float(size * rng.uniform(0.3, 0.6)), 2) if open_pit else \
+        round(float(rng.uniform(0.6, 8.0)), 2)
+    approved = None
+    if rng.random() < 0.2:  # some mines already have an approved reclamation standard
+        approved = "grass_west" if banner in _WEST else str(
+            rng.choice(["farmland_pasture", "forest_east"]))
+    n = len(placed)
+    row = {"standard": approved, "site_id": mine_id,
+           "name": f"合成{banner}{'露天' if open_pit else '井工'}煤矿{n:03d}",
+           "banner": banner, "kind": "mine", "mine_id": None,
+           "method": "open_pit" if open_pit else "underground", "status": status,
+           "owner": f"合成矿业有限公司{n:03d}", "mineral": "煤", "capacity_mtpa": cap,
+           "green_status": str(rng.choice(_GREEN[0], p=_GREEN[1])), "geometry": geom}
+    return [row, *_parcels(rng, geom, mine_id, banner, open_pit, ids)]
+
+
+def _ownerless_pit(rng: np.random.Generator, region, banner: str, inside, placed: list,
+                   ids: _Ids) -> list[dict]:
+    """One ownerless pit (历史遗留无主采坑) with rounded corners; [] when it finds no room."""
+    cand = _place(rng, region, inside, placed, lambda attempt, cx, cy: _rect(
+        rng, cx, cy, float(rng.uniform(0.05, 0.9)) * 1e6, rng.uniform(1.0, 2.0),
+        rng.uniform(0, 180)).buffer(-40, quad_segs=2).buffer(40, quad_segs=2), attempts=100)
+    if cand is None:
+        return []
+    return [{"zone_apart": bool(rng.random() < 0.08),  # e.g. inside a protected area
+             "site_id": ids("pit"), "name": f"合成无主采坑{ids.counter['pit']:03d}",
+             "banner": banner, "kind": "pit", "mine_id": None, "method": "open_pit",
+             "status": "ownerless", "owner": None, "mineral": "煤",
+             "capacity_mtpa": None, "green_status": None, "geometry": cand}]
 
 
 def _parcels(rng: np.random.Generator, mine: shapely.Polygon, mine_id: str, banner: str,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import logging
 import platform
 import sys
+import warnings
 from typing import Iterable, TypeVar
 
 from .settings import settings
 
-__all__ = ["logger", "enable_logging", "progress_bar", "show_versions", "import_optional",
+__all__ = ["keywords_after", "logger", "enable_logging", "progress_bar", "show_versions", "import_optional",
            "cjk_font", "use_cjk_font"]
 
 T = TypeVar("T")
@@ -137,3 +139,29 @@ def show_versions(file=None) -> dict[str, str]:
     for key, value in info.items():
         print(f"{key:<{width}} : {value}", file=file or sys.stdout)
     return info
+
+
+def keywords_after(count: int, names: tuple[str, ...]):
+    """Make every parameter after the first ``count`` keyword-only, the way osmnx 2 did, without
+    breaking callers: positional values for ``names`` still work for now, with a
+    DeprecationWarning that names the keywords to use."""
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(*args, **kwargs):
+            if len(args) > count:
+                extra = args[count:]
+                if len(extra) > len(names):
+                    raise TypeError(f"{func.__qualname__}() takes {count + len(names)} positional "
+                                    f"arguments but {len(args)} were given")
+                used = names[:len(extra)]
+                warnings.warn(f"{func.__module__}.{func.__qualname__}: pass "
+                              + ", ".join(f"{n}=…" for n in used)
+                              + " by keyword; positional values will stop working in 1.0.",
+                              DeprecationWarning, stacklevel=2)
+                for name, value in zip(used, extra):
+                    if name in kwargs:
+                        raise TypeError(f"{func.__qualname__}() got multiple values for {name!r}")
+                    kwargs[name] = value
+            return func(*args[:count], **kwargs)
+        return inner
+    return wrap

@@ -116,7 +116,7 @@ ZONES = [
         "孤立图斑单独成区（`islands='keep'`）或并入最近的区（`'attach'`）。"),
     new_code_cell(
         "result = og.zones.build_zones(sites, edited, max_zone_ha=10_000, islands='keep')\n"
-        "zones = og.rules.apply_rules(result.zones, result.sites)\n"
+        "zones = og.rules.apply_rules(result.zones, sites=result.sites)\n"
         "zones[['zone_id', 'n_sites', 'n_ownerless', 'area_ha', 'priority_area', 'end_use_label',\n"
         "       'standard_label']].head(10)"),
     new_code_cell(
@@ -139,7 +139,7 @@ ZONES = [
         "path = pathlib.Path(tempfile.mkdtemp()) / 'my_rules.yaml'\n"
         "path.write_text(text, encoding='utf-8')\n"
         "mine = og.rules.load_rules(path)\n"
-        "changed = og.rules.apply_rules(result.zones, result.sites, mine)\n"
+        "changed = og.rules.apply_rules(result.zones, sites=result.sites, rules=mine)\n"
         "moved = (changed['end_use'] != zones['end_use']).sum()\n"
         "print(f'{moved} zones change their end use')\n"
         "changed['end_use'].value_counts()"),
@@ -155,7 +155,7 @@ ZONES = [
         "标准低于所在区统一标准、或缺目标面积/完成期限的年度计划："),
     new_code_cell(
         "plans = og.plans.read_plans(og.datasets.synthetic_plans_path())\n"
-        "problems = og.plans.check_plans(plans, zones, result.sites)\n"
+        "problems = og.plans.check_plans(plans, zones=zones, sites=result.sites)\n"
         "print(problems['code'].value_counts())\n"
         "problems.head()"),
 ]
@@ -176,10 +176,10 @@ RECLAMATION = [
         "og.settings.progress = False\n"
         "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
         "zoning = og.zones.build_zones(sites, max_zone_ha=10_000)\n"
-        "zones = og.rules.apply_rules(zoning.zones, zoning.sites)\n"
+        "zones = og.rules.apply_rules(zoning.zones, sites=zoning.sites)\n"
         "plans = og.plans.read_plans(og.datasets.synthetic_plans_path())\n"
         "folder = pathlib.Path(tempfile.mkdtemp()) / 'sample_imagery'\n"
-        "manifest = og.samples.sample_scenes(folder, sites=sites)\n"
+        "manifest = og.samples.write_sample_scenes(folder, sites=sites)\n"
         "scenes = og.imagery.read_manifest(manifest)\n"
         "[(s.date.isoformat(), s.sensor, s.baseline) for s in scenes]"),
     new_markdown_cell(
@@ -225,7 +225,7 @@ PUBLISH = [
         "out = pathlib.Path(tempfile.mkdtemp())\n"
         "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
         "zoning = og.zones.build_zones(sites, max_zone_ha=10_000)\n"
-        "zones = og.rules.apply_rules(zoning.zones, zoning.sites)"),
+        "zones = og.rules.apply_rules(zoning.zones, sites=zoning.sites)"),
     new_markdown_cell(
         "## 1 地图 / Maps\n\n"
         "`basemap='none'`（默认）不请求任何外部地址；`'tianditu'` 需要天地图密钥（`TIANDITU_KEY`）；"
@@ -242,7 +242,7 @@ PUBLISH = [
         "sorted(p.name for p in out.glob('*.html'))"),
     new_markdown_cell("## 2 导出 / Exports"),
     new_code_cell(
-        "files = og.export.write_shapefile(zoning.sites, out / 'shp' / 'sites.shp', encoding='GBK')\n"
+        "files = og.io.write_shapefile(zoning.sites, out / 'shp' / 'sites.shp', encoding='GBK')\n"
         "gk = og.export.write_gk_copy(zones, out / 'zones_cgcs2000_gk.gpkg')\n"
         "gpkg = og.export.write_gpkg_with_metadata({'sites': zoning.sites, 'zones': zones},\n"
         "                                           out / 'ordos.gpkg',\n"
@@ -254,12 +254,108 @@ PUBLISH = [
         "pd.read_excel(report).iloc[:3, :8]"),
 ]
 
+REGISTER = [
+    new_markdown_cell(
+        "# 04 绿色矿山名录库 / The green-mine register\n\n"
+        "旗区绿色矿山名录：初评、第三方核查（≥800 分）、公示、入库、季度抽查、问题整改、移出——"
+        "每一步都留痕、签字（谁核查、谁评估、谁跟踪、谁负责），且只追加、不修改。本例为内置合成矿山"
+        "建一个**虚构**名录（人名、机构均为虚构）。\n\n"
+        "A fictional register for the embedded synthetic mines: every step recorded and signed, "
+        "append-only. A `.gpkg` file here; a `postgresql://` URL works the same way."),
+    new_code_cell(
+        "from pathlib import Path\n"
+        "import pandas as pd\n"
+        "import ordos_geo as og\n"
+        "og.settings.progress = False\n"
+        "pd.set_option('display.width', 160)\n"
+        "\n"
+        "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
+        "folder = Path('output') / 'register'\n"
+        "folder.mkdir(parents=True, exist_ok=True)\n"
+        "db = folder / '名录.gpkg'\n"
+        "db.unlink(missing_ok=True)\n"
+        "reg = og.register.init(db, sites=sites)   # the mines (kind mine) with their boundaries\n"
+        "reg, len(reg.mines())"),
+    new_markdown_cell(
+        "## 1 导入现有名录 / Import the existing list\n\n"
+        "中文表头和取值经别名表识别；任何一行有错则整表不导入，并逐行指出。"),
+    new_code_cell(
+        "mines = reg.mines().head(12)\n"
+        "table = pd.DataFrame({\n"
+        "    '矿山编号': mines['mine_id'], '矿山名称': mines['name'], '旗区': mines['banner'],\n"
+        "    '级别': ['国家级', '自治区级'] * 6,\n"
+        "    '纳入名录日期': pd.date_range('2020-03-01', periods=12, freq='45D').strftime('%Y-%m-%d'),\n"
+        "    '状态': ['在录'] * 11 + ['移出'],\n"
+        "    '移出日期': [None] * 11 + ['2024-06-30'],\n"
+        "    '核查人': [None] * 11 + ['示例核查员甲'], '责任人': [None] * 11 + ['示例责任人乙']})\n"
+        "table.to_csv(folder / '名录.csv', index=False, encoding='gbk')\n"
+        "reg.import_table(folder / '名录.csv')"),
+    new_code_cell(
+        "bad = table.head(2).assign(矿山编号=['SYN-M0020', 'SYN-M0021'], 级别=['国家级', '县级'])\n"
+        "bad.to_csv(folder / 'bad.csv', index=False)\n"
+        "try:\n"
+        "    reg.import_table(folder / 'bad.csv')\n"
+        "except og._errors.ValidationError as err:\n"
+        "    print(err)"),
+    new_markdown_cell(
+        "## 2 一座新矿山的入库过程 / A new mine through the steps\n\n"
+        "初评、第三方核查、公示、入库；缺签字的事件被拒绝。"),
+    new_code_cell(
+        "sign = dict(checked_by='示例核查员甲', evaluated_by='示例评估员丙', responsible='示例责任人乙')\n"
+        "m = 'SYN-M0030'\n"
+        "reg.add(mine_id=m, event='初评', date='2025-03-01', **sign)\n"
+        "reg.add(mine_id=m, event='核查', date='2025-04-10', score=842, evaluator_org='示例评估公司',\n"
+        "        **sign)\n"
+        "reg.add(mine_id=m, event='公示', date='2025-04-20')\n"
+        "reg.add(mine_id=m, event='纳入名录', date='2025-05-06', level='自治区级')\n"
+        "try:\n"
+        "    reg.add(mine_id=m, event='抽查', date='2025-07-01')\n"
+        "except og._errors.ValidationError as err:\n"
+        "    print(err)"),
+    new_markdown_cell("## 3 抽查、问题与整改 / Spot checks, findings, rectification"),
+    new_code_cell(
+        "track = dict(checked_by='示例核查员甲', tracked_by='示例跟踪员丁', responsible='示例责任人乙')\n"
+        "first = mines['mine_id'].iloc[0]\n"
+        "reg.add(mine_id=first, event='spot_check', date='2025-08-15', **sign)\n"
+        "finding = reg.add(mine_id=first, event='finding', date='2025-08-15', note='排土场边坡未复绿',\n"
+        "                  **track)\n"
+        "reg.add(mine_id=first, event='rectification_due', date='2025-08-16', refers_to=finding,\n"
+        "        due_date='2026-02-15')\n"
+        "reg.state(as_of='2026-03-01').query('open_findings > 0')[\n"
+        "    ['mine_id', 'name', 'listed', 'open_findings', 'next_due', 'overdue']]"),
+    new_markdown_cell(
+        "## 4 更正而非修改 / Corrections, never edits\n\n"
+        "历史记录不能修改或删除（数据库触发器拒绝）；录错的事件用 `correction` 更正。"),
+    new_code_cell(
+        "listed = reg.history(mine_id=m).query(\"event == 'listed'\")['event_id'].item()\n"
+        "reg.add(mine_id=m, event='更正', date='2025-05-08', supersedes=listed, level='国家级',\n"
+        "        responsible='示例责任人乙', note='级别录错')\n"
+        "import sqlalchemy as sa\n"
+        "try:\n"
+        "    with reg.engine.begin() as conn:\n"
+        "        conn.exec_driver_sql('DELETE FROM register_events')\n"
+        "except sa.exc.DBAPIError as err:\n"
+        "    print(str(err.orig))\n"
+        "reg.history(mine_id=m)[['event_id', 'event', 'date', 'level', 'supersedes', 'note']]"),
+    new_markdown_cell("## 5 各旗区现状与导出 / State per banner, exports"),
+    new_code_cell(
+        "state = reg.state()\n"
+        "og.register.summary_by_banner(state)"),
+    new_code_cell(
+        "paths = [og.export.write_register(reg, folder / '名录现状.xlsx'),\n"
+        "         og.export.write_register(reg, folder / '名录事件.csv', history=True),\n"
+        "         og.export.write_register(reg, folder / '名录.gpkg.export.gpkg')]\n"
+        "reg.close()\n"
+        "[p.name for p in paths]"),
+]
+
 
 def main() -> None:
     out = ROOT / "notebooks"
     out.mkdir(exist_ok=True)
-    for name, cells in (("00-quickstart", QUICKSTART), ("02-zones", ZONES),
-                        ("03-reclamation", RECLAMATION), ("04-publish", PUBLISH)):
+    for name, cells in (("00-quickstart", QUICKSTART), ("01-zones", ZONES),
+                        ("02-reclamation", RECLAMATION), ("03-publish", PUBLISH),
+                        ("04-register", REGISTER)):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"}})

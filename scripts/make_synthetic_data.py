@@ -27,7 +27,7 @@ def main() -> None:
     # plans name the standard their mine's zone gets under the default zoning (gap 500 m)
     sites, _ = og.sites.sites_from_frame(frame)
     result = og.zones.build_zones(sites)
-    zoned = og.rules.apply_rules(result.zones, result.sites)
+    zoned = og.rules.apply_rules(result.zones, sites=result.sites)
     params = ["standard", *og.rules.load_rules().parameters]
     by_zone = zoned.set_index("zone_id")[params].to_dict("index")
     standards = {s: by_zone[z] for s, z in zip(result.sites["site_id"], result.sites["zone_id"])}

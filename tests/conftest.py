@@ -131,7 +131,7 @@ def row_of_squares(spacings, size_m=100.0, origin=JUNGAR):
 def sample_imagery(tmp_path_factory):
     """The demo's sample scenes (generated once per test session) and their truth table."""
     folder = tmp_path_factory.mktemp("sample_imagery")
-    manifest = og.samples.sample_scenes(folder)
+    manifest = og.samples.write_sample_scenes(folder)
     return manifest, pd.read_csv(folder / "truth.csv")
 
 
@@ -157,3 +157,21 @@ def browser():
     from browser_helpers import launch_browser
 
     yield from launch_browser()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL/PostGIS cluster on a Unix socket (see ``postgres_helpers``)."""
+    from postgres_helpers import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def register_location(request, tmp_path):
+    """Where a new register goes, for each backend: a .gpkg path, or a fresh PostGIS database."""
+    if request.param == "gpkg":
+        return str(tmp_path / "名录.gpkg")
+    return request.getfixturevalue("postgres").new_database()

@@ -240,7 +240,7 @@ def case_band_truncated(tmp):
     # a scene under the synthetic sites, cut short after its header
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    manifest = og.samples.sample_scenes(tmp / "img", sites=None)
+    manifest = og.samples.write_sample_scenes(tmp / "img", sites=None)
     first = sorted((tmp / "img").rglob("*.tif"))[0]
     data = first.read_bytes()
     first.write_bytes(data[: len(data) // 3])

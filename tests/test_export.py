@@ -21,7 +21,7 @@ def sites():
 
 @pytest.mark.parametrize("encoding", ["UTF-8", "GBK"])
 def test_shapefile_round_trip_keeps_chinese_values(tmp_path, sites, encoding):
-    files = export.write_shapefile(sites, tmp_path / "sites.shp", encoding=encoding)
+    files = io.write_shapefile(sites, tmp_path / "sites.shp", encoding=encoding)
     names = {p.suffix for p in files}
     assert {".shp", ".shx", ".dbf", ".prj", ".cpg"} <= names
     fieldmap = pd.read_csv(tmp_path / "sites.fieldmap.csv", encoding="utf-8-sig")

@@ -235,7 +235,7 @@ def test_any_text_is_a_text_cell_in_xlsx(texts, tmp_path):
     import pandas as pd
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    path = og.export.write_xlsx(pd.DataFrame({"text": texts}), tmp_path / "t.xlsx")
+    path = og.io.write_xlsx(pd.DataFrame({"text": texts}), tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(path).active
     cells = [row[0] for row in ws.iter_rows(min_row=2)]
     for cell, text in zip(cells, texts):
@@ -250,14 +250,14 @@ def test_any_text_is_a_text_cell_in_xlsx(texts, tmp_path):
 def test_text_a_gbk_shapefile_cannot_hold_is_named_by_feature_and_field(tmp_path, caplog):
     sites, _ = og.sites.read_sites(hostile_sites(tmp_path))
     with caplog.at_level("WARNING", logger="ordos_geo"):
-        og.export.write_shapefile(sites, tmp_path / "g.shp", encoding="GBK")
+        og.io.write_shapefile(sites, tmp_path / "g.shp", encoding="GBK")
     lost = [(r.site_id, r.name) for r in sites.itertuples() if _not_gbk(r.name)]
     assert lost
     for site_id, _ in lost:
         assert any(site_id in m and "name" in m and "GBK" in m for m in caplog.messages), site_id
     long = sites.assign(name="长" * 200)  # 400 bytes in GBK
     with caplog.at_level("WARNING", logger="ordos_geo"):
-        og.export.write_shapefile(long, tmp_path / "long.shp", encoding="GBK")
+        og.io.write_shapefile(long, tmp_path / "long.shp", encoding="GBK")
     full = og.io.read_table(tmp_path / "long.fulltext.csv")[0]
     assert set(full["text"]) == {"长" * 200} and set(full["field"]) == {"name"}
 

@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 import ordos_geo as og
-from ordos_geo import io
+from ordos_geo import corners, io
 from ordos_geo._errors import InputFileError
 
 from conftest import site_frame, write_shapefile, zip_shapefile
@@ -115,7 +115,7 @@ def test_corner_points_zone_prefixed_square_has_exact_area(tmp_path):
     # listed out of order on purpose: the ring must follow the point numbers
     table = _corner_table(pts).sample(frac=1.0, random_state=1)
     table.to_csv(csv, index=False, encoding="gbk")
-    frame, enc = io.read_corner_points(csv)
+    frame, enc = corners.read_corner_points(csv)
     assert enc == "GBK"
     assert frame.crs.to_epsg() == 4525
     assert frame.geometry.iloc[0].area == pytest.approx(1_000_000.0)
@@ -127,9 +127,9 @@ def test_corner_points_plain_eastings_need_a_crs(tmp_path):
     pts = [(499_500, 4_400_000), (500_500, 4_400_000), (500_500, 4_401_000), (499_500, 4_401_000)]
     csv = tmp_path / "plain.csv"
     _corner_table(pts).to_csv(csv, index=False, encoding="utf-8")
-    frame, _ = io.read_corner_points(csv)
+    frame, _ = corners.read_corner_points(csv)
     assert frame.crs is None
-    frame, _ = io.read_corner_points(csv, crs="EPSG:4546")
+    frame, _ = corners.read_corner_points(csv, crs="EPSG:4546")
     assert og.projection.area_ha(frame).iloc[0] == pytest.approx(100.0, rel=1e-6)
 
 
@@ -143,7 +143,7 @@ def test_corner_points_multi_part_and_two_mines(tmp_path):
             rows.append(t)
     csv = tmp_path / "multi.csv"
     pd.concat(rows).to_csv(csv, index=False)
-    frame, _ = io.read_corner_points(csv)
+    frame, _ = corners.read_corner_points(csv)
     assert list(frame["矿山编号"]) == ["A", "B"]
     assert all(g.geom_type == "MultiPolygon" for g in frame.geometry)
     assert og.projection.area_ha(frame).to_numpy() == pytest.approx([50.0, 50.0], rel=1e-5)

@@ -18,7 +18,7 @@ XSS = '<img src=x onerror="window.__xss=1">'
 def embedded(tmp_path_factory):
     sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
     result = og.zones.build_zones(sites, max_zone_ha=10_000)
-    zones = og.rules.apply_rules(result.zones, result.sites)
+    zones = og.rules.apply_rules(result.zones, sites=result.sites)
     return result.sites, zones
 
 

@@ -140,7 +140,7 @@ def test_reached_means_still_at_the_target():
 
 def test_the_demo_publishes_no_absurd_projection(tmp_path):
     sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
-    manifest = og.samples.sample_scenes(tmp_path / "img", sites=sites)
+    manifest = og.samples.write_sample_scenes(tmp_path / "img", sites=sites)
     result = reclamation.progress(sites, og.imagery.read_manifest(manifest),
                                   plans=og.plans.read_plans(og.datasets.synthetic_plans_path()))
     s = result.summary

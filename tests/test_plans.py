@@ -11,7 +11,7 @@ from conftest import row_of_squares, sites_from_metric
 def zoned():
     sites = sites_from_metric(row_of_squares([50, 50]), ids=["M1", "M2", "M3"])
     result = zones.build_zones(sites)
-    return rules.apply_rules(result.zones, result.sites, lang="en"), result.sites
+    return rules.apply_rules(result.zones, sites=result.sites, lang="en"), result.sites
 
 
 def _write(tmp_path, rows, encoding="utf-8"):
@@ -35,7 +35,7 @@ def test_plan_problems_are_found(tmp_path, zoned):
         {"矿山编号": "M1", "年度": 2026, "计划治理面积": 5, "治理标准": "pv_platform",
          "资金(万元)": 10, "完成期限": "2026-10-01"},                   # weaker named standard
     ]
-    found = plans.check_plans(plans.read_plans(_write(tmp_path, rows, "gbk")), z, sites,
+    found = plans.check_plans(plans.read_plans(_write(tmp_path, rows, "gbk")), zones=z, sites=sites,
                               lang="en")
     got = set(zip(found["mine_id"], found["year"], found["code"], found["field"]))
     assert ("M2", 2025, "plan_target_missing", "target_ha") in got
@@ -54,7 +54,7 @@ def test_mu_targets_and_missing_standard(tmp_path, zoned):
              "deadline": "2025-12-01"}]
     table = plans.read_plans(_write(tmp_path, rows))
     assert table["target_ha"].iloc[0] == pytest.approx(10.0)
-    found = plans.check_plans(table, z, sites)
+    found = plans.check_plans(table, zones=z, sites=sites)
     assert list(found["code"]) == ["plan_standard_missing"]
 
 
@@ -66,9 +66,9 @@ def test_plans_need_mine_and_year(tmp_path):
 def test_embedded_plans_have_their_known_flaws():
     sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
     result = zones.build_zones(sites)
-    z = rules.apply_rules(result.zones, result.sites)
+    z = rules.apply_rules(result.zones, sites=result.sites)
     table = plans.read_plans(og.datasets.synthetic_plans_path())
-    found = plans.check_plans(table, z, result.sites)
+    found = plans.check_plans(table, zones=z, sites=result.sites)
     per_code = found.groupby("code").apply(lambda d: len(d[["mine_id", "year"]].drop_duplicates()))
     n = len(table)
     assert per_code["plan_deadline_missing"] == table["deadline"].isna().sum()
@@ -81,10 +81,10 @@ def test_an_unknown_standard_is_reported_even_with_explicit_values(tmp_path):
 
     sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
     result = og.zones.build_zones(sites, max_zone_ha=10_000)
-    zones = og.rules.apply_rules(result.zones, result.sites)
+    zones = og.rules.apply_rules(result.zones, sites=result.sites)
     path = tmp_path / "p.csv"
     path.write_text("mine_id,year,target_ha,standard,money_wan,deadline,覆土厚度\n"
                     "SYN-M0001,2024,10,made_up_standard,5,2024-12-31,80\n", encoding="utf-8")
-    found = og.plans.check_plans(og.plans.read_plans(path), zones, result.sites)
+    found = og.plans.check_plans(og.plans.read_plans(path), zones=zones, sites=result.sites)
     assert "plan_standard_unknown" in set(found["code"])
     assert "made_up_standard" in " ".join(found["problem"])

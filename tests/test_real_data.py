@@ -127,7 +127,7 @@ def test_pits_are_open_pit_and_missing_methods_are_explained(osm_sites):
     assert (report["code"] == "method_from_pit").sum() == (frame["kind"] == "pit").sum()
     mines = sites.assign(kind="mine", method=None)
     result = og.zones.build_zones(mines)
-    zoned = og.rules.apply_rules(result.zones, result.sites)
+    zoned = og.rules.apply_rules(result.zones, sites=result.sites)
     explained = zoned[zoned["explanation"].str.contains("缺少 method")]
     assert len(explained) > 0
     for row in explained.itertuples():
@@ -296,7 +296,7 @@ def test_geopackages_are_version_1_2_with_qgis_styles(osm_maps, tmp_path, capsys
         labels = {c.get("value"): c.get("label") for c in zone_qml.iter("category")}
         assert labels["forest"] == "林地（乔灌草结合）" and zone_qml.find("renderer-v2").get(
             "attr") == "end_use"
-    meta = og.export.read_metadata(tmp_path / "x.gpkg")
+    meta = og.io.read_metadata(tmp_path / "x.gpkg")
     assert meta["ordos_geo_version"] == og.__version__ and "osm_inside" in meta["attribution"]
 
 

@@ -12,7 +12,7 @@ from ordos_geo import imagery, reclamation
 def embedded():
     sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
     result = og.zones.build_zones(sites, max_zone_ha=10_000)
-    zones = og.rules.apply_rules(result.zones, result.sites)
+    zones = og.rules.apply_rules(result.zones, sites=result.sites)
     plans = og.plans.read_plans(og.datasets.synthetic_plans_path())
     return result.sites, zones, plans
 

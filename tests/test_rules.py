@@ -51,7 +51,7 @@ def test_members_standards_tighten_numbers_to_the_strictest():
     sites = sites_from_metric(row_of_squares([50, 50]),
                               standard=[None, "farmland_pasture", "pv_platform"])
     result = zones.build_zones(sites)
-    out = rules.apply_rules(result.zones, result.sites, lang="en")
+    out = rules.apply_rules(result.zones, sites=result.sites, lang="en")
     z = out.iloc[0]
     table = rules.load_rules().standards
     for p, spec in rules.load_rules().parameters.items():
@@ -66,7 +66,7 @@ def test_unknown_member_standard_is_refused():
     sites = sites_from_metric(row_of_squares([50]), standard=[None, "gold_plated"])
     result = zones.build_zones(sites)
     with pytest.raises(ValidationError, match="gold_plated"):
-        rules.apply_rules(result.zones, result.sites)
+        rules.apply_rules(result.zones, sites=result.sites)
 
 
 def test_a_planner_can_change_a_rule(tmp_path):

@@ -272,4 +272,6 @@ def test_schema_doc_is_current():
     from pathlib import Path
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
-    assert doc.read_text("utf-8").strip() == sites.schema_markdown().strip()
+    assert doc.read_text("utf-8").strip() == og.dictionary.markdown().strip()
+    with pytest.warns(DeprecationWarning, match="dictionary.markdown"):
+        assert sites.schema_markdown() == og.dictionary.markdown()

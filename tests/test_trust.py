@@ -130,7 +130,7 @@ def test_a_sliver_does_not_turn_a_polygon_into_a_geometry_collection(tmp_path):
     assert written["type"] in ("Polygon", "MultiPolygon")
     back = gpd.read_file(tmp_path / "s.geojson")
     assert abs(og.projection.area_ha(back).iloc[0] - 1.0) < 1e-3
-    og.export.write_shapefile(back, tmp_path / "s.shp")  # and the Shapefile export goes on
+    og.io.write_shapefile(back, tmp_path / "s.shp")  # and the Shapefile export goes on
     assert pyogrio.read_info(tmp_path / "s.shp")["geometry_type"] in ("Polygon", "MultiPolygon")
 
 
