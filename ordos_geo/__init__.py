@@ -12,7 +12,7 @@ from .settings import settings
 
 #: The public modules, loaded when first used (PEP 562).
 _MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "export", "imagery", "io", "maps", "plans",
-            "projection", "reclamation", "register", "rules", "samples", "sites", "synthetic", "utils",
+            "projection", "reclamation", "register", "rules", "samples", "sites", "supervision", "synthetic", "utils",
             "zones")
 
 __all__ = [*_MODULES, "settings", "__version__"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ._errors import InputFileError, UsageError
+from ._messages import msg
 
 __all__ = ["EVENTS", "MINES", "connect", "create", "geometry_param", "mine_geometry_sql"]
 
@@ -70,15 +71,14 @@ def _url(db: str | Path) -> str:
         return "postgresql+psycopg://" + text.split("://", 1)[1]
     path = Path(text)
     if path.suffix.lower() != ".gpkg":
-        raise UsageError(f"{text!r}: a register is a .gpkg file or a postgresql:// URL.")
+        raise UsageError(msg("reg_location", db=repr(text)))
     return f"sqlite:///{path}"
 
 
 def connect(db: str | Path, *, must_exist: bool = True) -> sa.Engine:
     """An engine on the register ``db``; refuses a file or database that holds none."""
     if not is_postgres(db) and must_exist and not Path(db).exists():
-        raise InputFileError(f"{str(db)!r}: no register there; create one with "
-                             "`ordos-geo register init`.")
+        raise InputFileError(msg("reg_no_register", db=repr(str(db))))
     engine = sa.create_engine(_url(db), connect_args={"timeout": 60} if not is_postgres(db)
                               else {}, pool_pre_ping=False)
     if engine.dialect.name == "sqlite":
@@ -99,13 +99,12 @@ def _check_register(engine: sa.Engine, db) -> None:
             version = conn.execute(sa.select(META.c.value).where(META.c.key == "schema")
                                    ).scalar_one_or_none()
     except sa.exc.OperationalError as exc:
-        raise InputFileError(f"{_shown(db)}: cannot open the register "
-                             f"({str(exc.orig).strip().splitlines()[0]}).") from None
+        raise InputFileError(msg("reg_cannot_open", db=_shown(db),
+                                 reason=str(exc.orig).strip().splitlines()[0])) from None
     except sa.exc.ProgrammingError:
         version = None
     if version is None:
-        raise InputFileError(f"{_shown(db)}: not an ordos_geo register (no register_meta); "
-                             "create one with `ordos-geo register init`.")
+        raise InputFileError(msg("reg_not_register", db=_shown(db)))
 
 
 def _shown(db: str | Path) -> str:
@@ -146,8 +145,7 @@ def create(db: str | Path) -> sa.Engine:
         return engine
     path = Path(db)
     if path.exists():
-        raise UsageError(f"{str(path)!r} exists already; a register is created once "
-                         "(open it with the other register commands).")
+        raise UsageError(msg("reg_exists", db=repr(str(path))))
     _gpkg_container(path)
     engine = connect(path, must_exist=False)
     with engine.begin() as conn:
@@ -170,7 +168,7 @@ def create(db: str | Path) -> sa.Engine:
 def _create_postgres(engine: sa.Engine, db) -> None:
     with engine.begin() as conn:
         if sa.inspect(conn).has_table("register_events"):
-            raise UsageError(f"{_shown(db)} already holds a register.")
+            raise UsageError(msg("reg_exists", db=_shown(db)))
         conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
         conn.exec_driver_sql(
             "CREATE TABLE register_mines (fid serial PRIMARY KEY, mine_id text NOT NULL UNIQUE, "

@@ -60,7 +60,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ordos_geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_validate, _add_zones, _add_progress, _add_map, _add_export, _add_register,
-                _add_simple):
+                _add_supervision, _add_simple):
         add(sub, common, reading, h)
     return parser
 
@@ -206,6 +206,26 @@ def _add_register(sub, common, reading, h) -> None:
     ex.add_argument("db", help=db_help)
     ex.add_argument("--out", type=Path, required=True, help=h("output .csv, .xlsx or .gpkg"))
     ex.add_argument("--history", action="store_true", help=h("every event instead of the state"))
+
+
+def _add_supervision(sub, common, reading, h) -> None:
+    """``spot-check`` and ``score``: the supervision rules of the notice."""
+    sc = sub.add_parser("spot-check", parents=[common],
+                        help=h("plan the year's quarterly spot checks per banner"))
+    sc.add_argument("register", help=h("the register (.gpkg or postgresql:// URL) or a register "
+                                       "CSV/XLSX"))
+    sc.add_argument("--year", type=int, required=True, help=h("the year planned"))
+    sc.add_argument("--seed", type=int, default=0, help=h("random seed (recorded with the plan)"))
+    sc.add_argument("--rate", type=float, default=0.2,
+                    help=h("share of each banner's listed mines (default 0.2)"))
+    sc.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    sh = sub.add_parser("score", parents=[common],
+                        help=h("pass or fail per mine from a score sheet, explained"))
+    sh.add_argument("sheet", type=Path, help=h("score sheet, CSV or XLSX"))
+    sh.add_argument("--scale", choices=["2020", "2024"], default="2020",
+                    help=h("indicator system (default 2020: 1000 points)"))
+    sh.add_argument("--pass-line", type=float, help=h("pass line (required for 2024)"))
+    sh.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
 
 
 def _add_simple(sub, common, reading, h) -> None:
@@ -623,10 +643,58 @@ def _text_table(frame) -> str:
     return out.astype(object).where(out.notna(), "").to_string(index=False) if len(out) else "—"
 
 
+def _spot_check(args: argparse.Namespace) -> int:
+    import json
+
+    from . import export, io, register, supervision
+
+    source = str(args.register)
+    if source.lower().endswith((".csv", ".xlsx", ".xlsm")):
+        state = _state_of_table(register.read_register_table(source))
+    else:
+        with register.open_register(source) as reg:
+            state = reg.state(as_of=f"{args.year}-01-01")
+    plan = supervision.spot_check_plan(state, year=args.year, seed=args.seed, rate=args.rate)
+    meta = {"year": args.year, "seed": args.seed, "rate": args.rate, "register": source,
+            "coverage_years": supervision.rules()["spot_checks"]["coverage_years"],
+            "n_listed": int(state["listed"].sum()), "n_planned": len(plan)}
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(plan, out.dir / "spot_checks.csv"),
+                   export.write_table(plan, out.dir / "spot_checks.xlsx")]
+        with io.atomic_path(out.dir / "spot_checks.json") as tmp:
+            tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        written.append(out.dir / "spot_checks.json")
+    _print_written([out.final(p) for p in written])
+    return 0
+
+
+def _state_of_table(table):
+    """A register state from a listing table (status listed/removed; optional last check)."""
+    import pandas as pd
+
+    from .register import _canonical
+
+    status = table.get("status", pd.Series("listed", index=table.index)).map(
+        lambda v: _canonical("status", v) or "listed")
+    return pd.DataFrame({"mine_id": table["mine_id"].astype(str), "name": table.get("name"),
+                         "banner": table.get("banner"), "listed": status == "listed",
+                         "listed_date": pd.to_datetime(table.get("listed_date"), errors="coerce")})
+
+
+def _score(args: argparse.Namespace) -> int:
+    from . import export, supervision
+
+    result = supervision.score_sheet(args.sheet, scale=args.scale, pass_line=args.pass_line)
+    _print_written([export.write_table(result, args.out)])
+    print(_text_table(result[["mine_id", "total", "passed", "explanation"]]))
+    return 0
+
+
 _REGISTER_ACTIONS = {"import": _register_import, "add": _register_add, "show": _register_show,
                      "history": _register_history, "export": _register_export}
 
 #: Each command and the function that runs it.
 COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map": _map,
             "export": _export, "demo": _demo, "rules": _rules, "schema": _schema,
-            "versions": _versions, "register": _register}
+            "versions": _versions, "register": _register, "spot-check": _spot_check,
+            "score": _score}

@@ -56,7 +56,10 @@ CHINESE_HEADERS = {
     "removed_date": "移出日期", "verification_score": "核查得分", "verification_passed": "核查通过",
     "last_spot_check": "最近抽查", "n_spot_checks": "抽查次数", "open_findings": "未整改问题数",
     "next_due": "最近整改期限", "overdue": "逾期", "n_events": "事件数", "n_mines": "矿山数",
-    "national": "国家级", "regional": "自治区级", "removed": "已移出"}
+    "national": "国家级", "regional": "自治区级", "removed": "已移出",
+    # supervision
+    "quarter": "季度", "reason": "原因", "weight": "权重", "scale": "评分标准", "total": "总分",
+    "max_total": "满分", "passed": "合格"}
 
 log = logging.getLogger("ordos_geo")
 
@@ -215,8 +218,9 @@ def write_register(register, path: str | Path, *, history: bool = False) -> Path
         return io.write_gpkg(layers, path, metadata={"source": repr(register)})
     if suffix not in (".csv", ".xlsx"):
         from ._errors import UsageError
+        from ._messages import msg
 
-        raise UsageError(f"{str(path)!r}: a register exports to .csv, .xlsx or .gpkg.")
+        raise UsageError(msg("reg_export_suffix", path=repr(str(path))))
     from .settings import settings
 
     table = _dates_as_text(register.history() if history else register.state())

@@ -396,8 +396,10 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
     frame.columns = [restore_formula(str(c).strip()) for c in frame.columns]
-    for column in frame.columns:
-        frame[column] = frame[column].map(restore_formula)
+    for column in frame.columns:  # only cells that start with the apostrophe can change
+        marked = frame[column].str.startswith("'").to_numpy(dtype=bool)
+        if marked.any():
+            frame.loc[marked, column] = frame.loc[marked, column].map(restore_formula)
     return frame, encoding
 
 

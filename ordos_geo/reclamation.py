@@ -75,7 +75,7 @@ from ._messages import msg
 from .imagery import Scene, Thresholds, check_scenes, measures, reflectance, valid_mask
 from .utils import progress_bar
 
-__all__ = ["read_summary", "Coverage", "coverage", "scene_sums", "polygon_stats", "progress", "ProgressResult",
+__all__ = ["theil_sen", "read_summary", "Coverage", "coverage", "scene_sums", "polygon_stats", "progress", "ProgressResult",
            "SUMS", "yearly", "status_of", "trajectories"]
 
 log = logging.getLogger("ordos_geo")
@@ -631,56 +631,98 @@ PROJECTION_HORIZON_YEARS = 30
 
 def trajectories(years: pd.DataFrame, key: str, target_share=0.6) -> pd.DataFrame:
     """Trajectory class, Theil–Sen slope of the yearly vegetated share, and the projected year
-    of reaching the target cover with its reason (see the module text)."""
-    from scipy.stats import theilslopes
+    of reaching the target cover with its reason (see the module text).
 
-    rows = []
-    for ident, g in years.sort_values("year").groupby(key):
-        share = g["vegetated_share"].to_numpy(dtype=float)
-        yr = g["year"].to_numpy(dtype=float)
-        ok = np.isfinite(share)
-        share, yr = share[ok], yr[ok]
-        target = target_share.get(ident, 0.6) if isinstance(target_share, pd.Series) \
-            else float(target_share)
-        target = 0.6 if not np.isfinite(target) else target
-        if len(share) < 3:
-            rows.append({key: ident, "trajectory": "insufficient_data", "slope_per_year": np.nan,
-                         "projected_year": np.nan, "projection": "insufficient_data"})
+    Vectorised: the sites that were measured in the same years are computed together, the slope
+    and its 95 % lower bound exactly as ``scipy.stats.theilslopes`` gives them (Sen 1968; tested
+    against it), so 10,000 sites take a fraction of a second, not a loop per site."""
+    table = years.pivot_table(index=key, columns="year", values="vegetated_share",
+                              aggfunc="first", dropna=False).sort_index()
+    share_all = table.to_numpy(dtype=float)
+    yr_all = table.columns.to_numpy(dtype=float)
+    ids = table.index
+    if isinstance(target_share, pd.Series):
+        target = target_share.reindex(ids).to_numpy(dtype=float)
+    else:
+        target = np.full(len(ids), float(target_share))
+    target = np.where(np.isfinite(target), target, 0.6)
+    out = pd.DataFrame({key: ids, "trajectory": "insufficient_data", "slope_per_year": np.nan,
+                        "projected_year": np.nan, "projection": "insufficient_data"})
+    valid = np.isfinite(share_all)
+    patterns, which = np.unique(valid, axis=0, return_inverse=True)
+    for k, pattern in enumerate(patterns):
+        rows = np.flatnonzero(which.ravel() == k)
+        if pattern.sum() < 3:
             continue
-        slope, intercept, low, _ = theilslopes(share, yr, alpha=0.95)
-        recent = theilslopes(share[-3:], yr[-3:])[0]
-        peak, last = share.max(), share[-1]
-        if peak >= 0.4 and last <= peak - 0.15 and slope < -0.02:
-            cls = "degrading"
-        elif last >= 0.5 and abs(recent) <= 0.03:
-            cls = "reclaimed_stable"
-        elif slope > 0.02:
-            cls = "recovering"
-        else:
-            cls = "still_disturbed"
-        year, why = _projection(share, yr, target, slope, intercept, low)
-        rows.append({key: ident, "trajectory": cls, "slope_per_year": float(slope),
-                     "projected_year": year, "projection": why})
-    return pd.DataFrame(rows, columns=[key, "trajectory", "slope_per_year", "projected_year",
-                                       "projection"])
+        share, yr = share_all[np.ix_(rows, np.flatnonzero(pattern))], yr_all[pattern]
+        slope, intercept, low = theil_sen(share, yr)
+        recent = theil_sen(share[:, -3:], yr[-3:])[0]
+        peak, last = share.max(axis=1), share[:, -1]
+        cls = np.select([(peak >= 0.4) & (last <= peak - 0.15) & (slope < -0.02),
+                         (last >= 0.5) & (np.abs(recent) <= 0.03), slope > 0.02],
+                        ["degrading", "reclaimed_stable", "recovering"], "still_disturbed")
+        year, why = _projection(share, yr, target[rows], slope, intercept, low)
+        out.loc[rows, ["trajectory", "projection"]] = np.c_[cls, why]
+        out.loc[rows, "slope_per_year"] = slope
+        out.loc[rows, "projected_year"] = year
+    return out
 
 
-def _projection(share: np.ndarray, yr: np.ndarray, target: float, slope: float,
-                intercept: float, low: float) -> tuple[float, str]:
-    """The year the target cover is (or will be) reached, and why: ``reached`` (the last years
-    are at or above it since that year), ``trend`` (a positive trend whose 95 % lower bound is
-    above zero reaches it within the horizon), else no year: ``no_upward_trend`` or
+def theil_sen(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``y`` (rows × n, no NaN) over ``x`` (n, strictly increasing): the Theil–Sen
+    slope, the intercept (median(y) − slope·median(x)) and the lower end of the slope's 95 %
+    confidence interval (Sen 1968, eq. 2.6, with ties in ``y``) — ``scipy.stats.theilslopes``,
+    row by row, at once."""
+    from statistics import NormalDist  # not scipy.stats: importing it takes seconds
+
+    n = len(x)
+    i, j = np.triu_indices(n, 1)
+    slopes = np.sort((y[:, j] - y[:, i]) / (x[j] - x[i]), axis=1)
+    slope = np.median(slopes, axis=1)
+    intercept = np.median(y, axis=1) - slope * np.median(x)
+    sigsq = (n * (n - 1) * (2 * n + 5) - _ties(y)) / 18.0
+    z = NormalDist().inv_cdf(0.025)
+    with np.errstate(invalid="ignore"):
+        sigma = np.sqrt(np.where(sigsq >= 0, sigsq, np.nan))
+    at = np.maximum(np.round((slopes.shape[1] + z * sigma) / 2.0) - 1, 0)
+    ok = np.isfinite(at)
+    low = np.full(len(y), np.nan)
+    low[ok] = slopes[np.flatnonzero(ok), at[ok].astype(int)]
+    return slope, intercept, low
+
+
+def _ties(y: np.ndarray) -> np.ndarray:
+    """Per row, Σ k(k−1)(2k+5) over the groups of k equal values (Sen's tie correction)."""
+    s = np.sort(y, axis=1)
+    total = np.zeros(len(y))
+    run = np.ones(len(y))
+    for col in range(1, s.shape[1] + 1):
+        same = s[:, col] == s[:, col - 1] if col < s.shape[1] else np.zeros(len(y), dtype=bool)
+        ended = ~same
+        total += np.where(ended, run * (run - 1) * (2 * run + 5), 0.0)
+        run = np.where(same, run + 1, 1.0)
+    return total
+
+
+def _projection(share: np.ndarray, yr: np.ndarray, target: np.ndarray, slope: np.ndarray,
+                intercept: np.ndarray, low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the year the target cover is (or will be) reached, and why: ``reached`` (the
+    last years are at or above it since that year), ``trend`` (a positive trend whose 95 % lower
+    bound is above zero reaches it within the horizon), else no year: ``no_upward_trend`` or
     ``beyond_horizon``."""
-    if share[-1] >= target:
-        below = np.flatnonzero(share < target)
-        start = below[-1] + 1 if len(below) else 0
-        return float(yr[start]), "reached"
-    if not (slope > 0 and low > 0):
-        return np.nan, "no_upward_trend"
-    year = max(float(np.ceil((target - intercept) / slope)), float(yr[-1]) + 1.0)
-    if year > yr[-1] + PROJECTION_HORIZON_YEARS:
-        return np.nan, "beyond_horizon"
-    return year, "trend"
+    below = share < target[:, None]
+    cols = np.arange(share.shape[1])
+    start = np.where(below.any(axis=1), np.where(below, cols, -1).max(axis=1) + 1, 0)
+    reached = share[:, -1] >= target
+    rising = (slope > 0) & (low > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ahead = np.maximum(np.ceil((target - intercept) / slope), yr[-1] + 1.0)
+    beyond = ahead > yr[-1] + PROJECTION_HORIZON_YEARS
+    why = np.select([reached, ~rising, beyond], ["reached", "no_upward_trend", "beyond_horizon"],
+                    "trend")
+    year = np.select([reached, ~rising | beyond], [yr[np.minimum(start, len(yr) - 1)], np.nan],
+                     ahead)
+    return year, why
 
 
 def _latest(sites: gpd.GeoDataFrame, by_date: pd.DataFrame, summary: pd.DataFrame

@@ -35,6 +35,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import yaml
@@ -42,6 +43,7 @@ import yaml
 from . import _registry_db as db
 from ._atomic import checkpoint
 from ._errors import InputFileError, ValidationError
+from ._messages import msg
 from ._schema import header_key, match_columns, normalise_id, Invalid
 
 __all__ = ["Register", "init", "open_register", "current_state", "effective_events",
@@ -55,6 +57,9 @@ STATE_COLUMNS = ["mine_id", "name", "banner", "listed", "level", "stage", "liste
                  "removed_date", "verification_score", "verification_passed", "last_spot_check",
                  "n_spot_checks", "open_findings", "next_due", "overdue", "n_events"]
 SIGNATURES = ["checked_by", "evaluated_by", "tracked_by", "responsible"]
+#: The event columns :func:`current_state` reads.
+STATE_INPUT = ["event_id", "mine_id", "event", "date", "level", "score", "score_max", "due_date",
+               "refers_to", "supersedes", "corrected_event"]
 DEFAULT_SCORE_MAX = 1000.0
 DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
 
@@ -80,20 +85,41 @@ class Problem:
     why: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}, " if isinstance(self.row, int) else ""
-        return f"{where}{self.field} = {self.value!r}: {self.why}"
+        if isinstance(self.row, int):
+            return msg("reg_problem_row", row=self.row, field=self.field, value=repr(self.value),
+                       why=self.why)
+        return msg("reg_problem", field=self.field, value=repr(self.value), why=self.why)
 
 
 # --- checking events ----------------------------------------------------------------------------
-def _canonical(kind: str, value) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
-        return None
+@lru_cache(maxsize=None)
+def _value_index(kind: str) -> dict[str, str]:
+    """``header_key(spelling)`` → canonical value, for ``level``, ``status`` or ``event``."""
     spellings = rules()["values"][kind]
     index = {header_key(s): canon for canon, names in spellings.items() for s in [canon, *names]}
     if kind == "event":
         index.update({header_key(e): e for e in rules()["events"]})
         index[header_key("void")] = "void"
-    return index.get(header_key(value), "?")
+    return index
+
+
+def _canonical(kind: str, value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        return None
+    return _value_index(kind).get(header_key(value), "?")
+
+
+@lru_cache(maxsize=65536)
+def _date_text(text: str) -> dt.date | str:
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            day = dt.datetime.strptime(text, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        return "?"
+    return day if DATE_RANGE[0] <= day <= DATE_RANGE[1] else "?"
 
 
 def _date(value) -> dt.date | None | str:
@@ -107,16 +133,7 @@ def _date(value) -> dt.date | None | str:
         day = value
     else:
         text = str(value).strip()
-        if not text:
-            return None
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
-            try:
-                day = dt.datetime.strptime(text, fmt).date()
-                break
-            except ValueError:
-                continue
-        else:
-            return "?"
+        return _date_text(text) if text else None
     return day if DATE_RANGE[0] <= day <= DATE_RANGE[1] else "?"
 
 
@@ -155,33 +172,33 @@ def check_event(raw: dict, row: int | str, problems: list[Problem]) -> dict | No
     try:
         out["mine_id"] = normalise_id(raw.get("mine_id"))
     except Invalid as exc:
-        bad("mine_id", f"not a valid id ({exc.code})")
+        bad("mine_id", msg("reg_bad_id", reason=exc.code))
     if out.get("mine_id") is None and len(problems) == before:
-        bad("mine_id", "empty: every event names its mine (矿山编号)")
+        bad("mine_id", msg("reg_no_mine_id"))
     event = _canonical("event", raw.get("event"))
     if event in (None, "?", "void"):
-        bad("event", "unknown event; allowed: " + ", ".join(rules()["events"]))
+        bad("event", msg("reg_bad_event", allowed=", ".join(rules()["events"])))
     out["event"] = event
     for field in ("date", "due_date"):
         out[field] = _date(raw.get(field))
         if out[field] == "?":
-            bad(field, f"not a date between {DATE_RANGE[0]} and {DATE_RANGE[1]} (YYYY-MM-DD)")
+            bad(field, msg("reg_bad_date", lo=DATE_RANGE[0], hi=DATE_RANGE[1]))
     if out["date"] is None:
-        bad("date", "empty: every event has a date (YYYY-MM-DD)")
+        bad("date", msg("reg_no_date"))
     out["level"] = _canonical("level", raw.get("level"))
     if out["level"] == "?":
-        bad("level", "allowed: national (国家级), regional (自治区级)")
+        bad("level", msg("reg_bad_level"))
     for field in ("score", "score_max"):
         out[field] = _number(raw.get(field))
         if out[field] == "?" or (out[field] is not None and out[field] < 0):
-            bad(field, "not a number ≥ 0")
+            bad(field, msg("reg_bad_number"))
     for field in ("refers_to", "supersedes"):
         out[field] = _integer(raw.get(field))
         if out[field] == "?":
-            bad(field, "not an event number (a positive integer)")
+            bad(field, msg("reg_bad_event_id"))
     out["corrected_event"] = _canonical("event", raw.get("corrected_event"))
     if out["corrected_event"] in ("?", "correction"):
-        bad("corrected_event", "allowed: an event kind or void")
+        bad("corrected_event", msg("reg_bad_correction"))
     for field in ("evaluator_org", *SIGNATURES, "note"):
         out[field] = _text(raw.get(field))
     if event in rules()["events"]:
@@ -193,14 +210,13 @@ def _check_needs(event: str, out: dict, bad) -> None:
     spec = rules()["events"][event]
     missing = [s for s in spec.get("signed_by", []) if not out.get(s)]
     if missing:
-        bad(missing[0], f"{event} ({spec['zh']}) must be signed: {', '.join(missing)} "
-                        "(谁核查、谁评估、谁跟踪、谁负责)")
+        bad(missing[0], msg("reg_unsigned", event=event, zh=spec["zh"], names=", ".join(missing)))
     for field in spec.get("needs", []):
         if out.get(field) in (None, "?"):
-            bad(field, f"{event} ({spec['zh']}) needs {field}")
+            bad(field, msg("reg_needs", event=event, zh=spec["zh"], field=field))
     score, top = out.get("score"), out.get("score_max")
     if isinstance(score, float) and score > (top if isinstance(top, float) else DEFAULT_SCORE_MAX):
-        bad("score", f"above the sheet's maximum {top or DEFAULT_SCORE_MAX:g}")
+        bad("score", msg("reg_score_max", top=f"{top or DEFAULT_SCORE_MAX:g}"))
 
 
 # --- the register -------------------------------------------------------------------------------
@@ -235,10 +251,10 @@ class Register:
         problems: list[Problem] = []
         row = check_event({"mine_id": mine_id, "event": event, "date": date, **fields}, "-",
                           problems)
-        _raise_if(problems, "event refused")
+        _raise_if(problems, msg("reg_event_refused"))
         with self.engine.begin() as conn:
             _check_links(conn, [row], ["-"], problems, new_mines=set())
-            _raise_if(problems, "event refused")
+            _raise_if(problems, msg("reg_event_refused"))
             (event_id,) = _insert_events(conn, [row])
         return event_id
 
@@ -265,7 +281,7 @@ class Register:
                          imported=True)
             if "event" not in table.columns:
                 _check_not_listed(conn, events, rows, problems)
-            _raise_if(problems, f"{path}: nothing imported")
+            _raise_if(problems, msg("reg_nothing_imported", path=path))
             n_mines = _insert_mines(conn, self.engine, mines)
             checkpoint("register mines")
             ids = _insert_events(conn, events)
@@ -290,8 +306,8 @@ class Register:
             cols.append(db.geometry_wkb_sql(self.engine))
         query = sa.select(*cols).select_from(sa.table("register_mines")).order_by("mine_id")
         with self.engine.connect() as conn:
-            frame = pd.DataFrame(conn.execute(query).all(),
-                                 columns=["mine_id", "name", "banner"] + (["wkb"] if geometry else []))
+            frame = _columns(conn.execute(query).cursor.fetchall(),
+                             ["mine_id", "name", "banner"] + (["wkb"] if geometry else []))
         if not geometry:
             return frame
         import geopandas as gpd
@@ -304,9 +320,10 @@ class Register:
               ) -> pd.DataFrame:
         """The current state of every mine (:data:`STATE_COLUMNS`), from one read of the events
         (see :func:`current_state`); ``banner`` keeps one banner's mines."""
-        with self.engine.connect() as conn:
-            events = pd.read_sql(sa.select(db.EVENTS), conn)
-        out = current_state(_typed_events(events), mines=self.mines(), as_of=as_of)
+        with self.engine.connect() as conn:  # the columns the state needs, rows as the driver
+            result = conn.exec_driver_sql(f"SELECT {', '.join(STATE_INPUT)} FROM register_events")
+            events = _columns(result.cursor.fetchall(), STATE_INPUT)
+        out = current_state(_typed_events(events, STATE_INPUT), mines=self.mines(), as_of=as_of)
         if banner is not None:
             out = out[out["banner"] == banner].reset_index(drop=True)
         return out
@@ -316,8 +333,9 @@ def _raise_if(problems: list[Problem], what: str) -> None:
     if problems:
         report = pd.DataFrame([p.__dict__ for p in problems])
         lines = "\n- ".join(str(p) for p in problems[:30])
-        more = f"\n… and {len(problems) - 30} more" if len(problems) > 30 else ""
-        raise ValidationError(f"{what}: {len(problems)} problem(s):\n- {lines}{more}", report)
+        more = "\n" + msg("reg_more", n=len(problems) - 30) if len(problems) > 30 else ""
+        raise ValidationError(f"{msg('reg_refused', what=what, n=len(problems))}\n- {lines}{more}",
+                              report)
 
 
 def _check_links(conn, events: list[dict], rows: list, problems: list[Problem], *,
@@ -337,8 +355,7 @@ def _check_links(conn, events: list[dict], rows: list, problems: list[Problem], 
                  if e.get("_source_id") is not None}
     for event, row in zip(events, rows):
         if event["mine_id"] not in mines:
-            problems.append(Problem(row, "mine_id", event["mine_id"],
-                                    "no such mine in the register; import it first"))
+            problems.append(Problem(row, "mine_id", event["mine_id"], msg("reg_no_mine")))
         for field, kinds in (("supersedes", None), ("refers_to", {"finding"})):
             ref = event.get(field)
             if ref is None:
@@ -347,9 +364,8 @@ def _check_links(conn, events: list[dict], rows: list, problems: list[Problem], 
             if target is None or target[0] != event["mine_id"] or \
                     (kinds and target[1] not in kinds) or \
                     (field == "supersedes" and target[1] == "correction"):
-                why = ("no such event of this mine" if target is None or target[0] != event["mine_id"]
-                       else "must be a finding" if kinds else "a correction supersedes the "
-                       "original event, not another correction")
+                why = msg("reg_no_event" if target is None or target[0] != event["mine_id"]
+                          else "reg_not_finding" if kinds else "reg_correct_original")
                 problems.append(Problem(row, field, ref, why))
 
 
@@ -364,8 +380,7 @@ def _check_not_listed(conn, events: list[dict], rows: list, problems: list[Probl
     for event, row in zip(events, rows):
         mine = event["mine_id"]
         if event["event"] == "listed" and (mine in listed or mine in seen):
-            why = ("already listed in the register; record changes with `register add`"
-                   if mine in listed else "listed twice in this table")
+            why = msg("reg_already_listed" if mine in listed else "reg_listed_twice")
             problems.append(Problem(row, "mine_id", mine, why))
         seen.add(mine) if event["event"] == "listed" else None
 
@@ -391,20 +406,37 @@ def _insert_mines(conn, engine: sa.Engine, mines: pd.DataFrame) -> int:
 
 def _insert_events(conn, events: list[dict]) -> list[int]:
     """Append ``events``; ids of an import are reserved first, so that ``supersedes`` and
-    ``refers_to`` inside the import point at the new numbers."""
+    ``refers_to`` inside the import point at the new numbers. Rows go to the driver as data —
+    ``executemany`` with placeholders (SQLite) or ``COPY … FROM STDIN`` (PostgreSQL) — never
+    as SQL text."""
     if not events:
         return []
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     ids = _reserve_ids(conn, len(events))
     mapping = {e["_source_id"]: i for e, i in zip(events, ids) if e.get("_source_id") is not None}
+    cols = [c for c in EVENT_COLUMNS if c not in ("event_id", "recorded_at")]
     rows = []
     for event, event_id in zip(events, ids):
-        row = {k: event.get(k) for k in EVENT_COLUMNS if k not in ("event_id", "recorded_at")}
-        for field in ("supersedes", "refers_to"):
-            if row[field] is not None and mapping:
-                row[field] = mapping.get(row[field], row[field])
-        rows.append({**row, "event_id": event_id, "recorded_at": now})
-    conn.execute(sa.insert(db.EVENTS), rows)
+        row = [event_id] + [event.get(c) for c in cols] + [now]
+        for k in (cols.index("supersedes") + 1, cols.index("refers_to") + 1):
+            if row[k] is not None and mapping:
+                row[k] = mapping.get(row[k], row[k])
+        rows.append(row)
+    names = ", ".join(EVENT_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY register_events ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        dates = [EVENT_COLUMNS.index("date"), EVENT_COLUMNS.index("due_date")]
+        for row in rows:
+            for k in dates:
+                if row[k] is not None:
+                    row[k] = row[k].isoformat()
+        marks = ", ".join("?" * len(EVENT_COLUMNS))
+        conn.exec_driver_sql(f"INSERT INTO register_events ({names}) VALUES ({marks})",
+                             [tuple(row) for row in rows])
     return ids
 
 
@@ -420,10 +452,19 @@ def _reserve_ids(conn, n: int) -> list[int]:
     return list(range(top + 1, top + n + 1))
 
 
-def _typed_events(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reindex(columns=EVENT_COLUMNS).copy()
-    for col in ("date", "due_date"):
-        out[col] = pd.to_datetime(out[col], errors="coerce")
+def _columns(rows: list, names: list[str]) -> pd.DataFrame:
+    """A frame from the driver's row tuples, built column by column (object columns; the
+    callers type what they use)."""
+    table = np.empty((len(rows), len(names)), dtype=object)
+    if rows:
+        table[:] = rows
+    return pd.DataFrame({n: table[:, k] for k, n in enumerate(names)})
+
+
+def _typed_events(frame: pd.DataFrame, columns: list[str] = EVENT_COLUMNS) -> pd.DataFrame:
+    out = frame.reindex(columns=columns).copy()
+    for col in ("date", "due_date"):  # ISO text (GeoPackage) or dates (PostgreSQL)
+        out[col] = pd.to_datetime(out[col], format="ISO8601", errors="coerce")
     for col in ("event_id", "refers_to", "supersedes"):
         out[col] = pd.array(out[col], dtype="Int64")
     return out
@@ -477,8 +518,8 @@ def read_register_table(path: str | os.PathLike) -> pd.DataFrame:
     matched = match_columns(table.columns, "register")
     table = table[list(matched)].rename(columns={c: f for c, (f, _) in matched.items()})
     if "mine_id" not in table.columns:
-        raise ValidationError(f"{str(path)!r}: a register table needs a mine_id column "
-                              f"(矿山编号); it has {', '.join(map(str, matched)) or 'none known'}.")
+        raise ValidationError(msg("reg_needs_mine_id", path=repr(str(path)),
+                                  columns=", ".join(map(str, table.columns)) or "—"))
     return table.astype(object).where(table.notna(), None)
 
 
@@ -498,10 +539,10 @@ def _events_of(table: pd.DataFrame, path) -> tuple[pd.DataFrame, list[dict], lis
                 event["_source_id"] = _integer(raw.get("event_id")) if history else None
                 if event["_source_id"] == "?":
                     problems.append(Problem(k, "event_id", raw.get("event_id"),
-                                            "not an event number"))
+                                            msg("reg_bad_event_id")))
                 events.append(event)
                 rows.append(k)
-    _raise_if(problems, f"{path}: nothing imported")
+    _raise_if(problems, msg("reg_nothing_imported", path=path))
     ids = [normalise_id(m) for m in table["mine_id"]]
     mines = pd.DataFrame({"mine_id": ids, "name": table.get("name"), "banner": table.get("banner")})
     return mines.dropna(subset=["mine_id"]).drop_duplicates("mine_id"), events, rows
@@ -510,8 +551,7 @@ def _events_of(table: pd.DataFrame, path) -> tuple[pd.DataFrame, list[dict], lis
 def _listing_events(raw: dict, row: int, problems: list[Problem]) -> list[dict]:
     status = _canonical("status", raw.get("status")) or "listed"
     if status == "?":
-        problems.append(Problem(row, "status", raw.get("status"),
-                                "allowed: listed (在录), removed (移出)"))
+        problems.append(Problem(row, "status", raw.get("status"), msg("reg_bad_status")))
         return []
     listed = {**raw, "event": "listed", "date": raw.get("listed_date")}
     if status == "listed":
@@ -536,6 +576,8 @@ def effective_events(events: pd.DataFrame) -> pd.DataFrame:
         fix = latest.loc[hit]
         for col in ("date", "level", "score", "score_max", "due_date", "refers_to",
                     "evaluator_org", *SIGNATURES, "note"):
+            if col not in out.columns:  # the state reads only the columns it needs
+                continue
             given = fix[col].notna()
             out.loc[hit[given.to_numpy()], col] = fix.loc[given, col].to_numpy()
         kind = fix["corrected_event"]
@@ -567,59 +609,115 @@ def current_state(events: pd.DataFrame, *, mines: pd.DataFrame | None = None,
 
     Vectorised over all mines at once (no loop per mine).
     """
-    day = pd.Timestamp(_date(as_of) if as_of is not None else dt.date.today())
+    day = np.datetime64(pd.Timestamp(_date(as_of) if as_of is not None else dt.date.today()),
+                        "ns")
     eff = effective_events(events)
-    eff = eff[eff["date"] <= day].sort_values(["mine_id", "date", "event_id"], kind="stable")
-    ids = pd.Index(sorted(set(eff["mine_id"]) | set(mines["mine_id"] if mines is not None else [])),
-                   name="mine_id")
-    out = pd.DataFrame(index=ids)
-
-    def last(kinds: list[str]) -> pd.DataFrame:
-        return eff[eff["event"].isin(kinds)].drop_duplicates("mine_id", keep="last") \
-            .set_index("mine_id")
-
-    listing = last(["listed", "reinstated", "removed"])
-    out["listed"] = listing["event"].isin(["listed", "reinstated"]).reindex(ids, fill_value=False)
-    entry = last(["listed", "reinstated"])
-    out["level"] = entry["level"].reindex(ids)
-    out["stage"] = last(PIPELINE)["event"].reindex(ids)
-    out["listed_date"] = entry["date"].reindex(ids)
-    gone = listing[listing["event"] == "removed"]
-    out["removed_date"] = gone["date"].reindex(ids)
-    check = last(["verification"])
+    eff = eff[eff["date"].to_numpy(dtype="datetime64[ns]") <= day]  # NaT is never ≤
+    known = [eff["mine_id"].to_numpy(dtype=object)] + \
+        ([mines["mine_id"].to_numpy(dtype=object)] if mines is not None else [])
+    ids = pd.Index(np.sort(pd.unique(np.concatenate(known))), name="mine_id")
+    pos = ids.get_indexer(eff["mine_id"])
+    date = eff["date"].to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((eff["event_id"].to_numpy(dtype="int64"), date, pos))
+    ev = _Events(eff.iloc[order], pos[order], date[order], len(ids))
+    listing, entry = ev.last("listed", "reinstated", "removed"), ev.last("listed", "reinstated")
+    check = ev.last("verification")
     share = float(rules()["verification_pass_share"])
-    out["verification_score"] = check["score"].reindex(ids)
-    out["verification_passed"] = (check["score"] >= share * check["score_max"].fillna(
-        DEFAULT_SCORE_MAX)).reindex(ids)
-    spots = eff[eff["event"] == "spot_check"].groupby("mine_id")["date"]
-    out["last_spot_check"] = spots.max().reindex(ids)
-    out["n_spot_checks"] = spots.size().reindex(ids, fill_value=0).astype(int)
-    _findings(eff, out, day)
-    out["n_events"] = eff.groupby("mine_id").size().reindex(ids, fill_value=0).astype(int)
-    out = out.reset_index()
+    score, top = ev.column("score", check, float), ev.column("score_max", check, float)
+    out = pd.DataFrame({
+        "mine_id": ids,
+        "listed": ev.column("event", listing, object) != None,  # noqa: E711 - elementwise
+        "level": ev.column("level", entry, object),
+        "stage": ev.column("event", ev.last(*PIPELINE), object),
+        "listed_date": ev.dates(entry),
+        "removed_date": ev.dates(listing, only="removed"),
+        "verification_score": score,
+        "verification_passed": pd.array(np.where(np.isnan(score), None, score >= share * np.where(
+            np.isnan(top), DEFAULT_SCORE_MAX, top)), dtype="boolean"),
+        "last_spot_check": ev.dates(ev.last("spot_check")),
+        "n_spot_checks": ev.count("spot_check"),
+        "n_events": np.bincount(ev.pos, minlength=ev.n)})
+    out["listed"] &= ev.column("event", listing, object) != "removed"
+    _findings(ev, out, day)
     if mines is not None:
         out = out.merge(mines[["mine_id", "name", "banner"]], on="mine_id", how="left")
     else:
         out["name"], out["banner"] = None, None
-    out["verification_passed"] = out["verification_passed"].astype("boolean")
     return out[STATE_COLUMNS]
 
 
-def _findings(eff: pd.DataFrame, out: pd.DataFrame, day: pd.Timestamp) -> None:
+class _Events:
+    """The effective events in order of mine, date and recording, as arrays: ``last(kinds)``
+    gives, per mine, the position of its last event of those kinds (vectorised: the events of
+    a mine are consecutive)."""
+
+    def __init__(self, frame: pd.DataFrame, pos: np.ndarray, date: np.ndarray, n: int) -> None:
+        self.frame, self.pos, self.date, self.n = frame, pos, date, n
+        self.kind = frame["event"].to_numpy(dtype=object)
+        self._codes, self._names = pd.factorize(self.kind)
+
+    def mask(self, *kinds: str) -> np.ndarray:
+        wanted = [k for k, name in enumerate(self._names) if name in kinds]
+        return np.isin(self._codes, wanted)
+
+    def last(self, *kinds: str) -> np.ndarray:
+        idx = np.flatnonzero(self.mask(*kinds))
+        if not len(idx):
+            return idx
+        m = self.pos[idx]
+        return idx[np.r_[m[1:] != m[:-1], True]]
+
+    def column(self, name: str, rows: np.ndarray, dtype) -> np.ndarray:
+        """Per mine, the value of ``name`` at its row in ``rows`` (missing: None or NaN)."""
+        out = np.full(self.n, np.nan if dtype is float else None, dtype=dtype)
+        values = self.frame[name].to_numpy()[rows]
+        if dtype is float:
+            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+        out[self.pos[rows]] = values
+        return out
+
+    def dates(self, rows: np.ndarray, only: str | None = None) -> np.ndarray:
+        if only is not None:
+            rows = rows[self.kind[rows] == only]
+        out = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[self.pos[rows]] = self.date[rows]
+        return out
+
+    def count(self, kind: str) -> np.ndarray:
+        return np.bincount(self.pos[self.mask(kind)], minlength=self.n)
+
+
+def _findings(ev: _Events, out: pd.DataFrame, day: np.datetime64) -> None:
     """Open findings, their next due date and whether it has passed (see current_state)."""
-    ids = out.index
-    found = eff[eff["event"] == "finding"][["event_id", "mine_id", "date"]]
-    fixed = eff[eff["event"] == "rectified"]
-    closed = set(fixed["refers_to"].dropna().astype(int))
-    blanket = fixed[fixed["refers_to"].isna()].groupby("mine_id")["date"].max()
-    swept = found["date"].to_numpy() <= blanket.reindex(found["mine_id"]).to_numpy()  # NaT: False
-    open_ = found[~found["event_id"].isin(closed).to_numpy() & ~swept]
-    due = eff[eff["event"] == "rectification_due"].drop_duplicates("refers_to", keep="last")
-    due = open_.merge(due[["refers_to", "due_date"]].astype({"refers_to": "Int64"}),
-                      left_on="event_id", right_on="refers_to", how="left")
-    out["open_findings"] = open_.groupby("mine_id").size().reindex(ids, fill_value=0).astype(int)
-    out["next_due"] = due.groupby("mine_id")["due_date"].min().reindex(ids)
-    out["overdue"] = (out["next_due"] < day).fillna(False).astype(bool)
+    ref = ev.frame["refers_to"].to_numpy(dtype=object)
+    event_id = ev.frame["event_id"].to_numpy(dtype="int64")
+    found = np.flatnonzero(ev.mask("finding"))
+    fixed = ev.mask("rectified")
+    closed = {int(r) for r in ref[fixed] if r is not None and r is not pd.NA}
+    blanket = _latest_blanket(ev, ref, fixed)
+    still = np.array([int(e) not in closed for e in event_id[found]], dtype=bool) & \
+        ~(ev.date[found] <= blanket[ev.pos[found]])
+    open_ = found[still]
+    due_rows = np.flatnonzero(ev.mask("rectification_due"))  # in date order: the last wins
+    due_of = {int(r): d for r, d in zip(ref[due_rows], ev.frame["due_date"].to_numpy(
+        dtype="datetime64[ns]")[due_rows]) if r is not None and r is not pd.NA}
+    due = np.array([due_of.get(int(e), np.datetime64("NaT")) for e in event_id[open_]],
+                   dtype="datetime64[ns]")
+    out["open_findings"] = np.bincount(ev.pos[open_], minlength=ev.n)
+    next_due = pd.Series(due).groupby(ev.pos[open_]).min()
+    out["next_due"] = pd.Series(next_due).reindex(range(ev.n)).to_numpy(dtype="datetime64[ns]")
+    out["overdue"] = out["next_due"].to_numpy(dtype="datetime64[ns]") < day
+
+
+def _latest_blanket(ev: _Events, ref: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Per mine, the date of its last ``rectified`` without a reference (NaT when none)."""
+    rows = np.flatnonzero(fixed & np.array([r is None or r is pd.NA for r in ref], dtype=bool))
+    out = np.full(ev.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(rows):
+        m = ev.pos[rows]
+        rows = rows[np.r_[m[1:] != m[:-1], True]]
+        out[ev.pos[rows]] = ev.date[rows]
+    return out
 
 
 def summary_by_banner(state: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,11 @@ from conftest import sites_from_metric, squares_metric, JUNGAR
 SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五", "responsible": "赵六"}
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    og.settings.lang = "en"  # the assertions read the English messages; one test reads Chinese
+
+
 @pytest.fixture
 def mines():
     geoms = squares_metric(JUNGAR, 4, 100.0, 400.0)
@@ -114,6 +119,14 @@ def test_signed_events_are_refused_without_each_name(tmp_path, mines, event):
         with pytest.raises(ValidationError, match=name):
             reg.add(mine_id="M1", event=event, date="2024-02-01", **fields)
     assert reg.add(mine_id="M1", event=event, date="2024-02-01", **SIGN, **extra) > finding
+
+
+def test_messages_are_chinese_by_default(reg):
+    og.settings.lang = "zh"
+    with pytest.raises(ValidationError) as err:
+        reg.add(mine_id="M1", event="抽查", date="2024-05-01")
+    assert "事件未记录" in str(err.value) and "须签字" in str(err.value)
+    assert "谁核查、谁评估、谁跟踪、谁负责" in str(err.value)
 
 
 def test_every_problem_of_an_event_is_named(reg):
@@ -249,6 +262,19 @@ def test_import_listing_table_in_chinese(reg, tmp_path):
     assert state.loc["N9", "listed"] and state.loc["N9", "name"] == "新矿"
     with pytest.raises(ValidationError, match="already listed"):
         reg.import_table(path)
+
+
+def test_import_xlsx_with_dates_as_cells(reg, tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "名录.xlsx"
+    pd.DataFrame({"矿山编号": ["M1", "M2"], "级别": ["国家级", "自治区级"],
+                  "纳入名录日期": [dt.datetime(2021, 5, 1), dt.datetime(2022, 6, 1)],
+                  "状态": ["在录", "在录"], "备注": ["=1+1", "@SUM(A1)"]}).to_excel(path, index=False)
+    assert reg.import_table(path) == {"mines": 0, "events": 2}
+    history = reg.history()
+    assert history["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-05-01", "2022-06-01"]
+    assert history["note"].tolist() == ["=1+1", "@SUM(A1)"]  # text, as written
 
 
 def test_a_bad_row_names_itself_and_nothing_is_written(reg, tmp_path):
