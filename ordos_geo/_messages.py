@@ -425,11 +425,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet_total": ("{path}：矿山 {mine} 各项分值合计 {got}，应为 {want}",
                     "{path}: mine {mine}'s maxima add up to {got}, not {want}"),
     "sheet_total_low": ("总分 {total} < {line}", "total {total} < {line}"),
-    "sheet_category_low": ("{category} {score}/{top} = {pct} % < {share} %",
+    "sheet_category_low": ("{category} 得分 {score}/{top} = {pct} % < {share} %",
                            "{category} {score}/{top} = {pct} % < {share} %"),
     "sheet_prerequisite": ("前置条件未满足：{name}", "prerequisite not met: {name}"),
     "sheet_passed": ("合格：总分、各一级指标与前置条件均满足",
                      "passed: total, every category and every prerequisite"),
+    "capacity_unit": ("产量单位 {unit!r} 未知；可用：t（吨）、万吨", "unknown output unit {unit!r}; allowed: t, 万吨"),
     "spot_rate": ("抽查比例 {rate} 应在 0 与 1 之间", "the spot-check rate {rate} must be in (0, 1]"),
     "spot_due": ("近 {years} 年未抽查，必抽", "not checked in {years} years: due"),
     "spot_weighted": ("随机抽取（有未整改问题或逾期，加权）", "drawn (weighted: open findings or overdue)"),
@@ -508,6 +509,16 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 #: default), keyed by the English text written in ``cli.build_parser``.
 HELP_ZH: dict[str, str] = {
     "plan the year's quarterly spot checks per banner": "按旗区编制年度季度抽查计划",
+    "restoration-fund accrual per mine and year (must reach 100 %%)":
+        "各矿山各年度治理恢复基金计提比例（须达 100%%）",
+    "CSV/XLSX: mine_id, year, accrued, required": "CSV/XLSX：矿山编号、年度、已计提、应计提",
+    "accrued / required that passes (default 1.0)": "合格的计提比例（默认 1.0）",
+    "months and years produced above the approved capacity": "超核定产能生产的月份与年度",
+    "CSV/XLSX: mine_id, month, output, approved_capacity (万吨/年)":
+        "CSV/XLSX：矿山编号、月份、产量、核定产能（万吨/年）",
+    "unit of output": "产量单位",
+    "monthly line as a share of the annual capacity (default 0.10)":
+        "月度限额占年核定产能的比例（默认 0.10）",
     "the register (.gpkg or postgresql:// URL) or a register CSV/XLSX":
         "名录库（.gpkg 或 postgresql:// 地址）或名录表 CSV/XLSX",
     "the year planned": "计划年度",

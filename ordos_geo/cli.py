@@ -226,6 +226,20 @@ def _add_supervision(sub, common, reading, h) -> None:
                     help=h("indicator system (default 2020: 1000 points)"))
     sh.add_argument("--pass-line", type=float, help=h("pass line (required for 2024)"))
     sh.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
+    fd = sub.add_parser("fund", parents=[common],
+                        help=h("restoration-fund accrual per mine and year (must reach 100 %%)"))
+    fd.add_argument("table", type=Path, help=h("CSV/XLSX: mine_id, year, accrued, required"))
+    fd.add_argument("--required-share", type=float, default=1.0,
+                    help=h("accrued / required that passes (default 1.0)"))
+    fd.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
+    cp = sub.add_parser("capacity", parents=[common],
+                        help=h("months and years produced above the approved capacity"))
+    cp.add_argument("production", type=Path,
+                    help=h("CSV/XLSX: mine_id, month, output, approved_capacity (万吨/年)"))
+    cp.add_argument("--unit", choices=["t", "万吨"], default="t", help=h("unit of output"))
+    cp.add_argument("--monthly-share", type=float, default=0.10,
+                    help=h("monthly line as a share of the annual capacity (default 0.10)"))
+    cp.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
 
 
 def _add_simple(sub, common, reading, h) -> None:
@@ -690,6 +704,23 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fund(args: argparse.Namespace) -> int:
+    from . import export, supervision
+
+    result = supervision.fund_check(args.table, required_share=args.required_share)
+    _print_written([export.write_table(result, args.out)])
+    return 0
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    from . import export, supervision
+
+    result = supervision.capacity_check(args.production, unit=args.unit,
+                                        monthly_share=args.monthly_share)
+    _print_written([export.write_table(result, args.out)])
+    return 0
+
+
 _REGISTER_ACTIONS = {"import": _register_import, "add": _register_add, "show": _register_show,
                      "history": _register_history, "export": _register_export}
 
@@ -697,4 +728,4 @@ _REGISTER_ACTIONS = {"import": _register_import, "add": _register_add, "show": _
 COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map": _map,
             "export": _export, "demo": _demo, "rules": _rules, "schema": _schema,
             "versions": _versions, "register": _register, "spot-check": _spot_check,
-            "score": _score}
+            "score": _score, "fund": _fund, "capacity": _capacity}

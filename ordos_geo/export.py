@@ -59,7 +59,10 @@ CHINESE_HEADERS = {
     "national": "国家级", "regional": "自治区级", "removed": "已移出",
     # supervision
     "quarter": "季度", "reason": "原因", "weight": "权重", "scale": "评分标准", "total": "总分",
-    "max_total": "满分", "passed": "合格"}
+    "max_total": "满分", "passed": "合格", "accrued": "已计提(万元)", "required": "应计提(万元)",
+    "accrual_share": "计提比例", "period": "期间", "output_t": "产量(吨)",
+    "approved_t_per_year": "核定产能(吨/年)", "line_t": "限额(吨)", "above_t": "超出(吨)",
+    "flagged": "超能力", "tickets_withheld_t": "煤管票暂扣(吨)"}
 
 log = logging.getLogger("ordos_geo")
 

@@ -39,7 +39,8 @@ from ._errors import ValidationError
 from ._messages import msg
 from ._schema import header_key, normalise_id
 
-__all__ = ["rules", "score_sheet", "spot_check_plan", "SCORE_COLUMNS", "SPOT_CHECK_COLUMNS"]
+__all__ = ["rules", "score_sheet", "spot_check_plan", "fund_check", "capacity_check",
+           "SCORE_COLUMNS", "SPOT_CHECK_COLUMNS", "FUND_COLUMNS", "CAPACITY_COLUMNS"]
 
 SCORE_COLUMNS = ["mine_id", "scale", "total", "max_total", "passed", "explanation"]
 SPOT_CHECK_COLUMNS = ["banner", "mine_id", "name", "quarter", "reason", "weight", "year"]
@@ -256,3 +257,106 @@ def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
     return [{"banner": banner, "mine_id": ids[i], "name": names[i], "quarter": f"Q{q + 1}",
              "reason": reasons[i], "weight": float(weight[i]), "year": int(year)}
             for i, q in zip(order, quarters)]
+
+
+# --- restoration fund ---------------------------------------------------------------------------
+FUND_COLUMNS = ["mine_id", "year", "accrued", "required", "accrual_share", "passed"]
+_FUND = {"mine_id": ["mine_id", "矿山编号"], "year": ["year", "年度", "年份"],
+         "accrued": ["accrued", "已计提", "计提金额", "已提取"],
+         "required": ["required", "应计提", "应提取", "应计提金额"]}
+
+
+def _named(table: pd.DataFrame, names: dict[str, list[str]], path) -> pd.DataFrame:
+    """The columns of ``names`` (canonical → accepted spellings) under their canonical names."""
+    index = {header_key(c): c for c in table.columns}
+    found = {f: next((index[header_key(a)] for a in spellings if header_key(a) in index), None)
+             for f, spellings in names.items()}
+    missing = [f for f, c in found.items() if c is None]
+    if missing:
+        raise ValidationError(msg("sheet_columns", path=path, missing=", ".join(missing),
+                                  columns=", ".join(map(str, table.columns))))
+    return table[list(found.values())].set_axis(list(found), axis=1)
+
+
+def _numbers(frame: pd.DataFrame, cols: list[str], path) -> pd.DataFrame:
+    """The columns as numbers ≥ 0; every bad cell is named (row, field, value)."""
+    out = frame.copy()
+    problems = []
+    for col in cols:
+        values = pd.to_numeric(out[col].astype(str).str.replace(",", "").str.strip(),
+                               errors="coerce")
+        for k in np.flatnonzero(~(values >= 0).to_numpy()):
+            problems.append(msg("sheet_row", row=int(k) + 2, field=col, value=str(frame[col].iloc[k])))
+        out[col] = values.astype(float)
+    if problems:
+        raise ValidationError(f"{path}:\n- " + "\n- ".join(problems[:30]))
+    return out
+
+
+def fund_check(table: str | os.PathLike | pd.DataFrame, *,
+               required_share: float | None = None) -> pd.DataFrame:
+    """The restoration-fund accrual of each mine and year (:data:`FUND_COLUMNS`): ``accrued /
+    required`` must reach ``required_share`` (default 100 %); ``passed`` says whether it does.
+    Columns: ``mine_id, year, accrued, required`` (矿山编号, 年度, 已计提, 应计提)."""
+    share = float(required_share if required_share is not None
+                  else rules()["fund"]["required_share"])
+    path = table if not isinstance(table, pd.DataFrame) else "<table>"
+    frame = _numbers(_named(_read_sheet(table), _FUND, path), ["accrued", "required"], path)
+    frame["mine_id"] = frame["mine_id"].map(lambda v: normalise_id(v) if pd.notna(v) else None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["accrual_share"] = np.where(frame["required"] > 0,
+                                          frame["accrued"] / frame["required"], np.inf)
+    frame["passed"] = frame["accrual_share"] >= share - 1e-12
+    return frame[FUND_COLUMNS]
+
+
+# --- output above approved capacity -------------------------------------------------------------
+CAPACITY_COLUMNS = ["mine_id", "period", "output_t", "approved_t_per_year", "line_t",
+                    "above_t", "flagged", "tickets_withheld_t"]
+_PRODUCTION = {"mine_id": ["mine_id", "矿山编号"], "month": ["month", "月份", "年月"],
+               "output": ["output", "产量", "月产量"],
+               "approved": ["approved_capacity", "核定产能", "核定生产能力", "核定产能(万吨/年)"]}
+
+
+def capacity_check(table: str | os.PathLike | pd.DataFrame, *, unit: str = "t",
+                   monthly_share: float | None = None, yearly_share: float | None = None
+                   ) -> pd.DataFrame:
+    """Months and years produced above the approved capacity (:data:`CAPACITY_COLUMNS`).
+
+    The table gives ``mine_id, month`` (YYYY-MM), ``output`` (tonnes, or 万吨 with
+    ``unit="万吨"``) and ``approved_capacity`` (万吨/年, as approved). A month is flagged when its
+    output exceeds ``monthly_share`` (10 %) of the annual approved capacity — the national
+    major-hazard criterion read as written: exactly 10 % is not flagged, one tonne more is — and
+    the coal tickets (煤管票) to withhold are the tonnes above that line; a year is flagged when
+    its output exceeds ``yearly_share`` (110 %) of the capacity."""
+    spec = rules()["capacity"]
+    month_line = float(monthly_share if monthly_share is not None else spec["monthly_share"])
+    year_line = float(yearly_share if yearly_share is not None else spec["yearly_share"])
+    path = table if not isinstance(table, pd.DataFrame) else "<table>"
+    frame = _numbers(_named(_read_sheet(table), _PRODUCTION, path), ["output", "approved"], path)
+    frame["mine_id"] = frame["mine_id"].map(lambda v: normalise_id(v) if pd.notna(v) else None)
+    month = pd.to_datetime(frame["month"].astype(str).str.strip(), format="mixed", errors="coerce")
+    bad = np.flatnonzero(month.isna().to_numpy())
+    if len(bad):
+        raise ValidationError(f"{path}:\n- " + "\n- ".join(
+            msg("sheet_row", row=int(k) + 2, field="month", value=str(frame["month"].iloc[k]))
+            for k in bad[:30]))
+    scale = {"t": 1.0, "吨": 1.0, "万吨": 10_000.0}.get(unit)
+    if scale is None:
+        raise ValidationError(msg("capacity_unit", unit=unit))
+    frame["output_t"] = frame["output"] * scale
+    frame["approved_t_per_year"] = frame["approved"] * 10_000.0  # 万吨/年 → t/yr
+    monthly = pd.DataFrame({
+        "mine_id": frame["mine_id"], "period": month.dt.strftime("%Y-%m"),
+        "output_t": frame["output_t"], "approved_t_per_year": frame["approved_t_per_year"],
+        "line_t": frame["approved_t_per_year"] * month_line})
+    yearly = monthly.assign(period=month.dt.strftime("%Y")).groupby(
+        ["mine_id", "period"], as_index=False).agg(
+        output_t=("output_t", "sum"), approved_t_per_year=("approved_t_per_year", "max"))
+    yearly["line_t"] = yearly["approved_t_per_year"] * year_line
+    out = pd.concat([monthly, yearly], ignore_index=True)
+    out["above_t"] = (out["output_t"] - out["line_t"]).clip(lower=0.0)
+    out["flagged"] = out["output_t"] > out["line_t"] + 1e-6
+    out["tickets_withheld_t"] = np.where(out["period"].str.len() == 7, out["above_t"], 0.0)
+    return out.sort_values(["mine_id", "period"], kind="stable").reset_index(drop=True)[
+        CAPACITY_COLUMNS]

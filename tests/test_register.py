@@ -268,9 +268,9 @@ def test_import_xlsx_with_dates_as_cells(reg, tmp_path):
     import datetime as dt
 
     path = tmp_path / "名录.xlsx"
-    pd.DataFrame({"矿山编号": ["M1", "M2"], "级别": ["国家级", "自治区级"],
-                  "纳入名录日期": [dt.datetime(2021, 5, 1), dt.datetime(2022, 6, 1)],
-                  "状态": ["在录", "在录"], "备注": ["=1+1", "@SUM(A1)"]}).to_excel(path, index=False)
+    og.io.write_xlsx(pd.DataFrame({"矿山编号": ["M1", "M2"], "级别": ["国家级", "自治区级"],
+                                   "纳入名录日期": [dt.datetime(2021, 5, 1), dt.datetime(2022, 6, 1)],
+                                   "状态": ["在录", "在录"], "备注": ["=1+1", "@SUM(A1)"]}), path)
     assert reg.import_table(path) == {"mines": 0, "events": 2}
     history = reg.history()
     assert history["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-05-01", "2022-06-01"]

@@ -176,3 +176,54 @@ def test_cli_spot_check_and_score(tmp_path, capsys):
     assert cli.main(["score", str(sheet), "--scale", "2024", "--out",
                      str(tmp_path / "s.csv")]) == 1
     assert "pass line" in capsys.readouterr().err
+
+
+# --- fund and capacity: exact boundaries --------------------------------------------------------
+@pytest.mark.parametrize("accrued, passed", [(100.0, True), (99.9, False), (120.0, True)])
+def test_fund_accrual_boundary(accrued, passed):
+    table = pd.DataFrame({"矿山编号": ["M1"], "年度": [2025], "已计提": [accrued], "应计提": [100.0]})
+    out = og.supervision.fund_check(table).iloc[0]
+    assert out["accrual_share"] == pytest.approx(accrued / 100) and bool(out["passed"]) is passed
+
+
+def test_capacity_month_line_and_tickets():
+    # approved 120 万吨/年 = 1,200,000 t/yr → the monthly line is 120,000 t
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    output = [120_000, 120_001, 100_000] + [100_000] * 9
+    table = pd.DataFrame({"矿山编号": "M1", "月份": months, "产量": output, "核定产能": 120})
+    out = og.supervision.capacity_check(table).set_index("period")
+    assert not out.loc["2025-01", "flagged"]  # exactly 10 %: not flagged
+    assert out.loc["2025-02", "flagged"] and out.loc["2025-02", "tickets_withheld_t"] == 1
+    year = out.loc["2025"]
+    assert year["output_t"] == sum(output) and not year["flagged"]  # 1,240,001 t < 110 %
+    more = table.assign(产量=[150_000] * 12)
+    year = og.supervision.capacity_check(more).set_index("period").loc["2025"]
+    assert year["flagged"] and year["above_t"] == 1_800_000 - 1_320_000
+    in_wan = table.assign(产量=[v / 10_000 for v in output])
+    pd.testing.assert_frame_equal(og.supervision.capacity_check(in_wan, unit="万吨"),
+                                  og.supervision.capacity_check(table))
+
+
+def test_capacity_and_fund_name_bad_cells():
+    table = pd.DataFrame({"矿山编号": ["M1", "M2"], "月份": ["2025-01", "13月"],
+                          "产量": ["1,000", "很多"], "核定产能": [120, 120]})
+    with pytest.raises(ValidationError, match="row 3, output = '很多'"):
+        og.supervision.capacity_check(table)
+    with pytest.raises(ValidationError, match="required"):
+        og.supervision.fund_check(pd.DataFrame({"矿山编号": ["M1"], "年度": [2025],
+                                                "已计提": [1]}))
+
+
+def test_cli_fund_and_capacity(tmp_path):
+    fund = tmp_path / "fund.csv"
+    pd.DataFrame({"矿山编号": ["M1", "M2"], "年度": 2025, "已计提": [100, 80],
+                  "应计提": [100, 100]}).to_csv(fund, index=False)
+    assert cli.main(["fund", str(fund), "--out", str(tmp_path / "f.csv"), "--lang", "en"]) == 0
+    got = pd.read_csv(tmp_path / "f.csv")
+    assert got.set_index("mine_id")["passed"].to_dict() == {"M1": True, "M2": False}
+    prod = tmp_path / "p.csv"
+    pd.DataFrame({"矿山编号": "M1", "月份": ["2025-01", "2025-02"], "产量": [120_000, 130_000],
+                  "核定产能": 120}).to_csv(prod, index=False)
+    assert cli.main(["capacity", str(prod), "--out", str(tmp_path / "c.xlsx"), "--lang", "zh"]) == 0
+    sheet = pd.read_excel(tmp_path / "c.xlsx")
+    assert "煤管票暂扣(吨)" in sheet.columns and sheet["煤管票暂扣(吨)"].sum() == 10_000
