@@ -48,7 +48,7 @@ from ._schema import header_key, match_columns, normalise_id, Invalid
 
 __all__ = ["Register", "init", "open_register", "current_state", "effective_events",
            "summary_by_banner", "read_register_table",
-           "EVENT_COLUMNS", "STATE_COLUMNS", "EVENTS", "SIGNATURES"]
+           "EVENT_COLUMNS", "STATE_COLUMNS", "SIGNATURES"]
 
 EVENT_COLUMNS = ["event_id", "mine_id", "event", "date", "level", "score", "score_max",
                  "due_date", "refers_to", "supersedes", "corrected_event", "evaluator_org",
