@@ -431,6 +431,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet_passed": ("合格：总分、各一级指标与前置条件均满足",
                      "passed: total, every category and every prerequisite"),
     "capacity_unit": ("产量单位 {unit!r} 未知；可用：t（吨）、万吨", "unknown output unit {unit!r}; allowed: t, 万吨"),
+    "removal_reason": ("问题 #{finding} {status}（期限 {due}）", "finding #{finding} {status} (due {due})"),
     "spot_rate": ("抽查比例 {rate} 应在 0 与 1 之间", "the spot-check rate {rate} must be in (0, 1]"),
     "spot_due": ("近 {years} 年未抽查，必抽", "not checked in {years} years: due"),
     "spot_weighted": ("随机抽取（有未整改问题或逾期，加权）", "drawn (weighted: open findings or overdue)"),
@@ -458,6 +459,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "{event} ({zh}) must be signed: {names} (谁核查、谁评估、谁跟踪、谁负责)"),
     "reg_needs": ("{event}（{zh}）须填写 {field}", "{event} ({zh}) needs {field}"),
     "reg_score_max": ("超过评分表满分 {top}", "above the sheet's maximum {top}"),
+    "reg_blacklisted": ("该评估机构已于 {since} 列入黑名单（{reason}），其核查评估不予采信",
+                        "this evaluator is blacklisted since {since} ({reason}); its "
+                        "verifications are refused"),
     "reg_no_mine": ("名录库中没有该矿山；请先导入", "no such mine in the register; import it first"),
     "reg_no_event": ("该矿山没有此事件", "no such event of this mine"),
     "reg_not_finding": ("须指向一条问题（finding）事件", "must be a finding"),
@@ -509,6 +513,17 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 #: default), keyed by the English text written in ``cli.build_parser``.
 HELP_ZH: dict[str, str] = {
     "plan the year's quarterly spot checks per banner": "按旗区编制年度季度抽查计划",
+    "offline HTML map of the register: listed, checked, findings, overdue":
+        "名录库离线地图：在录、抽查、问题、逾期",
+    "the year whose spot checks are outlined": "以粗边框标出该年度已抽查的矿山",
+    "CSV/XLSX of the mines that must be green by now (mine_id)":
+        "应已建成绿色矿山的矿山名单 CSV/XLSX（矿山编号）",
+    "put a third-party evaluator on the blacklist": "将第三方评估机构列入黑名单",
+    "verifications by evaluators blacklisted later, to review": "列出此后被列入黑名单的机构所作的核查评估，供复核",
+    "rectification items, the removal list and the sanctions": "整改清单、移出名单与惩戒措施",
+    "months to rectify when no deadline was set (default 6)": "未设期限时的整改期（月，默认 6）",
+    "the yearly look-back (回头看) per banner": "按旗区的年度“回头看”汇总",
+    "the year looked back on": "回头看的年度",
     "restoration-fund accrual per mine and year (must reach 100 %%)":
         "各矿山各年度治理恢复基金计提比例（须达 100%%）",
     "CSV/XLSX: mine_id, year, accrued, required": "CSV/XLSX：矿山编号、年度、已计提、应计提",

@@ -27,7 +27,7 @@ from ._messages import msg
 __all__ = ["EVENTS", "MINES", "connect", "create", "geometry_param", "mine_geometry_sql"]
 
 SCHEMA_VERSION = "1"
-APPEND_ONLY = "register_events is append-only: record a correction event instead"
+APPEND_ONLY = "the register is append-only: record a correction instead"
 
 metadata = sa.MetaData()
 EVENTS = sa.Table(
@@ -51,6 +51,15 @@ EVENTS = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("recorded_at", sa.Text, nullable=False),  # ISO 8601 UTC, as GeoPackage wants
 )
+#: Third-party evaluators that may no longer verify (评估机构黑名单), append-only like the events.
+BLACKLIST = sa.Table(
+    "register_blacklist", metadata,
+    sa.Column("entry_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("organisation", sa.Text, nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("responsible", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False))
 META = sa.Table("register_meta", metadata, sa.Column("key", sa.Text, primary_key=True),
                 sa.Column("value", sa.Text))
 #: The mine table's attribute columns (its geometry column is ``geom``).
@@ -152,12 +161,13 @@ def create(db: str | Path) -> sa.Engine:
         metadata.create_all(conn)
         conn.exec_driver_sql("CREATE UNIQUE INDEX register_mines_mine_id ON register_mines "
                              "(mine_id)")
-        for verb in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER register_events_no_{verb.lower()} BEFORE {verb} ON "
-                f"register_events BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
+        for table in ("register_events", "register_blacklist"):
+            for verb in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
-        for table in ("register_events", "register_meta"):
+        for table in ("register_events", "register_meta", "register_blacklist"):
             conn.exec_driver_sql(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
                 "VALUES (?, 'attributes', ?, ?)", (table, table, now))
@@ -202,9 +212,12 @@ def _pg_triggers(conn) -> None:
         f"BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$")
     conn.exec_driver_sql("CREATE TRIGGER register_events_append_only BEFORE UPDATE OR DELETE ON "
                          "register_events FOR EACH ROW EXECUTE FUNCTION register_append_only()")
-    conn.exec_driver_sql("CREATE TRIGGER register_events_no_truncate BEFORE TRUNCATE ON "
-                         "register_events FOR EACH STATEMENT EXECUTE FUNCTION "
-                         "register_append_only()")
+    for table in ("register_events", "register_blacklist"):
+        if table != "register_events":
+            conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
+                                 f"{table} FOR EACH ROW EXECUTE FUNCTION register_append_only()")
+        conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                             "FOR EACH STATEMENT EXECUTE FUNCTION register_append_only()")
 
 
 def geometry_param(engine: sa.Engine, geom) -> bytes | None:

@@ -201,6 +201,22 @@ def _add_register(sub, common, reading, h) -> None:
     hist = rs.add_parser("history", parents=[common], help=h("every event as recorded"))
     hist.add_argument("db", help=db_help)
     hist.add_argument("--mine-id", help=h("one mine's events"))
+    bl = rs.add_parser("blacklist", parents=[common],
+                       help=h("put a third-party evaluator on the blacklist"))
+    bl.add_argument("db", help=db_help)
+    bl.add_argument("--org", required=True, help=h("third-party evaluator organisation"))
+    bl.add_argument("--date", required=True, help=h("date of the event, YYYY-MM-DD"))
+    bl.add_argument("--reason", required=True, help=h("note"))
+    bl.add_argument("--responsible", required=True, help=h("who answers for it (责任人)"))
+    mp = rs.add_parser("map", parents=[common],
+                       help=h("offline HTML map of the register: listed, checked, findings, overdue"))
+    mp.add_argument("db", help=db_help)
+    mp.add_argument("--year", type=int, help=h("the year whose spot checks are outlined"))
+    mp.add_argument("--as-of", help=h("state on this date (default today)"))
+    mp.add_argument("--out", type=Path, required=True, help=h("the HTML file to write"))
+    rv = rs.add_parser("review", parents=[common],
+                       help=h("verifications by evaluators blacklisted later, to review"))
+    rv.add_argument("db", help=db_help)
     ex = rs.add_parser("export", parents=[common],
                        help=h("export the current state (or --history) to CSV, XLSX or GeoPackage"))
     ex.add_argument("db", help=db_help)
@@ -226,6 +242,20 @@ def _add_supervision(sub, common, reading, h) -> None:
                     help=h("indicator system (default 2020: 1000 points)"))
     sh.add_argument("--pass-line", type=float, help=h("pass line (required for 2024)"))
     sh.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
+    rc = sub.add_parser("rectification", parents=[common],
+                        help=h("rectification items, the removal list and the sanctions"))
+    rc.add_argument("register", help=h("the register: a .gpkg file or a postgresql:// URL"))
+    rc.add_argument("--as-of", help=h("state on this date (default today)"))
+    rc.add_argument("--months", type=int, default=6,
+                    help=h("months to rectify when no deadline was set (default 6)"))
+    rc.add_argument("--required-mines", type=Path,
+                    help=h("CSV/XLSX of the mines that must be green by now (mine_id)"))
+    rc.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    lb = sub.add_parser("lookback", parents=[common],
+                        help=h("the yearly look-back (回头看) per banner"))
+    lb.add_argument("register", help=h("the register: a .gpkg file or a postgresql:// URL"))
+    lb.add_argument("--year", type=int, required=True, help=h("the year looked back on"))
+    lb.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
     fd = sub.add_parser("fund", parents=[common],
                         help=h("restoration-fund accrual per mine and year (must reach 100 %%)"))
     fd.add_argument("table", type=Path, help=h("CSV/XLSX: mine_id, year, accrued, required"))
@@ -584,11 +614,11 @@ def _register(args: argparse.Namespace) -> int:
 
     action = args.register_command
     if action == "init":
-        reg = register.init(args.db, sites=_register_sites(args.sites))
-        print(msg_("register_created", db=args.db, n=len(reg.mines())))
+        with register.init(args.db, sites=_register_sites(args.sites)) as reg:
+            print(msg_("register_created", db=args.db, n=len(reg.mines())))
         return 0
-    reg = register.open_register(args.db)
-    return _REGISTER_ACTIONS[action](reg, args)
+    with register.open_register(args.db) as reg:
+        return _REGISTER_ACTIONS[action](reg, args)
 
 
 def msg_(code: str, **values) -> str:
@@ -704,6 +734,45 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rectification(args: argparse.Namespace) -> int:
+    from . import export, io, register, supervision
+
+    with register.open_register(args.register) as reg:
+        events, state = reg.history(), reg.state(as_of=args.as_of)
+    items = supervision.rectification_items(events, as_of=args.as_of, months=args.months)
+    tables = {"rectification_items": items,
+              "removal_list": supervision.removal_list(items, state),
+              "sanctions": supervision.sanctions(items, state, as_of=args.as_of,
+                                                 required_mines=_required(args.required_mines))}
+    with io.output_set(args.out) as out:
+        written = []
+        for name, table in tables.items():
+            written.append(io.write_csv(io.dates_as_text(table), out.dir / f"{name}.csv"))
+            written.append(export.write_table(io.dates_as_text(table),
+                                              out.dir / f"{name}.xlsx"))
+    _print_written([out.final(p) for p in written])
+    return 0
+
+
+def _required(path: Path | None) -> list[str] | None:
+    """The mine ids of a CSV/XLSX (column mine_id or 矿山编号)."""
+    if path is None:
+        return None
+    from .register import read_register_table
+
+    return read_register_table(path)["mine_id"].dropna().astype(str).tolist()
+
+
+def _lookback(args: argparse.Namespace) -> int:
+    from . import export, register, supervision
+
+    with register.open_register(args.register) as reg:
+        table = supervision.lookback(reg.history(), reg.mines(), year=args.year)
+    _print_written([export.write_table(table, args.out)])
+    print(_text_table(table))
+    return 0
+
+
 def _fund(args: argparse.Namespace) -> int:
     from . import export, supervision
 
@@ -721,11 +790,36 @@ def _capacity(args: argparse.Namespace) -> int:
     return 0
 
 
-_REGISTER_ACTIONS = {"import": _register_import, "add": _register_add, "show": _register_show,
+def _register_blacklist(reg, args: argparse.Namespace) -> int:
+    reg.blacklist(organisation=args.org, date=args.date, reason=args.reason,
+                  responsible=args.responsible)
+    print(_text_table(reg.blacklisted()))
+    return 0
+
+
+def _register_map(reg, args: argparse.Namespace) -> int:
+    from . import maps
+
+    page = maps.map_supervision(reg.mines(geometry=True), reg.state(as_of=args.as_of),
+                                year=args.year)
+    _print_written([maps.save_map(page, args.out)])
+    return 0
+
+
+def _register_review(reg, args: argparse.Namespace) -> int:
+    print(_text_table(reg.review_list()[["event_id", "mine_id", "date", "evaluator_org", "score",
+                                         "blacklisted_on", "blacklist_reason"]]))
+    return 0
+
+
+_REGISTER_ACTIONS = {"blacklist": _register_blacklist, "review": _register_review,
+                     "map": _register_map,
+                     "import": _register_import, "add": _register_add, "show": _register_show,
                      "history": _register_history, "export": _register_export}
 
 #: Each command and the function that runs it.
 COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map": _map,
             "export": _export, "demo": _demo, "rules": _rules, "schema": _schema,
             "versions": _versions, "register": _register, "spot-check": _spot_check,
-            "score": _score, "fund": _fund, "capacity": _capacity}
+            "score": _score, "fund": _fund, "capacity": _capacity,
+            "rectification": _rectification, "lookback": _lookback}

@@ -62,7 +62,12 @@ CHINESE_HEADERS = {
     "max_total": "满分", "passed": "合格", "accrued": "已计提(万元)", "required": "应计提(万元)",
     "accrual_share": "计提比例", "period": "期间", "output_t": "产量(吨)",
     "approved_t_per_year": "核定产能(吨/年)", "line_t": "限额(吨)", "above_t": "超出(吨)",
-    "flagged": "超能力", "tickets_withheld_t": "煤管票暂扣(吨)"}
+    "flagged": "超能力", "tickets_withheld_t": "煤管票暂扣(吨)", "finding_id": "问题编号",
+    "found": "发现日期", "due": "整改期限", "closed": "整改完成日期",
+    "rechecks_failed": "复查未通过次数", "measure": "措施代码", "measure_zh": "惩戒措施",
+    "rule": "触发规则", "checked": "已抽查", "findings": "问题数", "rectified": "已整改",
+    "public_notices": "公示次数", "demonstration": "样板项目数",
+    "demonstration_short": "样板项目不足"}
 
 log = logging.getLogger("ordos_geo")
 
@@ -217,7 +222,7 @@ def write_register(register, path: str | Path, *, history: bool = False) -> Path
         state = register.mines(geometry=True)[["mine_id", "geometry"]].merge(
             register.state(), on="mine_id", how="right")
         layers = {"register_state": gpd.GeoDataFrame(state, geometry="geometry", crs="EPSG:4326"),
-                  "register_events": _dates_as_text(register.history())}
+                  "register_events": io.dates_as_text(register.history())}
         return io.write_gpkg(layers, path, metadata={"source": repr(register)})
     if suffix not in (".csv", ".xlsx"):
         from ._errors import UsageError
@@ -226,15 +231,7 @@ def write_register(register, path: str | Path, *, history: bool = False) -> Path
         raise UsageError(msg("reg_export_suffix", path=repr(str(path))))
     from .settings import settings
 
-    table = _dates_as_text(register.history() if history else register.state())
+    table = io.dates_as_text(register.history() if history else register.state())
     if settings.get("lang") == "zh":  # in the register, mine_id is the mine's own number
         table = table.rename(columns={"mine_id": "矿山编号"})
     return write_table(table, path)
-
-
-def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    return out

@@ -51,6 +51,7 @@ __all__ = [
     "write_shapefile",
     "read_metadata",
     "flatten_lists",
+    "dates_as_text",
     "python_codec",
     "is_gbk",
     "VECTOR_SUFFIXES",
@@ -528,6 +529,16 @@ def read_metadata(path: str | Path) -> dict[str, str]:
         return {}
     return dict(zip(table["key"].astype(str), table["value"].astype(str)))
 
+
+
+def dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose date columns are ISO text (``YYYY-MM-DD``; empty stays empty), as report
+    tables and GeoPackage attribute tables show them."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
 
 
 def flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:

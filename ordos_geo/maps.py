@@ -41,7 +41,7 @@ from ._errors import OrdosGeoError
 from ._messages import msg
 from .settings import settings
 
-__all__ = ["OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
+__all__ = ["map_supervision", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
            "inline_assets", "page_json", "attribution_for", "STATUS_COLOURS", "END_USE_COLOURS",
            "REFERENCE_ATTRIBUTION"]
 
@@ -62,7 +62,12 @@ _LABELS = {
            "search": "按名称或编号查找", "amap_note": "高德底图：叠加图层已转换为 GCJ-02 坐标以便对齐",
            "legend_status": "矿山状态", "legend_end_use": "用途", "legend_share": "植被覆盖比例",
            "trajectory": "趋势", "banner": "旗区", "title": "鄂尔多斯矿山治理图",
-           "unknown": "状态不明", "unknown_use": "用途未定"},
+           "unknown": "状态不明", "unknown_use": "用途未定", "supervision": "绿色矿山监管",
+           "legend_supervision": "绿色矿山监管", "level": "级别", "stage": "环节",
+           "last_spot_check": "最近抽查", "open_findings": "未整改问题", "next_due": "整改期限",
+           "sup_overdue": "整改逾期", "sup_open": "有未整改问题", "sup_national": "在录·国家级",
+           "sup_regional": "在录·自治区级", "sup_removed": "已移出名录", "sup_other": "未入录",
+           "sup_checked": "粗边框：本年已抽查"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -74,14 +79,23 @@ _LABELS = {
            "GCJ-02 to line up", "legend_status": "Site status", "legend_end_use": "End use",
            "legend_share": "Vegetated share", "trajectory": "Trajectory", "banner": "Banner",
            "title": "Ordos mine remediation map", "unknown": "status unknown",
-           "unknown_use": "end use not set"},
+           "unknown_use": "end use not set", "supervision": "Green-mine supervision",
+           "legend_supervision": "Green-mine supervision", "level": "Level", "stage": "Stage",
+           "last_spot_check": "Last spot check", "open_findings": "Open findings",
+           "next_due": "Rectification due", "sup_overdue": "rectification overdue",
+           "sup_open": "open findings", "sup_national": "listed, national",
+           "sup_regional": "listed, regional", "sup_removed": "removed from the list",
+           "sup_other": "not listed", "sup_checked": "heavy outline: checked this year"},
 }
 _VALUES = {
     "zh": {"producing": "生产", "new": "新建", "suspended": "停产", "closed": "关闭",
            "ownerless": "无主", "mine": "矿区", "pit": "采坑", "dump": "排土场", "other": "其他",
            "ahead": "超前", "on_track": "按计划", "behind": "落后", "no_target": "无计划",
            "no_data": "无数据", "recovering": "恢复中", "reclaimed_stable": "已复垦稳定",
-           "degrading": "退化", "still_disturbed": "仍为扰动", "insufficient_data": "数据不足"},
+           "degrading": "退化", "still_disturbed": "仍为扰动", "insufficient_data": "数据不足",
+           "national": "国家级", "regional": "自治区级", "listed": "入录", "removed": "移出",
+           "verification": "第三方核查", "initial_evaluation": "初评", "public_notice": "公示",
+           "applied": "申报", "reinstated": "恢复"},
     "en": {},
 }
 #: What every page shows besides its sites: the reference layers' sources.
@@ -528,3 +542,43 @@ def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str
     spec["slider"] = {"layer": "progress", "years": years, "colours": _SHARE_COLOURS,
                       "missing": "#bbbbbb", "label": labels["year"]}
     return _finish(spec, labels, ["progress"])
+
+
+#: Colours of the supervision map, in order of precedence.
+SUPERVISION_COLOURS = {"sup_overdue": "#d62728", "sup_open": "#ff7f0e",
+                       "sup_national": "#1b7837", "sup_regional": "#7fbf7b",
+                       "sup_removed": "#7f7f7f", "sup_other": "#cccccc"}
+
+
+def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int | None = None,
+                    basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
+                    tianditu_key: str | None = None, attribution: str | None = None
+                    ) -> OfflineMap:
+    """The supervision layer: the register's mines (``Register.mines(geometry=True)``) by their
+    state — overdue rectification in red, open findings orange, listed mines by level, removed
+    grey — with a heavy outline for the mines spot-checked in ``year``; tooltips give level,
+    stage, last spot check, open findings and the due date."""
+    spec, labels, gcj02 = _common(mines, basemap, lang, tianditu_key, attribution)
+    d = _display(mines[mines.geometry.notna() & ~mines.geometry.is_empty], simplify_m, gcj02)
+    d = d.merge(state.drop(columns=[c for c in ("name", "banner") if c in state]), on="mine_id",
+                how="left")
+    listed = d["listed"].fillna(False).astype(bool)
+    cls = np.select([d["overdue"].fillna(False).astype(bool),
+                     d["open_findings"].fillna(0) > 0, listed & (d["level"] == "national"),
+                     listed, d["removed_date"].notna()],
+                    ["sup_overdue", "sup_open", "sup_national", "sup_regional", "sup_removed"],
+                    "sup_other")
+    checked = pd.to_datetime(d["last_spot_check"]).dt.year == (year or pd.Timestamp.today().year)
+    d = d.assign(site_id=d["mine_id"], last_spot_check=pd.to_datetime(d["last_spot_check"])
+                 .dt.strftime("%Y-%m-%d"), next_due=pd.to_datetime(d["next_due"])
+                 .dt.strftime("%Y-%m-%d"))
+    tip = _tip(d, ["mine_id", "name", "level", "stage", "last_spot_check", "open_findings",
+                   "next_due"], {**labels, "mine_id": labels["site_id"]})
+    spec["layers"].append(_layer(d, "supervision", labels["supervision"],
+                                 pd.Series(cls).map(SUPERVISION_COLOURS), tip,
+                                 weight=np.where(checked, 3.5, 1.0), fill_opacity=0.6,
+                                 extra={"s": _search_text(d)}))
+    entries = {labels[k]: c for k, c in SUPERVISION_COLOURS.items() if (cls == k).any()}
+    entries[labels["sup_checked"]] = "#ffffff"
+    spec["legends"].append(_legend(labels["legend_supervision"], entries))
+    return _finish(spec, labels, ["supervision"])

@@ -13,7 +13,8 @@ city shares it.
 ``evaluator_org``), ``public_notice`` (公示), ``listed`` (纳入名录, with ``level`` national 国家级 |
 regional 自治区级), ``spot_check`` (抽查), ``finding`` (问题), ``rectification_due`` (整改期限:
 ``refers_to`` a finding, ``due_date``), ``rectified`` (整改完成: ``refers_to`` a finding, or every
-open finding when empty), ``removed`` (移出名录), ``reinstated`` (恢复) and ``correction`` (更正).
+open finding when empty), ``removed`` (移出名录), ``reinstated`` (恢复), ``demonstration`` (a
+demonstration mine, 样板项目) and ``correction`` (更正).
 The signatures the notice requires (谁核查、谁评估、谁跟踪、谁负责: ``checked_by``,
 ``evaluated_by``, ``tracked_by``, ``responsible``) are listed per event in
 ``resources/register.yaml``; an event without them is refused, naming what is missing.
@@ -254,6 +255,7 @@ class Register:
         _raise_if(problems, msg("reg_event_refused"))
         with self.engine.begin() as conn:
             _check_links(conn, [row], ["-"], problems, new_mines=set())
+            _check_blacklist(conn, [row], ["-"], problems)
             _raise_if(problems, msg("reg_event_refused"))
             (event_id,) = _insert_events(conn, [row])
         return event_id
@@ -281,12 +283,54 @@ class Register:
                          imported=True)
             if "event" not in table.columns:
                 _check_not_listed(conn, events, rows, problems)
+            _check_blacklist(conn, events, rows, problems)
             _raise_if(problems, msg("reg_nothing_imported", path=path))
             n_mines = _insert_mines(conn, self.engine, mines)
             checkpoint("register mines")
             ids = _insert_events(conn, events)
             checkpoint("register events")
         return {"mines": n_mines, "events": len(ids)}
+
+    def blacklist(self, *, organisation: str, date: str | dt.date, reason: str,
+                  responsible: str) -> None:
+        """Put a third-party evaluator on the blacklist from ``date``: its later verifications
+        are refused, its earlier ones listed by :meth:`review_list`. Append-only."""
+        problems: list[Problem] = []
+        day = _date(date)
+        for field, value in (("organisation", organisation), ("reason", reason),
+                             ("responsible", responsible)):
+            if not _text(value):
+                problems.append(Problem("-", field, value, msg("reg_needs", event="blacklist",
+                                                               zh="黑名单", field=field)))
+        if day in (None, "?"):
+            problems.append(Problem("-", "date", date, msg("reg_bad_date", lo=DATE_RANGE[0],
+                                                            hi=DATE_RANGE[1])))
+        _raise_if(problems, msg("reg_event_refused"))
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(db.BLACKLIST), [{
+                "organisation": _text(organisation), "date": day, "reason": _text(reason),
+                "responsible": _text(responsible), "recorded_at": now}])
+
+    def blacklisted(self) -> pd.DataFrame:
+        """The blacklist: ``organisation, date, reason, responsible, recorded_at``."""
+        with self.engine.connect() as conn:
+            frame = pd.read_sql(sa.select(db.BLACKLIST).order_by(db.BLACKLIST.c.entry_id), conn)
+        frame["date"] = pd.to_datetime(frame["date"])
+        return frame.drop(columns="entry_id")
+
+    def review_list(self) -> pd.DataFrame:
+        """Verifications by an evaluator recorded before it was blacklisted, to review: the
+        events with the blacklisting ``blacklisted_on`` and ``blacklist_reason``."""
+        listed = self.blacklisted()
+        events = effective_events(self.history())
+        ver = events[events["event"] == "verification"].copy()
+        ver["_org"] = ver["evaluator_org"].map(lambda v: header_key(v) if v else None)
+        first = listed.assign(_org=listed["organisation"].map(header_key)).sort_values("date") \
+            .drop_duplicates("_org")[["_org", "date", "reason"]]
+        out = ver.merge(first.rename(columns={"date": "blacklisted_on",
+                                              "reason": "blacklist_reason"}), on="_org")
+        return out[out["date"] < out["blacklisted_on"]].drop(columns="_org").reset_index(drop=True)
 
     # reading
     def history(self, *, mine_id: str | None = None) -> pd.DataFrame:
@@ -367,6 +411,29 @@ def _check_links(conn, events: list[dict], rows: list, problems: list[Problem], 
                 why = msg("reg_no_event" if target is None or target[0] != event["mine_id"]
                           else "reg_not_finding" if kinds else "reg_correct_original")
                 problems.append(Problem(row, field, ref, why))
+
+
+def _check_blacklist(conn, events: list[dict], rows: list, problems: list[Problem]) -> None:
+    """A verification by an evaluator blacklisted on or before its date is refused."""
+    orgs = {header_key(e["evaluator_org"]) for e in events
+            if e.get("event") == "verification" and e.get("evaluator_org")}
+    if not orgs:
+        return
+    entries = conn.execute(sa.select(db.BLACKLIST.c.organisation, db.BLACKLIST.c.date,
+                                     db.BLACKLIST.c.reason)).all()
+    since: dict[str, tuple] = {}
+    for org, day, reason in entries:
+        day = _date(day)
+        key = header_key(org)
+        if key in orgs and (key not in since or day < since[key][0]):
+            since[key] = (day, reason)
+    for event, row in zip(events, rows):
+        if event.get("event") != "verification" or not event.get("evaluator_org"):
+            continue
+        hit = since.get(header_key(event["evaluator_org"]))
+        if hit and event["date"] >= hit[0]:
+            problems.append(Problem(row, "evaluator_org", event["evaluator_org"],
+                                    msg("reg_blacklisted", since=hit[0], reason=hit[1])))
 
 
 def _check_not_listed(conn, events: list[dict], rows: list, problems: list[Problem]) -> None:

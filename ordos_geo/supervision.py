@@ -40,6 +40,9 @@ from ._messages import msg
 from ._schema import header_key, normalise_id
 
 __all__ = ["rules", "score_sheet", "spot_check_plan", "fund_check", "capacity_check",
+           "rectification_items", "removal_list", "sanctions", "lookback", "ITEM_COLUMNS",
+           "protected_overlap", "quarterly_report", "QUARTER_COLUMNS",
+           "LOOKBACK_COLUMNS",
            "SCORE_COLUMNS", "SPOT_CHECK_COLUMNS", "FUND_COLUMNS", "CAPACITY_COLUMNS"]
 
 SCORE_COLUMNS = ["mine_id", "scale", "total", "max_total", "passed", "explanation"]
@@ -82,14 +85,33 @@ def _prerequisite_columns(table: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def protected_overlap(mines, protected) -> pd.Series:
+    """Hectares of each mine (``site_id`` or ``mine_id``; any CRS) inside the protected areas
+    (生态保护红线, nature reserves: any polygon layer), measured in the equal-area CRS; indexed
+    by mine id."""
+    import geopandas as gpd
+
+    from . import projection
+
+    ids = mines["mine_id"] if "mine_id" in mines.columns and "site_id" not in mines.columns \
+        else mines["site_id"]
+    zone = gpd.GeoSeries([projection.to_equal_area(protected.geometry).union_all()],
+                         crs=projection.equal_area_crs())
+    inside = projection.to_equal_area(mines.geometry).intersection(zone.iloc[0])
+    return pd.Series((inside.area / 10_000.0).to_numpy(), index=ids.astype(str).to_numpy(),
+                     name="protected_ha")
+
+
 def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
-                pass_line: float | None = None, category_share: float | None = None
-                ) -> pd.DataFrame:
+                pass_line: float | None = None, category_share: float | None = None,
+                mines=None, protected=None) -> pd.DataFrame:
     """Pass or fail per mine from a score sheet (CSV/XLSX or a frame; one row per category or
     per item: ``mine_id, category, max_points, score``, plus prerequisite columns 是/否), with
     the explanation of every failure (:data:`SCORE_COLUMNS` plus one ``<category>`` column of
     points per category). Sheets whose maxima do not add up to the scale's total are refused,
-    naming the mine."""
+    naming the mine. With ``mines`` (their boundaries) and a ``protected`` polygon layer the
+    protected-area prerequisite is also checked on the map: a mine that overlaps it fails
+    (``protected_ha`` > 0), whatever the sheet says."""
     spec = rules()["scales"].get(str(scale))
     if spec is None:
         raise ValidationError(msg("sheet_scale", scale=scale, allowed=", ".join(rules()["scales"])))
@@ -108,10 +130,19 @@ def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
     _refuse_bad_rows(frame, table, cols, path, spec)
     per = frame.groupby(["mine_id", "category"], sort=True)[["max_points", "score"]].sum()
     prereq = _prerequisites(table, cols["mine_id"])
+    overlap = protected_overlap(mines, protected) if mines is not None and protected is not None \
+        else None
+    if overlap is not None:
+        for mine, ha in overlap.items():
+            if ha > 0:
+                prereq.setdefault(mine, {})["no_protected_overlap"] = False
     rows = [_judge(mine, per.loc[mine], float(spec["total"]), float(line), share,
                    prereq.get(mine, {}), scale, path)
             for mine in per.index.get_level_values(0).unique()]
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if overlap is not None:
+        out.insert(5, "protected_ha", out["mine_id"].map(overlap).fillna(0.0).round(4))
+    return out
 
 
 def _read_sheet(sheet) -> pd.DataFrame:
@@ -202,12 +233,15 @@ def spot_check_plan(state: pd.DataFrame, *, year: int, rate: float | None = None
     """The year's spot checks per banner (:data:`SPOT_CHECK_COLUMNS`, ``quarter`` Q1–Q4) from a
     register state at the start of the year (``Register.state(as_of=f"{year}-01-01")``, or any
     table with ``mine_id, banner, listed`` and optionally ``name, listed_date,
-    last_spot_check, open_findings, overdue``). See the module text for the rules."""
+    last_spot_check, open_findings, overdue`` — and, to weight them, ``trajectory`` (a
+    ``degrading`` or ``still_disturbed`` reclamation trajectory) and ``plan_problems`` (the
+    number of failed plan checks)). See the module text for the rules."""
     rate = float(rate if rate is not None else rules()["spot_checks"]["rate"])
     years = int(coverage_years or rules()["spot_checks"]["coverage_years"])
     if not 0 < rate <= 1:
         raise ValidationError(msg("spot_rate", rate=rate))
-    w = {"open_findings": 2.0, "overdue": 3.0, "per_year_unchecked": 0.5, **(weights or {})}
+    w = {"open_findings": 2.0, "overdue": 3.0, "per_year_unchecked": 0.5, "trajectory": 2.0,
+         "plan_problems": 1.0, **(weights or {})}
     listed = state[state["listed"].fillna(False).astype(bool)].copy()
     listed["banner"] = listed["banner"].fillna("—")
     rows = []
@@ -238,9 +272,15 @@ def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
     reasons = {i: msg("spot_due", years=years) for i in order}
     findings = group.get("open_findings", pd.Series(0, index=group.index)).fillna(0)
     overdue = group.get("overdue", pd.Series(False, index=group.index)).fillna(False)
-    flagged = (findings.to_numpy(dtype=float) > 0) | overdue.to_numpy(dtype=bool)
+    bad_trend = group.get("trajectory", pd.Series(None, index=group.index)).isin(
+        ["degrading", "still_disturbed"]).to_numpy(dtype=bool)
+    plan_bad = group.get("plan_problems", pd.Series(0, index=group.index)).fillna(0) \
+        .to_numpy(dtype=float) > 0
+    flagged = (findings.to_numpy(dtype=float) > 0) | overdue.to_numpy(dtype=bool) | bad_trend | \
+        plan_bad
     weight = (1.0 + w["open_findings"] * (findings.to_numpy(dtype=float) > 0)
-              + w["overdue"] * overdue.to_numpy(dtype=bool) + w["per_year_unchecked"] * age)
+              + w["overdue"] * overdue.to_numpy(dtype=bool) + w["per_year_unchecked"] * age
+              + w["trajectory"] * bad_trend + w["plan_problems"] * plan_bad)
     weight[due] = np.nan  # taken whatever the draw
     rest = np.flatnonzero(~due)
     need = max(quota - len(order), 0)
@@ -360,3 +400,163 @@ def capacity_check(table: str | os.PathLike | pd.DataFrame, *, unit: str = "t",
     out["tickets_withheld_t"] = np.where(out["period"].str.len() == 7, out["above_t"], 0.0)
     return out.sort_values(["mine_id", "period"], kind="stable").reset_index(drop=True)[
         CAPACITY_COLUMNS]
+
+
+# --- rectification, removal, look-back, demonstration mines, sanctions ---------------------------
+ITEM_COLUMNS = ["mine_id", "finding_id", "found", "due", "closed", "status", "rechecks_failed"]
+
+
+def rectification_items(events: pd.DataFrame, *, as_of=None, months: int | None = None
+                        ) -> pd.DataFrame:
+    """Every finding as a rectification item (:data:`ITEM_COLUMNS`): due on its latest
+    ``rectification_due`` date, else ``months`` (6) after it was found; ``closed`` by a
+    ``rectified`` that refers to it (or one without reference dated on or after it); a later
+    ``finding`` that refers to it is a failed re-check. ``status``: ``rectified``,
+    ``failed_recheck``, ``overdue`` (due before ``as_of`` and not closed) or ``open``."""
+    from .register import effective_events
+
+    months = int(months if months is not None else rules()["rectification"]["months"])
+    day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
+    eff = effective_events(events)
+    eff = eff[eff["date"] <= day].sort_values(["date", "event_id"], kind="stable")
+    found = eff[eff["event"] == "finding"]
+    refs = found["refers_to"].dropna().astype(int)
+    failed = refs.value_counts()
+    dues = eff[(eff["event"] == "rectification_due") & eff["refers_to"].notna()]
+    due = dues.assign(ref=dues["refers_to"].astype(int)).drop_duplicates("ref", keep="last") \
+        .set_index("ref")["due_date"]  # the latest deadline set for each finding
+    fixed = eff[eff["event"] == "rectified"]
+    by_ref = fixed.dropna(subset=["refers_to"]).assign(
+        ref=lambda f: f["refers_to"].astype(int)).groupby("ref")["date"].min()
+    blanket = fixed[fixed["refers_to"].isna()][["mine_id", "date"]]
+    rows = []
+    for f in found.itertuples(index=False):
+        fid = int(f.event_id)
+        deadline = due.get(fid, pd.NaT)
+        deadline = f.date + pd.DateOffset(months=months) if pd.isna(deadline) else deadline
+        sweeps = blanket.loc[(blanket["mine_id"] == f.mine_id) & (blanket["date"] >= f.date), "date"]
+        closed = min([d for d in (by_ref.get(fid, pd.NaT), sweeps.min()) if pd.notna(d)],
+                     default=pd.NaT)
+        n_failed = int(failed.get(fid, 0))
+        status = ("failed_recheck" if n_failed else "rectified" if pd.notna(closed)
+                  else "overdue" if deadline < day else "open")
+        rows.append({"mine_id": f.mine_id, "finding_id": fid, "found": f.date, "due": deadline,
+                     "closed": closed, "status": status, "rechecks_failed": n_failed})
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+
+
+def removal_list(items: pd.DataFrame, state: pd.DataFrame) -> pd.DataFrame:
+    """Listed mines with an overdue or failed-at-re-check rectification item: ``mine_id,
+    banner, name, reason`` (the items that put each there)."""
+    bad = items[items["status"].isin(["overdue", "failed_recheck"])]
+    listed = state[state["listed"].fillna(False).astype(bool)].set_index("mine_id")
+    rows = []
+    for mine, group in bad.groupby("mine_id", sort=True):
+        if mine not in listed.index:
+            continue
+        reason = "；".join(msg("removal_reason", finding=int(r.finding_id), status=r.status,
+                               due=pd.Timestamp(r.due).strftime("%Y-%m-%d"))
+                          for r in group.itertuples())
+        rows.append({"mine_id": mine, "banner": listed.loc[mine, "banner"],
+                     "name": listed.loc[mine, "name"] if "name" in listed else None,
+                     "reason": reason})
+    return pd.DataFrame(rows, columns=["mine_id", "banner", "name", "reason"])
+
+
+def sanctions(items: pd.DataFrame, state: pd.DataFrame, *, as_of=None,
+              required_mines: list[str] | None = None) -> pd.DataFrame:
+    """The measures the notice names for mines that refuse rectification or miss their
+    green-mine target, each with the rule that triggered it (``resources/supervision.yaml``):
+    ``mine_id, measure, measure_zh, rule``. ``required_mines`` are the mines that must be
+    listed by ``as_of`` (the green-mine target); those not listed have ``target_missed``."""
+    day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
+    facts: dict[str, set[str]] = {}
+    for r in items.itertuples():
+        if r.status == "overdue":
+            facts.setdefault(r.mine_id, set()).add("overdue")
+            if r.due + pd.DateOffset(months=12) < day:
+                facts[r.mine_id].add("overdue_over_12_months")
+        if r.rechecks_failed >= 1:
+            facts.setdefault(r.mine_id, set()).add("failed_recheck")
+        if r.rechecks_failed >= 2:
+            facts[r.mine_id].add("failed_recheck_twice")
+    removed = state.loc[state["removed_date"].notna() & ~state["listed"].fillna(False)
+                        .astype(bool), "mine_id"]
+    for mine in removed:
+        facts.setdefault(mine, set()).add("removed")
+    listed = set(state.loc[state["listed"].fillna(False).astype(bool), "mine_id"])
+    for mine in required_mines or []:
+        if mine not in listed:
+            facts.setdefault(mine, set()).add("target_missed")
+    rows = []
+    for mine in sorted(facts):
+        for measure, spec in rules()["sanctions"].items():
+            hit = [rule for rule in spec["when"] if rule in facts[mine]]
+            if hit:
+                rows.append({"mine_id": mine, "measure": measure, "measure_zh": spec["zh"],
+                             "rule": hit[0]})
+    return pd.DataFrame(rows, columns=["mine_id", "measure", "measure_zh", "rule"])
+
+
+LOOKBACK_COLUMNS = ["banner", "listed", "checked", "findings", "rectified", "overdue", "removed",
+                    "public_notices", "demonstration", "demonstration_short"]
+
+
+def lookback(events: pd.DataFrame, mines: pd.DataFrame, *, year: int,
+             per_banner: int | None = None) -> pd.DataFrame:
+    """The city's yearly look-back (回头看) per banner (:data:`LOOKBACK_COLUMNS`): listed mines
+    at the year's end, mines spot-checked, findings, rectified items, items overdue at the
+    year's end, mines removed and public notices in the year, demonstration mines (样板项目)
+    among the listed and whether the banner has fewer than ``per_banner`` (2)."""
+    from .register import current_state, effective_events
+
+    need = int(per_banner if per_banner is not None else rules()["demonstration"]["per_banner"])
+    end = pd.Timestamp(f"{year}-12-31")
+    state = current_state(events, mines=mines, as_of=end)
+    eff = effective_events(events)
+    eff = eff[eff["date"].dt.year == year].merge(mines[["mine_id", "banner"]], on="mine_id",
+                                                  how="left")
+    items = rectification_items(events, as_of=end)
+    items = items.merge(mines[["mine_id", "banner"]], on="mine_id", how="left")
+    demo = set(effective_events(events).query("event == 'demonstration'")["mine_id"])
+    banners = sorted(set(mines["banner"].dropna()))
+    rows = []
+    for banner in banners:
+        ev, st = eff[eff["banner"] == banner], state[state["banner"] == banner]
+        it = items[items["banner"] == banner]
+        listed = st[st["listed"].astype(bool)]
+        n_demo = int(listed["mine_id"].isin(demo).sum())
+        rows.append({"banner": banner, "listed": len(listed),
+                     "checked": ev.loc[ev["event"] == "spot_check", "mine_id"].nunique(),
+                     "findings": int((ev["event"] == "finding").sum()),
+                     "rectified": int((it["closed"].dt.year == year).sum()),
+                     "overdue": int((it["status"] == "overdue").sum()),
+                     "removed": int((ev["event"] == "removed").sum()),
+                     "public_notices": int((ev["event"] == "public_notice").sum()),
+                     "demonstration": n_demo, "demonstration_short": n_demo < need})
+    return pd.DataFrame(rows, columns=LOOKBACK_COLUMNS)
+
+
+QUARTER_COLUMNS = ["banner", "quarter", "due", "planned", "done", "findings"]
+
+
+def quarterly_report(plan: pd.DataFrame, events: pd.DataFrame, *, year: int) -> pd.DataFrame:
+    """The quarterly report per banner (due at each quarter's end): spot checks planned, done
+    (a ``spot_check`` of a planned mine in that quarter) and findings recorded at them."""
+    from .register import effective_events
+
+    eff = effective_events(events)
+    eff = eff[eff["date"].dt.year == year]
+    quarter = "Q" + eff["date"].dt.quarter.astype(str)
+    done = set(zip(eff.loc[eff["event"] == "spot_check", "mine_id"],
+                   quarter[eff["event"] == "spot_check"]))
+    found = eff.loc[eff["event"] == "finding"].assign(quarter=quarter)
+    rows = []
+    for (banner, q), group in plan.groupby(["banner", "quarter"], sort=True):
+        mines = set(group["mine_id"])
+        end = pd.Timestamp(f"{year}-{3 * int(q[1]):02d}-01") + pd.offsets.MonthEnd(0)
+        rows.append({"banner": banner, "quarter": q, "due": end.strftime("%Y-%m-%d"),
+                     "planned": len(mines), "done": sum((m, q) in done for m in mines),
+                     "findings": int((found["mine_id"].isin(mines) &
+                                      (found["quarter"] == q)).sum())})
+    return pd.DataFrame(rows, columns=QUARTER_COLUMNS)

@@ -349,13 +349,92 @@ REGISTER = [
         "[p.name for p in paths]"),
 ]
 
+SUPERVISION = [
+    new_markdown_cell(
+        "# 05 绿色矿山监管 / Supervision of the green-mine list\n\n"
+        "按市通知的规则：评分表判定、季度抽查计划、整改与移出、惩戒、回头看、基金计提、超能力生产。"
+        "本例使用内置合成矿山和一个**虚构**名录。\n\n"
+        "The notice's rules on the embedded synthetic mines and a fictional register."),
+    new_code_cell(
+        "from pathlib import Path\n"
+        "import pandas as pd\n"
+        "import ordos_geo as og\n"
+        "og.settings.progress = False\n"
+        "pd.set_option('display.width', 160)\n"
+        "folder = Path('output') / 'supervision'\n"
+        "folder.mkdir(parents=True, exist_ok=True)\n"
+        "db = folder / '名录.gpkg'\n"
+        "db.unlink(missing_ok=True)\n"
+        "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
+        "reg = og.register.init(db, sites=sites)\n"
+        "mines = reg.mines()\n"
+        "listed = mines.groupby('banner').head(6)   # six fictional green mines per banner\n"
+        "pd.DataFrame({'矿山编号': listed['mine_id'], '级别': '国家级', '纳入名录日期': '2020-06-01',\n"
+        "              '状态': '在录'}).to_csv(folder / '名录.csv', index=False)\n"
+        "reg.import_table(folder / '名录.csv')"),
+    new_markdown_cell(
+        "## 1 评分表 / Score sheets\n\n"
+        "2020 年《绿色矿山评价指标》：总分 ≥ 800，且每个一级指标 ≥ 75%，且前置条件全部满足。"),
+    new_code_cell(
+        "maxima = {'矿区环境': 220, '资源开发方式': 220, '资源综合利用': 200, '节能减排': 120,\n"
+        "          '科技创新与智能矿山': 120, '企业管理与企业形象': 120}\n"
+        "def sheet(mine, scores, **prereq):\n"
+        "    return pd.DataFrame([{'矿山编号': mine, '一级指标': c, '分值': m, '得分': scores.get(c, m * 0.9),\n"
+        "                          **prereq} for c, m in maxima.items()])\n"
+        "sheets = pd.concat([sheet('SYN-M0001', {}), sheet('SYN-M0002', {'资源综合利用': 142}),\n"
+        "                    sheet('SYN-M0003', {}, 证照合法有效='否')])\n"
+        "og.supervision.score_sheet(sheets, scale='2020')[['mine_id', 'total', 'passed', 'explanation']]"),
+    new_markdown_cell(
+        "## 2 季度抽查计划 / Quarterly spot checks\n\n"
+        "每个旗区不少于在录绿色矿山的 20%，按季度均匀分配；同一随机种子得到同一计划；"
+        "近 5 年未抽查的矿山必抽。"),
+    new_code_cell(
+        "state = reg.state(as_of='2026-01-01')\n"
+        "plan = og.supervision.spot_check_plan(state, year=2026, seed=2026)\n"
+        "plan.groupby(['banner', 'quarter']).size().unstack(fill_value=0)"),
+    new_markdown_cell("## 3 抽查、问题、整改与惩戒 / Findings, rectification, sanctions"),
+    new_code_cell(
+        "sign = dict(checked_by='示例核查员甲', tracked_by='示例跟踪员丁', responsible='示例责任人乙')\n"
+        "for k, row in enumerate(plan.itertuples()):\n"
+        "    date = {'Q1': '2026-02-10', 'Q2': '2026-05-10', 'Q3': '2026-08-10', 'Q4': '2026-11-10'}[row.quarter]\n"
+        "    reg.add(mine_id=row.mine_id, event='spot_check', date=date, **sign)\n"
+        "    if k % 3 == 0:\n"
+        "        reg.add(mine_id=row.mine_id, event='finding', date=date, note='边坡未复绿', **sign)\n"
+        "items = og.supervision.rectification_items(reg.history(), as_of='2026-12-31')\n"
+        "items['status'].value_counts()"),
+    new_code_cell(
+        "state = reg.state(as_of='2026-12-31')\n"
+        "removal = og.supervision.removal_list(items, state)\n"
+        "sanctions = og.supervision.sanctions(items, state, as_of='2026-12-31')\n"
+        "removal.head(), sanctions.head()"),
+    new_markdown_cell("## 4 回头看 / The yearly look-back"),
+    new_code_cell(
+        "og.supervision.lookback(reg.history(), reg.mines(), year=2026)"),
+    new_markdown_cell("## 5 基金计提与超能力生产 / Restoration fund and output above capacity"),
+    new_code_cell(
+        "fund = pd.DataFrame({'矿山编号': ['SYN-M0001', 'SYN-M0002'], '年度': 2026,\n"
+        "                     '已计提': [500, 420], '应计提': [500, 500]})\n"
+        "og.supervision.fund_check(fund)"),
+    new_code_cell(
+        "production = pd.DataFrame({'矿山编号': 'SYN-M0001',\n"
+        "                           '月份': [f'2026-{m:02d}' for m in range(1, 13)],\n"
+        "                           '产量': [95_000] * 10 + [130_000, 120_000], '核定产能': 120})\n"
+        "og.supervision.capacity_check(production).query('flagged')"),
+    new_markdown_cell("## 6 监管图 / The supervision map"),
+    new_code_cell(
+        "page = og.maps.map_supervision(reg.mines(geometry=True), reg.state(as_of='2026-12-31'),\n"
+        "                               year=2026)\n"
+        "reg.close()\n"
+        "page"),
+]
+
 
 def main() -> None:
     out = ROOT / "notebooks"
     out.mkdir(exist_ok=True)
     for name, cells in (("00-quickstart", QUICKSTART), ("01-zones", ZONES),
                         ("02-reclamation", RECLAMATION), ("03-publish", PUBLISH),
-                        ("04-register", REGISTER)):
+                        ("04-register", REGISTER), ("05-supervision", SUPERVISION)):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"}})

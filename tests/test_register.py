@@ -389,3 +389,23 @@ def test_cli_register_round_trip(tmp_path, mines, capsys):
     assert cli.main(["register", "init", db]) == 2
     assert cli.main(["register", "show", str(tmp_path / "none.gpkg")]) == 1
     assert cli.main(["register", "export", db, "--out", str(tmp_path / "x.txt")]) == 2
+
+
+def test_blacklisted_evaluators_are_refused_and_earlier_work_reviewed(reg, capsys):
+    early = reg.add(mine_id="M1", event="verification", date="2023-05-01", score=850,
+                    evaluator_org="某某评估公司", **SIGN)
+    reg.add(mine_id="M2", event="verification", date="2023-06-01", score=820,
+            evaluator_org="另一公司", **SIGN)
+    reg.blacklist(organisation="某某评估公司", date="2024-01-01", reason="出具虚假报告",
+                  responsible="赵六")
+    with pytest.raises(ValidationError, match="blacklisted since 2024-01-01"):
+        reg.add(mine_id="M3", event="verification", date="2024-02-01", score=900,
+                evaluator_org=" 某某评估公司 ", **SIGN)  # spelled with spaces: the same one
+    review = reg.review_list()
+    assert review["event_id"].tolist() == [early]
+    assert review.loc[0, "blacklist_reason"] == "出具虚假报告"
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with reg.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM register_blacklist")
+    assert cli.main(["register", "review", reg.location, "--lang", "en"]) == 0
+    assert str(early) in capsys.readouterr().out

@@ -227,3 +227,165 @@ def test_cli_fund_and_capacity(tmp_path):
     assert cli.main(["capacity", str(prod), "--out", str(tmp_path / "c.xlsx"), "--lang", "zh"]) == 0
     sheet = pd.read_excel(tmp_path / "c.xlsx")
     assert "煤管票暂扣(吨)" in sheet.columns and sheet["煤管票暂扣(吨)"].sum() == 10_000
+
+
+# --- rectification, removal, sanctions, look-back: a hand-built register ----------------------
+SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五", "responsible": "赵六"}
+
+
+@pytest.fixture
+def history(tmp_path):
+    from conftest import JUNGAR, sites_from_metric, squares_metric
+
+    mines = sites_from_metric(squares_metric(JUNGAR, 5, 100.0, 400.0),
+                              ids=["M1", "M2", "M3", "M4", "M5"])
+    mines.loc[4, "banner"] = "达拉特旗"
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    for m in ("M1", "M2", "M3", "M4", "M5"):
+        reg.add(mine_id=m, event="listed", date="2022-01-01", level="national")
+    reg.add(mine_id="M1", event="demonstration", date="2022-02-01", responsible="赵六")
+    reg.add(mine_id="M2", event="demonstration", date="2022-02-01", responsible="赵六")
+    reg.add(mine_id="M1", event="spot_check", date="2024-03-01", **SIGN)
+    f1 = reg.add(mine_id="M1", event="finding", date="2024-03-01", **SIGN)  # rectified in time
+    reg.add(mine_id="M1", event="rectified", date="2024-08-01", refers_to=f1, **SIGN)
+    f2 = reg.add(mine_id="M2", event="finding", date="2024-03-01", **SIGN)  # overdue
+    reg.add(mine_id="M2", event="rectification_due", date="2024-03-02", refers_to=f2,
+            due_date="2024-06-30")
+    f3 = reg.add(mine_id="M3", event="finding", date="2024-04-01", **SIGN)  # failed re-check
+    reg.add(mine_id="M3", event="finding", date="2024-11-01", refers_to=f3, **SIGN)
+    reg.add(mine_id="M4", event="finding", date="2024-11-15", **SIGN)  # open: due 2025-05-15
+    reg.add(mine_id="M5", event="removed", date="2024-10-01", **SIGN)
+    reg.add(mine_id="M5", event="public_notice", date="2024-09-01")
+    yield reg
+    reg.close()
+
+
+def test_rectification_items_and_the_removal_list(history):
+    items = og.supervision.rectification_items(history.history(), as_of="2024-12-31")
+    status = dict(zip(items["finding_id"], items["status"]))
+    by_mine = items.groupby("mine_id")["status"].apply(list).to_dict()
+    assert by_mine["M1"] == ["rectified"] and by_mine["M2"] == ["overdue"]
+    assert by_mine["M3"][0] == "failed_recheck" and by_mine["M4"] == ["open"]
+    m4 = items[items["mine_id"] == "M4"].iloc[0]
+    assert m4["due"] == pd.Timestamp("2025-05-15")  # 6 months after it was found
+    assert len(status) == 5
+    removal = og.supervision.removal_list(items, history.state(as_of="2024-12-31"))
+    assert removal["mine_id"].tolist() == ["M2", "M3"]
+    assert "overdue" in removal.iloc[0]["reason"] and "2024-06-30" in removal.iloc[0]["reason"]
+
+
+def test_sanctions_name_their_rule(history):
+    items = og.supervision.rectification_items(history.history(), as_of="2025-06-01")
+    state = history.state(as_of="2025-06-01")
+    out = og.supervision.sanctions(items, state, as_of="2025-06-01", required_mines=["M9"])
+    got = set(zip(out["mine_id"], out["measure"], out["rule"]))
+    assert ("M2", "coal_tickets_withheld", "overdue") in got
+    assert ("M3", "land_approval_restricted", "failed_recheck") in got
+    assert ("M5", "land_approval_restricted", "removed") in got
+    assert ("M9", "land_approval_restricted", "target_missed") in got
+    assert not (out["measure"] == "closure").any()  # 11 months past the deadline: not yet
+    late = og.supervision.sanctions(og.supervision.rectification_items(
+        history.history(), as_of="2025-07-01"), state, as_of="2025-07-01")
+    assert ("M2", "closure", "overdue_over_12_months") in \
+        set(zip(late["mine_id"], late["measure"], late["rule"]))
+
+
+def test_lookback_per_banner(history):
+    table = og.supervision.lookback(history.history(), history.mines(), year=2024)
+    row = table.set_index("banner").loc["准格尔旗"]
+    assert row["listed"] == 4 and row["checked"] == 1 and row["findings"] == 5  # a re-check too
+    assert row["rectified"] == 1 and row["overdue"] == 1
+    assert row["demonstration"] == 2 and not row["demonstration_short"]
+    other = table.set_index("banner").loc["达拉特旗"]
+    assert other["removed"] == 1 and other["public_notices"] == 1 and other["listed"] == 0
+    assert other["demonstration_short"]  # fewer than 2 demonstration mines
+
+
+def test_cli_rectification_and_lookback(history, tmp_path):
+    out = tmp_path / "rect"
+    assert cli.main(["rectification", history.location, "--as-of", "2024-12-31", "--out",
+                     str(out), "--lang", "en"]) == 0
+    removal = pd.read_csv(out / "removal_list.csv")
+    assert removal["mine_id"].tolist() == ["M2", "M3"]
+    items = pd.read_csv(out / "rectification_items.csv")
+    assert items.loc[items["mine_id"] == "M2", "due"].item() == "2024-06-30"
+    assert (out / "sanctions.xlsx").exists() and (out / "removal_list.xlsx").exists()
+    assert cli.main(["lookback", history.location, "--year", "2024", "--out",
+                     str(tmp_path / "lb.xlsx"), "--lang", "zh"]) == 0
+    sheet = pd.read_excel(tmp_path / "lb.xlsx")
+    assert "旗区" in sheet.columns and "样板项目不足" in sheet.columns
+
+
+def test_supervision_map_in_chromium(history, browser, tmp_path):
+    from browser_helpers import open_offline
+
+    og.settings.lang = "zh"
+    state = history.state(as_of="2024-12-31")
+    page_map = og.maps.map_supervision(history.mines(geometry=True), state, year=2024)
+    path = og.maps.save_map(page_map, tmp_path / "supervision.html")
+    page, errors, external, _ = open_offline(browser, path)
+    colours = page.evaluate("""() => { var out = {}; window.ordosLayers.supervision.eachLayer(
+        function (l) { out[l.feature.properties.t[0]] = [l.options.fillColor, l.options.weight]; });
+        return out; }""")
+    want = og.maps.SUPERVISION_COLOURS
+    assert colours["M2"][0] == want["sup_overdue"]  # overdue since 2024-06-30
+    assert colours["M3"][0] == want["sup_open"] and colours["M4"][0] == want["sup_open"]
+    assert colours["M5"][0] == want["sup_removed"]
+    assert colours["M1"][0] == want["sup_national"] and colours["M1"][1] == 3.5  # checked
+    legend = page.locator(".ordos-legend").inner_text()
+    assert "整改逾期" in legend and "已移出名录" in legend
+    assert errors == [] and external == []
+
+
+def test_protected_area_prerequisite_checked_on_the_map():
+    import geopandas as gpd
+    import shapely
+    from conftest import JUNGAR, sites_from_metric, squares_metric
+
+    squares = squares_metric(JUNGAR, 2, 100.0, 400.0)  # two 1 ha squares, 400 m apart
+    mines = sites_from_metric(squares, ids=["M1", "M2"])
+    b = squares.iloc[0].bounds  # a reserve over the east half of M1
+    reserve = gpd.GeoDataFrame(geometry=[shapely.box((b[0] + b[2]) / 2, b[1] - 10, b[2] + 10,
+                                                     b[3] + 10)], crs=squares.crs)
+    overlap = og.supervision.protected_overlap(mines, reserve)
+    assert overlap["M1"] == pytest.approx(0.5, rel=1e-3) and overlap["M2"] == 0
+    sheet = pd.concat([_sheet({}, mine="M1"), _sheet({}, mine="M2")], ignore_index=True)
+    out = og.supervision.score_sheet(sheet, scale="2020", mines=mines,
+                                     protected=reserve).set_index("mine_id")
+    assert not out.loc["M1", "passed"] and out.loc["M2", "passed"]
+    assert "不与自然保护地等重叠" in out.loc["M1", "explanation"]
+
+
+def test_spot_checks_weight_trajectories_and_plan_problems():
+    state = _state({"准格尔旗": 100}, listed_year=2024).assign(
+        open_findings=False, overdue=False,
+        trajectory=["degrading" if k < 10 else "recovering" for k in range(100)])
+    hits = sum(spot_check_plan(state, year=2026, seed=s)["mine_id"].str[-3:].astype(int).lt(10)
+               .sum() for s in range(200))
+    # 10 of 100 mines weigh 4 (1 + 2 years unchecked × 0.5 + 2) against 2: drawn about twice
+    # as often as unweighted (10 %); without replacement a little less
+    assert hits / (200 * 20) > 1.4 * 10 / 100
+    plain = sum(spot_check_plan(state.drop(columns="trajectory"), year=2026, seed=s)["mine_id"]
+                .str[-3:].astype(int).lt(10).sum() for s in range(200))
+    assert plain / (200 * 20) < 1.2 * 10 / 100
+
+
+def test_quarterly_report(history):
+    plan = pd.DataFrame({"banner": "准格尔旗", "mine_id": ["M1", "M2"], "quarter": ["Q1", "Q1"],
+                         "name": None, "reason": "", "weight": 1.0, "year": 2024})
+    report = og.supervision.quarterly_report(plan, history.history(), year=2024)
+    row = report.iloc[0]
+    assert (row["quarter"], row["due"], row["planned"], row["done"], row["findings"]) == \
+        ("Q1", "2024-03-31", 2, 1, 2)
+
+
+def test_cli_register_map_and_required_mines(history, tmp_path):
+    assert cli.main(["register", "map", history.location, "--year", "2024", "--as-of",
+                     "2024-12-31", "--out", str(tmp_path / "s.html")]) == 0
+    assert "ordos-data" in (tmp_path / "s.html").read_text("utf-8")
+    required = tmp_path / "required.csv"
+    pd.DataFrame({"矿山编号": ["M1", "M9"]}).to_csv(required, index=False)
+    assert cli.main(["rectification", history.location, "--as-of", "2024-12-31",
+                     "--required-mines", str(required), "--out", str(tmp_path / "r")]) == 0
+    sanctions = pd.read_csv(tmp_path / "r" / "sanctions.csv")
+    assert ("M9", "target_missed") in set(zip(sanctions["mine_id"], sanctions["rule"]))
