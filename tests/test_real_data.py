@@ -353,3 +353,31 @@ def test_json_map_data_parses(osm_maps):
     page = (osm_maps / "zones.html").read_text("utf-8")
     spec = json.loads(page.split('id="ordos-data">', 1)[1].split("</script>", 1)[0])
     assert {layer["key"] for layer in spec["layers"]} >= {"zones", "mines", "parcels"}
+
+
+def test_the_register_and_supervision_on_the_osm_mines(osm_sites, tmp_path, browser):
+    """The real OSM polygons of Haerwusu/Heidaigou as a register's mines, through the CLI:
+    init, import a listing (a CSV, also as the spot-check source), spot checks, the map."""
+    path, _ = osm_sites
+    inside = og.sites.read_sites(path, refused="report", kind="mine")[0]
+    inside = inside.assign(kind="mine")
+    sites = tmp_path / "mines.geojson"
+    og.io.write_geojson(inside, sites)
+    db = str(tmp_path / "osm.gpkg")
+    assert cli.main(["register", "init", db, "--sites", str(sites)]) == 0
+    table = tmp_path / "list.csv"
+    ids = inside["site_id"].tolist()
+    pd.DataFrame({"矿山编号": ids, "旗区": "准格尔旗", "级别": "国家级",
+                  "纳入名录日期": "2022-01-01", "状态": "在录"}).to_csv(table, index=False)
+    assert cli.main(["register", "import", db, str(table)]) == 0
+    for source in (db, str(table)):
+        out = tmp_path / ("from_db" if source == db else "from_csv")
+        assert cli.main(["spot-check", source, "--year", "2026", "--seed", "1",
+                         "--out", str(out)]) == 0
+        plan = pd.read_csv(out / "spot_checks.csv")
+        assert len(plan) >= -(-len(ids) // 5) and set(plan["mine_id"]) <= set(ids)
+    assert cli.main(["register", "map", db, "--year", "2026", "--out",
+                     str(tmp_path / "sup.html")]) == 0
+    page, errors, external, _ = open_offline(browser, tmp_path / "sup.html")
+    assert page.evaluate("window.ordosLayers.supervision.getLayers().length") == len(ids)
+    assert errors == [] and external == []
