@@ -11,8 +11,8 @@ from ._version import __version__
 from .settings import settings
 
 #: The public modules, loaded when first used (PEP 562).
-_MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "export", "imagery", "io", "maps", "plans",
-            "projection", "reclamation", "register", "rules", "samples", "sites", "supervision", "synthetic", "utils",
+_MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "earthworks", "export", "imagery", "io", "maps", "plans",
+            "projection", "reclamation", "register", "rules", "samples", "sites", "supervision", "synthetic", "terrain", "utils",
             "zones")
 
 __all__ = [*_MODULES, "settings", "__version__"]

@@ -411,6 +411,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No row of the progress table matches a site id, so there is nothing to map; check that "
         "the progress summary was made from the same sites file.",
     ),
+    # --- terrain ---
+    "dem_no_crs": ("{path}：DEM 没有坐标系；ordos_geo 不猜测坐标系", "{path}: the DEM has no CRS; ordos_geo never guesses one"),
+    "dem_degrees": ("{path}：DEM 为经纬度（{crs}），坡度需以米为单位；请先投影，如 gdalwarp -t_srs EPSG:4547",
+                    "{path}: the DEM is in degrees ({crs}); slopes need metres: reproject it first, "
+                    "e.g. gdalwarp -t_srs EPSG:4547"),
+    "dem_rotated": ("{path}：DEM 有旋转或南向上；只读取北向上的格网", "{path}: the DEM is rotated or south-up; "
+                    "ordos_geo reads north-up grids only"),
+    "earthworks_distances": ("距离表缺少某些排土场与采坑之间的距离，或有负值",
+                             "the distance table lacks some dump–pit distances or has negatives"),
+    "earthworks_infeasible": ("土方调配无解：{reason}；请放宽运距上限或允许外部借土/弃土",
+                              "the cut–fill balance has no solution: {reason}; raise the haul limit "
+                              "or allow outside borrow and spoil"),
     # --- supervision ---
     "sheet_columns": ("{path}：评分表缺少列 {missing}；现有列：{columns}",
                       "{path}: the score sheet lacks {missing}; it has {columns}"),
