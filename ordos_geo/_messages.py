@@ -423,6 +423,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "earthworks_infeasible": ("土方调配无解：{reason}；请放宽运距上限或允许外部借土/弃土",
                               "the cut–fill balance has no solution: {reason}; raise the haul limit "
                               "or allow outside borrow and spoil"),
+    "retain_mean_depth": ("平均深度 {value} m（≥ {limit} m {ok}）", "mean depth {value} m (≥ {limit} m {ok})"),
+    "retain_area": ("面积 {value} 公顷（≥ {limit} 公顷 {ok}）", "area {value} ha (≥ {limit} ha {ok})"),
+    "retain_town": ("距城镇 {value} 公里（≤ {limit} 公里 {ok}）", "town {value} km away (≤ {limit} km {ok})"),
+    "retain_keep": ("保留为水面或景观：{reasons}", "kept as a water body or landscape: {reasons}"),
+    "retain_fill": ("回填：{reasons}", "backfilled: {reasons}"),
     # --- supervision ---
     "sheet_columns": ("{path}：评分表缺少列 {missing}；现有列：{columns}",
                       "{path}: the score sheet lacks {missing}; it has {columns}"),
@@ -525,6 +530,10 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 #: default), keyed by the English text written in ``cli.build_parser``.
 HELP_ZH: dict[str, str] = {
     "plan the year's quarterly spot checks per banner": "按旗区编制年度季度抽查计划",
+    "slope, steep and flat hectares, pit and dump volumes from a DEM":
+        "由 DEM 计算坡度、陡坡与平地面积、采坑与排土场方量",
+    "DEM GeoTIFF in a projected CRS": "DEM（GeoTIFF，投影坐标系，单位米）",
+    "cut-fill balancing between the mines of each zone": "治理区内矿山之间的土方挖填平衡",
     "offline HTML map of the register: listed, checked, findings, overdue":
         "名录库离线地图：在录、抽查、问题、逾期",
     "the year whose spot checks are outlined": "以粗边框标出该年度已抽查的矿山",

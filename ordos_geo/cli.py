@@ -60,7 +60,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ordos_geo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_validate, _add_zones, _add_progress, _add_map, _add_export, _add_register,
-                _add_supervision, _add_simple):
+                _add_supervision, _add_joint, _add_simple):
         add(sub, common, reading, h)
     return parser
 
@@ -270,6 +270,19 @@ def _add_supervision(sub, common, reading, h) -> None:
     cp.add_argument("--monthly-share", type=float, default=0.10,
                     help=h("monthly line as a share of the annual capacity (default 0.10)"))
     cp.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
+
+
+def _add_joint(sub, common, reading, h) -> None:
+    """``terrain`` and ``earthworks``: joint remediation inside the zones."""
+    tr = sub.add_parser("terrain", parents=[common, reading],
+                        help=h("slope, steep and flat hectares, pit and dump volumes from a DEM"))
+    tr.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
+    tr.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    ew = sub.add_parser("earthworks", parents=[common, reading],
+                        help=h("cut-fill balancing between the mines of each zone"))
+    ew.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
+    ew.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
+    ew.add_argument("--out", type=Path, required=True, help=h("output folder"))
 
 
 def _add_simple(sub, common, reading, h) -> None:
@@ -773,6 +786,46 @@ def _lookback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terrain(args: argparse.Namespace) -> int:
+    from . import export, io, terrain
+
+    frame = _read_sites(args)
+    table = terrain.terrain_stats(frame, args.dem)
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(table.round(3), out.dir / "terrain.csv"),
+                   export.write_table(table.round(3), out.dir / "terrain.xlsx")]
+        written += _write_report(args, out.dir)
+    _print_written([out.final(p) for p in written])
+    return 0
+
+
+def _earthworks(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import shapely
+
+    from . import earthworks, export, io, projection, terrain, zones
+
+    frame = _read_sites(args)
+    zone_table = zones.read_zones(args.zones) if args.zones else zones.build_zones(frame).zones
+    table = terrain.terrain_stats(frame, args.dem)
+    flows, per_zone, kept = earthworks.zone_balances(frame, table, zones.zone_of_sites(zone_table))
+    centre = projection.to_metric(frame.geometry).centroid.set_axis(
+        frame["site_id"].astype(str).to_numpy())
+    inside = flows[(flows["from_site_id"] != "outside") & (flows["to_site_id"] != "outside")]
+    lines = gpd.GeoDataFrame(inside.reset_index(drop=True), geometry=[
+        shapely.LineString([centre[a], centre[b]]) for a, b in
+        zip(inside["from_site_id"], inside["to_site_id"])], crs=centre.crs)
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(flows.round(1), out.dir / "flows.csv"),
+                   io.write_geojson(lines, out.dir / "flows.geojson"),
+                   io.write_csv(per_zone.round(2), out.dir / "earthworks_zones.csv"),
+                   io.write_csv(kept.round(2), out.dir / "retention.csv"),
+                   export.write_table(per_zone.round(2), out.dir / "earthworks.xlsx")]
+        written += _write_report(args, out.dir)
+    _print_written([out.final(p) for p in written])
+    return 0
+
+
 def _fund(args: argparse.Namespace) -> int:
     from . import export, supervision
 
@@ -822,4 +875,5 @@ COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map"
             "export": _export, "demo": _demo, "rules": _rules, "schema": _schema,
             "versions": _versions, "register": _register, "spot-check": _spot_check,
             "score": _score, "fund": _fund, "capacity": _capacity,
-            "rectification": _rectification, "lookback": _lookback}
+            "rectification": _rectification, "lookback": _lookback, "terrain": _terrain,
+            "earthworks": _earthworks}

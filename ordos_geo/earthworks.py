@@ -25,7 +25,8 @@ import pandas as pd
 from ._errors import ValidationError
 from ._messages import msg
 
-__all__ = ["balance", "Balance", "FLOW_COLUMNS"]
+__all__ = ["balance", "Balance", "FLOW_COLUMNS", "retention", "zone_balances", "ZONE_COLUMNS",
+           "RETENTION_COLUMNS"]
 
 FLOW_COLUMNS = ["from_site_id", "to_site_id", "volume_m3", "distance_m", "m3km"]
 
@@ -120,3 +121,101 @@ def _separate(s: pd.Series, d: pd.Series, dist: np.ndarray, owner: pd.Series | N
     total += d.to_numpy()[unowned].sum() * borrow_km
     total += s.to_numpy()[own_s.isna().to_numpy()].sum() * spoil_km
     return float(total)
+
+
+# --- a zone's plan from the terrain -------------------------------------------------------------
+ZONE_COLUMNS = ["zone_id", "supply_m3", "demand_m3", "retained_m3", "joint_m3km",
+                "separate_m3km", "saving_pct", "unbalanced_m3"]
+RETENTION_COLUMNS = ["site_id", "zone_id", "pit_volume_m3", "mean_depth_m", "area_ha",
+                     "town_km", "retained", "explanation"]
+
+
+def rules() -> dict:
+    """The joint-remediation table (``resources/earthworks.yaml``)."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("ordos_geo").joinpath("resources/earthworks.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def retention(sites, terrain: pd.DataFrame, zone_of: pd.Series, *,
+              table: dict | None = None) -> pd.DataFrame:
+    """Final-pit retention (尾坑留置) of every pit (:data:`RETENTION_COLUMNS`): kept as a water
+    body or landscape when its mean depth, area and distance to the nearest town meet the rule
+    (``resources/earthworks.yaml``), else backfilled; each decision explained."""
+    from . import datasets, projection
+
+    spec = (table or rules())["retention"]
+    pits = sites[sites["kind"] == "pit"]
+    metric = projection.to_metric(pits.geometry)
+    towns = datasets.places()
+    towns = projection.to_metric(towns[towns["kind"].str.startswith("populated place")].geometry)
+    town_km = np.array([towns.distance(g).min() / 1000.0 for g in metric]) if len(towns) \
+        else np.full(len(pits), np.nan)
+    t = terrain.set_index("site_id")
+    ids = pits["site_id"].astype(str)
+    volume = ids.map(t["pit_volume_m3"]).to_numpy(dtype=float)
+    area = projection.area_ha(pits).to_numpy()
+    depth = volume / np.maximum(area * 10_000.0, 1e-9)
+    checks = [(depth >= spec["min_mean_depth_m"], "mean_depth", depth, spec["min_mean_depth_m"],
+               "m", ">="),
+              (area >= spec["min_area_ha"], "area", area, spec["min_area_ha"], "ha", ">="),
+              (town_km <= spec["max_town_km"], "town", town_km, spec["max_town_km"], "km", "<=")]
+    keep = np.all([c[0] for c in checks], axis=0) & np.isfinite(volume)
+    text = []
+    for k in range(len(pits)):
+        parts = [msg(f"retain_{name}", value=f"{value[k]:.1f}", limit=f"{limit:g}",
+                     ok=("✓" if ok[k] else "✗")) for ok, name, value, limit, _, _ in checks]
+        text.append(msg("retain_keep" if keep[k] else "retain_fill", reasons="，".join(parts)))
+    return pd.DataFrame({"site_id": ids.to_numpy(), "zone_id": ids.map(zone_of).to_numpy(),
+                         "pit_volume_m3": volume, "mean_depth_m": depth, "area_ha": area,
+                         "town_km": town_km, "retained": keep, "explanation": text})
+
+
+def zone_balances(sites, terrain: pd.DataFrame, zone_of: pd.Series, *,
+                  table: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per zone, dumps (supply: their dump volume) against pits to backfill (demand: their
+    void, unless retained), hauls measured between the parcels' centres in the metric CRS.
+    Returns ``(flows with zone_id, zones table (ZONE_COLUMNS), retention table)``."""
+    from . import projection
+
+    spec = table or rules()
+    kept = retention(sites, terrain, zone_of, table=spec)
+    t = terrain.set_index("site_id")
+    ids = sites["site_id"].astype(str)
+    centre = projection.to_metric(sites.geometry).centroid.set_axis(ids.to_numpy())
+    owner = pd.Series(sites["mine_id"].where(sites["mine_id"].notna(), ids).astype(str).to_numpy()
+                      if "mine_id" in sites else ids.to_numpy(), index=ids.to_numpy())
+    zone = ids.map(zone_of).set_axis(ids.to_numpy())
+    kind = sites["kind"].set_axis(ids.to_numpy())
+    retained = set(kept.loc[kept["retained"], "site_id"])
+    flows, rows = [], []
+    for zone_id in sorted(zone.dropna().unique()):
+        members = zone.index[zone == zone_id]
+        dumps = [m for m in members if kind[m] == "dump" and t.loc[m, "dump_volume_m3"] > 0]
+        pits = [m for m in members if kind[m] == "pit" and m not in retained
+                and t.loc[m, "pit_volume_m3"] > 0]
+        held = float(sum(t.loc[m, "pit_volume_m3"] for m in members
+                         if kind[m] == "pit" and m in retained and
+                         np.isfinite(t.loc[m, "pit_volume_m3"])))
+        if not dumps and not pits:
+            continue
+        supply = t.loc[dumps, "dump_volume_m3"] if dumps else pd.Series(dtype=float)
+        demand = t.loc[pits, "pit_volume_m3"] if pits else pd.Series(dtype=float)
+        dist = pd.DataFrame([[centre[a].distance(centre[b]) for b in pits] for a in dumps],
+                            index=dumps, columns=pits)
+        haul = spec["haul"]
+        result = balance(supply, demand, dist, haul_limit_m=haul["limit_m"],
+                         borrow_cost_km=haul["borrow_cost_km"],
+                         spoil_cost_km=haul["spoil_cost_km"], owner=owner)
+        flows.append(result.flows.assign(zone_id=zone_id))
+        rows.append({"zone_id": zone_id, "supply_m3": float(supply.sum()),
+                     "demand_m3": float(demand.sum()), "retained_m3": held,
+                     "joint_m3km": result.joint_m3km, "separate_m3km": result.separate_m3km,
+                     "saving_pct": result.saving_pct, "unbalanced_m3": result.unbalanced_m3})
+    flow_table = pd.concat(flows, ignore_index=True) if flows else \
+        pd.DataFrame(columns=[*FLOW_COLUMNS, "zone_id"])
+    flow_table = flow_table[["zone_id", *FLOW_COLUMNS]]
+    return flow_table, pd.DataFrame(rows, columns=ZONE_COLUMNS), kept

@@ -67,7 +67,16 @@ CHINESE_HEADERS = {
     "rechecks_failed": "复查未通过次数", "measure": "措施代码", "measure_zh": "惩戒措施",
     "rule": "触发规则", "checked": "已抽查", "findings": "问题数", "rectified": "已整改",
     "public_notices": "公示次数", "demonstration": "样板项目数",
-    "demonstration_short": "样板项目不足"}
+    "demonstration_short": "样板项目不足", "mean_slope_deg": "平均坡度(°)",
+    "max_slope_deg": "最大坡度(°)", "steep_ha": "陡坡面积(公顷)", "flat_ha": "平地面积(公顷)",
+    "pit_volume_m3": "采坑方量(立方米)", "dump_volume_m3": "排土场方量(立方米)",
+    "reference_cells": "参考面栅格数", "supply_m3": "可供土方(立方米)",
+    "demand_m3": "需回填(立方米)", "retained_m3": "留置尾坑(立方米)",
+    "joint_m3km": "联合调配(立方米·公里)", "separate_m3km": "各自平衡(立方米·公里)",
+    "saving_pct": "节省(%)", "unbalanced_m3": "未平衡(立方米)", "from_site_id": "起点图斑",
+    "to_site_id": "终点图斑", "volume_m3": "方量(立方米)", "distance_m": "运距(米)",
+    "m3km": "立方米·公里", "mean_depth_m": "平均深度(米)", "town_km": "距城镇(公里)",
+    "retained": "留置"}
 
 log = logging.getLogger("ordos_geo")
 

@@ -28,7 +28,7 @@ from . import datasets, sites as sites_mod
 from .imagery import S2_OFFSET_FROM
 from .io import atomic_path
 
-__all__ = ["write_sample_scenes", "SURFACES"]
+__all__ = ["write_sample_scenes", "write_sample_dem", "SURFACES"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -222,3 +222,49 @@ def sample_scenes(out: str | Path, **options) -> Path:
     warnings.warn("ordos_geo.samples.sample_scenes is now write_sample_scenes; the old name will "
                   "be removed in 1.0.", DeprecationWarning, stacklevel=2)
     return write_sample_scenes(out, **options)
+
+
+def write_sample_dem(path: str | Path, *, area: str = "薛家湾/魏家茆", cell_m: float = 10.0,
+                     size_km: float = 12.0, seed: int = 2026,
+                     sites: gpd.GeoDataFrame | None = None) -> Path:
+    """Write a seeded sample DEM (GeoTIFF, UTM, ``cell_m`` metres) over ``area``: rolling
+    ground, every pit of the sites dug 10–40 m deep (deepest in its middle) and every dump
+    heaped 5–25 m high, so that terrain and earthworks have something to measure."""
+    import rasterio
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+    from scipy.ndimage import distance_transform_edt
+
+    path = Path(path)
+    rng = np.random.default_rng(seed)
+    if sites is None:
+        sites, _ = sites_mod.read_sites(datasets.synthetic_sites_path())
+    pa = datasets.priority_areas().set_index("name_zh").loc[area, "geometry"]
+    inside = sites[sites.intersects(pa)]
+    centre = inside[inside["kind"] == "mine"].union_all().centroid
+    crs = f"EPSG:{32600 + int((centre.x + 180) // 6) + 1}"
+    c = gpd.GeoSeries([centre], crs=4326).to_crs(crs).iloc[0]
+    n = int(round(size_km * 1000 / cell_m))
+    transform = from_origin(np.floor((c.x - size_km * 500) / cell_m) * cell_m,
+                            np.ceil((c.y + size_km * 500) / cell_m) * cell_m, cell_m, cell_m)
+    yy, xx = np.mgrid[0:n, 0:n] * cell_m
+    z = 1250.0 + sum(rng.uniform(5, 15) * np.sin(xx / rng.uniform(800, 3000) + rng.uniform(0, 6))
+                     * np.cos(yy / rng.uniform(800, 3000) + rng.uniform(0, 6)) for _ in range(4))
+    local = inside.to_crs(crs)
+    for kind, sign, lo, hi in (("pit", -1.0, 10.0, 40.0), ("dump", 1.0, 5.0, 25.0)):
+        for geom in local.geometry[local["kind"] == kind]:
+            mask = rasterize([(geom, 1)], out_shape=(n, n), transform=transform, fill=0,
+                             dtype="uint8").astype(bool)
+            if not mask.any():
+                continue
+            inward = distance_transform_edt(mask) * cell_m  # metres from the edge
+            shape = np.clip(inward / max(inward.max(), cell_m), 0, 1) ** 0.5
+            z = z + sign * rng.uniform(lo, hi) * shape
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        with rasterio.open(tmp, "w", driver="GTiff", width=n, height=n, count=1,
+                           dtype="float32", crs=crs, transform=transform, tiled=True,
+                           compress="deflate", nodata=-9999) as dst:
+            dst.write(z.astype("float32"), 1)
+    log.info("wrote the sample DEM %s (%d × %d, %g m)", path, n, n, cell_m)
+    return path

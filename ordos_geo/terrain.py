@@ -120,7 +120,8 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
     return pd.DataFrame({
         "site_id": sites["site_id"].astype(str).to_numpy(),
         "mean_slope_deg": np.where(has, mean, np.nan), "max_slope_deg": top,
-        "steep_ha": steep, "flat_ha": flat, "pit_volume_m3": pit, "dump_volume_m3": dump,
+        "steep_ha": np.where(has, steep, np.nan), "flat_ha": np.where(has, flat, np.nan),
+        "pit_volume_m3": pit, "dump_volume_m3": dump,
         "reference_cells": n_ring}, index=sites.index)
 
 

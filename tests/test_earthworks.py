@@ -53,3 +53,31 @@ def test_an_unsolvable_problem_is_explained():
                 pd.DataFrame({"P1": [float("nan")]}, index=["D1"]))
     assert balance(pd.Series({"D1": 10.0}), pd.Series({"P1": 10.0}), dist,
                    outside=False).joint_m3km == pytest.approx(20.0)
+
+
+def test_terrain_and_earthworks_commands_on_the_sample_dem(tmp_path):
+    """The seeded sample DEM over the synthetic sites, through the CLI."""
+    from ordos_geo import cli
+
+    dem = og.samples.write_sample_dem(tmp_path / "dem.tif", cell_m=20.0)
+    sites = og.datasets.synthetic_sites_path()
+    assert cli.main(["terrain", str(sites), "--dem", str(dem), "--out",
+                     str(tmp_path / "t")]) == 0
+    terrain = pd.read_csv(tmp_path / "t" / "terrain.csv")
+    assert {"site_id", "mean_slope_deg", "max_slope_deg", "steep_ha", "flat_ha",
+            "pit_volume_m3", "dump_volume_m3"} <= set(terrain.columns)
+    measured = terrain.dropna(subset=["pit_volume_m3"])
+    kinds = measured.merge(og.sites.read_sites(sites)[0][["site_id", "kind"]], on="site_id")
+    pits, dumps = kinds[kinds["kind"] == "pit"], kinds[kinds["kind"] == "dump"]
+    assert (pits["pit_volume_m3"] > pits["dump_volume_m3"]).all()  # dug, not heaped
+    assert (dumps["dump_volume_m3"] > dumps["pit_volume_m3"]).all()
+    assert cli.main(["earthworks", str(sites), "--dem", str(dem), "--out",
+                     str(tmp_path / "e")]) == 0
+    zones = pd.read_csv(tmp_path / "e" / "earthworks_zones.csv")
+    assert {"zone_id", "joint_m3km", "separate_m3km", "saving_pct", "unbalanced_m3"} <= \
+        set(zones.columns)
+    assert (zones["joint_m3km"] <= zones["separate_m3km"] + 1e-6).all()  # never worse
+    flows = pd.read_csv(tmp_path / "e" / "flows.csv")
+    assert {"zone_id", "from_site_id", "to_site_id", "volume_m3", "distance_m"} <= \
+        set(flows.columns)
+    assert (tmp_path / "e" / "flows.geojson").exists()
