@@ -428,6 +428,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "retain_town": ("距城镇 {value} 公里（≤ {limit} 公里 {ok}）", "town {value} km away (≤ {limit} km {ok})"),
     "retain_keep": ("保留为水面或景观：{reasons}", "kept as a water body or landscape: {reasons}"),
     "retain_fill": ("回填：{reasons}", "backfilled: {reasons}"),
+    "suit_no_data": ("无地形数据，无法评分", "no terrain data: not scored"),
+    "suit_why": ("最适宜{use}：{why}", "best suited to {use}: {why}"),
+    "suit_disagree": ("数据与规则表不一致：规则选 {rule}（得分 {score}），数据最适宜 {use}（得分 {best}）",
+                      "the data disagree with the rule table: it chose {rule} (score {score}), "
+                      "the data favour {use} (score {best})"),
     # --- supervision ---
     "sheet_columns": ("{path}：评分表缺少列 {missing}；现有列：{columns}",
                       "{path}: the score sheet lacks {missing}; it has {columns}"),

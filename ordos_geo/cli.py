@@ -805,10 +805,19 @@ def _earthworks(args: argparse.Namespace) -> int:
 
     from . import earthworks, export, io, projection, terrain, zones
 
+    from . import rules, suitability
+
     frame = _read_sites(args)
-    zone_table = zones.read_zones(args.zones) if args.zones else zones.build_zones(frame).zones
+    if args.zones:
+        zone_table = zones.read_zones(args.zones)
+    else:
+        built = zones.build_zones(frame)
+        zone_table = rules.apply_rules(built.zones, sites=built.sites)
     table = terrain.terrain_stats(frame, args.dem)
-    flows, per_zone, kept = earthworks.zone_balances(frame, table, zones.zone_of_sites(zone_table))
+    zone_of = zones.zone_of_sites(zone_table)
+    flows, per_zone, kept = earthworks.zone_balances(frame, table, zone_of)
+    facts = suitability.zone_facts(zone_table, frame, table, zone_of, retention=kept)
+    suited = suitability.suitability(facts, zone_table)
     centre = projection.to_metric(frame.geometry).centroid.set_axis(
         frame["site_id"].astype(str).to_numpy())
     inside = flows[(flows["from_site_id"] != "outside") & (flows["to_site_id"] != "outside")]
@@ -820,6 +829,7 @@ def _earthworks(args: argparse.Namespace) -> int:
                    io.write_geojson(lines, out.dir / "flows.geojson"),
                    io.write_csv(per_zone.round(2), out.dir / "earthworks_zones.csv"),
                    io.write_csv(kept.round(2), out.dir / "retention.csv"),
+                   io.write_csv(suited, out.dir / "suitability.csv"),
                    export.write_table(per_zone.round(2), out.dir / "earthworks.xlsx")]
         written += _write_report(args, out.dir)
     _print_written([out.final(p) for p in written])

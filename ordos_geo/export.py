@@ -76,7 +76,8 @@ CHINESE_HEADERS = {
     "saving_pct": "节省(%)", "unbalanced_m3": "未平衡(立方米)", "from_site_id": "起点图斑",
     "to_site_id": "终点图斑", "volume_m3": "方量(立方米)", "distance_m": "运距(米)",
     "m3km": "立方米·公里", "mean_depth_m": "平均深度(米)", "town_km": "距城镇(公里)",
-    "retained": "留置"}
+    "retained": "留置", "best_use": "最适宜用途", "best_score": "适宜性得分",
+    "agrees": "与规则一致", "south_share": "南向坡比例"}
 
 log = logging.getLogger("ordos_geo")
 

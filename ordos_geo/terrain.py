@@ -10,7 +10,8 @@ cells are weighted by the share of each cell inside the site — the coverage fr
 :func:`ordos_geo.reclamation.coverage` (exactextract), the same machinery as the imagery, not a
 second zonal loop: ``mean_slope_deg`` (coverage-weighted), ``max_slope_deg`` (of any cell the site
 touches), ``steep_ha`` (above ``steep_deg``, default 25°), ``flat_ha`` (at most ``flat_deg``,
-default 6° — a local choice for farmland; PV takes up to 15°).
+default 6° — a local choice for farmland; PV takes up to 15°), ``south_share`` (the share facing
+south, 135–225°, on slopes of 2° or more).
 
 **Volumes.** The reference surface is a plane fitted by least squares to the DEM cells in a ring
 ``ring_m`` = (50, 150) m outside the site (other sites' cells left out), so a tilted ground and
@@ -35,7 +36,7 @@ from ._messages import msg
 __all__ = ["Dem", "read_dem", "horn_slope", "terrain_stats", "TERRAIN_COLUMNS"]
 
 TERRAIN_COLUMNS = ["site_id", "mean_slope_deg", "max_slope_deg", "steep_ha", "flat_ha",
-                   "pit_volume_m3", "dump_volume_m3", "reference_cells"]
+                   "south_share", "pit_volume_m3", "dump_volume_m3", "reference_cells"]
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
 
     dem = dem if isinstance(dem, Dem) else read_dem(dem)
     dx, dy = dem.cell
-    slope, _ = horn_slope(dem.z, dx, dy)
+    slope, aspect = horn_slope(dem.z, dx, dy)
     key = dem.grid_key()
     local = sites.to_crs(dem.crs)
     cov = coverage(sites.geometry, key)
@@ -114,6 +115,9 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
     np.fmax.at(top, poly[ok], s[ok])
     steep = np.bincount(poly, weights=w * (s > steep_deg) * cell_ha, minlength=n)
     flat = np.bincount(poly, weights=w * (s <= flat_deg) * cell_ha, minlength=n)
+    a = aspect.ravel()[cells]  # facing south (135–225°) on slopes of at least 2°
+    south = np.bincount(poly, weights=w * ((a >= 135) & (a <= 225) & (s >= 2)), minlength=n) / \
+        np.maximum(np.bincount(poly, weights=w, minlength=n), 1e-12)
     ref, n_ring = _reference_planes(local, dem, key, ring_m)
     pit, dump = _volumes(dem, cells, poly, frac, ref, cell_ha, n)
     has = np.bincount(poly, weights=w, minlength=n) > 0
@@ -121,6 +125,7 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
         "site_id": sites["site_id"].astype(str).to_numpy(),
         "mean_slope_deg": np.where(has, mean, np.nan), "max_slope_deg": top,
         "steep_ha": np.where(has, steep, np.nan), "flat_ha": np.where(has, flat, np.nan),
+        "south_share": np.where(has, south, np.nan),
         "pit_volume_m3": pit, "dump_volume_m3": dump,
         "reference_cells": n_ring}, index=sites.index)
 

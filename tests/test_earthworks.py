@@ -81,3 +81,7 @@ def test_terrain_and_earthworks_commands_on_the_sample_dem(tmp_path):
     assert {"zone_id", "from_site_id", "to_site_id", "volume_m3", "distance_m"} <= \
         set(flows.columns)
     assert (tmp_path / "e" / "flows.geojson").exists()
+    suited = pd.read_csv(tmp_path / "e" / "suitability.csv")
+    assert {"zone_id", "best_use", "end_use", "agrees", "explanation", "score_pv"} <= \
+        set(suited.columns)
+    assert suited["best_use"].notna().any()

@@ -10,7 +10,7 @@ LAYERS = {
              "_styles", "utils", "projection", "dictionary"],
     "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db"],
     "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "register",
-                 "supervision", "terrain", "earthworks"],
+                 "supervision", "terrain", "earthworks", "suitability"],
     "publish": ["maps", "export"],
     "application": ["samples", "synthetic", "demo"],
     "cli": ["cli", "__main__", "__init__"],
