@@ -803,7 +803,7 @@ def _earthworks(args: argparse.Namespace) -> int:
     import geopandas as gpd
     import shapely
 
-    from . import earthworks, export, io, projection, terrain, zones
+    from . import earthworks, export, io, maps, projection, terrain, zones
 
     from . import rules, suitability
 
@@ -830,6 +830,11 @@ def _earthworks(args: argparse.Namespace) -> int:
                    io.write_csv(per_zone.round(2), out.dir / "earthworks_zones.csv"),
                    io.write_csv(kept.round(2), out.dir / "retention.csv"),
                    io.write_csv(suited, out.dir / "suitability.csv"),
+                   maps.save_map(maps.map_zones(
+                       zone_table, frame, flows=lines,
+                       retained=frame[frame["site_id"].astype(str).isin(
+                           kept.loc[kept["retained"], "site_id"])]),
+                       out.dir / "earthworks_map.html"),
                    export.write_table(per_zone.round(2), out.dir / "earthworks.xlsx")]
         written += _write_report(args, out.dir)
     _print_written([out.final(p) for p in written])

@@ -4,7 +4,7 @@ backfilled demand it, and the hauls are chosen to move the least m³·km.
 >>> result = og.earthworks.balance(supply, demand, distance_m, haul_limit_m=5000)
 >>> result.flows            # from, to, volume_m3, distance_m, m3km
 
-A transportation linear programme solved by HiGHS (``scipy.optimize.linprog(method="highs")``):
+A transportation linear programme solved by HiGHS (``scipy.optimize.linprog``, interior point):
 minimise Σ volume × distance (km) + borrow × ``borrow_cost_km`` + spoil × ``spoil_cost_km``,
 where every pit's demand is met by dumps or by borrow from outside, and every dump's supply goes
 to pits or to an outside spoil site; a haul longer than ``haul_limit_m`` is not allowed. Outside
@@ -61,6 +61,7 @@ def balance(supply: pd.Series, demand: pd.Series, distance_m: pd.DataFrame, *,
     pit) over ``distance_m`` (rows dumps, columns pits, metres). ``owner`` (mine of each site)
     defines "each mine alone" for the comparison (default: every site its own mine). With
     ``outside=False`` nothing may be borrowed or spoiled outside the zone."""
+    from scipy import sparse
     from scipy.optimize import linprog
 
     s = supply[supply > 0].astype(float)
@@ -74,20 +75,21 @@ def balance(supply: pd.Series, demand: pd.Series, distance_m: pd.DataFrame, *,
     pairs = np.argwhere(allowed)
     cost = np.r_[dist[allowed] / 1000.0, np.full(nd, borrow_cost_km), np.full(ns, spoil_cost_km)]
     nx = len(pairs)
-    a_eq = np.zeros((ns + nd, nx + nd + ns))
-    for k, (i, j) in enumerate(pairs):
-        a_eq[i, k] = 1.0  # dump i: hauls + spoil = supply
-        a_eq[ns + j, k] = 1.0  # pit j: hauls + borrow = demand
-    a_eq[ns + np.arange(nd), nx + np.arange(nd)] = 1.0
-    a_eq[np.arange(ns), nx + nd + np.arange(ns)] = 1.0
+    # sparse constraints (500 dumps × 500 pits: 250,000 hauls): dump i: hauls + spoil = supply;
+    # pit j: hauls + borrow = demand
+    rows = np.r_[pairs[:, 0], ns + pairs[:, 1], ns + np.arange(nd), np.arange(ns)]
+    cols = np.r_[np.arange(nx), np.arange(nx), nx + np.arange(nd), nx + nd + np.arange(ns)]
+    a_eq = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ns + nd, nx + nd + ns))
     b_eq = np.r_[s.to_numpy(), d.to_numpy()]
     bounds = [(0, None)] * nx + [(0, None if outside else 0)] * (nd + ns)
-    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    # interior point with crossover: on 250,000 hauls faster than the simplex, same optimum
+    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ipm")
     if res.status != 0:
         raise ValidationError(msg("earthworks_infeasible", reason=res.message))
     x = res.x
+    used = np.flatnonzero(x[:nx] > 1e-6)
     flows = [{"from_site_id": s.index[i], "to_site_id": d.index[j], "volume_m3": x[k],
-              "distance_m": dist[i, j]} for k, (i, j) in enumerate(pairs) if x[k] > 1e-6]
+              "distance_m": dist[i, j]} for k, (i, j) in zip(used, pairs[used])]
     flows += [{"from_site_id": "outside", "to_site_id": d.index[j], "volume_m3": x[nx + j],
                "distance_m": borrow_cost_km * 1000.0} for j in range(nd) if x[nx + j] > 1e-6]
     flows += [{"from_site_id": s.index[i], "to_site_id": "outside", "volume_m3": x[nx + nd + i],

@@ -67,7 +67,9 @@ _LABELS = {
            "last_spot_check": "最近抽查", "open_findings": "未整改问题", "next_due": "整改期限",
            "sup_overdue": "整改逾期", "sup_open": "有未整改问题", "sup_national": "在录·国家级",
            "sup_regional": "在录·自治区级", "sup_removed": "已移出名录", "sup_other": "未入录",
-           "sup_checked": "粗边框：本年已抽查"},
+           "sup_checked": "粗边框：本年已抽查", "flows": "土方调配", "retained": "留置尾坑（水面/景观）",
+           "flows_legend": "运土线（线宽示方量）", "from_site_id": "起点", "to_site_id": "终点",
+           "volume": "方量（万立方米）"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -85,7 +87,10 @@ _LABELS = {
            "next_due": "Rectification due", "sup_overdue": "rectification overdue",
            "sup_open": "open findings", "sup_national": "listed, national",
            "sup_regional": "listed, regional", "sup_removed": "removed from the list",
-           "sup_other": "not listed", "sup_checked": "heavy outline: checked this year"},
+           "sup_other": "not listed", "sup_checked": "heavy outline: checked this year",
+           "flows": "Cut–fill hauls", "retained": "Retained pits (water, landscape)",
+           "flows_legend": "haul (width by volume)", "from_site_id": "From", "to_site_id": "To",
+           "volume": "Volume (10,000 m³)"},
 }
 _VALUES = {
     "zh": {"producing": "生产", "new": "新建", "suspended": "停产", "closed": "关闭",
@@ -483,12 +488,34 @@ def _zones_layer(zones: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02
 
 def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str = "none",
               lang: str | None = None, simplify_m: float = 5.0,
-              tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
+              tianditu_key: str | None = None, attribution: str | None = None,
+              flows: gpd.GeoDataFrame | None = None,
+              retained: gpd.GeoDataFrame | None = None) -> OfflineMap:
     """Zones coloured by end use, their sites by status (a legend for each), banners and
-    priority areas; zones searchable by id, sites by name or id."""
+    priority areas; zones searchable by id, sites by name or id. With ``flows`` (haul lines of
+    :mod:`ordos_geo.earthworks`, ``volume_m3``) a layer of hauls, line width by volume; with
+    ``retained`` (pits kept as water or landscape) a layer of retained pits."""
     spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key, attribution)
     spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02))
     spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
+    if retained is not None and len(retained):
+        d = _display(retained, simplify_m, gcj02)
+        spec["layers"].append(_layer(d, "retained", labels["retained"],
+                                     pd.Series([RETAINED_COLOUR] * len(d)),
+                                     _tip(d, ["site_id"], labels), weight=2.5, fill_opacity=0.7))
+        spec["legends"].append(_legend(labels["retained"], {labels["retained"]: RETAINED_COLOUR},
+                                       position="bottomleft"))
+    if flows is not None and len(flows):
+        d = _display(flows, 0.0, gcj02)
+        volume = d["volume_m3"].to_numpy(dtype=float)
+        width = 1.5 + 8.0 * volume / max(volume.max(), 1.0)
+        d = d.assign(volume=(volume / 10_000).round(1))
+        spec["layers"].append(_layer(d, "flows", labels["flows"],
+                                     pd.Series([FLOW_COLOUR] * len(d)),
+                                     _tip(d, ["from_site_id", "to_site_id", "volume"], labels),
+                                     weight=width, fill_opacity=0.0))
+        spec["legends"].append(_legend(labels["flows"], {labels["flows_legend"]: FLOW_COLOUR},
+                                       position="bottomleft"))
     uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
     label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
     entries = {label_of.get(u, u): END_USE_COLOURS[u] for u in uses}
@@ -543,6 +570,10 @@ def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str
                       "missing": "#bbbbbb", "label": labels["year"]}
     return _finish(spec, labels, ["progress"])
 
+
+#: Hauls between the mines of a zone, and pits kept as water or landscape.
+FLOW_COLOUR = "#8c2d04"
+RETAINED_COLOUR = "#2b8cbe"
 
 #: Colours of the supervision map, in order of precedence.
 SUPERVISION_COLOURS = {"sup_overdue": "#d62728", "sup_open": "#ff7f0e",

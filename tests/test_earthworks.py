@@ -55,7 +55,7 @@ def test_an_unsolvable_problem_is_explained():
                    outside=False).joint_m3km == pytest.approx(20.0)
 
 
-def test_terrain_and_earthworks_commands_on_the_sample_dem(tmp_path):
+def test_terrain_and_earthworks_commands_on_the_sample_dem(tmp_path, browser):
     """The seeded sample DEM over the synthetic sites, through the CLI."""
     from ordos_geo import cli
 
@@ -85,3 +85,11 @@ def test_terrain_and_earthworks_commands_on_the_sample_dem(tmp_path):
     assert {"zone_id", "best_use", "end_use", "agrees", "explanation", "score_pv"} <= \
         set(suited.columns)
     assert suited["best_use"].notna().any()
+    from browser_helpers import open_offline
+
+    page, errors, external, _ = open_offline(browser, tmp_path / "e" / "earthworks_map.html")
+    widths = page.evaluate("""() => { var w = []; window.ordosLayers.flows.eachLayer(
+        function (l) { w.push(l.options.weight); }); return w; }""")
+    inside = flows[(flows["from_site_id"] != "outside") & (flows["to_site_id"] != "outside")]
+    assert len(widths) == len(inside) and max(widths) > min(widths)  # width by volume
+    assert errors == [] and external == []
