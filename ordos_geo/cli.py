@@ -800,10 +800,7 @@ def _terrain(args: argparse.Namespace) -> int:
 
 
 def _earthworks(args: argparse.Namespace) -> int:
-    import geopandas as gpd
-    import shapely
-
-    from . import earthworks, export, io, maps, projection, terrain, zones
+    from . import earthworks, export, io, maps, terrain, zones
 
     from . import rules, suitability
 
@@ -818,12 +815,7 @@ def _earthworks(args: argparse.Namespace) -> int:
     flows, per_zone, kept = earthworks.zone_balances(frame, table, zone_of)
     facts = suitability.zone_facts(zone_table, frame, table, zone_of, retention=kept)
     suited = suitability.suitability(facts, zone_table)
-    centre = projection.to_metric(frame.geometry).centroid.set_axis(
-        frame["site_id"].astype(str).to_numpy())
-    inside = flows[(flows["from_site_id"] != "outside") & (flows["to_site_id"] != "outside")]
-    lines = gpd.GeoDataFrame(inside.reset_index(drop=True), geometry=[
-        shapely.LineString([centre[a], centre[b]]) for a, b in
-        zip(inside["from_site_id"], inside["to_site_id"])], crs=centre.crs)
+    lines = earthworks.flow_lines(flows, frame)
     with io.output_set(args.out) as out:
         written = [io.write_csv(flows.round(1), out.dir / "flows.csv"),
                    io.write_geojson(lines, out.dir / "flows.geojson"),

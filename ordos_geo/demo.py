@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import datasets, export, imagery, io, maps, plans, projection, reclamation, rules, \
-    samples, sites, zones
+from . import datasets, earthworks, export, imagery, io, maps, plans, projection, reclamation, \
+    rules, samples, sites, terrain, zones
 from .settings import settings
 from .utils import import_optional, progress_bar, use_cjk_font
 
@@ -51,7 +51,10 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
        reclamation against the plans → ``progress.csv``, ``progress_summary.csv``,
        ``progress.geojson``, ``progress_zones*.csv``, ``progress_banners.csv``,
        ``progress_curves.png``
-    6. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
+    6. generate a sample DEM (``sample_dem.tif``), measure the terrain and balance cut and fill
+       between the mines of each zone → ``terrain.csv``, ``flows.csv``,
+       ``earthworks_zones.csv``, ``retention.csv``
+    7. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
        ``zones.html``, ``progress.html``
 
     ``out`` and the maps folder are each published as one set (:func:`ordos_geo.io.output_set`):
@@ -146,10 +149,25 @@ def _progress_step(run: _Run) -> None:
     run.written.append(_curves(result, run.out / "progress_curves.png"))
 
 
+def _earthworks_step(run: _Run) -> None:
+    dem = samples.write_sample_dem(run.out / "sample_dem.tif", sites=run.state["sites"])
+    table = terrain.terrain_stats(run.state["sites_zoned"], dem)
+    zone_of = zones.zone_of_sites(run.state["zones"])
+    flows, per_zone, kept = earthworks.zone_balances(run.state["sites_zoned"], table, zone_of)
+    run.written += [dem, io.write_csv(table.round(3), run.out / "terrain.csv"),
+                    io.write_csv(flows.round(1), run.out / "flows.csv"),
+                    io.write_csv(per_zone.round(2), run.out / "earthworks_zones.csv"),
+                    io.write_csv(kept.round(2), run.out / "retention.csv")]
+    run.state["flows"], run.state["retained"] = flows, kept
+
+
 def _maps_step(run: _Run) -> None:
     zoned, zone_table = run.state["sites_zoned"], run.state["zones"]
     pages = {"ordos_overview.html": maps.map_overview(zoned, zones=zone_table),
-             "zones.html": maps.map_zones(zone_table, zoned),
+             "zones.html": maps.map_zones(
+                 zone_table, zoned, flows=earthworks.flow_lines(run.state["flows"], zoned),
+                 retained=zoned[zoned["site_id"].isin(run.state["retained"].query("retained")
+                                                      ["site_id"])]),
              "progress.html": maps.map_progress(zoned, run.state["progress"].summary)}
     for name, page in pages.items():
         run.written.append(maps.save_map(page, run.maps / name))
@@ -158,7 +176,8 @@ def _maps_step(run: _Run) -> None:
 #: The demo's steps, in order (each takes what the earlier ones left in ``run.state``).
 STEPS = {"validate": _validate_step, "summarise": _summarise_step, "export": _export_step,
          "zones": _zones_step, "plans": _plans_step, "sensitivity": _sensitivity_step,
-         "imagery": _imagery_step, "progress": _progress_step, "maps": _maps_step}
+         "imagery": _imagery_step, "progress": _progress_step, "earthworks": _earthworks_step,
+         "maps": _maps_step}
 
 
 def plot_curves(result, *, ax=None, max_sites: int = 12):

@@ -25,7 +25,8 @@ import pandas as pd
 from ._errors import ValidationError
 from ._messages import msg
 
-__all__ = ["balance", "Balance", "FLOW_COLUMNS", "retention", "zone_balances", "ZONE_COLUMNS",
+__all__ = ["balance", "Balance", "FLOW_COLUMNS", "retention", "zone_balances", "flow_lines",
+           "ZONE_COLUMNS",
            "RETENTION_COLUMNS"]
 
 FLOW_COLUMNS = ["from_site_id", "to_site_id", "volume_m3", "distance_m", "m3km"]
@@ -221,3 +222,19 @@ def zone_balances(sites, terrain: pd.DataFrame, zone_of: pd.Series, *,
         pd.DataFrame(columns=[*FLOW_COLUMNS, "zone_id"])
     flow_table = flow_table[["zone_id", *FLOW_COLUMNS]]
     return flow_table, pd.DataFrame(rows, columns=ZONE_COLUMNS), kept
+
+
+def flow_lines(flows: pd.DataFrame, sites):
+    """The hauls between sites (``outside`` ones left out) as lines between the sites' centres,
+    in the metric CRS, with the flow's columns."""
+    import geopandas as gpd
+    import shapely
+
+    from . import projection
+
+    centre = projection.to_metric(sites.geometry).centroid.set_axis(
+        sites["site_id"].astype(str).to_numpy())
+    inside = flows[(flows["from_site_id"] != "outside") & (flows["to_site_id"] != "outside")]
+    lines = [shapely.LineString([centre[a], centre[b]])
+             for a, b in zip(inside["from_site_id"], inside["to_site_id"])]
+    return gpd.GeoDataFrame(inside.reset_index(drop=True), geometry=lines, crs=centre.crs)
