@@ -428,13 +428,56 @@ SUPERVISION = [
         "page"),
 ]
 
+JOINT = [
+    new_markdown_cell(
+        "# 06 联合治理 / Joint remediation inside a zone\n\n"
+        "地形、采坑与排土场方量、尾坑留置、区内土方挖填平衡和用地适宜性——在一个按合成图斑生成的"
+        "示例 DEM 上。\n\n"
+        "Terrain, volumes, final-pit retention, cut–fill balancing and end-use suitability on a "
+        "seeded sample DEM over the synthetic sites."),
+    new_code_cell(
+        "from pathlib import Path\n"
+        "import pandas as pd\n"
+        "import ordos_geo as og\n"
+        "og.settings.progress = False\n"
+        "pd.set_option('display.width', 160)\n"
+        "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
+        "dem = og.samples.write_sample_dem(Path('output') / 'joint' / 'dem.tif', sites=sites,\n"
+        "                                  cell_m=20.0)\n"
+        "zoning = og.zones.build_zones(sites, gap_m=500, max_zone_ha=10_000)\n"
+        "zones = og.rules.apply_rules(zoning.zones, sites=zoning.sites)"),
+    new_markdown_cell("## 1 地形与方量 / Terrain and volumes"),
+    new_code_cell(
+        "terrain = og.terrain.terrain_stats(zoning.sites, dem)\n"
+        "terrain.dropna().join(zoning.sites['kind']).groupby('kind')[\n"
+        "    ['mean_slope_deg', 'steep_ha', 'pit_volume_m3', 'dump_volume_m3']].sum().round(1)"),
+    new_markdown_cell("## 2 尾坑留置与挖填平衡 / Final pits and cut–fill balance"),
+    new_code_cell(
+        "zone_of = og.zones.zone_of_sites(zones)\n"
+        "flows, per_zone, kept = og.earthworks.zone_balances(zoning.sites, terrain, zone_of)\n"
+        "per_zone.round(0)"),
+    new_code_cell(
+        "kept.dropna(subset=['pit_volume_m3'])[['site_id', 'zone_id', 'retained', 'explanation']]"),
+    new_markdown_cell("## 3 用地适宜性 / End-use suitability"),
+    new_code_cell(
+        "facts = og.suitability.zone_facts(zones, zoning.sites, terrain, zone_of, retention=kept)\n"
+        "og.suitability.suitability(facts, zones).dropna(subset=['best_use'])[\n"
+        "    ['zone_id', 'best_use', 'best_score', 'end_use', 'agrees', 'note']]"),
+    new_markdown_cell("## 4 地图 / The map: hauls and retained pits"),
+    new_code_cell(
+        "og.maps.map_zones(zones, zoning.sites, flows=og.earthworks.flow_lines(flows, zoning.sites),\n"
+        "                  retained=zoning.sites[zoning.sites['site_id'].isin(\n"
+        "                      kept.query('retained')['site_id'])])"),
+]
+
 
 def main() -> None:
     out = ROOT / "notebooks"
     out.mkdir(exist_ok=True)
     for name, cells in (("00-quickstart", QUICKSTART), ("01-zones", ZONES),
                         ("02-reclamation", RECLAMATION), ("03-publish", PUBLISH),
-                        ("04-register", REGISTER), ("05-supervision", SUPERVISION)):
+                        ("04-register", REGISTER), ("05-supervision", SUPERVISION),
+                        ("06-joint-remediation", JOINT)):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"}})
