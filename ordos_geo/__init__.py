@@ -12,7 +12,7 @@ from .settings import settings
 
 #: The public modules, loaded when first used (PEP 562).
 _MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "earthworks", "export", "imagery", "io", "maps", "plans",
-            "projection", "reclamation", "register", "rules", "samples", "sites", "suitability", "supervision", "synthetic", "terrain", "utils",
+            "projection", "reclamation", "register", "rules", "samples", "sheets", "sites", "suitability", "supervision", "synthetic", "terrain", "utils",
             "zones")
 
 __all__ = [*_MODULES, "settings", "__version__"]

@@ -539,6 +539,7 @@ HELP_ZH: dict[str, str] = {
         "由 DEM 计算坡度、陡坡与平地面积、采坑与排土场方量",
     "DEM GeoTIFF in a projected CRS": "DEM（GeoTIFF，投影坐标系，单位米）",
     "cut-fill balancing between the mines of each zone": "治理区内矿山之间的土方挖填平衡",
+    "one printable sheet per zone (一区一图一表), PNG and PDF": "每个治理区一张图表（一区一图一表），PNG 与 PDF",
     "offline HTML map of the register: listed, checked, findings, overdue":
         "名录库离线地图：在录、抽查、问题、逾期",
     "the year whose spot checks are outlined": "以粗边框标出该年度已抽查的矿山",

@@ -283,6 +283,14 @@ def _add_joint(sub, common, reading, h) -> None:
     ew.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
     ew.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
     ew.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    zs = sub.add_parser("zone-sheets", parents=[common, reading],
+                        help=h("one printable sheet per zone (一区一图一表), PNG and PDF"))
+    zs.add_argument("--zones", type=Path, required=True,
+                    help=h("zones.geojson from `ordos-geo zones`"))
+    zs.add_argument("--dem", type=Path, help=h("DEM GeoTIFF in a projected CRS"))
+    zs.add_argument("--progress", type=Path,
+                    help=h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
+    zs.add_argument("--out", type=Path, required=True, help=h("output folder"))
 
 
 def _add_simple(sub, common, reading, h) -> None:
@@ -833,6 +841,24 @@ def _earthworks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _zone_sheets(args: argparse.Namespace) -> int:
+    from . import earthworks, reclamation, sheets, terrain, zones
+
+    frame = _read_sites(args)
+    zone_table = zones.read_zones(args.zones)
+    flows = kept = per_zone = None
+    if args.dem:
+        table = terrain.terrain_stats(frame, args.dem)
+        flows, per_zone, kept = earthworks.zone_balances(frame, table,
+                                                         zones.zone_of_sites(zone_table))
+        flows = earthworks.flow_lines(flows, frame)
+    progress = reclamation.read_summary(args.progress) if args.progress else None
+    _print_written(sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
+                                            retained=kept, earthworks=per_zone,
+                                            progress=progress))
+    return 0
+
+
 def _fund(args: argparse.Namespace) -> int:
     from . import export, supervision
 
@@ -883,4 +909,4 @@ COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map"
             "versions": _versions, "register": _register, "spot-check": _spot_check,
             "score": _score, "fund": _fund, "capacity": _capacity,
             "rectification": _rectification, "lookback": _lookback, "terrain": _terrain,
-            "earthworks": _earthworks}
+            "earthworks": _earthworks, "zone-sheets": _zone_sheets}

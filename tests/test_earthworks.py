@@ -93,3 +93,21 @@ def test_terrain_and_earthworks_commands_on_the_sample_dem(tmp_path, browser):
     inside = flows[(flows["from_site_id"] != "outside") & (flows["to_site_id"] != "outside")]
     assert len(widths) == len(inside) and max(widths) > min(widths)  # width by volume
     assert errors == [] and external == []
+
+
+def test_zone_sheets_one_page_per_zone(tmp_path):
+    from ordos_geo import cli
+
+    sites = og.datasets.synthetic_sites_path()
+    dem = og.samples.write_sample_dem(tmp_path / "dem.tif", cell_m=40.0)
+    assert cli.main(["zones", str(sites), "--max-zone-ha", "10000", "--out",
+                     str(tmp_path / "z")]) == 0
+    zones = og.zones.read_zones(tmp_path / "z" / "zones.geojson")
+    some = zones[zones["zone_id"].str.contains("薛家湾")].head(4)  # four sheets are enough
+    og.io.write_geojson(some, tmp_path / "some.geojson")
+    assert cli.main(["zone-sheets", str(sites), "--zones", str(tmp_path / "some.geojson"),
+                     "--dem", str(dem), "--out", str(tmp_path / "sheets")]) == 0
+    pngs = sorted((tmp_path / "sheets").glob("*.png"))
+    assert {p.stem for p in pngs} == set(some["zone_id"])
+    pdf = (tmp_path / "sheets" / "zone_sheets.pdf").read_bytes()
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == len(some)

@@ -11,7 +11,7 @@ LAYERS = {
     "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db"],
     "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "register",
                  "supervision", "terrain", "earthworks", "suitability"],
-    "publish": ["maps", "export"],
+    "publish": ["maps", "export", "sheets"],
     "application": ["samples", "synthetic", "demo"],
     "cli": ["cli", "__main__", "__init__"],
 }
