@@ -5,6 +5,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -92,3 +93,17 @@ def test_a_dem_in_degrees_is_refused(tmp_path):
         dst.write(np.zeros((10, 10), "float32"), 1)
     with pytest.raises(CRSError, match="gdalwarp -t_srs"):
         og.terrain.read_dem(path)
+
+
+@pytest.mark.parametrize("strip_rows", [1, 7, 64])
+def test_strips_give_the_same_answer_as_one_read(tmp_path, strip_rows):
+    x, y = _grid()
+    z = _ground(x, y, (0.02, 0.01), 0.3, seed=4)
+    d = np.hypot(x - (X0 + 300), y - (Y0 - 300))
+    z = z - np.where(d < 60, 60 - d, 0)
+    path = _write(tmp_path, z)
+    sites = _sites(shapely.Point(X0 + 300, Y0 - 300).buffer(70), shapely.box(
+        X0 + 20, Y0 - 200, X0 + 200, Y0 - 20))
+    whole = terrain_stats(sites, og.terrain.read_dem(path))  # in memory, one block
+    strips = terrain_stats(sites, path, strip_rows=strip_rows)
+    pd.testing.assert_frame_equal(whole, strips, rtol=1e-9)
