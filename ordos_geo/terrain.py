@@ -166,7 +166,7 @@ def _scan(reader: _Reader, site_cells: np.ndarray, ring_cells: np.ndarray,
 def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
                   steep_deg: float = 25.0, flat_deg: float = 6.0,
                   ring_m: tuple[float, float] = (50.0, 150.0),
-                  strip_rows: int = 1024) -> pd.DataFrame:
+                  strip_rows: int = 256) -> pd.DataFrame:
     """One row a site (:data:`TERRAIN_COLUMNS`), aligned with ``sites``; see the module text.
     The DEM is read once, in strips: memory follows the sites' cells, not the DEM's size."""
     from .reclamation import coverage

@@ -13,7 +13,7 @@ LAYERS = {
                  "supervision", "terrain", "earthworks", "suitability"],
     "publish": ["maps", "export", "sheets"],
     "application": ["samples", "synthetic", "demo"],
-    "cli": ["cli", "__main__", "__init__"],
+    "cli": ["cli", "_cli_supervision", "__main__", "__init__"],
 }
 RANK = {m: k for k, (_, mods) in enumerate(LAYERS.items()) for m in mods}
 
