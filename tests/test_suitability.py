@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ordos_geo as og
 from ordos_geo.suitability import rules, suitability
 
 
