@@ -69,7 +69,6 @@ def write_sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆",
     """Write the sample scenes, ``manifest.csv``, ``truth.csv`` and ``stac/catalog.json`` into
     ``out`` (skipped when a complete set is already there); return the manifest path."""
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
 
     out = Path(out)
     manifest = out / "manifest.csv"
@@ -78,19 +77,7 @@ def write_sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆",
     out.mkdir(parents=True, exist_ok=True)
     years = list(years)
     rng = np.random.default_rng(seed)
-    if sites is None:
-        sites, _ = sites_mod.read_sites(datasets.synthetic_sites_path())
-    pa = datasets.priority_areas().set_index("name_zh").loc[area, "geometry"]
-    inside = sites[sites.intersects(pa)]
-    centre = inside[inside["kind"] == "mine"].union_all().centroid
-    zone = int((centre.x + 180) // 6) + 1
-    crs = f"EPSG:{32600 + zone}"
-    local = inside.to_crs(crs)
-    c = gpd.GeoSeries([centre], crs=4326).to_crs(crs).iloc[0]
-    half = size_km * 500.0
-    n = int(round(size_km * 1000 / pixel_m))
-    transform = from_origin(np.floor((c.x - half) / pixel_m) * pixel_m,
-                            np.ceil((c.y + half) / pixel_m) * pixel_m, pixel_m, pixel_m)
+    local, crs, transform, n = _sample_grid(sites, area, size_km, pixel_m)
     order = np.argsort(local["kind"].map({"mine": 0, "other": 1, "dump": 2, "pit": 3}).to_numpy(),
                        kind="stable")  # parcels drawn over their mine
     shapes = [(g, int(i) + 1) for i, g in zip(order, local.geometry.to_numpy()[order])]
@@ -224,6 +211,24 @@ def sample_scenes(out: str | Path, **options) -> Path:
     return write_sample_scenes(out, **options)
 
 
+def _sample_grid(sites, area: str, size_km: float, cell_m: float):
+    """The sample area's sites in the UTM zone of its mines' centre, and a square grid of
+    ``size_km`` around that centre: ``(local sites, crs, transform, cells a side)``."""
+    from rasterio.transform import from_origin
+
+    if sites is None:
+        sites, _ = sites_mod.read_sites(datasets.synthetic_sites_path())
+    pa = datasets.priority_areas().set_index("name_zh").loc[area, "geometry"]
+    inside = sites[sites.intersects(pa)]
+    centre = inside[inside["kind"] == "mine"].union_all().centroid
+    crs = f"EPSG:{32600 + int((centre.x + 180) // 6) + 1}"
+    c = gpd.GeoSeries([centre], crs=4326).to_crs(crs).iloc[0]
+    half = size_km * 500.0
+    transform = from_origin(np.floor((c.x - half) / cell_m) * cell_m,
+                            np.ceil((c.y + half) / cell_m) * cell_m, cell_m, cell_m)
+    return inside.to_crs(crs), crs, transform, int(round(size_km * 1000 / cell_m))
+
+
 def write_sample_dem(path: str | Path, *, area: str = "薛家湾/魏家茆", cell_m: float = 10.0,
                      size_km: float = 12.0, seed: int = 2026,
                      sites: gpd.GeoDataFrame | None = None) -> Path:
@@ -232,25 +237,14 @@ def write_sample_dem(path: str | Path, *, area: str = "薛家湾/魏家茆", cel
     heaped 5–25 m high, so that terrain and earthworks have something to measure."""
     import rasterio
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
     from scipy.ndimage import distance_transform_edt
 
     path = Path(path)
     rng = np.random.default_rng(seed)
-    if sites is None:
-        sites, _ = sites_mod.read_sites(datasets.synthetic_sites_path())
-    pa = datasets.priority_areas().set_index("name_zh").loc[area, "geometry"]
-    inside = sites[sites.intersects(pa)]
-    centre = inside[inside["kind"] == "mine"].union_all().centroid
-    crs = f"EPSG:{32600 + int((centre.x + 180) // 6) + 1}"
-    c = gpd.GeoSeries([centre], crs=4326).to_crs(crs).iloc[0]
-    n = int(round(size_km * 1000 / cell_m))
-    transform = from_origin(np.floor((c.x - size_km * 500) / cell_m) * cell_m,
-                            np.ceil((c.y + size_km * 500) / cell_m) * cell_m, cell_m, cell_m)
+    local, crs, transform, n = _sample_grid(sites, area, size_km, cell_m)
     yy, xx = np.mgrid[0:n, 0:n] * cell_m
     z = 1250.0 + sum(rng.uniform(5, 15) * np.sin(xx / rng.uniform(800, 3000) + rng.uniform(0, 6))
                      * np.cos(yy / rng.uniform(800, 3000) + rng.uniform(0, 6)) for _ in range(4))
-    local = inside.to_crs(crs)
     for kind, sign, lo, hi in (("pit", -1.0, 10.0, 40.0), ("dump", 1.0, 5.0, 25.0)):
         for geom in local.geometry[local["kind"] == kind]:
             mask = rasterize([(geom, 1)], out_shape=(n, n), transform=transform, fill=0,

@@ -64,14 +64,8 @@ _NO = {"false", "0", "no", "n", "否", "不满足", "不符合", "无效", "×"}
 
 
 def _columns(table: pd.DataFrame, path) -> dict[str, str]:
-    index = {header_key(c): c for c in table.columns}
-    found = {f: next((index[header_key(a)] for a in names if header_key(a) in index), None)
-             for f, names in _SHEET.items()}
-    missing = [f for f, c in found.items() if c is None]
-    if missing:
-        raise ValidationError(msg("sheet_columns", path=path, missing=", ".join(missing),
-                                  columns=", ".join(map(str, table.columns))))
-    return found
+    """The sheet's source column for each field of :data:`_SHEET` (every missing one named)."""
+    return dict(zip(_SHEET, _named(table, _SHEET, path).attrs["source_columns"]))
 
 
 def _prerequisite_columns(table: pd.DataFrame) -> dict[str, str]:
@@ -315,7 +309,9 @@ def _named(table: pd.DataFrame, names: dict[str, list[str]], path) -> pd.DataFra
     if missing:
         raise ValidationError(msg("sheet_columns", path=path, missing=", ".join(missing),
                                   columns=", ".join(map(str, table.columns))))
-    return table[list(found.values())].set_axis(list(found), axis=1)
+    out = table[list(found.values())].set_axis(list(found), axis=1)
+    out.attrs["source_columns"] = list(found.values())
+    return out
 
 
 def _numbers(frame: pd.DataFrame, cols: list[str], path) -> pd.DataFrame:
