@@ -4,7 +4,9 @@ backfilled demand it, and the hauls are chosen to move the least m³·km.
 >>> result = og.earthworks.balance(supply, demand, distance_m, haul_limit_m=5000)
 >>> result.flows            # from, to, volume_m3, distance_m, m3km
 
-A transportation linear programme solved by HiGHS (``scipy.optimize.linprog``, interior point):
+A transportation linear programme solved by HiGHS (``scipy.optimize.linprog``), by column
+generation — each dump's and pit's nearest hauls first, then every haul that would lower the
+cost, until none would (exact, and fast on 500 × 500):
 minimise Σ volume × distance (km) + borrow × ``borrow_cost_km`` + spoil × ``spoil_cost_km``,
 where every pit's demand is met by dumps or by borrow from outside, and every dump's supply goes
 to pits or to an outside spoil site; a haul longer than ``haul_limit_m`` is not allowed. Outside
@@ -62,8 +64,6 @@ def balance(supply: pd.Series, demand: pd.Series, distance_m: pd.DataFrame, *,
     pit) over ``distance_m`` (rows dumps, columns pits, metres). ``owner`` (mine of each site)
     defines "each mine alone" for the comparison (default: every site its own mine). With
     ``outside=False`` nothing may be borrowed or spoiled outside the zone."""
-    from scipy import sparse
-    from scipy.optimize import linprog
 
     s = supply[supply > 0].astype(float)
     d = demand[demand > 0].astype(float)
@@ -72,22 +72,9 @@ def balance(supply: pd.Series, demand: pd.Series, distance_m: pd.DataFrame, *,
         raise ValidationError(msg("earthworks_distances"))
     ns, nd = len(s), len(d)
     allowed = np.ones((ns, nd), dtype=bool) if haul_limit_m is None else dist <= haul_limit_m
-    # variables: hauls x[i, j] (allowed ones), borrow b[j], spoil o[i]
-    pairs = np.argwhere(allowed)
-    cost = np.r_[dist[allowed] / 1000.0, np.full(nd, borrow_cost_km), np.full(ns, spoil_cost_km)]
-    nx = len(pairs)
-    # sparse constraints (500 dumps × 500 pits: 250,000 hauls): dump i: hauls + spoil = supply;
-    # pit j: hauls + borrow = demand
-    rows = np.r_[pairs[:, 0], ns + pairs[:, 1], ns + np.arange(nd), np.arange(ns)]
-    cols = np.r_[np.arange(nx), np.arange(nx), nx + np.arange(nd), nx + nd + np.arange(ns)]
-    a_eq = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ns + nd, nx + nd + ns))
-    b_eq = np.r_[s.to_numpy(), d.to_numpy()]
-    bounds = [(0, None)] * nx + [(0, None if outside else 0)] * (nd + ns)
-    # interior point with crossover: on 250,000 hauls faster than the simplex, same optimum
-    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs-ipm")
-    if res.status != 0:
-        raise ValidationError(msg("earthworks_infeasible", reason=res.message))
-    x = res.x
+    res, pairs = _solve(dist / 1000.0, allowed, s.to_numpy(), d.to_numpy(), borrow_cost_km,
+                        spoil_cost_km, outside)
+    x, nx = res.x, len(pairs)
     used = np.flatnonzero(x[:nx] > 1e-6)
     flows = [{"from_site_id": s.index[i], "to_site_id": d.index[j], "volume_m3": x[k],
               "distance_m": dist[i, j]} for k, (i, j) in zip(used, pairs[used])]
@@ -101,6 +88,65 @@ def balance(supply: pd.Series, demand: pd.Series, distance_m: pd.DataFrame, *,
     return Balance(table[FLOW_COLUMNS], float(x[nx:nx + nd].sum()),
                    float(x[nx + nd:].sum()), float(res.fun),
                    _separate(s, d, dist, owner, borrow_cost_km, spoil_cost_km))
+
+
+#: Hauls offered to the programme at first, per dump and per pit (the nearest ones); more are
+#: added while any other would lower the cost (column generation), so the optimum is exact.
+CANDIDATES = 12
+
+
+def _programme(cost_km, pairs, supply, demand, borrow, spoil, outside):
+    """The transportation programme over the haul ``pairs``, solved by HiGHS."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    ns, nd, nx = len(supply), len(demand), len(pairs)
+    cost = np.r_[cost_km[pairs[:, 0], pairs[:, 1]], np.full(nd, borrow), np.full(ns, spoil)]
+    # dump i: hauls + spoil = supply; pit j: hauls + borrow = demand (sparse)
+    rows = np.r_[pairs[:, 0], ns + pairs[:, 1], ns + np.arange(nd), np.arange(ns)]
+    cols = np.r_[np.arange(nx), np.arange(nx), nx + np.arange(nd), nx + nd + np.arange(ns)]
+    a_eq = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ns + nd, nx + nd + ns))
+    bounds = [(0, None)] * nx + [(0, None if outside else 0)] * (nd + ns)
+    return linprog(cost, A_eq=a_eq, b_eq=np.r_[supply, demand], bounds=bounds, method="highs")
+
+
+def _solve(cost_km, allowed, supply, demand, borrow, spoil, outside):
+    """The optimum over every allowed haul, by column generation: start from each dump's and
+    each pit's nearest hauls, add every haul whose reduced cost (cost − dual of its dump − dual
+    of its pit) is negative, until none is — then no allowed haul can lower the cost."""
+    ns, nd = cost_km.shape
+    masked = np.where(allowed, cost_km, np.inf)
+    offer = np.zeros_like(allowed)
+    k = min(CANDIDATES, nd)
+    if k:
+        rows = np.argpartition(masked, k - 1, axis=1)[:, :k]
+        offer[np.repeat(np.arange(ns), k), rows.ravel()] = True
+    k = min(CANDIDATES, ns)
+    if k:
+        cols = np.argpartition(masked, k - 1, axis=0)[:k, :]
+        offer[cols.ravel(), np.tile(np.arange(nd), k)] = True
+    offer &= allowed
+    while True:
+        pairs = np.argwhere(offer)
+        res = _programme(cost_km, pairs, supply, demand, borrow, spoil, outside)
+        if res.status != 0:
+            if not outside and (allowed & ~offer).any():
+                offer = allowed.copy()  # infeasible with the offer: try every allowed haul
+                continue
+            raise ValidationError(msg("earthworks_infeasible", reason=res.message))
+        dual = res.eqlin.marginals
+        reduced = cost_km - dual[:ns, None] - dual[None, ns:]
+        better = allowed & ~offer & (reduced < -1e-9)
+        if not better.any():
+            return res, pairs
+        # add, per dump, its few most negative hauls (all of them would swamp the programme
+        # while the first duals are still rough)
+        score = np.where(better, reduced, np.inf)
+        k = min(CANDIDATES, nd)
+        top = np.argpartition(score, k - 1, axis=1)[:, :k]
+        pick = np.zeros_like(better)
+        pick[np.repeat(np.arange(ns), k), top.ravel()] = True
+        offer |= pick & better
 
 
 def _separate(s: pd.Series, d: pd.Series, dist: np.ndarray, owner: pd.Series | None,

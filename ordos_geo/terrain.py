@@ -95,6 +95,9 @@ class _Reader:
 
         read_dem_header(dem)  # refuses what read_dem refuses
         self.mem, self.path = None, str(dem)
+        # strips are read once each: a small block cache, not GDAL's 5 % of the memory
+        self.env = rasterio.Env(GDAL_CACHEMAX=64)
+        self.env.__enter__()
         self.src = rasterio.open(dem)
         self.height, self.width = self.src.height, self.src.width
         self.transform, self.crs = self.src.transform, self.src.crs
@@ -118,6 +121,7 @@ class _Reader:
     def close(self) -> None:
         if self.mem is None:
             self.src.close()
+            self.env.__exit__(None, None, None)
 
 
 def read_dem_header(path: str | os.PathLike) -> None:

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import ordos_geo as og
 from ordos_geo._errors import ValidationError
@@ -111,3 +112,40 @@ def test_zone_sheets_one_page_per_zone(tmp_path):
     assert {p.stem for p in pngs} == set(some["zone_id"])
     pdf = (tmp_path / "sheets" / "zone_sheets.pdf").read_bytes()
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == len(some)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(0, 10_000),
+       st.sampled_from([None, 6000.0]), st.booleans())
+def test_column_generation_equals_the_full_programme(ns, nd, seed, limit, outside):
+    """Against scipy's HiGHS on every allowed haul at once (CANDIDATES 2: generation works)."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    from ordos_geo import earthworks
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0, 20000, (ns, 2)), rng.uniform(0, 20000, (nd, 2))
+    dist = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1))
+    s = pd.Series(rng.uniform(10, 1000, ns), index=[f"D{k}" for k in range(ns)])
+    d = pd.Series(rng.uniform(10, 1000, nd), index=[f"P{k}" for k in range(nd)])
+    if not outside:  # balanced volumes and reachable pairs, else it is infeasible
+        d = d * s.sum() / d.sum()
+        limit = None
+    allowed = np.ones_like(dist, bool) if limit is None else dist <= limit
+    pairs = np.argwhere(allowed)
+    nx = len(pairs)
+    cost = np.r_[dist[allowed] / 1000, np.full(nd, 20.0), np.full(ns, 20.0)]
+    rows = np.r_[pairs[:, 0], ns + pairs[:, 1], ns + np.arange(nd), np.arange(ns)]
+    cols = np.r_[np.arange(nx), np.arange(nx), nx + np.arange(nd), nx + nd + np.arange(ns)]
+    a_eq = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ns + nd, nx + nd + ns))
+    bounds = [(0, None)] * nx + [(0, None if outside else 0)] * (nd + ns)
+    full = linprog(cost, A_eq=a_eq, b_eq=np.r_[s, d], bounds=bounds, method="highs")
+    old, earthworks.CANDIDATES = earthworks.CANDIDATES, 2
+    try:
+        got = balance(s, d, pd.DataFrame(dist, index=s.index, columns=d.index),
+                      haul_limit_m=limit, outside=outside)
+    finally:
+        earthworks.CANDIDATES = old
+    assert got.joint_m3km == pytest.approx(full.fun, rel=1e-7, abs=1e-6)
