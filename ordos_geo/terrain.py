@@ -52,10 +52,6 @@ class Dem:
     def cell(self) -> tuple[float, float]:
         return abs(self.transform.a), abs(self.transform.e)
 
-    def grid_key(self) -> tuple:
-        t = self.transform
-        return (self.crs.to_wkt(), tuple(round(v, 9) for v in t[:6]), self.z.shape[1],
-                self.z.shape[0])
 
 
 def read_dem(path: str | os.PathLike) -> Dem:
