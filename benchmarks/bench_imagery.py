@@ -53,23 +53,26 @@ def make_scene(path_red: Path, path_nir: Path, seed: int) -> None:
             nir.write(n, 1, window=Window(0, r0, N_PIX, rows))
 
 
-def make_polygons(n: int, path: Path) -> None:
+def make_polygons(n: int, path: Path, *, origin=ORIGIN, extent: float = N_PIX * PIXEL,
+                  margin: float = 2000.0, rotate: bool = True, prefix: str = "B",
+                  crs: str = "EPSG:32649") -> None:
+    """Rectangles with log-normal areas (median 0.1 km², 0.01–5 km²), seed 7, ``margin`` metres
+    inside the ``extent`` square from ``origin``; rotated at random with ``rotate``."""
     import geopandas as gpd
     import numpy as np
     import shapely
 
     rng = np.random.default_rng(7)
-    extent = N_PIX * PIXEL
     area = np.clip(rng.lognormal(np.log(0.1), 0.8, n), 0.01, 5.0) * 1e6
     aspect = rng.uniform(1, 2.5, n)
     w, h = np.sqrt(area * aspect), np.sqrt(area / aspect)
-    cx = ORIGIN[0] + rng.uniform(2000, extent - 2000, n)
-    cy = ORIGIN[1] - rng.uniform(2000, extent - 2000, n)
-    t = rng.uniform(0, np.pi, n)
+    cx = origin[0] + rng.uniform(margin, extent - margin, n)
+    cy = origin[1] - rng.uniform(margin, extent - margin, n)
+    t = rng.uniform(0, np.pi, n) if rotate else np.zeros(n)
     geoms = [shapely.affinity.rotate(shapely.box(x - a / 2, y - b / 2, x + a / 2, y + b / 2), th,
                                      use_radians=True) for x, y, a, b, th in zip(cx, cy, w, h, t)]
-    gpd.GeoDataFrame({"site_id": [f"B{i:05d}" for i in range(n)], "banner": "准格尔旗"},
-                     geometry=geoms, crs="EPSG:32649").to_file(path)
+    gpd.GeoDataFrame({"site_id": [f"{prefix}{i:05d}" for i in range(n)], "banner": "准格尔旗"},
+                     geometry=geoms, crs=crs).to_file(path)
 
 
 _FLOOR_READ = (

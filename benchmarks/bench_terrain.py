@@ -41,20 +41,11 @@ def make_dem(path: Path) -> None:
 
 
 def make_polygons(n: int, path: Path) -> None:
-    import geopandas as gpd
-    import numpy as np
-    import shapely
+    """The imagery benchmark's polygons over this DEM's extent, unrotated, 3 km inside."""
+    from bench_imagery import make_polygons as polygons
 
-    rng = np.random.default_rng(7)
-    extent = N_PIX * PIXEL
-    area = np.clip(rng.lognormal(np.log(0.1), 0.8, n), 0.01, 5.0) * 1e6
-    aspect = rng.uniform(1, 2.5, n)
-    w, h = np.sqrt(area * aspect), np.sqrt(area / aspect)
-    cx = ORIGIN[0] + rng.uniform(3000, extent - 3000, n)
-    cy = ORIGIN[1] - rng.uniform(3000, extent - 3000, n)
-    geoms = shapely.box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-    gpd.GeoDataFrame({"site_id": [f"T{i:05d}" for i in range(n)]}, geometry=geoms,
-                     crs="EPSG:32649").to_file(path)
+    polygons(n, path, origin=ORIGIN, extent=N_PIX * PIXEL, margin=3000.0, rotate=False,
+             prefix="T")
 
 
 CASES = {
