@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -84,12 +85,15 @@ log = logging.getLogger("ordos_geo")
 SUMS = ("total", "valid", "ndvi", "fvc", "vegetated", "bare", "water", "dark")
 STRIP_ROWS = 512  #: rows per strip (rounded to whole rows of the file's tiles)
 COVERAGE_BATCH = 2000  #: polygons per exactextract call while building a coverage table
+COVERAGE_PARALLEL = 1000  #: from this many polygons on, coverage runs in worker processes
 MIN_VALID = 0.6
 
 
 @dataclass
 class Coverage:
-    """Coverage fractions of polygons over one pixel grid (row-major cell ids, sorted)."""
+    """Coverage fractions of polygons over one pixel grid: row-major cell ids, sorted within
+    each run ``runs[i]:runs[i + 1]`` (one run a batch of polygons; ``runs=None``: one run).
+    :meth:`strip` gives the cells of a band of rows; :meth:`sorted` one sorted run."""
 
     cell: np.ndarray
     poly: np.ndarray
@@ -98,6 +102,43 @@ class Coverage:
     width: int
     height: int
     ha_per_cell: np.ndarray  # per polygon: true hectares of one fully covered cell
+    runs: np.ndarray | None = None
+
+    def _bounds(self) -> np.ndarray:
+        return np.array([0, len(self.cell)]) if self.runs is None else self.runs
+
+    def strip(self, r0: int, r1: int) -> np.ndarray:
+        """Positions (into ``cell``, ``poly``, ``cov``) of the cells in rows ``r0:r1``."""
+        b, edges = self._bounds(), np.array([r0 * self.width, r1 * self.width])
+        spans = [np.searchsorted(self.cell[lo:hi], edges.astype(self.cell.dtype)) + lo
+                 for lo, hi in zip(b[:-1], b[1:])]
+        return np.concatenate([np.arange(a, z) for a, z in spans] + [np.empty(0, np.int64)])
+
+    def row_range(self) -> tuple[int, int]:
+        """The first and last row any polygon covers."""
+        b = self._bounds()
+        firsts = [self.cell[lo] for lo, hi in zip(b[:-1], b[1:]) if hi > lo]
+        lasts = [self.cell[hi - 1] for lo, hi in zip(b[:-1], b[1:]) if hi > lo]
+        return int(min(firsts)) // self.width, int(max(lasts)) // self.width
+
+    def sorted(self) -> Coverage:
+        """The same coverage as one run sorted by cell (polygon order kept within a cell)."""
+        if self.runs is None or len(self.runs) <= 2:
+            return self
+        order = np.argsort(self.cell, kind="stable")  # merges the sorted runs
+        return Coverage(self.cell[order], self.poly[order], self.cov[order], self.n_polygons,
+                        self.width, self.height, self.ha_per_cell)
+
+    def totals(self) -> np.ndarray:
+        """Per polygon, the sum of its coverage fractions (its area in cells); the same for
+        every scene on this grid, so computed once."""
+        if getattr(self, "_totals", None) is None:
+            total = np.zeros(self.n_polygons)
+            for lo in range(0, len(self.cell), 1 << 20):  # small temporaries
+                total += np.bincount(self.poly[lo:lo + (1 << 20)],
+                                     weights=self.cov[lo:lo + (1 << 20)], minlength=self.n_polygons)
+            self._totals = total
+        return self._totals
 
 
 def _grid(path) -> tuple:
@@ -117,49 +158,104 @@ def _grid(path) -> tuple:
 
 
 def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
-    """Coverage fractions of ``polygons`` (any CRS) over the grid ``grid_key`` (exactextract)."""
-    from exactextract import exact_extract
-    from exactextract.raster import NumPyRasterSource
+    """Coverage fractions of ``polygons`` (any CRS) over the grid ``grid_key`` (exactextract).
+
+    From :data:`COVERAGE_PARALLEL` polygons on, on Linux, batches of polygons run in Dask worker
+    processes (forked: exactextract holds the GIL, so threads would not help), as many as Dask's
+    ``num_workers`` (default: every core); otherwise, or with ``dask.config.set(num_workers=1)``,
+    batches of :data:`COVERAGE_BATCH` run one after the other in this process. Each batch gives
+    one sorted run of cells (:class:`Coverage`)."""
+    import dask
+    import exactextract  # noqa: F401 — imported before forking, not in each worker
     from pyproj import CRS
 
+    wkt, (a, _, _, _, e, _), width, height = grid_key
+    geoms = polygons.to_crs(CRS.from_wkt(wkt))
+    wkb = shapely.to_wkb(np.asarray(geoms.values))
+    workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
+    if len(wkb) < COVERAGE_PARALLEL or not sys.platform.startswith("linux"):
+        workers = 1
+    size = max(1, min(COVERAGE_BATCH, -(-len(wkb) // (4 * workers))))  # ≥ 4 parts a worker
+    parts = [dask.delayed(_coverage_part)(wkb[s:s + size], s, grid_key)
+             for s in range(0, len(wkb), size)]
+    scheduler = "processes" if len(parts) > 1 and workers > 1 else "synchronous"
+    with dask.config.set({"multiprocessing.context": "fork"}):
+        done = dask.compute(*parts, scheduler=scheduler, num_workers=min(workers, len(parts)),
+                            chunksize=1)  # one part at a time: Dask batches 5 by default
+    cell_type = np.int32 if width * height < 2**31 else np.int64
+    cell = np.concatenate([d[0] for d in done] or [np.empty(0, cell_type)])
+    poly = np.concatenate([d[1] for d in done] or [np.empty(0, np.int32)])
+    cov = np.concatenate([d[2] for d in done] or [np.empty(0, np.float32)])
+    runs = np.cumsum([0] + [len(d[0]) for d in done])  # each part sorted: no global sort
+    del done
+    true_ha = projection.area_ha(polygons).to_numpy()
+    grid_ha = shapely.area(np.asarray(geoms.values)) / 10_000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(grid_ha > 0, true_ha / grid_ha, 1.0)
+    table = Coverage(cell, poly, cov, len(polygons), width, height,
+                     abs(a * e) / 10_000.0 * factor, runs)
+    table.totals()  # once, here, not in each scene's thread
+    return table
+
+
+def _coverage_part(wkb: np.ndarray, start: int, grid_key: tuple
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells (sorted), polygon numbers (from ``start``) and coverage fractions of WKB polygons."""
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
     wkt, (a, _, c, _, e, f), width, height = grid_key
-    crs = CRS.from_wkt(wkt)
-    geoms = polygons.to_crs(crs)
     # a grid without pixels: zero strides, no memory — only the cells and fractions are needed
     grid = NumPyRasterSource(np.broadcast_to(np.zeros(1, np.uint8), (height, width)), xmin=c,
                              xmax=c + a * width, ymin=f + e * height, ymax=f, srs_wkt=wkt)
     cell_type = np.int32 if width * height < 2**31 else np.int64  # 12 bytes a cell, not 16
-    cells, covs, polys = [], [], []
-    for start in range(0, len(geoms), COVERAGE_BATCH):  # bounded memory: compact each batch
-        part = geoms.iloc[start:start + COVERAGE_BATCH]
-        vec = gpd.GeoDataFrame({"_i": np.arange(start, start + len(part))},
-                               geometry=part.values, crs=crs)
-        out = exact_extract(grid, vec, ["cell_id", "coverage"], output="pandas",
-                            include_cols=["_i"])
-        sizes = out["cell_id"].map(len).to_numpy()
-        if sizes.sum():
-            cells.append(np.concatenate(out["cell_id"].to_list(), dtype=cell_type,
-                                        casting="same_kind"))
-            covs.append(np.concatenate(out["coverage"].to_list(), dtype=np.float32,
-                                       casting="same_kind"))
-            polys.append(np.repeat(out["_i"].to_numpy(dtype=np.int32), sizes))
-        del out
-    if cells:
-        cell, cov, poly = np.concatenate(cells), np.concatenate(covs), np.concatenate(polys)
-    else:
-        cell, cov, poly = np.empty(0, cell_type), np.empty(0, np.float32), np.empty(0, np.int32)
-    del cells, covs, polys
-    order = np.argsort(cell, kind="stable")
-    cell = cell[order]
-    poly = poly[order]
-    cov = cov[order]
-    del order
-    true_ha = projection.area_ha(polygons).to_numpy()
-    grid_ha = shapely.area(np.asarray(geoms.values)) / 10_000.0
-    cell_ha = abs(a * e) / 10_000.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(grid_ha > 0, true_ha / grid_ha, 1.0)
-    return Coverage(cell, poly, cov, len(polygons), width, height, cell_ha * factor)
+    keep = np.flatnonzero(np.array([w is not None for w in wkb], dtype=bool))
+    out = exact_extract(grid, _wkb_source(wkb[keep], keep + start, wkt), ["cell_id", "coverage"],
+                        output="pandas", include_cols=["_i"]) if len(keep) else None
+    if out is None or not len(out):
+        return np.empty(0, cell_type), np.empty(0, np.int32), np.empty(0, np.float32)
+    sizes = out["cell_id"].map(len).to_numpy()
+    cell = np.concatenate(out["cell_id"].to_list() + [np.empty(0, cell_type)], dtype=cell_type,
+                          casting="same_kind")
+    cov = np.concatenate(out["coverage"].to_list() + [np.empty(0, np.float32)],
+                         dtype=np.float32, casting="same_kind")
+    poly = np.repeat(out["_i"].to_numpy(dtype=np.int32), sizes)
+    order = np.argsort(cell, kind="stable")  # sorted runs: the caller's sort only merges them
+    return cell[order], poly[order], cov[order]
+
+
+def _wkb_source(wkb: np.ndarray, ids: np.ndarray, wkt: str):
+    """An exactextract feature source over WKB polygons (no GeoJSON round trip per feature)."""
+    from exactextract.feature import Feature, FeatureSource
+
+    class WkbFeature(Feature):
+        def __init__(self, geometry: bytes, number: int) -> None:
+            Feature.__init__(self)
+            self.wkb, self.number = geometry, number
+
+        def geometry(self) -> bytes:
+            return self.wkb
+
+        def set_geometry_format(self) -> str:
+            return "wkb"
+
+        def get(self, name: str) -> int:
+            return self.number
+
+        def fields(self) -> list[str]:
+            return ["_i"]
+
+    class WkbSource(FeatureSource):
+        def count(self) -> int:
+            return len(wkb)
+
+        def __iter__(self):
+            return (WkbFeature(g, int(i)) for g, i in zip(wkb, ids))
+
+        def srs_wkt(self) -> str:
+            return wkt
+
+    return WkbSource()
 
 
 def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray
@@ -258,21 +354,34 @@ def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.nda
         w = cov.width
         tile = datasets["red"][0].block_shapes[0][0]
         step = tile * max(1, round(STRIP_ROWS / tile))  # whole tile rows: each tile read once
-        first_row = int(cov.cell[0]) // w
-        last_row = int(cov.cell[-1]) // w
+        first_row, last_row = cov.row_range()
         for r0 in range(first_row - first_row % step, last_row + 1, step):
             r1 = min(r0 + step, cov.height)
-            lo, hi = np.searchsorted(cov.cell, np.array([r0 * w, r1 * w], dtype=cov.cell.dtype))
-            if lo == hi:
+            at = cov.strip(r0, r1)
+            if not len(at):
                 continue
-            local = cov.cell[lo:hi].astype(np.int64) - r0 * w
+            local = cov.cell[at].astype(np.int64) - r0 * w
             refl, valid = _gather_strip(datasets, scene, Window(0, r0, w, r1 - r0), local)
             m = measures(refl, valid, thresholds, ends, with_bsi=False)
-            poly, cf = cov.poly[lo:hi], cov.cov[lo:hi].astype(np.float64)
-            n = cov.n_polygons
-            out[:, 0] += np.bincount(poly, weights=cf, minlength=n)
-            for k, key in enumerate(SUMS[1:], start=1):
-                out[:, k] += np.bincount(poly, weights=cf * m[key], minlength=n)
+            out[:, 1:] += _weighted_sums(cov, at, m)
+    out[:, 0] = cov.totals()
+    return out
+
+
+def _weighted_sums(cov: Coverage, at: np.ndarray, m: dict) -> np.ndarray:
+    """Coverage-weighted sums of :data:`SUMS` but the first (``total``, the same every scene)
+    over the cells ``at`` of ``cov``, per polygon:
+    sparse (polygons × cells) products with each measure, which scipy computes without holding
+    the GIL (``np.bincount`` took several times longer and held it)."""
+    from scipy import sparse
+
+    k = len(at)
+    weights = sparse.csc_matrix((cov.cov[at].astype(np.float64), cov.poly[at],
+                                 np.arange(k + 1, dtype=cov.poly.dtype)),
+                                shape=(cov.n_polygons, k))
+    out = np.empty((cov.n_polygons, len(SUMS) - 1))
+    for j, key in enumerate(SUMS[1:]):
+        out[:, j] = weights @ m[key].astype(np.float64)
     return out
 
 
@@ -320,10 +429,7 @@ def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.Dat
     # banner-wide multipolygon would make exactextract walk every cell of its bounding box); a
     # part that is one site's own ground (nothing else overlaps it) reuses that site's figures
     metric = projection.to_metric(geoms)
-    unions = metric.groupby(banner.to_numpy()).agg(lambda g: shapely.union_all(g.to_numpy()))
-    pieces, owner = shapely.get_parts(np.asarray(list(unions), dtype=object), return_index=True)
-    same = _own_site(pieces, metric.to_numpy())
-    names = np.asarray(unions.index)[owner]
+    pieces, names, same = _banner_ground(metric.to_numpy(), banner.to_numpy())
     ground = gpd.GeoSeries(pieces[same < 0], crs=metric.crs).to_crs("EPSG:4326")
     parts.append(pd.DataFrame({"level": "banner", "id": names[same < 0],
                                "geometry": ground.to_numpy()}))
@@ -331,6 +437,34 @@ def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.Dat
     polys.attrs["banner_sites"] = pd.DataFrame({"banner": names[same >= 0],
                                                 "row": same[same >= 0]})
     return polys
+
+
+def _banner_ground(metric: np.ndarray, banner: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The disjoint parts of each banner's union of sites, the banner of each, and the row of
+    the site whose own ground a part is (else -1). Only sites that overlap or touch another of
+    their banner are unioned (per group of such sites): the rest are their own ground."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(metric)
+    a, b = shapely.STRtree(metric).query(metric, predicate="intersects")
+    same_banner = banner[a] == banner[b]
+    graph = coo_matrix((np.ones(int(same_banner.sum())), (a[same_banner], b[same_banner])),
+                       shape=(n, n))
+    _, group = connected_components(graph, directed=False)
+    size = np.bincount(group, minlength=n)
+    has = ~(shapely.is_missing(metric) | shapely.is_empty(metric))
+    alone = np.flatnonzero((size[group] == 1) & has)
+    rows = np.flatnonzero(size[group] > 1)
+    rows = rows[np.argsort(group[rows], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(group[rows]) != 0]) if len(rows) else \
+        np.empty(0, dtype=np.int64)
+    unions = np.array([shapely.union_all(metric[r]) for r in np.split(rows, starts[1:])]
+                      if len(rows) else [], dtype=object)
+    parts, owner = shapely.get_parts(unions, return_index=True)
+    return (np.r_[metric[alone], parts], np.r_[banner[alone], banner[rows[starts]][owner]],
+            np.r_[alone, _own_site(parts, metric)])
 
 
 def _own_site(pieces: np.ndarray, sites_m: np.ndarray) -> np.ndarray:

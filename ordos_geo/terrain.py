@@ -175,9 +175,9 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
     try:
         key = reader.key()
         local = sites.to_crs(reader.crs)
-        cov = coverage(sites.geometry, key)
+        cov = coverage(sites.geometry, key).sorted()
         rings = local.geometry.buffer(ring_m[1]).difference(local.geometry.buffer(ring_m[0]))
-        ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key)
+        ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key).sorted()
         cells = cov.cell.astype(np.int64)
         keep = ~np.isin(ring.cell, cov.cell) & (ring.cov > 0.5)  # undisturbed ground only
         ring_cells, ring_poly = ring.cell[keep].astype(np.int64), ring.poly[keep]

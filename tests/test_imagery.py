@@ -149,3 +149,34 @@ def test_ndvi_only_scenes_work(tmp_path):
     stats, _ = _stats(scene, pixel_box(0, 0, 10, 10))
     assert stats["vegetated_ha"] == pytest.approx(stats["area_ha"] / 2, rel=1e-6)
     assert stats["water_ha"] == 0 and stats["dark_ha"] == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_coverage_in_runs_equals_one_sorted_table(workers, monkeypatch):
+    """Batches of polygons (in worker processes, or one after the other) give sorted runs;
+    every strip of rows holds exactly the cells of those rows, whatever the runs."""
+    import dask
+    import shapely
+
+    rng = np.random.default_rng(5)
+    boxes = [shapely.box(x, y, x + w, y + h) for x, y, w, h in
+             zip(rng.uniform(0, 300, 40), rng.uniform(0, 300, 40), rng.uniform(5, 90, 40),
+                 rng.uniform(5, 90, 40))]
+    frame = gpd.GeoSeries(boxes, crs="EPSG:32649").translate(500_000, 4_400_000)
+    from pyproj import CRS
+
+    key = (CRS.from_epsg(32649).to_wkt(), (10.0, 0.0, 500_000.0, 0.0, -10.0, 4_400_400.0), 40, 40)
+    monkeypatch.setattr(reclamation, "COVERAGE_BATCH", 7)
+    monkeypatch.setattr(reclamation, "COVERAGE_PARALLEL", 10)
+    with dask.config.set(num_workers=workers):
+        cov = reclamation.coverage(frame, key)
+    assert len(cov.runs) - 1 == len(range(0, 40, 7 if workers == 1 else 5))
+    one = cov.sorted()
+    assert np.all(np.diff(one.cell) >= 0) and len(one.cell) == len(cov.cell)
+    for r0 in range(0, 40, 9):
+        at = cov.strip(r0, r0 + 9)
+        rows = cov.cell[at] // 40
+        assert np.all((rows >= r0) & (rows < r0 + 9))
+        assert len(at) == np.count_nonzero((one.cell // 40 >= r0) & (one.cell // 40 < r0 + 9))
+    exact = shapely.area(np.asarray(frame.values)) / 100.0  # cells of 10 m × 10 m
+    assert np.allclose(cov.totals(), exact, rtol=1e-5)

@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
 import ordos_geo as og
@@ -179,3 +182,22 @@ def test_banner_totals_count_each_piece_of_ground_once(tmp_path):
     site_area = result.by_date.set_index("site_id")["covered_ha"]
     assert banner["covered_ha"] == pytest.approx(site_area["M"] + site_area["D"], rel=1e-6)
     assert banner["area_ha"] == pytest.approx(site_area["M"] + site_area["D"], rel=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(1, 8),
+                          st.integers(1, 8), st.sampled_from(["A", "B"])), min_size=1, max_size=25))
+def test_banner_ground_is_each_banners_union_once(boxes):
+    """The banner's ground — the parts of the union of its sites, found by unioning only the
+    sites that touch or overlap another — covers the union exactly, without overlaps."""
+    geoms = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h, _ in boxes] + [None],
+                     dtype=object)
+    banner = np.array([b for *_, b in boxes] + ["A"])
+    pieces, names, same = reclamation._banner_ground(geoms, banner)
+    for name in ("A", "B"):
+        mine = pieces[names == name]
+        union = shapely.union_all(geoms[banner == name])
+        assert shapely.area(mine).sum() == pytest.approx(shapely.area(union), abs=1e-9)
+        assert shapely.union_all(mine).equals(union) or union.is_empty
+    reused = same >= 0
+    assert all(shapely.equals(p, geoms[r]) for p, r in zip(pieces[reused], same[reused]))
