@@ -11,7 +11,7 @@ from ._version import __version__
 from .settings import settings
 
 #: The public modules, loaded when first used (PEP 562).
-_MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "earthworks", "export", "imagery", "io", "maps", "plans",
+_MODULES = ("adjacency", "corners", "datasets", "demo", "dictionary", "disturbance", "earthworks", "export", "imagery", "io", "maps", "plans",
             "projection", "reclamation", "register", "rules", "samples", "sheets", "sites", "suitability", "supervision", "synthetic", "terrain", "utils",
             "zones")
 

@@ -521,6 +521,77 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The optional dependency {package} is needed for {purpose}. Install it: {command} "
         "or conda install -c conda-forge {conda}",
     ),
+    # --- disturbance and declarations ------------------------------------------------------
+    "dist_no_scenes": (
+        "没有给出影像。请用 --imagery 指定清单（CSV）或 STAC 目录。",
+        "No scenes were given. Pass a manifest (CSV) or a STAC catalog with --imagery.",
+    ),
+    "dist_no_mines": (
+        "{n} 个图斑中没有矿区范围（kind = mine），无法判断是否越界；请检查 kind 字段。",
+        "None of the {n} sites is a mine boundary (kind = mine), so nothing can be outside a "
+        "licence; check the kind column.",
+    ),
+    "dist_too_many": (
+        "同一像元网格上有 {n} 景影像，超过 {limit} 景；请按年份分批运行。",
+        "{n} scenes on one pixel grid, more than {limit}; run the years in batches.",
+    ),
+    "dist_explain": (
+        "距矿山 {mine} 边界 {distance} 米处疑似新增扰动 {area} 公顷：{first} 首次出现，至 {last} "
+        "共 {n} 个晴空日期为裸土/煤黑/积水且植被指数明显下降，位于所有矿权范围之外。",
+        "Suspected new disturbance of {area} ha, {distance} m from the boundary of mine {mine}: "
+        "first seen {first}, bare/coal-dark/water with a clear NDVI drop on {n} clear dates up "
+        "to {last}, outside every licence.",
+    ),
+    "dist_summary": (
+        "疑似越界扰动 {n_out} 处（共 {ha_out} 公顷），矿权内新增扰动 {n_in} 个矿山；影像 {n_scenes} 景。",
+        "{n_out} suspected disturbances outside licences ({ha_out} ha); new disturbance inside "
+        "{n_in} mines; {n_scenes} scenes.",
+    ),
+    "dist_unsigned": (
+        "findings.csv 的核查人、跟踪人、责任人为空：签名后才能用 register import 导入名录。",
+        "findings.csv has no checked_by, tracked_by, responsible yet: sign them before "
+        "`register import`.",
+    ),
+    "decl_columns": (
+        "申报表 {path} 缺少列：{missing}（需要 矿山编号、年度、申报复垦面积）。",
+        "The declarations table {path} lacks the column(s) {missing} (mine_id, year, "
+        "declared_reclaimed_ha are needed).",
+    ),
+    "decl_bad": (
+        "第 {row} 行，字段 {field}，值 {value!r}：{why}。",
+        "Row {row}, field {field}, value {value!r}: {why}.",
+    ),
+    "decl_refused": (
+        "申报表 {path} 有错误，未作比对：",
+        "The declarations table {path} has errors; nothing was compared:",
+    ),
+    "decl_no_summary": (
+        "{path} 中没有进度汇总 progress_summary.csv；请先运行 ordos-geo progress … --out 该目录。",
+        "{path} holds no progress summary (progress_summary.csv); run `ordos-geo progress … "
+        "--out` into it first.",
+    ),
+    "decl_no_data": (
+        "{mine} {year} 年：影像未检测到该矿山该年的数据，无法核对。",
+        "{mine} {year}: no detection for this mine and year; cannot be checked.",
+    ),
+    "decl_baseline": (
+        "{mine} {year} 年：不晚于基准年 {base}，不计入核对。",
+        "{mine} {year}: not after the baseline year {base}; not checked.",
+    ),
+    "decl_over": (
+        "{mine} {year} 年：自 {base} 年起申报复垦 {declared} 公顷，影像检测新增植被仅 {detected} 公顷，申报明显偏高。",
+        "{mine} {year}: declared {declared} ha reclaimed since {base}, but the imagery shows "
+        "only {detected} ha of new vegetation; the declaration is too high.",
+    ),
+    "decl_ok": (
+        "{mine} {year} 年：自 {base} 年起申报 {declared} 公顷，检测 {detected} 公顷，在容差内。",
+        "{mine} {year}: declared {declared} ha since {base}, detected {detected} ha; within "
+        "the tolerance.",
+    ),
+    "decl_summary": (
+        "核对申报 {n} 条，其中 {n_over} 条申报明显偏高。",
+        "{n} declarations checked; {n_over} are clearly above the detected gain.",
+    ),
 }
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import _cli_supervision
+from . import _cli_findings, _cli_supervision
 from ._version import __version__
 from ._errors import OrdosGeoError, UsageError
 from .settings import settings
@@ -62,7 +62,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_validate, _add_zones, _add_progress, _add_map, _add_export,
                 _cli_supervision.add_register, _cli_supervision.add_supervision, _add_joint,
-                _add_simple):
+                _cli_findings.add_findings, _add_simple):
         add(sub, common, reading, h)
     return parser
 
@@ -609,3 +609,4 @@ COMMANDS = {"validate": _validate, "zones": _zones, "progress": _progress, "map"
             "versions": _versions, "terrain": _terrain,
             "earthworks": _earthworks, "zone-sheets": _zone_sheets}
 COMMANDS.update(_cli_supervision.COMMANDS)
+COMMANDS.update(_cli_findings.COMMANDS)

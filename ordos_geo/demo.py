@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import datasets, earthworks, export, imagery, io, maps, plans, projection, reclamation, \
+from . import datasets, disturbance, earthworks, export, imagery, io, maps, plans, projection, reclamation, \
     rules, samples, sites, terrain, zones
 from .settings import settings
 from .utils import import_optional, progress_bar, use_cjk_font
@@ -51,11 +51,13 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
        reclamation against the plans → ``progress.csv``, ``progress_summary.csv``,
        ``progress.geojson``, ``progress_zones*.csv``, ``progress_banners.csv``,
        ``progress_curves.png``
-    6. generate a sample DEM (``sample_dem.tif``), measure the terrain and balance cut and fill
+    6. look for disturbance outside the licences in the same scenes →
+       ``suspected_outside.geojson``, ``findings.csv``, ``new_inside.csv``
+    7. generate a sample DEM (``sample_dem.tif``), measure the terrain and balance cut and fill
        between the mines of each zone → ``terrain.csv``, ``flows.csv``,
        ``earthworks_zones.csv``, ``retention.csv``
-    7. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
-       ``zones.html``, ``progress.html``
+    8. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
+       ``zones.html``, ``progress.html``, ``disturbance.html``
 
     ``out`` and the maps folder are each published as one set (:func:`ordos_geo.io.output_set`):
     a run that fails or is killed leaves the earlier demo outputs as they were.
@@ -149,6 +151,16 @@ def _progress_step(run: _Run) -> None:
     run.written.append(_curves(result, run.out / "progress_curves.png"))
 
 
+def _disturbance_step(run: _Run) -> None:
+    found = disturbance.detect(run.state["sites_zoned"], run.state["scenes"],
+                               show_progress=run.progress)
+    run.state["suspected"] = found.suspected
+    run.written += [io.write_geojson(found.suspected, run.out / "suspected_outside.geojson"),
+                    io.write_csv(disturbance.findings_table(found.suspected),
+                                 run.out / "findings.csv"),
+                    io.write_csv(found.new_inside, run.out / "new_inside.csv")]
+
+
 def _earthworks_step(run: _Run) -> None:
     dem = samples.write_sample_dem(run.out / "sample_dem.tif", sites=run.state["sites"])
     table = terrain.terrain_stats(run.state["sites_zoned"], dem)
@@ -168,7 +180,8 @@ def _maps_step(run: _Run) -> None:
                  zone_table, zoned, flows=earthworks.flow_lines(run.state["flows"], zoned),
                  retained=zoned[zoned["site_id"].isin(run.state["retained"].query("retained")
                                                       ["site_id"])]),
-             "progress.html": maps.map_progress(zoned, run.state["progress"].summary)}
+             "progress.html": maps.map_progress(zoned, run.state["progress"].summary),
+             "disturbance.html": maps.map_disturbance(zoned, run.state["suspected"])}
     for name, page in pages.items():
         run.written.append(maps.save_map(page, run.maps / name))
 
@@ -176,7 +189,8 @@ def _maps_step(run: _Run) -> None:
 #: The demo's steps, in order (each takes what the earlier ones left in ``run.state``).
 STEPS = {"validate": _validate_step, "summarise": _summarise_step, "export": _export_step,
          "zones": _zones_step, "plans": _plans_step, "sensitivity": _sensitivity_step,
-         "imagery": _imagery_step, "progress": _progress_step, "earthworks": _earthworks_step,
+         "imagery": _imagery_step, "progress": _progress_step,
+         "disturbance": _disturbance_step, "earthworks": _earthworks_step,
          "maps": _maps_step}
 
 

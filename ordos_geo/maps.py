@@ -41,7 +41,7 @@ from ._errors import OrdosGeoError
 from ._messages import msg
 from .settings import settings
 
-__all__ = ["map_supervision", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
+__all__ = ["map_supervision", "map_disturbance", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
            "inline_assets", "page_json", "attribution_for", "STATUS_COLOURS", "END_USE_COLOURS",
            "REFERENCE_ATTRIBUTION"]
 
@@ -69,7 +69,10 @@ _LABELS = {
            "sup_regional": "在录·自治区级", "sup_removed": "已移出名录", "sup_other": "未入录",
            "sup_checked": "粗边框：本年已抽查", "flows": "土方调配", "retained": "留置尾坑（水面/景观）",
            "flows_legend": "运土线（线宽示方量）", "from_site_id": "起点", "to_site_id": "终点",
-           "volume": "方量（万立方米）"},
+           "volume": "方量（万立方米）", "suspected": "疑似越界扰动",
+           "legend_suspected": "影像发现", "suspect_id": "编号", "nearest_mine_id": "最近矿山",
+           "distance_m": "距矿界（米）", "first_seen": "首次发现", "last_seen": "最近发现",
+           "n_dates": "发现次数", "confidence": "可信度", "suspected_entry": "疑似越界扰动（红）"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -90,7 +93,11 @@ _LABELS = {
            "sup_other": "not listed", "sup_checked": "heavy outline: checked this year",
            "flows": "Cut–fill hauls", "retained": "Retained pits (water, landscape)",
            "flows_legend": "haul (width by volume)", "from_site_id": "From", "to_site_id": "To",
-           "volume": "Volume (10,000 m³)"},
+           "volume": "Volume (10,000 m³)", "suspected": "Suspected disturbance outside licences",
+           "legend_suspected": "Found in imagery", "suspect_id": "Id",
+           "nearest_mine_id": "Nearest mine", "distance_m": "From the boundary (m)",
+           "first_seen": "First seen", "last_seen": "Last seen", "n_dates": "Dates seen",
+           "confidence": "Confidence", "suspected_entry": "suspected disturbance (red)"},
 }
 _VALUES = {
     "zh": {"producing": "生产", "new": "新建", "suspended": "停产", "closed": "关闭",
@@ -613,3 +620,30 @@ def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int |
     entries[labels["sup_checked"]] = "#ffffff"
     spec["legends"].append(_legend(labels["legend_supervision"], entries))
     return _finish(spec, labels, ["supervision"])
+
+
+def map_disturbance(sites: gpd.GeoDataFrame, suspected: gpd.GeoDataFrame, *,
+                    basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
+                    tianditu_key: str | None = None, attribution: str | None = None
+                    ) -> OfflineMap:
+    """The suspects of :func:`ordos_geo.disturbance.detect` in red over the mine boundaries and
+    parcels; tooltips give the nearest mine, the distance to its boundary, the area, first and
+    last seen and the dates seen; suspects searchable by id or nearest mine. The map opens on
+    the suspects (2 km around them) when there are any."""
+    spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key, attribution)
+    spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
+    d = _display(suspected, 0.0, gcj02)
+    if len(d):  # open on the suspects (and 2 km around them), not on every site
+        x0, y0, x1, y1 = projection.to_metric(suspected).buffer(2000).to_crs(4326).total_bounds
+        spec["bounds"] = [[float(y0), float(x0)], [float(y1), float(x1)]]
+    tip = _tip(d, ["suspect_id", "nearest_mine_id", "distance_m", "area_ha", "first_seen",
+                   "last_seen", "n_dates", "confidence"], labels)
+    spec["layers"].append(_layer(d, "suspected", labels["suspected"],
+                                 pd.Series(["#e31a1c"] * len(d)), tip, weight=2.5,
+                                 fill_opacity=0.55, extra={"s": (
+                                     d["suspect_id"].astype(str) + " " +
+                                     d["nearest_mine_id"].astype(str)).to_numpy()}))
+    spec["legends"].append(_status_legend(labels, lang, sites))
+    spec["legends"].append(_legend(labels["legend_suspected"],
+                                   {labels["suspected_entry"]: "#e31a1c"}))
+    return _finish(spec, labels, ["mines", "parcels", "suspected"])

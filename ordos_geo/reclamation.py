@@ -7,8 +7,10 @@
 
 **Zonal statistics with partial pixels.** Mine parcels are small, so each pixel counts by the
 fraction of it a polygon covers (exactextract computes those fractions). Coverage fractions depend
-only on the polygons and the pixel grid, so they are computed **once per grid** and reused for
-every date and every measure. Scenes are read in full-width strips (bounded memory whatever the
+only on the polygons and the pixel grid, so they are computed **once per grid** (from 1,000
+polygons on, in forked Dask worker processes on Linux: exactextract holds the GIL) and reused for
+every date and every measure; the coverage-weighted sums are sparse products, which run on
+threads without the GIL. Scenes are read in full-width strips (bounded memory whatever the
 scene size); scenes run in parallel through Dask (pass a ``dask.distributed`` client to use a
 cluster). Hectares are true hectares: a polygon's covered pixel fractions are scaled by its
 equal-area area over its area in the raster's CRS.

@@ -11,6 +11,11 @@ hold coal-dark pixels whose NDVI (0.30) fools a plain NDVI threshold; some pits 
 clouds (SCL 9) cover part of every scene. DNs follow the Sentinel-2 L2A convention, with the
 +1000 offset from processing baseline 04.00 (2022-01-25) on. A static STAC catalog of the same
 scenes is written beside the manifest.
+
+Known changes outside the sites, for the disturbance checks (``truth_disturbance.geojson``): an
+excavation growing out of one mine's boundary from the fourth year on (radius 150 → 360 m), a
+field ploughed bare every other year (cropped between) and a cloud (SCL 9) over grass on the last
+two dates — only the excavation is disturbance.
 """
 
 from __future__ import annotations
@@ -66,13 +71,15 @@ def write_sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆",
                         years: Iterable[int] = range(2019, 2026), pixel_m: float = 20.0,
                         size_km: float = 12.0, seed: int = 2026,
                         sites: gpd.GeoDataFrame | None = None) -> Path:
-    """Write the sample scenes, ``manifest.csv``, ``truth.csv`` and ``stac/catalog.json`` into
-    ``out`` (skipped when a complete set is already there); return the manifest path."""
+    """Write the sample scenes, ``manifest.csv``, ``truth.csv``, ``truth_disturbance.geojson``
+    and ``stac/catalog.json`` into ``out`` (skipped when a complete set is already there);
+    return the manifest path."""
     from rasterio.features import rasterize
 
     out = Path(out)
     manifest = out / "manifest.csv"
-    if manifest.exists() and (out / "truth.csv").exists() and (out / "stac" / "catalog.json").exists():
+    if all(p.exists() for p in (manifest, out / "truth.csv", out / "truth_disturbance.geojson",
+                                out / "stac" / "catalog.json")):
         return manifest
     out.mkdir(parents=True, exist_ok=True)
     years = list(years)
@@ -85,16 +92,19 @@ def write_sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆",
     rank = rng.random((n, n))
     schedules = np.array([_schedule(rng, k, years) for k in local["kind"]]).reshape(len(local), -1)
     watery = rng.random(len(local)) < 0.2
+    changes = _changes(local, transform, n, years)  # own seed: the rest stays as it was
     truth, rows = [], []
     for t, year in enumerate(years):
         date = dt.date(year, 8, 15)
         cls = _surface(owner, rank, schedules[:, t], watery, local["kind"].to_numpy())
         truth += _truth_rows(local["site_id"], owner, cls, schedules[:, t], year, date)
-        cls = _clouds(rng, cls, heavy=year == years[len(years) // 3])
+        cls = _clouds(rng, _apply_changes(cls, changes, year), heavy=year == years[len(years) // 3])
+        cls[changes["cloud"] & (year >= years[-2])] = "cloud"  # the same cloud, two last dates
         rows.append(_write_date(out, date, cls, rng, transform, crs))
     table = pd.DataFrame(rows)
     with atomic_path(out / "truth.csv") as tmp:
         pd.DataFrame(truth).to_csv(tmp, index=False)
+    _write_change_truth(out / "truth_disturbance.geojson", changes, transform, crs, years)
     _write_stac(out, table, crs, transform, n)
     with atomic_path(manifest) as tmp:  # last: its presence means the set is complete
         table.to_csv(tmp, index=False)
@@ -119,6 +129,99 @@ def _surface(owner: np.ndarray, rank: np.ndarray, share: np.ndarray, watery: np.
         np.isin(owner, 1 + np.flatnonzero(kinds == "pit"))
     cls[wet] = "water"
     return cls
+
+
+#: radius (m) of the sample excavation by year after it starts (it grows outside its mine)
+EXCAVATION_RADII = (0.0, 0.0, 0.0, 150.0, 220.0, 290.0, 360.0)
+
+
+def _changes(local: gpd.GeoDataFrame, transform, n: int, years: list[int]) -> dict:
+    """Known changes outside the sites for the disturbance tests: an excavation growing out of
+    one mine's boundary year by year, a field ploughed every other year (bare in the 2nd, 4th …
+    year, cropped otherwise) and a cloud over grass on the last two dates. Each is a pixel mask;
+    the excavation one a mask per year."""
+    import shapely
+    from rasterio.features import rasterize
+
+    def mask(geom) -> np.ndarray:
+        if geom is None or geom.is_empty:
+            return np.zeros((n, n), dtype=bool)
+        return rasterize([(geom, 1)], out_shape=(n, n), transform=transform, fill=0,
+                         dtype="uint8").astype(bool)
+
+    x0, y0, size = transform.c, transform.f, n * transform.a
+    window = shapely.box(x0 + 800, y0 - size + 800, x0 + size - 800, y0 - 800)
+    ground = shapely.union_all(local.geometry.buffer(60).to_numpy())
+    mines = local[local["kind"] == "mine"].sort_values("site_id")
+    mine_id, centre = _free_edge(mines, ground, window)
+    radii = dict(zip(years, EXCAVATION_RADII[-len(years):]))
+    dug = {y: mask(centre.buffer(r).difference(ground)) if r else mask(None)
+           for y, r in radii.items()}
+    all_mines = shapely.union_all(mines.geometry.to_numpy())
+    field = _free_spot(all_mines, ground, window, 200, (500, 300), avoid=centre.buffer(800))
+    cloud = _free_spot(all_mines, ground, window, 200, (250, 0),
+                       avoid=shapely.union_all([centre.buffer(800), field.buffer(400)]))
+    return {"mine_id": mine_id, "dug": dug, "field": mask(field), "cloud": mask(cloud),
+            "field_years": years[1::2]}
+
+
+def _free_edge(mines: gpd.GeoDataFrame, ground, window):
+    """The first mine (by id) with a point of its boundary where a 360 m disk stays clear of
+    every other site: ``(mine_id, point)``."""
+    for row in mines.itertuples():
+        others = ground.difference(row.geometry.buffer(60))
+        edge = row.geometry.exterior if row.geometry.geom_type == "Polygon" else \
+            row.geometry.convex_hull.exterior
+        for frac in np.linspace(0, 1, 16, endpoint=False):
+            p = edge.interpolate(frac, normalized=True)
+            disk = p.buffer(380)
+            if window.contains(disk) and not disk.intersects(others):
+                return row.site_id, p
+    raise ValueError("no mine of the sample area has free ground for the sample excavation")
+
+
+def _free_spot(mines, ground, window, clear_m: float, size: tuple, *, avoid):
+    """A box ``size`` (w, h; h = 0: a disk of radius w) clear of every site by ``clear_m``,
+    within 1.8 km of a mine (inside the default search distance) and away from ``avoid``; the
+    first such place on a 100 m lattice over the window, from its north-west corner."""
+    import shapely
+
+    x0, y0, x1, y1 = window.bounds
+    for y in np.arange(y1, y0, -100.0):
+        for x in np.arange(x0, x1, 100.0):
+            shape = shapely.Point(x, y).buffer(size[0]) if not size[1] else \
+                shapely.box(x - size[0] / 2, y - size[1] / 2, x + size[0] / 2, y + size[1] / 2)
+            if window.contains(shape) and not shape.intersects(avoid) and \
+                    shape.distance(ground) > clear_m and shape.distance(mines) < 1800:
+                return shape
+    raise ValueError("no free ground near the sample mines for the sample field or cloud")
+
+
+def _apply_changes(cls: np.ndarray, changes: dict, year: int) -> np.ndarray:
+    out = cls.copy()
+    out[changes["dug"][year]] = "bare"
+    out[changes["field"]] = "bare" if year in changes["field_years"] else "vegetated"
+    return out
+
+
+def _write_change_truth(path: Path, changes: dict, transform, crs: str, years: list[int]) -> None:
+    """The known changes as polygons (GeoJSON, lon/lat): the excavation's final extent (kind
+    ``excavation``, with its mine and first year), the ploughed field and the cloud."""
+    import shapely
+    from rasterio.features import shapes
+
+    rows = []
+    first = next(y for y in years if changes["dug"][y].any())
+    for kind, m in (("excavation", changes["dug"][years[-1]]), ("field", changes["field"]),
+                    ("cloud", changes["cloud"])):
+        polys = [shapely.geometry.shape(g) for g, v in
+                 shapes(m.astype("uint8"), mask=m, transform=transform) if v]
+        rows.append({"kind": kind, "mine_id": changes["mine_id"] if kind == "excavation" else "",
+                     "first_year": first if kind == "excavation" else None,
+                     "geometry": shapely.union_all(polys)})
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(4326)
+    with atomic_path(path) as tmp:
+        frame.to_file(tmp, driver="GeoJSON")
 
 
 def _truth_rows(site_ids, owner: np.ndarray, cls: np.ndarray, share: np.ndarray, year: int,

@@ -137,30 +137,82 @@ def read_dem_header(path: str | os.PathLike) -> None:
         raise InputFileError(msg("file_unreadable", path=path, reason=str(exc))) from None
 
 
-def _scan(reader: _Reader, site_cells: np.ndarray, ring_cells: np.ndarray,
-          strip_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+#: per-site sums gathered strip by strip (columns of :class:`_Sums`)
+_SLOPE_SUMS = ("covered", "slope", "steep", "flat", "south")
+#: per-site normal equations of the ring plane z = a + b·x + c·y: ΣppT (9), Σpz (3), count
+_PLANE_SUMS = 13
+
+
+class _Sums:
+    """Per-site sums accumulated strip by strip: the DEM is never held whole, nor one value
+    per covered cell beyond the sites' heights (float32)."""
+
+    def __init__(self, n: int, n_site_cells: int) -> None:
+        self.slope = np.zeros((n, len(_SLOPE_SUMS)))
+        self.top = np.full(n, np.nan)
+        self.plane = np.zeros((n, _PLANE_SUMS))
+        self.site_z = np.full(n_site_cells, np.nan, dtype=np.float32)
+
+
+def _scan(reader: _Reader, cov, ring, *, steep_deg: float, flat_deg: float,
+          strip_rows: int) -> _Sums:
     """One pass over the DEM in strips of ``strip_rows`` (one row of overlap each side for
-    Horn's window): heights, slope and aspect at the site cells, heights at the ring cells."""
-    w = reader.width
+    Horn's window), only where sites or their rings lie."""
+    sums = _Sums(cov.n_polygons, len(cov.cell))
+    ranges = [c.row_range() for c in (cov, ring) if len(c.cell)]
+    if not ranges:  # no site nor ring on the DEM
+        return sums
+    first, last = min(r[0] for r in ranges), max(r[1] for r in ranges)
     dx, dy = abs(reader.transform.a), abs(reader.transform.e)
-    out = [np.full(len(site_cells), np.nan) for _ in range(3)]
-    ring_z = np.full(len(ring_cells), np.nan)
-    rows_needed = np.unique(np.r_[site_cells // w, ring_cells // w]) if len(site_cells) + \
-        len(ring_cells) else np.empty(0, dtype=np.int64)
-    for r0 in range(0, reader.height, strip_rows):
+    for r0 in range(first - first % strip_rows, last + 1, strip_rows):
         r1 = min(r0 + strip_rows, reader.height)
-        if not np.any((rows_needed >= r0) & (rows_needed < r1)):
+        at_site, at_ring = cov.strip(r0, r1), ring.strip(r0, r1)
+        if not len(at_site) and not len(at_ring):
             continue
         block = reader.rows(r0 - 1, r1 + 1)
         slope, aspect = horn_slope(block, dx, dy)
-        z, slope, aspect = block[1:-1], slope[1:-1], aspect[1:-1]
-        lo, hi = np.searchsorted(site_cells, [r0 * w, r1 * w])
-        local = site_cells[lo:hi] - r0 * w
-        for arr, grid in zip(out, (z, slope, aspect)):
-            arr[lo:hi] = grid.ravel()[local]
-        lo, hi = np.searchsorted(ring_cells, [r0 * w, r1 * w])
-        ring_z[lo:hi] = z.ravel()[ring_cells[lo:hi] - r0 * w]
-    return out[0], out[1], out[2], ring_z
+        grids = (block[1:-1].ravel(), slope[1:-1].ravel(), aspect[1:-1].ravel())
+        local = cov.cell[at_site].astype(np.int64) - r0 * reader.width
+        sums.site_z[at_site] = grids[0][local]
+        _add_slopes(sums, cov, at_site, [g[local] for g in grids[1:]], steep_deg, flat_deg)
+        in_site = np.zeros(grids[0].size, dtype=bool)
+        in_site[local] = True
+        _add_ring(sums, reader, ring, at_ring, grids[0], in_site, r0)
+    return sums
+
+
+def _add_slopes(sums: _Sums, cov, at: np.ndarray, slope_aspect: list, steep_deg: float,
+                flat_deg: float) -> None:
+    s, a = slope_aspect
+    poly, n = cov.poly[at], cov.n_polygons
+    ok = np.isfinite(s)
+    w = cov.cov[at].astype(np.float64) * ok
+    cell_ha = cov.ha_per_cell[poly]  # true hectares of one whole cell of that site
+    south = (a >= 135) & (a <= 225) & (s >= 2)  # facing south (135–225°) on slopes of 2°+
+    for j, weights in enumerate((w, w * np.nan_to_num(s), w * (s > steep_deg) * cell_ha,
+                                 w * (s <= flat_deg) * cell_ha, w * south)):
+        sums.slope[:, j] += np.bincount(poly, weights=weights, minlength=n)
+    np.fmax.at(sums.top, poly[ok], s[ok])
+
+
+def _add_ring(sums: _Sums, reader: _Reader, ring, at: np.ndarray, z_strip: np.ndarray,
+              in_site: np.ndarray, r0: int) -> None:
+    """Normal equations of each site's ring plane from the ring cells of this strip that are
+    mostly in the ring (coverage > 0.5), not any site's ground, and have a height."""
+    local = ring.cell[at].astype(np.int64) - r0 * reader.width
+    z = z_strip[local]
+    keep = (ring.cov[at] > 0.5) & ~in_site[local] & np.isfinite(z)
+    if not keep.any():
+        return
+    poly, z = ring.poly[at][keep], z[keep]
+    x, y = _centres(reader, ring.cell[at][keep].astype(np.int64))
+    cols = (np.ones_like(x), x, y)
+    n = ring.n_polygons
+    for i in range(3):
+        sums.plane[:, 9 + i] += np.bincount(poly, weights=cols[i] * z, minlength=n)
+        for j in range(i, 3):
+            sums.plane[:, 3 * i + j] += np.bincount(poly, weights=cols[i] * cols[j], minlength=n)
+    sums.plane[:, 12] += np.bincount(poly, minlength=n)
 
 
 def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
@@ -168,61 +220,46 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
                   ring_m: tuple[float, float] = (50.0, 150.0),
                   strip_rows: int = 256) -> pd.DataFrame:
     """One row a site (:data:`TERRAIN_COLUMNS`), aligned with ``sites``; see the module text.
-    The DEM is read once, in strips: memory follows the sites' cells, not the DEM's size."""
+    The DEM is read once, in strips, and summed per site as it is read: memory follows the
+    sites' cells, not the DEM's size."""
     from .reclamation import coverage
 
     reader = _Reader(dem)
     try:
         key = reader.key()
         local = sites.to_crs(reader.crs)
-        cov = coverage(sites.geometry, key).sorted()
+        cov = coverage(sites.geometry, key)
         rings = local.geometry.buffer(ring_m[1]).difference(local.geometry.buffer(ring_m[0]))
-        ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key).sorted()
-        cells = cov.cell.astype(np.int64)
-        keep = ~np.isin(ring.cell, cov.cell) & (ring.cov > 0.5)  # undisturbed ground only
-        ring_cells, ring_poly = ring.cell[keep].astype(np.int64), ring.poly[keep]
-        z, s, a, ring_z = _scan(reader, cells, ring_cells, strip_rows)
+        ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key)
+        sums = _scan(reader, cov, ring, steep_deg=steep_deg, flat_deg=flat_deg,
+                     strip_rows=strip_rows)
     finally:
         reader.close()
-    n, poly, frac = len(sites), cov.poly, cov.cov.astype(float)
-    ok = np.isfinite(s)
-    w = frac * ok
-    cell_ha = cov.ha_per_cell[poly]  # true hectares of one whole cell of that site
-    covered = np.bincount(poly, weights=w, minlength=n)
-    mean = np.bincount(poly, weights=w * np.nan_to_num(s), minlength=n) / np.maximum(covered, 1e-12)
-    top = np.full(n, np.nan)
-    np.fmax.at(top, poly[ok], s[ok])
-    steep = np.bincount(poly, weights=w * (s > steep_deg) * cell_ha, minlength=n)
-    flat = np.bincount(poly, weights=w * (s <= flat_deg) * cell_ha, minlength=n)
-    south = np.bincount(poly, weights=w * ((a >= 135) & (a <= 225) & (s >= 2)), minlength=n) / \
-        np.maximum(covered, 1e-12)  # facing south (135–225°) on slopes of at least 2°
-    ref, n_ring = _planes(reader, ring_cells, ring_poly, ring_z, n)
-    pit, dump = _volumes(reader, cells, poly, frac, z, ref, cell_ha, n)
+    del ring
+    covered, slope_sum, steep, flat, south = sums.slope.T
     has = covered > 0
+    safe = np.maximum(covered, 1e-12)
+    ref, n_ring = _planes(sums.plane)
+    pit, dump = _volumes(reader, cov, sums.site_z, ref)
     return pd.DataFrame({
         "site_id": sites["site_id"].astype(str).to_numpy(),
-        "mean_slope_deg": np.where(has, mean, np.nan), "max_slope_deg": top,
+        "mean_slope_deg": np.where(has, slope_sum / safe, np.nan), "max_slope_deg": sums.top,
         "steep_ha": np.where(has, steep, np.nan), "flat_ha": np.where(has, flat, np.nan),
-        "south_share": np.where(has, south, np.nan),
+        "south_share": np.where(has, south / safe, np.nan),
         "pit_volume_m3": pit, "dump_volume_m3": dump,
         "reference_cells": n_ring}, index=sites.index)
 
 
-def _planes(reader: _Reader, cells: np.ndarray, poly: np.ndarray, z: np.ndarray,
-            n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per site, the plane z = a + b·x + c·y fitted by least squares to its ring cells:
-    coefficients (n, 3) (x, y from the grid origin), and the cells used."""
-    ok = np.isfinite(z)
-    cells, poly, z = cells[ok], poly[ok], z[ok]
-    x, y = _centres(reader, cells)
-    cols = [np.ones_like(x), x, y]
-    ata = np.empty((n, 3, 3))
-    atb = np.empty((n, 3))
+def _planes(plane_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per site, the least-squares plane z = a + b·x + c·y (x, y from the grid origin) from its
+    ring's normal equations: coefficients (n, 3), NaN with fewer than 3 cells; cells used."""
+    n = len(plane_sums)
+    ata = np.zeros((n, 3, 3))
     for i in range(3):
-        atb[:, i] = np.bincount(poly, weights=cols[i] * z, minlength=n)
-        for j in range(3):
-            ata[:, i, j] = np.bincount(poly, weights=cols[i] * cols[j], minlength=n)
-    count = np.bincount(poly, minlength=n)
+        for j in range(i, 3):
+            ata[:, i, j] = ata[:, j, i] = plane_sums[:, 3 * i + j]
+    atb = plane_sums[:, 9:12]
+    count = plane_sums[:, 12].astype(np.int64)
     coef = np.full((n, 3), np.nan)
     good = count >= 3
     if good.any():
@@ -238,15 +275,21 @@ def _centres(reader, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (cols + 0.5) * t.a, (rows + 0.5) * t.e
 
 
-def _volumes(reader, cells, poly, frac, z, ref, cell_ha, n) -> tuple[np.ndarray, np.ndarray]:
-    x, y = _centres(reader, cells)
-    plane = ref[poly, 0] + ref[poly, 1] * x + ref[poly, 2] * y
-    diff = plane - z  # > 0: below the ground around (a pit)
-    ok = np.isfinite(diff)
-    area_m2 = cell_ha * 10_000.0 * frac * ok
-    diff = np.nan_to_num(diff)
-    pit = np.bincount(poly, weights=area_m2 * np.clip(diff, 0, None), minlength=n)
-    dump = np.bincount(poly, weights=area_m2 * np.clip(-diff, 0, None), minlength=n)
+def _volumes(reader, cov, site_z: np.ndarray, ref: np.ndarray,
+             chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Pit (below the ring plane) and dump (above it) volumes per site, in chunks of cells."""
+    n = cov.n_polygons
+    pit, dump = np.zeros(n), np.zeros(n)
+    for lo in range(0, len(cov.cell), chunk):
+        sl = slice(lo, lo + chunk)
+        poly = cov.poly[sl]
+        x, y = _centres(reader, cov.cell[sl].astype(np.int64))
+        diff = ref[poly, 0] + ref[poly, 1] * x + ref[poly, 2] * y - site_z[sl]  # > 0: a pit
+        ok = np.isfinite(diff)
+        area_m2 = cov.ha_per_cell[poly] * 10_000.0 * cov.cov[sl] * ok
+        diff = np.nan_to_num(diff)
+        pit += np.bincount(poly, weights=area_m2 * np.clip(diff, 0, None), minlength=n)
+        dump += np.bincount(poly, weights=area_m2 * np.clip(-diff, 0, None), minlength=n)
     missing = ~np.isfinite(ref[:, 0])
     pit[missing], dump[missing] = np.nan, np.nan
     return pit, dump

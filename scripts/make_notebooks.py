@@ -470,6 +470,61 @@ JOINT = [
         "                      kept.query('retained')['site_id'])])"),
 ]
 
+FINDINGS = [
+    new_markdown_cell(
+        "# 07 影像发现 / Findings from imagery\n\n"
+        "从多期影像中发现：矿权范围外的疑似越界扰动、矿权内新增扰动，并核对矿山自报的复垦面积。"
+        "使用内置的示例影像（含一处从矿界向外扩展的采挖、一块隔年翻耕的农田和一片云——只有采挖应被发现）。\n\n"
+        "Suspected disturbance outside the licences, new disturbance inside them, and mines' "
+        "declared reclamation against the imagery — on the seeded sample scenes, offline."),
+    new_code_cell(
+        "import ordos_geo as og\n"
+        "import geopandas as gpd\n"
+        "og.settings.lang = 'zh'\n"
+        "og.settings.progress = False\n"
+        "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
+        "manifest = og.samples.write_sample_scenes('sample_imagery')\n"
+        "scenes = og.imagery.read_manifest(manifest)\n"
+        "og.disturbance.load_rules()   # thresholds: resources/disturbance.yaml"),
+    new_markdown_cell(
+        "## 1 疑似越界扰动 / Suspected disturbance outside licences\n\n"
+        "像元在晴空日期为裸土/煤黑/积水且植被指数比自身以往明显下降才算扰动；之后又恢复植被的"
+        "（农田、季节性草地）不算。矿界外 2 公里内、不在任何已登记图斑和许可用地内、"
+        "≥ 0.5 公顷且至少两期可见的连片像元，记为疑似越界扰动。"),
+    new_code_cell(
+        "found = og.disturbance.detect(sites, scenes, search_m=2000, min_ha=0.5)\n"
+        "found.suspected.drop(columns='geometry')"),
+    new_code_cell(
+        "truth = gpd.read_file('sample_imagery/truth_disturbance.geojson')\n"
+        "dug = og.projection.to_equal_area(truth[truth.kind == 'excavation']).union_all()\n"
+        "flagged = og.projection.to_equal_area(found.suspected).union_all()\n"
+        "both = dug.intersection(flagged).area\n"
+        "print(f'precision {both / flagged.area:.2f}, recall {both / dug.area:.2f}')"),
+    new_markdown_cell(
+        "## 2 名录问题与地图 / Register findings and the map\n\n"
+        "每处疑似扰动成为一条“问题”（finding）事件，签名后可用 `ordos-geo register import` 导入名录。"),
+    new_code_cell(
+        "findings = og.disturbance.findings_table(found.suspected, checked_by='张三',\n"
+        "                                         tracked_by='李四', responsible='王五')\n"
+        "findings[['mine_id', 'event', 'date', 'area_ha', 'distance_m', 'note']]"),
+    new_code_cell(
+        "og.maps.map_disturbance(sites, found.suspected)"),
+    new_markdown_cell(
+        "## 3 矿权内新增扰动 / New disturbance inside licences\n\n用于抽查权重。"),
+    new_code_cell("found.new_inside.head()"),
+    new_markdown_cell(
+        "## 4 申报与检测 / Declared vs detected\n\n"
+        "自报复垦面积（自基准年起累计）高于影像检测的新增植被面积加容差的，列为申报偏高。"),
+    new_code_cell(
+        "import pandas as pd\n"
+        "result = og.reclamation.progress(sites, scenes)\n"
+        "mines = result.summary[result.summary.site_id.str.startswith('SYN-M')]\n"
+        "last = mines.dropna(subset=['detected_gain_ha']).groupby('site_id').tail(1).head(3)\n"
+        "declared = pd.DataFrame({'mine_id': last.site_id, 'year': last.year,\n"
+        "                         'declared_reclaimed_ha': last.detected_gain_ha + [0.2, 5, 40]})\n"
+        "og.disturbance.compare_declarations(declared, result.summary)"),
+]
+
 
 def main() -> None:
     out = ROOT / "notebooks"
@@ -477,7 +532,7 @@ def main() -> None:
     for name, cells in (("00-quickstart", QUICKSTART), ("01-zones", ZONES),
                         ("02-reclamation", RECLAMATION), ("03-publish", PUBLISH),
                         ("04-register", REGISTER), ("05-supervision", SUPERVISION),
-                        ("06-joint-remediation", JOINT)):
+                        ("06-joint-remediation", JOINT), ("07-findings", FINDINGS)):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"}})

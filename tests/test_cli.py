@@ -95,12 +95,14 @@ def test_demo_writes_and_prints_every_output(demo_run):
     printed = sorted((tmp_path / p) if not Path(p).is_absolute() else Path(p) for p in printed)
     maps_written = sorted((tmp_path / "maps").glob("*.html"))
     assert [p for p in printed if "sample_imagery" not in p.parts] == sorted(written + maps_written)
-    assert [p.name for p in maps_written] == ["ordos_overview.html", "progress.html", "zones.html"]
+    assert [p.name for p in maps_written] == ["disturbance.html", "ordos_overview.html",
+                                              "progress.html", "zones.html"]
     names = {p.name for p in written}
     assert {"zones.geojson", "sites_zoned.geojson", "zones.gpkg", "zones.csv",
             "plan_problems.csv", "zones_sensitivity.csv", "zones_sensitivity.png",
             "progress.csv", "progress_summary.csv", "progress.geojson",
-            "progress_curves.png"} <= names
+            "progress_curves.png", "suspected_outside.geojson", "findings.csv",
+            "new_inside.csv"} <= names
     assert (out / "sample_imagery" / "manifest.csv").exists()
     sites = gpd.read_file(out / "sites.geojson")
     assert len(sites) > 250 and sites["synthetic"].all()

@@ -10,10 +10,10 @@ LAYERS = {
              "_styles", "utils", "projection", "dictionary"],
     "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db"],
     "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "register",
-                 "supervision", "terrain", "earthworks", "suitability"],
+                 "supervision", "terrain", "earthworks", "suitability", "disturbance"],
     "publish": ["maps", "export", "sheets"],
     "application": ["samples", "synthetic", "demo"],
-    "cli": ["cli", "_cli_supervision", "__main__", "__init__"],
+    "cli": ["cli", "_cli_supervision", "_cli_findings", "__main__", "__init__"],
 }
 RANK = {m: k for k, (_, mods) in enumerate(LAYERS.items()) for m in mods}
 

@@ -107,3 +107,54 @@ def test_strips_give_the_same_answer_as_one_read(tmp_path, strip_rows):
     whole = terrain_stats(sites, og.terrain.read_dem(path))  # in memory, one block
     strips = terrain_stats(sites, path, strip_rows=strip_rows)
     pd.testing.assert_frame_equal(whole, strips, rtol=1e-9)
+
+
+def _pit_and_dump(tmp_path):
+    """A frustum pit (R 80 m, r 40 m, 20 m deep) with a 30 m high dump right next to it, inside
+    the pit's reference ring (50–150 m outside the pit)."""
+    x, y = _grid()
+    z = _ground(x, y, (0.02, -0.01), 0.0)
+    R, r, h = 80.0, 40.0, 20.0
+    cx, cy = X0 + 200, Y0 - 300
+    d = np.hypot(x - cx, y - cy)
+    depth = np.where(d <= r, h, np.where(d <= R, h * (R - d) / (R - r), 0.0))
+    dump = (np.abs(x - (cx + 170)) <= 40) & (np.abs(y - cy) <= 40)
+    path = _write(tmp_path, z - depth + np.where(dump, 30.0, 0.0))
+    sites = _sites(shapely.Point(cx, cy).buffer(R + 1, quad_segs=64),
+                   shapely.box(cx + 130, cy - 40, cx + 210, cy + 40))
+    return path, sites, math.pi * h / 3 * (R * R + R * r + r * r)
+
+
+def test_other_sites_are_not_reference_ground(tmp_path):
+    path, sites, pit_true = _pit_and_dump(tmp_path)
+    out = terrain_stats(sites, path).set_index("site_id")
+    assert out.loc["S0", "pit_volume_m3"] == pytest.approx(pit_true, rel=0.02)
+    assert out.loc["S1", "dump_volume_m3"] == pytest.approx(80 * 80 * 30, rel=0.02)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_coverage_in_worker_processes_gives_the_same_answer(tmp_path, monkeypatch, workers):
+    import dask
+
+    from ordos_geo import reclamation
+
+    path, sites, _ = _pit_and_dump(tmp_path)
+    many = pd.concat([sites] * 3, ignore_index=True)  # overlapping copies: each its own row
+    many["site_id"] = [f"S{k}" for k in range(len(many))]
+    expected = terrain_stats(sites, path)
+    monkeypatch.setattr(reclamation, "COVERAGE_PARALLEL", 2)
+    monkeypatch.setattr(reclamation, "COVERAGE_BATCH", 1)  # one run a site
+    with dask.config.set(num_workers=workers):
+        out = terrain_stats(many, path)
+    for k in range(len(many)):
+        got = out.iloc[k].drop("site_id").astype(float).to_numpy()
+        want = expected.iloc[k % 2].drop("site_id").astype(float).to_numpy()
+        assert np.allclose(got, want, rtol=1e-9, equal_nan=True)
+
+
+def test_a_site_off_the_dem_has_empty_figures(tmp_path):
+    path, sites, _ = _pit_and_dump(tmp_path)
+    far = _sites(shapely.box(X0 + 5000, Y0 - 5000, X0 + 5100, Y0 - 4900))
+    out = terrain_stats(far, path)
+    assert len(out) == 1 and out[["mean_slope_deg", "pit_volume_m3"]].isna().all(axis=None)
+    assert out.loc[0, "reference_cells"] == 0
