@@ -59,7 +59,7 @@ from ._messages import msg
 from .imagery import Scene, Thresholds, check_scenes, measures, reflectance, valid_mask
 from .utils import progress_bar
 
-__all__ = ["load_rules", "detect", "DisturbanceResult", "SUSPECTED_COLUMNS", "FINDING_COLUMNS",
+__all__ = ["load_rules", "detect", "findings_table", "DisturbanceResult", "SUSPECTED_COLUMNS", "FINDING_COLUMNS",
            "read_declarations", "compare_declarations", "DECLARATION_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")

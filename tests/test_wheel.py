@@ -72,7 +72,7 @@ def test_the_installed_wheel_runs_the_demo_from_another_folder(installed, tmp_pa
     for name in ("zones.geojson", "progress_summary.csv", "zones_report.xlsx"):
         assert (tmp_path / "out" / name).exists()
     pages = sorted(p.name for p in (tmp_path / "maps").glob("*.html"))
-    assert pages == ["ordos_overview.html", "progress.html", "zones.html"]
+    assert pages == ["disturbance.html", "ordos_overview.html", "progress.html", "zones.html"]
     assert "ordos_map.js" in (tmp_path / "maps" / "zones.html").read_text("utf-8")
 
 
