@@ -62,6 +62,7 @@ observation), otherwise empty with ``no_upward_trend``, ``beyond_horizon`` or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -177,13 +178,16 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
     workers = dask.config.get("num_workers", None) or os.cpu_count() or 1
     if len(wkb) < COVERAGE_PARALLEL or not sys.platform.startswith("linux"):
         workers = 1
-    size = max(1, min(COVERAGE_BATCH, -(-len(wkb) // (4 * workers))))  # ≥ 4 parts a worker
-    parts = [dask.delayed(_coverage_part)(wkb[s:s + size], s, grid_key)
-             for s in range(0, len(wkb), size)]
-    scheduler = "processes" if len(parts) > 1 and workers > 1 else "synchronous"
-    with dask.config.set({"multiprocessing.context": "fork"}):
-        done = dask.compute(*parts, scheduler=scheduler, num_workers=min(workers, len(parts)),
-                            chunksize=1)  # one part at a time: Dask batches 5 by default
+    starts = _part_starts(np.asarray(geoms.values), abs(a * e), workers)
+    with _spill_folder(workers > 1 and len(starts) > 2) as spill:
+        parts = [dask.delayed(_coverage_part)(wkb[s:z], s, grid_key, spill)
+                 for s, z in zip(starts[:-1], starts[1:])]
+        with dask.config.set({"multiprocessing.context": "fork"}):
+            done = dask.compute(*parts, scheduler="processes" if spill else "synchronous",
+                                num_workers=min(workers, len(parts)),
+                                chunksize=1)  # one part at a time: Dask batches 5 by default
+        if spill:  # the workers left their arrays in memory-backed files, not in a pipe
+            done = [[np.load(path) for path in paths] for paths in done]
     cell_type = np.int32 if width * height < 2**31 else np.int64
     cell = np.concatenate([d[0] for d in done] or [np.empty(0, cell_type)])
     poly = np.concatenate([d[1] for d in done] or [np.empty(0, np.int32)])
@@ -200,9 +204,53 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
     return table
 
 
-def _coverage_part(wkb: np.ndarray, start: int, grid_key: tuple
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cells (sorted), polygon numbers (from ``start``) and coverage fractions of WKB polygons."""
+@contextlib.contextmanager
+def _spill_folder(wanted: bool):
+    """A temporary folder in shared memory (``/dev/shm``, else the temporary folder) where the
+    coverage workers leave their arrays — pickling tens of MB through a pipe took longer — or
+    None when the batches run in this process."""
+    if not wanted:
+        yield None
+        return
+    import shutil
+    import tempfile
+
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    folder = tempfile.mkdtemp(prefix="ordos_geo_coverage_", dir=shm)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _part_starts(geoms: np.ndarray, cell_area: float, workers: int) -> np.ndarray:
+    """Where each batch of polygons starts (and the end): one after the other, batches of
+    :data:`COVERAGE_BATCH`; in worker processes, 4 batches a worker of about equal cells (by
+    bounding box), so that one batch of large polygons does not keep one worker busy alone."""
+    n = len(geoms)
+    if workers == 1:
+        return np.r_[np.arange(0, n, COVERAGE_BATCH), n]
+    b = np.nan_to_num(shapely.bounds(geoms))
+    cells = np.cumsum((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) / cell_area + 1.0)
+    cuts = np.searchsorted(cells, cells[-1] * np.arange(1, 4 * workers) / (4 * workers))
+    return np.unique(np.r_[0, cuts, n])
+
+
+def _coverage_part(wkb: np.ndarray, start: int, grid_key: tuple, spill: str | None = None
+                   ) -> tuple:
+    """Cells (sorted), polygon numbers (from ``start``) and coverage fractions of WKB polygons;
+    with ``spill``, written there as ``.npy`` files and their paths returned."""
+    arrays = _coverage_arrays(wkb, start, grid_key)
+    if spill is None:
+        return arrays
+    paths = [os.path.join(spill, f"{start}_{k}.npy") for k in range(3)]
+    for path, array in zip(paths, arrays):
+        np.save(path, array)
+    return paths
+
+
+def _coverage_arrays(wkb: np.ndarray, start: int, grid_key: tuple
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from exactextract import exact_extract
     from exactextract.raster import NumPyRasterSource
 
@@ -381,15 +429,21 @@ def _weighted_sums(cov: Coverage, at: np.ndarray, m: dict) -> np.ndarray:
     weights = sparse.csc_matrix((cov.cov[at].astype(np.float64), cov.poly[at],
                                  np.arange(k + 1, dtype=cov.poly.dtype)),
                                 shape=(cov.n_polygons, k))
-    out = np.empty((cov.n_polygons, len(SUMS) - 1))
-    for j, key in enumerate(SUMS[1:]):
-        out[:, j] = weights @ m[key].astype(np.float64)
+    out = np.zeros((cov.n_polygons, len(SUMS) - 1))
+    col = {key: j for j, key in enumerate(SUMS[1:])}
+    for key in ("ndvi", "fvc", "vegetated", "bare", "water", "dark"):
+        if m[key].dtype == bool and not m[key].any():
+            continue  # a class absent from the strip (no water or dark without green): 0
+        out[:, col[key]] = weights @ m[key].astype(np.float64)
+    # every valid pixel is vegetated, bare or water, and only one (imagery.measures)
+    out[:, col["valid"]] = out[:, col["vegetated"]] + out[:, col["bare"]] + out[:, col["water"]]
     return out
 
 
 def polygon_stats(sums_ha: np.ndarray, area_ha: np.ndarray) -> pd.DataFrame:
     """Per-polygon measures of one date from sums already scaled to hectares (see module text)."""
-    total, valid = sums_ha[:, 0], sums_ha[:, 1]
+    total = sums_ha[:, 0]
+    valid = np.minimum(sums_ha[:, 1], total)  # never above 1 by rounding
     with np.errstate(divide="ignore", invalid="ignore"):
         return pd.DataFrame({
             "valid_fraction": np.where(total > 0, valid / total, np.nan),
@@ -416,9 +470,9 @@ class ProgressResult:
 
 
 def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """The polygons measured: every site, every zone's remediation area, and every banner's
-    ground — the union of its sites, so a parcel inside its mine counts once and a dump outside
-    its mine's licence area counts too."""
+    """The polygons measured: every site, every zone's remediation area, and what a banner's
+    ground needs beyond its sites — the union of its sites, so a parcel inside its mine counts
+    once and a dump outside its mine's licence area counts too."""
     geoms = sites.geometry.to_crs("EPSG:4326")
     parts = [pd.DataFrame({"level": "site", "id": sites["site_id"].astype(str).to_numpy(),
                            "geometry": geoms.to_numpy()})]
@@ -427,61 +481,41 @@ def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.Dat
                                    "geometry": zones.geometry.to_crs("EPSG:4326").to_numpy()}))
     banner = sites["banner"].astype(str) if "banner" in sites.columns else \
         pd.Series("", index=sites.index)
-    # each banner's union is measured as its disjoint parts, added up per banner later (one
-    # banner-wide multipolygon would make exactextract walk every cell of its bounding box); a
-    # part that is one site's own ground (nothing else overlaps it) reuses that site's figures
+    # a banner's union = the sum of its sites minus, for each site, the part of it that sites
+    # before it (in the table) already cover: only those overlaps are measured apart, and
+    # subtracted from the sum of the banner's site figures (see _tables)
     metric = projection.to_metric(geoms)
-    pieces, names, same = _banner_ground(metric.to_numpy(), banner.to_numpy())
-    ground = gpd.GeoSeries(pieces[same < 0], crs=metric.crs).to_crs("EPSG:4326")
-    parts.append(pd.DataFrame({"level": "banner", "id": names[same < 0],
-                               "geometry": ground.to_numpy()}))
+    overlaps, names = _banner_overlaps(metric.to_numpy(), banner.to_numpy())
+    ground = gpd.GeoSeries(overlaps, crs=metric.crs).to_crs("EPSG:4326")
+    parts.append(pd.DataFrame({"level": "banner", "id": names, "geometry": ground.to_numpy()}))
     polys = pd.concat(parts, ignore_index=True)
-    polys.attrs["banner_sites"] = pd.DataFrame({"banner": names[same >= 0],
-                                                "row": same[same >= 0]})
+    polys.attrs["banner_sites"] = pd.DataFrame({"banner": banner.to_numpy(),
+                                                "row": np.arange(len(sites))})
     return polys
 
 
-def _banner_ground(metric: np.ndarray, banner: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The disjoint parts of each banner's union of sites, the banner of each, and the row of
-    the site whose own ground a part is (else -1). Only sites that overlap or touch another of
-    their banner are unioned (per group of such sites): the rest are their own ground."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(metric)
+def _banner_overlaps(metric: np.ndarray, banner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each site that sites before it in its banner overlap, the part of it they cover
+    (polygons with area), and the banner of each. The banner's union is then exactly the sum
+    of its sites minus these parts: ``∪ S = Σᵢ (Sᵢ − Sᵢ ∩ ⋃_{j<i} Sⱼ)``."""
     a, b = shapely.STRtree(metric).query(metric, predicate="intersects")
-    same_banner = banner[a] == banner[b]
-    graph = coo_matrix((np.ones(int(same_banner.sum())), (a[same_banner], b[same_banner])),
-                       shape=(n, n))
-    _, group = connected_components(graph, directed=False)
-    size = np.bincount(group, minlength=n)
-    has = ~(shapely.is_missing(metric) | shapely.is_empty(metric))
-    alone = np.flatnonzero((size[group] == 1) & has)
-    rows = np.flatnonzero(size[group] > 1)
-    rows = rows[np.argsort(group[rows], kind="stable")]
-    starts = np.flatnonzero(np.r_[True, np.diff(group[rows]) != 0]) if len(rows) else \
-        np.empty(0, dtype=np.int64)
-    unions = np.array([shapely.union_all(metric[r]) for r in np.split(rows, starts[1:])]
-                      if len(rows) else [], dtype=object)
-    parts, owner = shapely.get_parts(unions, return_index=True)
-    return (np.r_[metric[alone], parts], np.r_[banner[alone], banner[rows[starts]][owner]],
-            np.r_[alone, _own_site(parts, metric)])
-
-
-def _own_site(pieces: np.ndarray, sites_m: np.ndarray) -> np.ndarray:
-    """For each part, the row of the one site whose ground it is (it touches no other site and
-    has that site's area), else -1."""
-    out = np.full(len(pieces), -1)
-    if not len(pieces):
-        return out
-    part, site = shapely.STRtree(sites_m).query(pieces, predicate="intersects")
-    alone = np.bincount(part, minlength=len(pieces)) == 1
-    part, site = part[alone[part]], site[alone[part]]
-    a, b = shapely.area(pieces[part]), shapely.area(sites_m[site])
-    match = np.abs(a - b) <= 1e-9 * np.maximum(a, 1.0)
-    out[part[match]] = site[match]
-    return out
+    keep = (b < a) & (banner[a] == banner[b])
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return np.empty(0, dtype=object), np.empty(0, dtype=banner.dtype)
+    order = np.argsort(a, kind="stable")
+    a, b = a[order], b[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(a) != 0])
+    rows = a[starts]
+    earlier = np.array([shapely.union_all(metric[g]) for g in np.split(b, starts[1:])],
+                       dtype=object)
+    covered = shapely.intersection(metric[rows], earlier)
+    parts, at = shapely.get_parts(covered, return_index=True)
+    inner, inner_at = shapely.get_parts(parts, return_index=True)  # collections hold multis
+    inner_at = at[inner_at]
+    area = shapely.area(inner)
+    keep = (shapely.get_type_id(inner) == 3) & (area > 0)  # shared edges and corners: none
+    return inner[keep], banner[rows[inner_at[keep]]]
 
 
 def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -565,14 +599,18 @@ def _tables(sums: dict, polys: pd.DataFrame, area: np.ndarray) -> dict[str, pd.D
     reuse = polys.attrs.get("banner_sites", pd.DataFrame({"banner": [], "row": []}))
     names, owner = np.unique(np.r_[ids[part], reuse["banner"].to_numpy()], return_inverse=True)
     source = np.r_[np.flatnonzero(part), reuse["row"].to_numpy(dtype=int)]
-    one = ~part  # sites and zones: one polygon each; banners: the sum of their disjoint parts
+    # banners: the sum of their sites minus the overlaps already counted (_banner_overlaps)
+    sign = np.r_[-np.ones(int(part.sum())), np.ones(len(reuse))]
+    one = ~part  # sites and zones: one polygon each
     levels = np.r_[level[one], np.full(len(names), "banner")]
     keys = np.r_[ids[one], names]
-    areas = np.r_[area[one], np.bincount(owner, weights=area[source], minlength=len(names))]
+    areas = np.r_[area[one], np.bincount(owner, weights=area[source] * sign,
+                                         minlength=len(names))]
     rows = []
     for (date, sensor), arr in sorted(sums.items()):
         banner_sums = np.zeros((len(names), arr.shape[1]))
-        np.add.at(banner_sums, owner, arr[source])
+        np.add.at(banner_sums, owner, arr[source] * sign[:, None])
+        banner_sums = np.clip(banner_sums, 0.0, None)  # rounding of the differences
         stats = polygon_stats(np.vstack([arr[one], banner_sums]), areas)
         stats.insert(0, "sensor", sensor)
         stats.insert(0, "date", pd.Timestamp(date))

@@ -170,7 +170,10 @@ def test_coverage_in_runs_equals_one_sorted_table(workers, monkeypatch):
     monkeypatch.setattr(reclamation, "COVERAGE_PARALLEL", 10)
     with dask.config.set(num_workers=workers):
         cov = reclamation.coverage(frame, key)
-    assert len(cov.runs) - 1 == len(range(0, 40, 7 if workers == 1 else 5))
+    if workers == 1:  # batches of COVERAGE_BATCH polygons
+        assert len(cov.runs) - 1 == len(range(0, 40, 7))
+    else:  # 4 batches a worker, of about equal cells
+        assert 2 <= len(cov.runs) - 1 <= 8
     one = cov.sorted()
     assert np.all(np.diff(one.cell) >= 0) and len(one.cell) == len(cov.cell)
     for r0 in range(0, 40, 9):
@@ -180,3 +183,40 @@ def test_coverage_in_runs_equals_one_sorted_table(workers, monkeypatch):
         assert len(at) == np.count_nonzero((one.cell // 40 >= r0) & (one.cell // 40 < r0 + 9))
     exact = shapely.area(np.asarray(frame.values)) / 100.0  # cells of 10 m × 10 m
     assert np.allclose(cov.totals(), exact, rtol=1e-5)
+
+
+def test_worker_batches_have_about_equal_cells():
+    import shapely
+
+    small = [shapely.box(0, 0, 10, 10)] * 300  # 1 cell each
+    big = [shapely.box(0, 0, 200, 200)] * 6  # 400 cells each, all at the end
+    geoms = np.array(small + big, dtype=object)
+    starts = reclamation._part_starts(geoms, 100.0, 2)
+    cells = np.array([1.0] * 300 + [400.0] * 6) + 1.0
+    per = [cells[a:z].sum() for a, z in zip(starts[:-1], starts[1:])]
+    assert starts[0] == 0 and starts[-1] == len(geoms) and len(per) <= 8
+    assert max(per) <= cells.sum() / 8 + 401  # at most one polygon over an equal share
+    assert list(reclamation._part_starts(geoms, 100.0, 1)) == [0, len(geoms)]
+
+
+@pytest.mark.parametrize("bands", [("red", "nir"), ("red", "nir", "green"),
+                                   ("blue", "green", "red", "nir", "swir1")])
+def test_valid_pixels_are_exactly_vegetated_bare_or_water(bands):
+    """The weighted sums take the valid area as vegetated + bare + water: every valid pixel is
+    one of them, and only one, with any set of bands (and invalid pixels are none)."""
+    rng = np.random.default_rng(1)
+    n = 20_000
+    refl = {b: rng.uniform(0.0, 0.5, n).astype(np.float32) for b in bands}
+    valid = rng.random(n) > 0.2
+    m = imagery.measures(refl, valid, imagery.Thresholds(), with_bsi=False)
+    parts = m["vegetated"].astype(int) + m["bare"] + m["water"]
+    assert np.array_equal(parts, m["valid"].astype(int))
+    cov = reclamation.Coverage(np.arange(n, dtype=np.int32), rng.integers(0, 7, n).astype(np.int32),
+                               rng.random(n).astype(np.float32), 7, n, 1, np.ones(7))
+    sums = reclamation._weighted_sums(cov, np.arange(n), m)
+    direct = np.bincount(cov.poly, weights=cov.cov * m["valid"], minlength=7)
+    tol = 1e-9 * np.bincount(cov.poly, minlength=7).max()
+    assert np.allclose(sums[:, 0], direct, rtol=0, atol=tol)
+    for j, key in enumerate(reclamation.SUMS[1:]):
+        exact = np.bincount(cov.poly, weights=cov.cov.astype(np.float64) * m[key], minlength=7)
+        assert np.allclose(sums[:, j], exact, rtol=0, atol=tol), key
