@@ -16,7 +16,9 @@ cluster). Hectares are true hectares: a polygon's covered pixel fractions are sc
 equal-area area over its area in the raster's CRS.
 
 A banner is measured as the union of its sites: a parcel inside its mine counts once, a dump
-outside its mine's licence area counts too — each piece of ground once.
+outside its mine's licence area counts too — each piece of ground once. (Exactly: the sum of its
+sites minus, for each site, the part earlier sites of the banner already cover; only those
+overlaps are measured apart.)
 
 **One count per ground cell and date.** Bands on another pixel grid than the red band
 (Sentinel-2's 20 m SCL and B11, or another CRS) are read resampled onto red's grid (nearest
