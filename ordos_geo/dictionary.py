@@ -48,7 +48,8 @@ def markdown() -> str:
 _TABLES = {"plans": "年度治理计划 / Annual plans (`ordos-geo zones --plans`)",
            "plan_parameters": "计划中的治理参数 / Standard parameters in a plans table",
            "corner_points": "拐点坐标表 / Corner-point tables",
-           "register": "绿色矿山名录表 / Green-mine register tables (`ordos-geo register import`)"}
+           "register": "绿色矿山名录表 / Green-mine register tables (`ordos-geo register import`)",
+           "declarations": "复垦申报表 / Declared reclamation (`ordos-geo declarations`)"}
 
 
 def _alias_sections() -> list[str]:
