@@ -531,6 +531,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "None of the {n} sites is a mine boundary (kind = mine), so nothing can be outside a "
         "licence; check the kind column.",
     ),
+    "sample_no_room": (
+        "示例影像：所给图斑附近没有足够的空地放置示例变化（{what}）；请换一个重点区域（area=）或用内置数据。",
+        "Sample imagery: the sites given leave no free ground for the sample change ({what}); "
+        "choose another priority area (area=) or the embedded data.",
+    ),
+    "dist_allowed_crs": (
+        "许可用地图层（--allowed，{n} 个要素）没有坐标系；请先为其指定坐标系（例如 EPSG:4490）。",
+        "The allowed-land layer (--allowed, {n} features) has no CRS; set one first (e.g. "
+        "EPSG:4490). ordos_geo never guesses a CRS.",
+    ),
     "dist_too_many": (
         "同一像元网格上有 {n} 景影像，超过 {limit} 景；请按年份分批运行。",
         "{n} scenes on one pixel grid, more than {limit}; run the years in batches.",

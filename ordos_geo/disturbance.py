@@ -54,9 +54,9 @@ import pandas as pd
 import shapely
 
 from . import projection
-from ._errors import InputFileError, ValidationError
+from ._errors import CRSError, InputFileError, ValidationError
 from ._messages import msg
-from .imagery import Scene, Thresholds, check_scenes, measures, reflectance, valid_mask
+from .imagery import Scene, Thresholds, check_scenes, measures
 from .utils import progress_bar
 
 __all__ = ["load_rules", "detect", "findings_table", "DisturbanceResult", "SUSPECTED_COLUMNS", "FINDING_COLUMNS",
@@ -125,7 +125,16 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
            allowed: gpd.GeoDataFrame | None = None, since: dt.date | None = None,
            rules: str | os.PathLike | None = None, thresholds: Thresholds = Thresholds(),
            show_progress: bool | None = None) -> DisturbanceResult:
-    """Suspected disturbance outside licences, new disturbance inside them, register findings."""
+    """Suspected disturbance outside licences, new disturbance inside them, register findings
+    (see the module text).
+
+    ``sites``: the sites (any CRS; ``kind`` = ``mine`` rows are the licence boundaries, every
+    row is known ground). ``scenes``: :class:`~ordos_geo.imagery.Scene` (projected grids in
+    metres). ``search_m``: search distance around mine boundaries, metres (default 2000);
+    ``min_ha``: minimum mapping unit, true (equal-area) hectares (0.5); ``min_dates``: clear
+    dates a suspect must be seen on (2); ``allowed``: permitted land (any CRS); ``since``: new
+    disturbance inside licences counts from this date (default the first scene's); ``rules``:
+    an edited copy of ``resources/disturbance.yaml``. The suspects come in EPSG:4326 lon/lat."""
     params = load_rules(rules)
     for name, value in (("search_m", search_m), ("min_ha", min_ha), ("min_dates", min_dates)):
         if value is not None:
@@ -165,13 +174,14 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
 def _ground(sites, mines, allowed, key: tuple, search_m: float) -> _Ground:
     from pyproj import CRS
 
-    crs = CRS.from_wkt(key[0])
-    known = [projection.to_metric(sites).geometry.to_crs(crs).to_numpy()]
+    crs = CRS.from_wkt(key[0])  # the grid's projected CRS, metres
+    known = [sites.geometry.to_crs(crs).to_numpy()]
     if allowed is not None and len(allowed):
-        known.append(projection.to_metric(allowed).geometry.to_crs(crs).to_numpy())
-    metric = projection.to_metric(mines).geometry
-    search = metric.buffer(search_m).to_crs(crs).to_numpy()
-    return _Ground(np.concatenate(known), metric.to_crs(crs).to_numpy(), search)
+        if allowed.crs is None:
+            raise CRSError(msg("dist_allowed_crs", n=len(allowed)))
+        known.append(allowed.geometry.to_crs(crs).to_numpy())
+    search = projection.to_metric(mines).geometry.buffer(search_m).to_crs(crs).to_numpy()
+    return _Ground(np.concatenate(known), mines.geometry.to_crs(crs).to_numpy(), search)
 
 
 def _window(ground: _Ground, key: tuple):
@@ -192,14 +202,13 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     """Every strip of the window through every date of the group (Dask threads)."""
     import dask
     from pyproj import CRS
+    from rasterio.transform import Affine
     from rasterio.windows import Window
     from rasterio.windows import transform as window_transform
 
     win = _window(ground, key)
     if win is None:
         return None
-    from rasterio.transform import Affine
-
     transform = window_transform(win, Affine(*key[1]))
     found = _Found(win, transform, CRS.from_wkt(key[0]),
                    np.zeros((int(win.height), int(win.width)), dtype=np.uint8))
@@ -214,29 +223,18 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     return found
 
 
-def _read_window(scene: Scene, window) -> dict[str, np.ndarray]:
-    """Per-pixel measures (with BSI) of one scene over ``window`` of its red band's grid."""
+def _read_window(scene: Scene, window) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Reflectance per band and validity of one scene over ``window`` of its red band's grid
+    (the strip reader of :mod:`ordos_geo.reclamation`, every cell)."""
     import contextlib
 
     import rasterio
 
-    from .reclamation import _open_bands
+    from .reclamation import _gather_strip, _open_bands
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=64))
-        datasets = _open_bands(scene, stack)
-        refl, qa, nodata = {}, None, np.zeros((int(window.height), int(window.width)), bool)
-        for name, (src, index, warped) in datasets.items():
-            values = src.read(index, window=window)
-            if warped:
-                nodata |= src.read_masks(index, window=window) == 0
-            if name == "qa":
-                qa = values
-                continue
-            if src.nodata is not None:
-                nodata |= values == src.nodata
-            refl[name] = reflectance(values, scene)
-    return refl, valid_mask(qa, scene, nodata)
+        return _gather_strip(_open_bands(scene, stack), scene, window)
 
 
 def _strip(group: list[Scene], window, r0: int, found: _Found, ground: _Ground, params: dict,
@@ -354,13 +352,13 @@ def _inside_table(found: _Found, dates: list, mines: gpd.GeoDataFrame) -> pd.Dat
         return pd.DataFrame({"mine": [], "first": [], "last": [], "n_dates": [], "ha": []})
     rows, cols = np.divmod(flat, found.cls.shape[1])
     x, y = found.transform * (cols + 0.5, rows + 0.5)
-    metric = projection.to_metric(mines).to_crs(found.crs).geometry.to_numpy()
+    grid = mines.geometry.to_crs(found.crs).to_numpy()
     pts = shapely.points(x, y)
-    pix, mine = shapely.STRtree(metric).query(pts, predicate="within")
+    pix, mine = shapely.STRtree(grid).query(pts, predicate="within")
     pix, first_of = np.unique(pix, return_index=True)  # a pixel in two licences counts once
     mine = mine[first_of]
     # true hectares of a pixel: its grid area scaled by the mine's equal-area / grid-area ratio
-    factor = projection.area_ha(mines).to_numpy() / np.maximum(shapely.area(metric) / 1e4, 1e-12)
+    factor = projection.area_ha(mines).to_numpy() / np.maximum(shapely.area(grid) / 1e4, 1e-12)
     cell_ha = abs(found.transform.a * found.transform.e) / 10_000.0
     return pd.DataFrame({"mine": mine, "first": [dates[i] for i in first[pix]],
                          "last": [dates[i] for i in last[pix]], "n_dates": count[pix],
@@ -440,8 +438,7 @@ def findings_table(suspected: gpd.GeoDataFrame, *, checked_by: str = "", tracked
     register requires on a finding are filled from the arguments (empty: to be signed)."""
     if suspected.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    centre = suspected.geometry.to_crs(projection.metric_crs()).representative_point() \
-        .to_crs(4326)
+    centre = projection.to_metric(suspected.geometry).representative_point().to_crs(4326)
     return pd.DataFrame({
         "mine_id": suspected["nearest_mine_id"], "event": "finding",
         "date": suspected["last_seen"], "checked_by": checked_by, "tracked_by": tracked_by,

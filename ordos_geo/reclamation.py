@@ -310,17 +310,21 @@ def _wkb_source(wkb: np.ndarray, ids: np.ndarray, wkt: str):
     return WkbSource()
 
 
-def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray
+def _gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray | None = None
                   ) -> tuple[dict, np.ndarray]:
-    """Reflectance and validity of the covered cells ``local`` (flat indices into the strip):
-    the whole strip is read, but only covered cells are converted and measured. A band read
-    through a warped view (another grid) masks the cells its raster does not cover."""
-    refl, nodata = {}, np.zeros(len(local), dtype=bool)
-    qa = None
+    """Reflectance and validity of the covered cells ``local`` (flat indices into the strip),
+    or of every cell of ``window`` (``local=None``, as 2-D arrays): the whole strip is read, but
+    only the cells asked for are converted and measured. A band read through a warped view
+    (another grid) masks the cells its raster does not cover."""
+    def pick(array: np.ndarray) -> np.ndarray:
+        return array if local is None else array.ravel()[local]
+
+    refl, nodata, qa = {}, None, None
     for name, (src, index, warped) in datasets.items():
-        values = src.read(index, window=window).ravel()[local]
+        values = pick(src.read(index, window=window))
+        nodata = np.zeros(values.shape, dtype=bool) if nodata is None else nodata
         if warped:
-            nodata |= src.read_masks(index, window=window).ravel()[local] == 0
+            nodata |= pick(src.read_masks(index, window=window)) == 0
         if name == "qa":
             qa = values
             continue

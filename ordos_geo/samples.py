@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from . import datasets, sites as sites_mod
+from ._errors import ValidationError
+from ._messages import msg
 from .imagery import S2_OFFSET_FROM
 from .io import atomic_path
 
@@ -177,7 +179,7 @@ def _free_edge(mines: gpd.GeoDataFrame, ground, window):
             disk = p.buffer(380)
             if window.contains(disk) and not disk.intersects(others):
                 return row.site_id, p
-    raise ValueError("no mine of the sample area has free ground for the sample excavation")
+    raise ValidationError(msg("sample_no_room", what="excavation"))
 
 
 def _free_spot(mines, ground, window, clear_m: float, size: tuple, *, avoid):
@@ -194,7 +196,7 @@ def _free_spot(mines, ground, window, clear_m: float, size: tuple, *, avoid):
             if window.contains(shape) and not shape.intersects(avoid) and \
                     shape.distance(ground) > clear_m and shape.distance(mines) < 1800:
                 return shape
-    raise ValueError("no free ground near the sample mines for the sample field or cloud")
+    raise ValidationError(msg("sample_no_room", what="field / cloud"))
 
 
 def _apply_changes(cls: np.ndarray, changes: dict, year: int) -> np.ndarray:

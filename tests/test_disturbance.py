@@ -302,3 +302,23 @@ def test_more_dates_than_a_byte_holds_are_refused_with_a_message(tmp_path, monke
     monkeypatch.setattr(disturbance, "_NONE", 3)
     with pytest.raises(ValidationError, match="3"):
         disturbance.detect(_mine_sites(), _scenes(tmp_path, _dated(3)))
+
+
+def test_an_allowed_layer_without_a_crs_is_refused_with_a_message(tmp_path):
+    from ordos_geo._errors import CRSError
+
+    allowed = gpd.GeoDataFrame(geometry=[pixel_box(28, 8, 47, 27)])  # no CRS
+    with pytest.raises(CRSError, match="--allowed"):
+        disturbance.detect(_mine_sites(), _scenes(tmp_path, _dated(2)), allowed=allowed)
+
+
+def test_sample_scenes_without_room_for_the_changes_say_so():
+    """With no ground for the sample excavation (a window too small for it), a message."""
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    mines = og.projection.to_metric(sites[sites["kind"] == "mine"])
+    ground = shapely.union_all(mines.geometry.buffer(60).to_numpy())
+    with pytest.raises(ValidationError, match="excavation"):
+        og.samples._free_edge(mines, ground, shapely.box(0, 0, 1, 1))
+    with pytest.raises(ValidationError, match="field"):
+        og.samples._free_spot(ground, ground, shapely.box(0, 0, 1, 1), 200, (500, 300),
+                              avoid=shapely.Point(0, 0))
