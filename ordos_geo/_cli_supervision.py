@@ -1,10 +1,15 @@
 """The command line of the green-mine register and the supervision rules: ``register …``,
 ``spot-check``, ``score``, ``rectification``, ``lookback``, ``fund``, ``capacity`` (the parser
-of each, and the function that runs it). Split from :mod:`ordos_geo.cli` to keep both short."""
+of each, and the function that runs it). Split from :mod:`ordos_geo.cli` to keep both short.
+
+Every command that reads a register verifies its chain first (a register changed outside
+ordos_geo is refused, exit 1) and prints the register's head, which every table it writes
+carries in a ``register_head`` column."""
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 
@@ -26,9 +31,35 @@ def _text_table(frame) -> str:
     return text(frame)
 
 
+def _number(low: float, high: float, *, low_open: bool = False, whole: bool = False):
+    """An argparse type: a finite number in range (a whole one with ``whole``)."""
+
+    def parse(text: str):
+        try:
+            value = float(text)
+            if whole and text.strip().lstrip("+-").isdigit():
+                exact = int(text)  # a large whole number stays exact
+                if low <= exact <= high:
+                    return exact
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value > high or value < low or \
+                (low_open and value == low) or (whole and not value.is_integer()):
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: give a finite {'whole ' if whole else ''}number in "
+                f"{'(' if low_open else '['}{low:g}, {high:g}]")
+        return int(value) if whole else value
+
+    return parse
+
+
+_YEAR = _number(1990, 2100, whole=True)
+_SHARE = _number(0, 1, low_open=True)
+
+
 def add_register(sub, common, reading, h) -> None:
-    """``register init|import|add|show|history|export DB`` — DB a .gpkg file or a
-    postgresql:// URL."""
+    """``register init|import|add|show|history|export|blacklist|review|map|verify DB`` — DB a
+    .gpkg file or a postgresql:// URL."""
     reg = sub.add_parser("register", parents=[common],
                          help=h("the green-mine register: listing, checks and sign-offs"))
     rs = reg.add_subparsers(dest="register_command", required=True, metavar="ACTION")
@@ -41,22 +72,7 @@ def add_register(sub, common, reading, h) -> None:
     imp.add_argument("db", help=db_help)
     imp.add_argument("table", type=Path, help=h("CSV or XLSX table"))
     imp.add_argument("--sites", type=Path, help=h("sites file giving new mines their boundary"))
-    add = rs.add_parser("add", parents=[common], help=h("record one event"))
-    add.add_argument("db", help=db_help)
-    add.add_argument("--mine-id", required=True, help=h("the mine (矿山编号)"))
-    add.add_argument("--event", required=True, help=h("the event, e.g. spot_check or 抽查"))
-    add.add_argument("--date", required=True, help=h("date of the event, YYYY-MM-DD"))
-    for name, text in (("level", "national (国家级) or regional (自治区级)"),
-                       ("score", "score of a verification"), ("score-max", "the sheet's maximum"),
-                       ("due-date", "rectification deadline, YYYY-MM-DD"),
-                       ("refers-to", "the finding (event number) this event concerns"),
-                       ("supersedes", "the event number a correction replaces"),
-                       ("corrected-event", "a correction's event kind (void withdraws)"),
-                       ("evaluator-org", "third-party evaluator organisation"),
-                       ("checked-by", "who checked (核查人)"), ("evaluated-by", "who evaluated (评估人)"),
-                       ("tracked-by", "who tracks (跟踪人)"), ("responsible", "who answers for it (责任人)"),
-                       ("note", "note")):
-        add.add_argument(f"--{name}", help=h(text))
+    _add_add(rs, common, h, db_help)
     show = rs.add_parser("show", parents=[common], help=h("current state per banner"))
     show.add_argument("db", help=db_help)
     show.add_argument("--banner", help=h("one banner's mines, one row a mine"))
@@ -74,7 +90,7 @@ def add_register(sub, common, reading, h) -> None:
     mp = rs.add_parser("map", parents=[common],
                        help=h("offline HTML map of the register: listed, checked, findings, overdue"))
     mp.add_argument("db", help=db_help)
-    mp.add_argument("--year", type=int, help=h("the year whose spot checks are outlined"))
+    mp.add_argument("--year", type=_YEAR, help=h("the year whose spot checks are outlined"))
     mp.add_argument("--as-of", help=h("state on this date (default today)"))
     mp.add_argument("--out", type=Path, required=True, help=h("the HTML file to write"))
     rv = rs.add_parser("review", parents=[common],
@@ -85,31 +101,65 @@ def add_register(sub, common, reading, h) -> None:
     ex.add_argument("db", help=db_help)
     ex.add_argument("--out", type=Path, required=True, help=h("output .csv, .xlsx or .gpkg"))
     ex.add_argument("--history", action="store_true", help=h("every event instead of the state"))
+    vf = rs.add_parser("verify", parents=[common],
+                       help=h("check the register's hash chain and mine rows (exit 1 when broken)"))
+    vf.add_argument("db", help=db_help)
+    vf.add_argument("--head", help=h("a published head (N:digits) the register must still hold"))
+    vf.add_argument("--out", type=Path, help=h("write every problem found to this CSV/XLSX"))
+
+
+def _add_add(rs, common, h, db_help: str) -> None:
+    add = rs.add_parser("add", parents=[common], help=h("record one event"))
+    add.add_argument("db", help=db_help)
+    add.add_argument("--mine-id", help=h("the mine (矿山编号)"))
+    add.add_argument("--event", required=True, help=h("the event, e.g. spot_check or 抽查"))
+    add.add_argument("--date", required=True, help=h("date of the event, YYYY-MM-DD"))
+    for name, text in (("level", "national (国家级) or regional (自治区级)"),
+                       ("score", "score of a verification"), ("score-max", "the sheet's maximum"),
+                       ("due-date", "rectification deadline, YYYY-MM-DD"),
+                       ("refers-to", "the finding (event number) this event concerns"),
+                       ("supersedes", "the event number a correction replaces"),
+                       ("corrected-event", "a correction's event kind (void withdraws)"),
+                       ("corrected-date", "a correction's new date for the event it corrects"),
+                       ("evaluator-org", "third-party evaluator organisation"),
+                       ("checked-by", "who checked (核查人)"), ("evaluated-by", "who evaluated (评估人)"),
+                       ("tracked-by", "who tracks (跟踪人)"), ("responsible", "who answers for it (责任人)"),
+                       ("name", "the mine's new name (mine_changed)"),
+                       ("banner", "the mine's new banner (mine_changed)"),
+                       ("note", "note")):
+        add.add_argument(f"--{name}", help=h(text))
 
 
 def add_supervision(sub, common, reading, h) -> None:
-    """``spot-check`` and ``score``: the supervision rules of the notice."""
+    """``spot-check``, ``score``, ``rectification``, ``lookback``, ``fund``, ``capacity``."""
     sc = sub.add_parser("spot-check", parents=[common],
                         help=h("plan the year's quarterly spot checks per banner"))
     sc.add_argument("register", help=h("the register (.gpkg or postgresql:// URL) or a register "
                                        "CSV/XLSX"))
-    sc.add_argument("--year", type=int, required=True, help=h("the year planned"))
-    sc.add_argument("--seed", type=int, default=0, help=h("random seed (recorded with the plan)"))
-    sc.add_argument("--rate", type=float, default=0.2,
+    sc.add_argument("--year", type=_YEAR, required=True, help=h("the year planned"))
+    sc.add_argument("--seed", type=_number(0, 2**63 - 1, whole=True),
+                    help=h("random seed to reproduce a plan (default: drawn from the operating "
+                           "system and recorded)"))
+    sc.add_argument("--rate", type=_SHARE, default=0.2,
                     help=h("share of each banner's listed mines (default 0.2)"))
+    sc.add_argument("--redraw", action="store_true",
+                    help=h("draw again a year already planned (needs --responsible and --note)"))
+    sc.add_argument("--responsible", help=h("who answers for it (责任人)"))
+    sc.add_argument("--note", help=h("note"))
     sc.add_argument("--out", type=Path, required=True, help=h("output folder"))
     sh = sub.add_parser("score", parents=[common],
                         help=h("pass or fail per mine from a score sheet, explained"))
     sh.add_argument("sheet", type=Path, help=h("score sheet, CSV or XLSX"))
     sh.add_argument("--scale", choices=["2020", "2024"], default="2020",
                     help=h("indicator system (default 2020: 1000 points)"))
-    sh.add_argument("--pass-line", type=float, help=h("pass line (required for 2024)"))
+    sh.add_argument("--pass-line", type=_number(0, 1000, low_open=True),
+                    help=h("pass line (required for 2024)"))
     sh.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
     rc = sub.add_parser("rectification", parents=[common],
                         help=h("rectification items, the removal list and the sanctions"))
     rc.add_argument("register", help=h("the register: a .gpkg file or a postgresql:// URL"))
     rc.add_argument("--as-of", help=h("state on this date (default today)"))
-    rc.add_argument("--months", type=int, default=6,
+    rc.add_argument("--months", type=_number(1, 120, whole=True),
                     help=h("months to rectify when no deadline was set (default 6)"))
     rc.add_argument("--required-mines", type=Path,
                     help=h("CSV/XLSX of the mines that must be green by now (mine_id)"))
@@ -117,24 +167,51 @@ def add_supervision(sub, common, reading, h) -> None:
     lb = sub.add_parser("lookback", parents=[common],
                         help=h("the yearly look-back (回头看) per banner"))
     lb.add_argument("register", help=h("the register: a .gpkg file or a postgresql:// URL"))
-    lb.add_argument("--year", type=int, required=True, help=h("the year looked back on"))
+    lb.add_argument("--year", type=_YEAR, required=True, help=h("the year looked back on"))
     lb.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
     fd = sub.add_parser("fund", parents=[common],
                         help=h("restoration-fund accrual per mine and year (must reach 100 %%)"))
     fd.add_argument("table", type=Path, help=h("CSV/XLSX: mine_id, year, accrued, required"))
-    fd.add_argument("--required-share", type=float, default=1.0,
+    fd.add_argument("--required-share", type=_number(0, 10, low_open=True), default=1.0,
                     help=h("accrued / required that passes (default 1.0)"))
     fd.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
     cp = sub.add_parser("capacity", parents=[common],
                         help=h("months and years produced above the approved capacity"))
     cp.add_argument("production", type=Path,
                     help=h("CSV/XLSX: mine_id, month, output, approved_capacity (万吨/年)"))
-    cp.add_argument("--unit", choices=["t", "万吨"], default="t", help=h("unit of output"))
-    cp.add_argument("--monthly-share", type=float, default=0.10,
+    cp.add_argument("--unit", choices=["t", "万吨"],
+                    help=h("unit of output (default: the header's, else t)"))
+    cp.add_argument("--monthly-share", type=_SHARE, default=0.10,
                     help=h("monthly line as a share of the annual capacity (default 0.10)"))
     cp.add_argument("--out", type=Path, required=True, help=h("output .csv or .xlsx"))
 
 
+def msg_(code: str, **values) -> str:
+    from ._messages import msg
+
+    return msg(code, **values)
+
+
+def _check_out(path: Path) -> None:
+    """A table goes to .csv or .xlsx: refused before any work (exit 2)."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        from ._errors import UsageError
+
+        raise UsageError(msg_("table_suffix", path=repr(str(path))))
+
+
+def _head(reg) -> str:
+    """Print the register's head and return it (every register report carries it)."""
+    head = reg.head()
+    print(msg_("reg_head_line", head=head, n=head.split(":")[0]))
+    return head
+
+
+def _with_head(table, head: str):
+    return table.assign(register_head=head)
+
+
+# --- register ---------------------------------------------------------------------------------
 def _register(args: argparse.Namespace) -> int:
     from . import register
 
@@ -142,15 +219,10 @@ def _register(args: argparse.Namespace) -> int:
     if action == "init":
         with register.init(args.db, sites=_register_sites(args.sites)) as reg:
             print(msg_("register_created", db=args.db, n=len(reg.mines())))
+            _head(reg)
         return 0
-    with register.open_register(args.db) as reg:
+    with register.open_register(args.db, verify=action != "verify") as reg:
         return _REGISTER_ACTIONS[action](reg, args)
-
-
-def msg_(code: str, **values) -> str:
-    from ._messages import msg
-
-    return msg(code, **values)
 
 
 def _register_sites(path: Path | None):
@@ -167,31 +239,38 @@ def _register_sites(path: Path | None):
 def _register_import(reg, args: argparse.Namespace) -> int:
     counts = reg.import_table(args.table, sites=_register_sites(args.sites))
     print(msg_("register_imported", path=args.table, **counts))
+    _head(reg)
     return 0
 
 
 def _register_add(reg, args: argparse.Namespace) -> int:
     fields = {k: getattr(args, k) for k in ("level", "score", "score_max", "due_date",
                                              "refers_to", "supersedes", "corrected_event",
-                                             "evaluator_org", "checked_by", "evaluated_by",
-                                             "tracked_by", "responsible", "note")
+                                             "corrected_date", "evaluator_org", "checked_by",
+                                             "evaluated_by", "tracked_by", "responsible",
+                                             "name", "banner", "note")
               if getattr(args, k) is not None}
     event_id = reg.add(mine_id=args.mine_id, event=args.event, date=args.date, **fields)
-    print(msg_("register_added", event_id=event_id, mine=args.mine_id, event=args.event))
+    print(msg_("register_added", event_id=event_id, mine=args.mine_id or "—", event=args.event))
+    _head(reg)
     return 0
 
 
 def _register_show(reg, args: argparse.Namespace) -> int:
-    from .register import summary_by_banner
+    from ._register_state import summary_by_banner
 
     state = reg.state(as_of=args.as_of, banner=args.banner)
     table = state if args.banner else summary_by_banner(state)
     print(_text_table(table))
+    _head(reg)
     return 0
 
 
 def _register_history(reg, args: argparse.Namespace) -> int:
-    print(_text_table(reg.history(mine_id=args.mine_id)))
+    history = reg.history(mine_id=args.mine_id)
+    print(_text_table(history.drop(columns=["prev_hash", "detail"]).assign(
+        hash=history["hash"].str[:16])))
+    _head(reg)
     return 0
 
 
@@ -199,50 +278,171 @@ def _register_export(reg, args: argparse.Namespace) -> int:
     from .export import write_register
 
     _print_written([write_register(reg, args.out, history=args.history)])
+    _head(reg)
     return 0
 
 
+def _register_verify(reg, args: argparse.Namespace) -> int:
+    found = reg.verify(head=args.head)
+    print(found)
+    if args.out is not None:
+        from .export import write_table
+
+        _check_out(args.out)
+        _print_written([write_table(found.problems, args.out)])
+    return 0 if found.ok else 1
+
+
+def _register_blacklist(reg, args: argparse.Namespace) -> int:
+    reg.blacklist(organisation=args.org, date=args.date, reason=args.reason,
+                  responsible=args.responsible)
+    print(_text_table(reg.blacklisted()))
+    _head(reg)
+    return 0
+
+
+def _register_map(reg, args: argparse.Namespace) -> int:
+    from . import maps
+
+    head = reg.head()
+    page = maps.map_supervision(reg.mines(geometry=True), reg.state(as_of=args.as_of),
+                                year=args.year, register_head=head)
+    _print_written([maps.save_map(page, args.out)])
+    _head(reg)
+    return 0
+
+
+def _register_review(reg, args: argparse.Namespace) -> int:
+    print(_text_table(reg.review_list()[["event_id", "mine_id", "date", "evaluator_org", "score",
+                                         "blacklisted_on", "blacklist_reason",
+                                         "after_blacklisting"]]))
+    _head(reg)
+    return 0
+
+
+_REGISTER_ACTIONS = {"blacklist": _register_blacklist, "review": _register_review,
+                     "map": _register_map, "verify": _register_verify,
+                     "import": _register_import, "add": _register_add, "show": _register_show,
+                     "history": _register_history, "export": _register_export}
+
+
+# --- spot checks ------------------------------------------------------------------------------
 def _spot_check(args: argparse.Namespace) -> int:
-    import json
-
-    from . import export, io, register, supervision
-
     source = str(args.register)
     if source.lower().endswith((".csv", ".xlsx", ".xlsm")):
-        state = _state_of_table(register.read_register_table(source))
-    else:
-        with register.open_register(source) as reg:
-            state = reg.state(as_of=f"{args.year}-01-01")
-    plan = supervision.spot_check_plan(state, year=args.year, seed=args.seed, rate=args.rate)
-    meta = {"year": args.year, "seed": args.seed, "rate": args.rate, "register": source,
+        from . import register
+
+        state = state_of_table(register.read_register_table(source), year=args.year)
+        plan = _draw(state, args, seed=args.seed)
+        return _write_plan(plan, args, {"register": source})
+    from . import register
+
+    with register.open_register(source) as reg:
+        head = _head(reg)
+        n_events = int(head.split(":")[0])
+        earlier = reg.plans(year=args.year)
+        seed, upto = _plan_seed(earlier, args, n_events)
+        state = reg.state(as_of=f"{args.year}-01-01", upto=upto)
+        plan = _draw(state, args, seed=seed)
+        meta = {"register": source, "register_head": head, "upto": upto}
+        if seed != args.seed or args.redraw or not len(earlier):
+            meta["event_id"] = reg.record_plan(
+                {"year": args.year, "seed": int(plan.attrs["seed"]), "rate": args.rate,
+                 "upto": upto, "n_planned": len(plan), "plan_sha256": _digest(plan)},
+                responsible=args.responsible, note=args.note)
+    return _write_plan(plan, args, meta)
+
+
+def _plan_seed(earlier, args, n_events: int) -> tuple[int | None, int]:
+    """The seed and the events a plan is drawn from: a year already planned is reproduced with
+    its recorded seed and events; drawing it again needs --redraw, --responsible and --note."""
+    from ._errors import UsageError
+
+    if not len(earlier) or args.redraw:
+        if args.redraw and not (args.responsible and args.note):
+            raise UsageError(msg_("spot_redraw_needs"))
+        return args.seed, n_events
+    first = earlier.iloc[-1]
+    if args.seed is not None and int(args.seed) == int(first["seed"]):
+        return int(first["seed"]), int(first["upto"])
+    raise UsageError(msg_("spot_already_planned", year=args.year, date=str(first["date"])[:10],
+                          seed=int(first["seed"]), event_id=int(first["event_id"])))
+
+
+def _draw(state, args, *, seed):
+    from . import supervision
+
+    return supervision.spot_check_plan(state, year=args.year, seed=seed, rate=args.rate)
+
+
+def _digest(plan) -> str:
+    import hashlib
+
+    text = plan[["banner", "mine_id", "quarter"]].to_csv(index=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_plan(plan, args, extra: dict) -> int:
+    import json
+
+    from . import export, io, supervision
+
+    meta = {"year": args.year, "seed": int(plan.attrs["seed"]), "rate": args.rate,
             "coverage_years": supervision.rules()["spot_checks"]["coverage_years"],
-            "n_listed": int(state["listed"].sum()), "n_planned": len(plan)}
+            "n_planned": len(plan), "plan_sha256": _digest(plan), **extra}
+    table = _with_head(plan, extra["register_head"]) if "register_head" in extra else plan
     with io.output_set(args.out) as out:
-        written = [io.write_csv(plan, out.dir / "spot_checks.csv"),
-                   export.write_table(plan, out.dir / "spot_checks.xlsx")]
+        written = [io.write_csv(table, out.dir / "spot_checks.csv"),
+                   export.write_table(table, out.dir / "spot_checks.xlsx")]
         with io.atomic_path(out.dir / "spot_checks.json") as tmp:
             tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         written.append(out.dir / "spot_checks.json")
     _print_written([out.final(p) for p in written])
+    print(msg_("spot_seed", seed=meta["seed"]))
     return 0
 
 
-def _state_of_table(table):
-    """A register state from a listing table (status listed/removed; optional last check)."""
+def state_of_table(table, *, year: int):
+    """A register state on 1 January of ``year`` from a register table: a history (an
+    ``event`` column) gives its events' state, the same as the register's; a state export
+    (``register export``) or a listing table gives its rows (``listed`` or ``status``)."""
     import pandas as pd
 
-    from .register import _canonical
+    from . import register
 
-    status = table.get("status", pd.Series("listed", index=table.index)).map(
-        lambda v: _canonical("status", v) or "listed")
-    return pd.DataFrame({"mine_id": table["mine_id"].astype(str), "name": table.get("name"),
-                         "banner": table.get("banner"), "listed": status == "listed",
-                         "listed_date": pd.to_datetime(table.get("listed_date"), errors="coerce")})
+    if "event" in table.columns:
+        events = register.events_of_table(table)
+        return register.current_state(events, mines=register.mines_of_table(table),
+                                      as_of=f"{year}-01-01")
+    from ._register_checks import canonical_value
+
+    if "listed" in table.columns:
+        listed = table["listed"].map(lambda v: str(v).strip().casefold() in (
+            "true", "1", "是", "yes", "在录"))
+    else:
+        listed = table.get("status", pd.Series("listed", index=table.index)).map(
+            lambda v: canonical_value("status", v) or "listed") == "listed"
+    out = pd.DataFrame({"mine_id": table["mine_id"].astype(str), "name": table.get("name"),
+                        "banner": table.get("banner"), "listed": listed.astype(bool),
+                        "listed_date": pd.to_datetime(table.get("listed_date"), errors="coerce")})
+    for col in ("last_spot_check",):
+        if col in table.columns:
+            out[col] = pd.to_datetime(table[col], errors="coerce")
+    for col in ("open_findings",):
+        if col in table.columns:
+            out[col] = pd.to_numeric(table[col], errors="coerce").fillna(0)
+    for col in ("overdue", "removable"):
+        if col in table.columns:
+            out[col] = table[col].map(lambda v: str(v).strip().casefold() in (
+                "true", "1", "是", "yes"))
+    return out
 
 
+# --- supervision ------------------------------------------------------------------------------
 def _score(args: argparse.Namespace) -> int:
     from . import export, supervision
 
+    _check_out(args.out)
     result = supervision.score_sheet(args.sheet, scale=args.scale, pass_line=args.pass_line)
     _print_written([export.write_table(result, args.out)])
     print(_text_table(result[["mine_id", "total", "passed", "explanation"]]))
@@ -253,6 +453,7 @@ def _rectification(args: argparse.Namespace) -> int:
     from . import export, io, register, supervision
 
     with register.open_register(args.register) as reg:
+        head = _head(reg)
         events, state = reg.history(), reg.state(as_of=args.as_of)
     items = supervision.rectification_items(events, as_of=args.as_of, months=args.months)
     tables = {"rectification_items": items,
@@ -262,9 +463,9 @@ def _rectification(args: argparse.Namespace) -> int:
     with io.output_set(args.out) as out:
         written = []
         for name, table in tables.items():
-            written.append(io.write_csv(io.dates_as_text(table), out.dir / f"{name}.csv"))
-            written.append(export.write_table(io.dates_as_text(table),
-                                              out.dir / f"{name}.xlsx"))
+            table = _with_head(io.dates_as_text(table), head)
+            written.append(io.write_csv(table, out.dir / f"{name}.csv"))
+            written.append(export.write_table(table, out.dir / f"{name}.xlsx"))
     _print_written([out.final(p) for p in written])
     return 0
 
@@ -273,17 +474,22 @@ def _required(path: Path | None) -> list[str] | None:
     """The mine ids of a CSV/XLSX (column mine_id or 矿山编号)."""
     if path is None:
         return None
-    from .register import read_register_table
+    from ._schema import normalise_id
+    from ._tables import read_user_table
 
-    return read_register_table(path)["mine_id"].dropna().astype(str).tolist()
+    table = read_user_table(path, table="required_mines", what=msg_("what_required"),
+                            required=["mine_id"])
+    return [m for m in (normalise_id(v) for v in table.frame["mine_id"].dropna()) if m]
 
 
 def _lookback(args: argparse.Namespace) -> int:
     from . import export, register, supervision
 
+    _check_out(args.out)
     with register.open_register(args.register) as reg:
+        head = _head(reg)
         table = supervision.lookback(reg.history(), reg.mines(), year=args.year)
-    _print_written([export.write_table(table, args.out)])
+    _print_written([export.write_table(_with_head(table, head), args.out)])
     print(_text_table(table))
     return 0
 
@@ -291,6 +497,7 @@ def _lookback(args: argparse.Namespace) -> int:
 def _fund(args: argparse.Namespace) -> int:
     from . import export, supervision
 
+    _check_out(args.out)
     result = supervision.fund_check(args.table, required_share=args.required_share)
     _print_written([export.write_table(result, args.out)])
     return 0
@@ -299,38 +506,11 @@ def _fund(args: argparse.Namespace) -> int:
 def _capacity(args: argparse.Namespace) -> int:
     from . import export, supervision
 
+    _check_out(args.out)
     result = supervision.capacity_check(args.production, unit=args.unit,
                                         monthly_share=args.monthly_share)
     _print_written([export.write_table(result, args.out)])
     return 0
-
-
-def _register_blacklist(reg, args: argparse.Namespace) -> int:
-    reg.blacklist(organisation=args.org, date=args.date, reason=args.reason,
-                  responsible=args.responsible)
-    print(_text_table(reg.blacklisted()))
-    return 0
-
-
-def _register_map(reg, args: argparse.Namespace) -> int:
-    from . import maps
-
-    page = maps.map_supervision(reg.mines(geometry=True), reg.state(as_of=args.as_of),
-                                year=args.year)
-    _print_written([maps.save_map(page, args.out)])
-    return 0
-
-
-def _register_review(reg, args: argparse.Namespace) -> int:
-    print(_text_table(reg.review_list()[["event_id", "mine_id", "date", "evaluator_org", "score",
-                                         "blacklisted_on", "blacklist_reason"]]))
-    return 0
-
-
-_REGISTER_ACTIONS = {"blacklist": _register_blacklist, "review": _register_review,
-                     "map": _register_map,
-                     "import": _register_import, "add": _register_add, "show": _register_show,
-                     "history": _register_history, "export": _register_export}
 
 
 #: The commands of this module and the functions that run them.

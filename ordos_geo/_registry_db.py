@@ -6,17 +6,22 @@
   so QGIS and ``ogrinfo`` list both. The file runs in WAL mode with a busy timeout, and every
   write transaction starts ``BEGIN IMMEDIATE``: two processes queue, neither corrupts the file.
 * **PostgreSQL/PostGIS** (a ``postgresql://`` URL): the same tables with a PostGIS geometry
-  column, created by the tool; writers run in transactions (psycopg 3).
+  column, created by the tool; writers run in transactions (psycopg 3), one at a time (a
+  transaction-level advisory lock), as the role ``ordos_geo_writer``, which may read and insert
+  but not UPDATE, DELETE or TRUNCATE an event, a head or the metadata.
 
-Both refuse UPDATE, DELETE (and, on PostgreSQL, TRUNCATE) of an event with a trigger: the
-history is append-only; a mistake is corrected by a new ``correction`` event. Every value reaches
-SQL as a bound parameter.
+Both refuse, with triggers, UPDATE and DELETE of an event (and TRUNCATE on PostgreSQL), an
+INSERT that would replace an event (SQLite's ``INSERT OR REPLACE`` and upserts), and any change
+of a mine's row other than to the name and banner its latest ``entered``/``mine_changed`` event
+gives. Triggers can be dropped by whoever owns the file; the hash chain (:mod:`._chain`) is what
+proves the history. Every value reaches SQL as a bound parameter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import struct
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,16 +29,21 @@ import sqlalchemy as sa
 from ._errors import InputFileError, UsageError
 from ._messages import msg
 
-__all__ = ["EVENTS", "MINES", "connect", "create", "geometry_param", "mine_geometry_sql"]
+__all__ = ["EVENTS", "MINES", "HEADS", "connect", "create", "geometry_param",
+           "mine_geometry_sql", "WRITER_ROLE", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 APPEND_ONLY = "the register is append-only: record a correction instead"
+MINE_ROWS = "a mine changes only through a signed mine_changed event"
+WRITER_ROLE = "ordos_geo_writer"
+#: The advisory lock every PostgreSQL writer holds for its transaction (one chain, one writer).
+LOCK_KEY = 7_203_941_105
 
 metadata = sa.MetaData()
 EVENTS = sa.Table(
     "register_events", metadata,
-    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("mine_id", sa.Text, nullable=False, index=True),
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("mine_id", sa.Text, index=True),  # empty for register-wide events
     sa.Column("event", sa.Text, nullable=False),
     sa.Column("date", sa.Date, nullable=False),
     sa.Column("level", sa.Text),
@@ -43,23 +53,25 @@ EVENTS = sa.Table(
     sa.Column("refers_to", sa.Integer),
     sa.Column("supersedes", sa.Integer),
     sa.Column("corrected_event", sa.Text),
+    sa.Column("corrected_date", sa.Date),
     sa.Column("evaluator_org", sa.Text),
     sa.Column("checked_by", sa.Text),
     sa.Column("evaluated_by", sa.Text),
     sa.Column("tracked_by", sa.Text),
     sa.Column("responsible", sa.Text),
     sa.Column("note", sa.Text),
+    sa.Column("name", sa.Text),
+    sa.Column("banner", sa.Text),
+    sa.Column("detail", sa.Text),
     sa.Column("recorded_at", sa.Text, nullable=False),  # ISO 8601 UTC, as GeoPackage wants
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
 )
-#: Third-party evaluators that may no longer verify (评估机构黑名单), append-only like the events.
-BLACKLIST = sa.Table(
-    "register_blacklist", metadata,
-    sa.Column("entry_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("organisation", sa.Text, nullable=False),
-    sa.Column("date", sa.Date, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("responsible", sa.Text, nullable=False),
-    sa.Column("recorded_at", sa.Text, nullable=False))
+#: One row per write transaction: the number of events and the chain's hash after it.
+HEADS = sa.Table("register_heads", metadata,
+                 sa.Column("n_events", sa.Integer, primary_key=True, autoincrement=False),
+                 sa.Column("hash", sa.Text, nullable=False),
+                 sa.Column("recorded_at", sa.Text, nullable=False))
 META = sa.Table("register_meta", metadata, sa.Column("key", sa.Text, primary_key=True),
                 sa.Column("value", sa.Text))
 #: The mine table's attribute columns (its geometry column is ``geom``).
@@ -68,6 +80,9 @@ MINES = sa.Table("register_mines", sa.MetaData(),
                  sa.Column("mine_id", sa.Text, nullable=False, unique=True),
                  sa.Column("name", sa.Text), sa.Column("banner", sa.Text),
                  sa.Column("geom", sa.LargeBinary))
+_PROTECTED = ("register_events", "register_heads", "register_meta")
+_LATEST = ("(SELECT {col} FROM register_events e WHERE e.mine_id = NEW.mine_id AND "
+           "e.event IN ('entered', 'mine_changed') ORDER BY e.event_id DESC LIMIT 1)")
 
 
 def is_postgres(db: str | Path) -> bool:
@@ -85,7 +100,8 @@ def _url(db: str | Path) -> str:
 
 
 def connect(db: str | Path, *, must_exist: bool = True) -> sa.Engine:
-    """An engine on the register ``db``; refuses a file or database that holds none."""
+    """An engine on the register ``db``; refuses a file or database that holds none (or one of
+    another schema version). On PostgreSQL every transaction runs as :data:`WRITER_ROLE`."""
     if not is_postgres(db) and must_exist and not Path(db).exists():
         raise InputFileError(msg("reg_no_register", db=repr(str(db))))
     engine = sa.create_engine(_url(db), connect_args={"timeout": 60} if not is_postgres(db)
@@ -98,11 +114,13 @@ def connect(db: str | Path, *, must_exist: bool = True) -> sa.Engine:
         except BaseException:
             engine.dispose()
             raise
+        if engine.dialect.name == "postgresql":
+            _as_writer(engine)
     return engine
 
 
 def _check_register(engine: sa.Engine, db) -> None:
-    """Refuse a database that holds no ordos_geo register."""
+    """Refuse a database that holds no ordos_geo register, or one of another schema."""
     try:
         with engine.connect() as conn:
             version = conn.execute(sa.select(META.c.value).where(META.c.key == "schema")
@@ -114,6 +132,9 @@ def _check_register(engine: sa.Engine, db) -> None:
         version = None
     if version is None:
         raise InputFileError(msg("reg_not_register", db=_shown(db)))
+    if version != SCHEMA_VERSION:
+        raise InputFileError(msg("reg_schema", db=_shown(db), version=version,
+                                 want=SCHEMA_VERSION))
 
 
 def _shown(db: str | Path) -> str:
@@ -142,16 +163,34 @@ def _sqlite_writes_queue(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _as_writer(engine: sa.Engine) -> None:
+    """Every PostgreSQL transaction of the tool runs as the writer role."""
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(f"SET LOCAL ROLE {WRITER_ROLE}")
+
+
+def lock_for_writing(conn) -> None:
+    """Take the register's write lock for this transaction (SQLite: BEGIN IMMEDIATE has)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def create(db: str | Path) -> sa.Engine:
     """Create an empty register at ``db`` (refused when one is there already)."""
+    register_id = uuid.uuid4().hex
     if is_postgres(db):
         engine = connect(db, must_exist=False)
         try:
-            _create_postgres(engine, db)
-        except BaseException:
+            _create_postgres(engine, db, register_id)
+        finally:
             engine.dispose()
-            raise
-        return engine
+        return connect(db)
     path = Path(db)
     if path.exists():
         raise UsageError(msg("reg_exists", db=repr(str(path))))
@@ -161,21 +200,45 @@ def create(db: str | Path) -> sa.Engine:
         metadata.create_all(conn)
         conn.exec_driver_sql("CREATE UNIQUE INDEX register_mines_mine_id ON register_mines "
                              "(mine_id)")
-        for table in ("register_events", "register_blacklist"):
-            for verb in ("UPDATE", "DELETE"):
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
-        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
-        for table in ("register_events", "register_meta", "register_blacklist"):
+        _sqlite_triggers(conn)
+        now = _now()[:-4] + "Z"
+        for table in _PROTECTED:
             conn.exec_driver_sql(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
                 "VALUES (?, 'attributes', ?, ?)", (table, table, now))
-        conn.execute(sa.insert(META), [{"key": "schema", "value": SCHEMA_VERSION}])
+        conn.execute(sa.insert(META), [{"key": "schema", "value": SCHEMA_VERSION},
+                                       {"key": "register_id", "value": register_id}])
     return engine
 
 
-def _create_postgres(engine: sa.Engine, db) -> None:
+def _sqlite_triggers(conn) -> None:
+    keys = {"register_events": "event_id", "register_heads": "n_events",
+            "register_meta": "key"}
+    for table, key in keys.items():
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
+        conn.exec_driver_sql(  # INSERT OR REPLACE and upserts delete or update silently
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN EXISTS "
+            f"(SELECT 1 FROM {table} WHERE {key} = NEW.{key}) "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
+    conn.exec_driver_sql(
+        "CREATE TRIGGER register_mines_no_delete BEFORE DELETE ON register_mines "
+        f"BEGIN SELECT RAISE(ABORT, '{MINE_ROWS}'); END")
+    conn.exec_driver_sql(
+        "CREATE TRIGGER register_mines_no_replace BEFORE INSERT ON register_mines WHEN EXISTS "
+        "(SELECT 1 FROM register_mines WHERE mine_id = NEW.mine_id OR fid = NEW.fid) "
+        f"BEGIN SELECT RAISE(ABORT, '{MINE_ROWS}'); END")
+    conn.exec_driver_sql(
+        "CREATE TRIGGER register_mines_no_update BEFORE UPDATE ON register_mines WHEN "
+        "NEW.fid IS NOT OLD.fid OR NEW.mine_id IS NOT OLD.mine_id OR NEW.geom IS NOT OLD.geom "
+        f"OR NEW.name IS NOT {_LATEST.format(col='name')} "
+        f"OR NEW.banner IS NOT {_LATEST.format(col='banner')} "
+        f"BEGIN SELECT RAISE(ABORT, '{MINE_ROWS}'); END")
+
+
+def _create_postgres(engine: sa.Engine, db, register_id: str) -> None:
     with engine.begin() as conn:
         if sa.inspect(conn).has_table("register_events"):
             raise UsageError(msg("reg_exists", db=_shown(db)))
@@ -185,7 +248,56 @@ def _create_postgres(engine: sa.Engine, db) -> None:
             "name text, banner text, geom geometry(MultiPolygon, 4326))")
         metadata.create_all(conn)
         _pg_triggers(conn)
-        conn.execute(sa.insert(META), [{"key": "schema", "value": SCHEMA_VERSION}])
+        _pg_writer_role(conn, db)
+        conn.execute(sa.insert(META), [{"key": "schema", "value": SCHEMA_VERSION},
+                                       {"key": "register_id", "value": register_id}])
+
+
+def _pg_triggers(conn) -> None:
+    conn.exec_driver_sql(
+        "CREATE FUNCTION register_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$")
+    conn.exec_driver_sql(
+        "CREATE FUNCTION register_mine_rows() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN IF TG_OP <> 'UPDATE' OR NEW.fid IS DISTINCT FROM OLD.fid "
+        "OR NEW.mine_id IS DISTINCT FROM OLD.mine_id "
+        "OR ST_AsBinary(NEW.geom) IS DISTINCT FROM ST_AsBinary(OLD.geom) "
+        f"OR NEW.name IS DISTINCT FROM {_LATEST.format(col='name')} "
+        f"OR NEW.banner IS DISTINCT FROM {_LATEST.format(col='banner')} "
+        f"THEN RAISE EXCEPTION '{MINE_ROWS}'; END IF; RETURN NEW; END $$")
+    for table in _PROTECTED:
+        conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
+                             f"{table} FOR EACH ROW EXECUTE FUNCTION register_append_only()")
+        conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                             "FOR EACH STATEMENT EXECUTE FUNCTION register_append_only()")
+    conn.exec_driver_sql("CREATE TRIGGER register_mines_rows BEFORE UPDATE OR DELETE ON "
+                         "register_mines FOR EACH ROW EXECUTE FUNCTION register_mine_rows()")
+    conn.exec_driver_sql("CREATE TRIGGER register_mines_no_truncate BEFORE TRUNCATE ON "
+                         "register_mines FOR EACH STATEMENT EXECUTE FUNCTION "
+                         "register_append_only()")
+
+
+def _pg_writer_role(conn, db) -> None:
+    """The role the tool writes with: it may read and insert, and set a mine's name and banner
+    (the trigger checks them against the mine's events), nothing else."""
+    exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                          {"r": WRITER_ROLE}).scalar()
+    try:
+        with conn.begin_nested():
+            if not exists:
+                conn.exec_driver_sql(f"CREATE ROLE {WRITER_ROLE} NOLOGIN")
+            member = conn.execute(sa.text("SELECT pg_has_role(current_user, :r, 'MEMBER')"),
+                                  {"r": WRITER_ROLE}).scalar()
+            if not member:
+                conn.exec_driver_sql(f"GRANT {WRITER_ROLE} TO CURRENT_USER")
+    except sa.exc.DBAPIError as exc:
+        raise UsageError(msg("reg_writer_role", db=_shown(db), role=WRITER_ROLE,
+                             reason=str(exc.orig).strip().splitlines()[0])) from None
+    for table in _PROTECTED:
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT ON {table} TO {WRITER_ROLE}")
+    conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE (name, banner) ON register_mines "
+                         f"TO {WRITER_ROLE}")
+    conn.exec_driver_sql(f"GRANT USAGE ON SEQUENCE register_mines_fid_seq TO {WRITER_ROLE}")
 
 
 def _gpkg_container(path: Path) -> None:
@@ -206,30 +318,51 @@ def _gpkg_container(path: Path) -> None:
                                            "GEOMETRY_NAME": "geom"})
 
 
-def _pg_triggers(conn) -> None:
-    conn.exec_driver_sql(
-        "CREATE FUNCTION register_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$")
-    conn.exec_driver_sql("CREATE TRIGGER register_events_append_only BEFORE UPDATE OR DELETE ON "
-                         "register_events FOR EACH ROW EXECUTE FUNCTION register_append_only()")
-    for table in ("register_events", "register_blacklist"):
-        if table != "register_events":
-            conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
-                                 f"{table} FOR EACH ROW EXECUTE FUNCTION register_append_only()")
-        conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                             "FOR EACH STATEMENT EXECUTE FUNCTION register_append_only()")
+def register_id(conn) -> str:
+    """The register's own id (its chain starts from it)."""
+    return conn.execute(sa.select(META.c.value).where(META.c.key == "register_id")).scalar_one()
 
 
-def geometry_param(engine: sa.Engine, geom) -> bytes | None:
-    """A mine geometry (MultiPolygon, EPSG:4326) as the backend stores it: GeoPackage binary
-    (``GP`` header, SRS 4326, no envelope, then WKB) or WKB for PostGIS's ``ST_GeomFromWKB``."""
+def chain_rows(conn, *, columns: list[str]) -> list[tuple]:
+    """Every event's ``columns`` as the driver gives them, in order of ``event_id``."""
+    result = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM register_events "
+                                  "ORDER BY event_id")
+    return result.cursor.fetchall()
+
+
+def heads(conn) -> list[tuple[int, str]]:
+    return [tuple(r) for r in conn.execute(sa.select(HEADS.c.n_events, HEADS.c.hash))]
+
+
+def last_link(conn) -> tuple[int, str | None]:
+    """The last event's id and hash (0, None in an empty register)."""
+    row = conn.execute(sa.select(EVENTS.c.event_id, EVENTS.c.hash)
+                       .order_by(EVENTS.c.event_id.desc()).limit(1)).first()
+    return (int(row[0]), row[1]) if row else (0, None)
+
+
+def record_head(conn, n_events: int, hash_: str) -> None:
+    conn.execute(sa.insert(HEADS), [{"n_events": n_events, "hash": hash_, "recorded_at": _now()}])
+
+
+def mine_wkb(geom) -> bytes | None:
+    """A mine boundary as a MultiPolygon in little-endian WKB (what both backends store and
+    give back, and what the ``entered`` event's digest is taken of); None when empty."""
     import shapely
 
     if geom is None or geom.is_empty:
         return None
     if geom.geom_type == "Polygon":
         geom = shapely.MultiPolygon([geom])
-    wkb = shapely.to_wkb(geom, byte_order=1)
+    return shapely.to_wkb(geom, byte_order=1)
+
+
+def geometry_param(engine: sa.Engine, geom) -> bytes | None:
+    """A mine geometry (MultiPolygon, EPSG:4326) as the backend stores it: GeoPackage binary
+    (``GP`` header, SRS 4326, no envelope, then WKB) or WKB for PostGIS's ``ST_GeomFromWKB``."""
+    wkb = mine_wkb(geom)
+    if wkb is None:
+        return None
     if engine.dialect.name == "postgresql":
         return wkb
     return b"GP" + struct.pack("<BBi", 0, 0b00000001, 4326) + wkb

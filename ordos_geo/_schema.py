@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 __all__ = ["Schema", "FieldSpec", "schema", "Invalid", "normalise_id", "id_key", "header_key",
-           "aliases", "match_columns"]
+           "aliases", "match_columns", "headers"]
 
 
 class Invalid(ValueError):
@@ -56,6 +56,14 @@ def aliases() -> dict[str, Any]:
     """The alias table (``resources/aliases.yaml``): ``{table: {field: [names]}}`` plus
     ``scaled: {table: {field: {name: factor}}}``."""
     text = resources.files("ordos_geo").joinpath("resources/aliases.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=1)
+def headers() -> dict[str, dict[str, str]]:
+    """The headers of the tables ordos_geo writes (``resources/headers.yaml``): ``{"zh":
+    {field: header}}``."""
+    text = resources.files("ordos_geo").joinpath("resources/headers.yaml").read_text("utf-8")
     return yaml.safe_load(text)
 
 

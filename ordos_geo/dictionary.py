@@ -49,12 +49,18 @@ _TABLES = {"plans": "年度治理计划 / Annual plans (`ordos-geo zones --plans
            "plan_parameters": "计划中的治理参数 / Standard parameters in a plans table",
            "corner_points": "拐点坐标表 / Corner-point tables",
            "register": "绿色矿山名录表 / Green-mine register tables (`ordos-geo register import`)",
-           "declarations": "复垦申报表 / Declared reclamation (`ordos-geo declarations`)"}
+           "declarations": "复垦申报表 / Declared reclamation (`ordos-geo declarations`)",
+           "score_sheet": "绿色矿山评分表 / Score sheets (`ordos-geo score`)",
+           "fund": "治理恢复基金计提表 / Restoration-fund table (`ordos-geo fund`)",
+           "production": "月产量表 / Monthly production (`ordos-geo capacity`)",
+           "required_mines": "应建成绿色矿山名单 / Mines required to be green "
+                             "(`ordos-geo rectification --required-mines`)"}
 
 
 def _alias_sections() -> list[str]:
     """One table per other input: canonical column and the names accepted for it."""
     table, scaled = aliases(), aliases().get("scaled", {})
+    units = aliases().get("units", {})
     lines: list[str] = []
     for section, title in _TABLES.items():
         if section not in table:
@@ -62,6 +68,7 @@ def _alias_sections() -> list[str]:
         lines += [f"## {title}", "", "| 字段 field | 可用别名 accepted names |", "|---|---|"]
         for name, names in table[section].items():
             extra = [f"{k} (×{v:g})" for k, v in (scaled.get(section, {}).get(name) or {}).items()]
+            extra += [f"…({k}) (×{v:g})" for k, v in (units.get(section, {}).get(name) or {}).items()]
             lines.append(f"| `{name}` | {', '.join([*map(str, names), *extra])} |")
         lines.append("")
     return lines

@@ -65,7 +65,7 @@ _LABELS = {
            "unknown": "状态不明", "unknown_use": "用途未定", "supervision": "绿色矿山监管",
            "legend_supervision": "绿色矿山监管", "level": "级别", "stage": "环节",
            "last_spot_check": "最近抽查", "open_findings": "未整改问题", "next_due": "整改期限",
-           "sup_overdue": "整改逾期", "sup_open": "有未整改问题", "sup_national": "在录·国家级",
+           "sup_overdue": "逾期或复查未通过（应移出）", "register_head": "名录库链头", "sup_open": "有未整改问题", "sup_national": "在录·国家级",
            "sup_regional": "在录·自治区级", "sup_removed": "已移出名录", "sup_other": "未入录",
            "sup_checked": "粗边框：本年已抽查", "flows": "土方调配", "retained": "留置尾坑（水面/景观）",
            "flows_legend": "运土线（线宽示方量）", "from_site_id": "起点", "to_site_id": "终点",
@@ -87,7 +87,8 @@ _LABELS = {
            "unknown_use": "end use not set", "supervision": "Green-mine supervision",
            "legend_supervision": "Green-mine supervision", "level": "Level", "stage": "Stage",
            "last_spot_check": "Last spot check", "open_findings": "Open findings",
-           "next_due": "Rectification due", "sup_overdue": "rectification overdue",
+           "next_due": "Rectification due", "sup_overdue": "overdue or failed re-check (to remove)",
+           "register_head": "register head",
            "sup_open": "open findings", "sup_national": "listed, national",
            "sup_regional": "listed, regional", "sup_removed": "removed from the list",
            "sup_other": "not listed", "sup_checked": "heavy outline: checked this year",
@@ -590,18 +591,23 @@ SUPERVISION_COLOURS = {"sup_overdue": "#d62728", "sup_open": "#ff7f0e",
 
 def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int | None = None,
                     basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
-                    tianditu_key: str | None = None, attribution: str | None = None
-                    ) -> OfflineMap:
+                    tianditu_key: str | None = None, attribution: str | None = None,
+                    register_head: str | None = None) -> OfflineMap:
     """The supervision layer: the register's mines (``Register.mines(geometry=True)``) by their
-    state — overdue rectification in red, open findings orange, listed mines by level, removed
-    grey — with a heavy outline for the mines spot-checked in ``year``; tooltips give level,
-    stage, last spot check, open findings and the due date."""
+    state — removable (an overdue or failed-at-re-check rectification: the register's one
+    rule) in red, open findings orange, listed mines by level, removed grey — with a heavy
+    outline for the mines spot-checked in ``year``; tooltips give level, stage, last spot
+    check, open findings and the due date. ``register_head`` (``Register.head()``) is shown
+    in the attribution, so a printed map can be checked against the register later."""
     spec, labels, gcj02 = _common(mines, basemap, lang, tianditu_key, attribution)
+    if register_head:
+        spec["attribution"] = f"{spec['attribution']} · {labels['register_head']} {register_head}"
     d = _display(mines[mines.geometry.notna() & ~mines.geometry.is_empty], simplify_m, gcj02)
     d = d.merge(state.drop(columns=[c for c in ("name", "banner") if c in state]), on="mine_id",
                 how="left")
     listed = d["listed"].fillna(False).astype(bool)
-    cls = np.select([d["overdue"].fillna(False).astype(bool),
+    removable = d["removable"] if "removable" in d else d["overdue"]
+    cls = np.select([removable.fillna(False).astype(bool),
                      d["open_findings"].fillna(0) > 0, listed & (d["level"] == "national"),
                      listed, d["removed_date"].notna()],
                     ["sup_overdue", "sup_open", "sup_national", "sup_regional", "sup_removed"],

@@ -103,12 +103,27 @@ def _checked_values(frame: pd.DataFrame, path) -> pd.DataFrame:
     bad(frame["mine_id"].notna() & ids.isna(), "mine_id", "contains ';' or control characters")
     deadline = pd.to_datetime(frame["deadline"], errors="coerce", format="mixed")
     bad(frame["deadline"].notna() & deadline.isna(), "deadline", "not a date (YYYY-MM-DD)")
+    problems += _conflicting_rows(frame, ids, year)
     if problems:
         raise ValidationError(f"{path}: {len(problems)} bad value(s) in the plans table; no "
                               "plan was read:\n- " + "\n- ".join(problems[:30]))
     out["year"] = year.astype("Int64")
     out["deadline"] = deadline
     out["mine_id"] = ids
+    return out
+
+
+def _conflicting_rows(frame: pd.DataFrame, ids: pd.Series, year: pd.Series) -> list[str]:
+    """One row per mine and year: rows of one mine-year that disagree are refused, naming them
+    (rows that repeat each other exactly count once)."""
+    out = []
+    keyed = frame.assign(_mine=ids, _year=year).dropna(subset=["_mine", "_year"])
+    fields = [c for c in PLAN_COLUMNS if c not in ("mine_id", "year")]
+    for (mine, yr), group in keyed.groupby(["_mine", "_year"], sort=True):
+        if len(group) > 1 and len(group[fields].astype(str).drop_duplicates()) > 1:
+            rows = ", ".join(str(i + 2) for i in group.index)
+            out.append(f"rows {rows}: mine {mine!r}, year {int(yr)} has more than one plan "
+                       "that disagree; keep one row per mine and year")
     return out
 
 

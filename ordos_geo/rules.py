@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from ._errors import ValidationError
+from ._yaml_schema import key_lines, unknown_keys
 from .settings import settings
 from .utils import keywords_after
 
@@ -134,11 +135,30 @@ def load_rules(path: str | Path | None = None) -> Rules:
     except yaml.YAMLError as exc:
         raise ValidationError(f"{source}: not valid YAML: {exc}") from None
     problems: list[str] = []
-    rules = _check(spec if isinstance(spec, dict) else {}, source, problems)
+    spec = spec if isinstance(spec, dict) else {}
+    problems += unknown_keys(spec, _schema(spec), lines=key_lines(text), source=source)
+    if spec.get("version") != 1:
+        problems.append(f"version {spec.get('version')!r}: this ordos_geo reads rule tables of "
+                        "version 1")
+    rules = _check(spec, source, problems)
     if problems:
         raise ValidationError(f"{source}: {len(problems)} problem(s) in the rule table:\n- "
                               + "\n- ".join(problems))
     return rules
+
+
+def _schema(spec: dict) -> dict:
+    """The keys a rule table may hold (the standards also take each parameter's name)."""
+    labels = {"zh": None, "en": None}
+    params = spec.get("parameters") if isinstance(spec.get("parameters"), dict) else {}
+    standard = {**labels, "pit_policy": None, "revegetation": dict(labels),
+                **{str(p): None for p in params}}
+    return {"version": None, "regions": {"*": None},
+            "parameters": {"*": {**labels, "stricter": None, "min": None, "max": None}},
+            "pit_policies": {"*": labels}, "end_uses": {"*": labels},
+            "standards": {"*": standard},
+            "rules": [{"id": None, **labels, "when": {"*": None}, "end_use": None,
+                       "standard": None}]}
 
 
 def _decode(path: Path) -> str:
@@ -172,7 +192,7 @@ def _regions(spec: dict, problems: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for region, banners in _mapping(spec, "regions", problems).items():
         members = [banners] if isinstance(banners, str) else banners
-        if not isinstance(members, list):
+        if not isinstance(members, list) or not members:
             problems.append(f"region {region!r}: give a banner or a list of banners")
             continue
         for banner in members:
@@ -283,7 +303,15 @@ def _rule(k: int, r, end_uses: dict, standards: dict, problems: list[str]) -> Ru
                 str(r.get("end_use")), str(r.get("standard")))
 
 
+#: Facts that hold text; every other fact is a number.
+TEXT_FACTS = ("banner", "priority_area", "region")
+
+
 def _condition(fact: str, raw: Any) -> Condition:
+    if fact not in TEXT_FACTS and not isinstance(raw, list) and not _is_number(raw) and \
+            not (isinstance(raw, str) and _OP_RE.match(raw)):
+        raise ValueError(f"{raw!r} is not a condition on a number: write '<op> value' with op "
+                         "one of >= > <= < == != (e.g. '>= 5'), or a number")
     if isinstance(raw, list):
         if not all(isinstance(v, (str, int, float)) for v in raw):
             raise ValueError(f"{raw!r}: a list of plain values is required")

@@ -25,19 +25,24 @@ mines.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
+import secrets
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ._errors import ValidationError
+from ._errors import UsageError, ValidationError
+from ._fund_capacity import CAPACITY_COLUMNS, FUND_COLUMNS, capacity_check, fund_check
 from ._messages import msg
+from ._rectification import ITEM_COLUMNS, REMOVABLE, default_months, finding_items
+from ._register_checks import effective_events
+from ._register_state import as_of_day, current_state
 from ._schema import header_key, normalise_id
+from ._supervision_rules import rules
+from ._tables import read_user_table, table_problem
+from ._validate_params import check_number
 
 __all__ = ["rules", "score_sheet", "spot_check_plan", "fund_check", "capacity_check",
            "rectification_items", "removal_list", "sanctions", "lookback", "ITEM_COLUMNS",
@@ -46,26 +51,12 @@ __all__ = ["rules", "score_sheet", "spot_check_plan", "fund_check", "capacity_ch
            "SCORE_COLUMNS", "SPOT_CHECK_COLUMNS", "FUND_COLUMNS", "CAPACITY_COLUMNS"]
 
 SCORE_COLUMNS = ["mine_id", "scale", "total", "max_total", "passed", "explanation"]
-SPOT_CHECK_COLUMNS = ["banner", "mine_id", "name", "quarter", "reason", "weight", "year"]
-
-
-@lru_cache(maxsize=1)
-def rules() -> dict:
-    """The supervision table (``resources/supervision.yaml``)."""
-    text = resources.files("ordos_geo").joinpath("resources/supervision.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+SPOT_CHECK_COLUMNS = ["banner", "mine_id", "name", "quarter", "reason", "weight", "year", "seed"]
 
 
 # --- score sheets -------------------------------------------------------------------------------
-_SHEET = {"mine_id": ["mine_id", "矿山编号", "编号"], "category": ["category", "一级指标", "指标类别"],
-          "max_points": ["max_points", "分值", "满分", "标准分"], "score": ["score", "得分", "评分"]}
-_YES = {"true", "1", "yes", "y", "是", "满足", "符合", "有效", "√"}
-_NO = {"false", "0", "no", "n", "否", "不满足", "不符合", "无效", "×"}
-
-
-def _columns(table: pd.DataFrame, path) -> dict[str, str]:
-    """The sheet's source column for each field of :data:`_SHEET` (every missing one named)."""
-    return dict(zip(_SHEET, _named(table, _SHEET, path).attrs["source_columns"]))
+_YES = {"true", "1", "yes", "y", "是", "满足", "符合", "有效", "√", "✓"}
+_NO = {"false", "0", "no", "n", "否", "不满足", "不符合", "无效", "×", "✗"}
 
 
 def _prerequisite_columns(table: pd.DataFrame) -> dict[str, str]:
@@ -108,22 +99,25 @@ def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
     (``protected_ha`` > 0), whatever the sheet says."""
     spec = rules()["scales"].get(str(scale))
     if spec is None:
-        raise ValidationError(msg("sheet_scale", scale=scale, allowed=", ".join(rules()["scales"])))
+        raise UsageError(msg("sheet_scale", scale=scale, allowed=", ".join(rules()["scales"])))
     line = pass_line if pass_line is not None else spec["pass_total"]
     if line is None:
-        raise ValidationError(msg("sheet_pass_line", scale=scale))
+        raise UsageError(msg("sheet_pass_line", scale=scale))
+    line = check_number("pass_line", line, low=0, high=float(spec["total"]), low_open=True)
     share = category_share if category_share is not None else spec["category_share"]
-    path = sheet if not isinstance(sheet, pd.DataFrame) else "<table>"
-    table = _read_sheet(sheet)
-    cols = _columns(table, path)
+    if share is not None:
+        share = check_number("category_share", share, low=0, high=1, low_open=True)
+    sheet = read_user_table(sheet, table="score_sheet", what=msg("what_score_sheet"),
+                            required=["mine_id", "category", "max_points", "score"])
+    table, cols, path = sheet.raw, sheet.source, sheet.path
     frame = pd.DataFrame({
-        "mine_id": table[cols["mine_id"]].map(lambda v: normalise_id(v) if pd.notna(v) else None),
+        "mine_id": table[cols["mine_id"]].map(_mine_id),
         "category": table[cols["category"]].astype(str).str.strip().map(_category(spec)),
         "max_points": pd.to_numeric(table[cols["max_points"]], errors="coerce").astype(float),
         "score": pd.to_numeric(table[cols["score"]], errors="coerce").astype(float)})
     _refuse_bad_rows(frame, table, cols, path, spec)
     per = frame.groupby(["mine_id", "category"], sort=True)[["max_points", "score"]].sum()
-    prereq = _prerequisites(table, cols["mine_id"])
+    prereq = _prerequisites(table, cols["mine_id"], path)
     overlap = protected_overlap(mines, protected) if mines is not None and protected is not None \
         else None
     if overlap is not None:
@@ -139,15 +133,11 @@ def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
     return out
 
 
-def _read_sheet(sheet) -> pd.DataFrame:
-    if isinstance(sheet, pd.DataFrame):
-        return sheet.copy()
-    path = Path(sheet)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=object)
-    from .io import read_table
-
-    return read_table(path)[0]
+def _mine_id(value):
+    try:
+        return normalise_id(value) if pd.notna(value) else None
+    except ValueError:
+        return None
 
 
 def _category(spec: dict):
@@ -175,20 +165,30 @@ def _refuse_bad_rows(frame, table, cols, path, spec) -> None:
         if row.score > row.max_points:
             problems.append(msg("sheet_above_max", row=k, score=row.score, top=row.max_points))
     if problems:
-        raise ValidationError(f"{path}:\n- " + "\n- ".join(problems[:30]))
+        raise table_problem(str(path), problems)
 
 
-def _prerequisites(table: pd.DataFrame, id_col: str) -> dict[str, dict[str, bool]]:
-    """Per mine, each prerequisite met (True), not met (False); unknown values are not met."""
+def _prerequisites(table: pd.DataFrame, id_col: str, path) -> dict[str, dict[str, bool]]:
+    """Per mine, each prerequisite met (True) or not (False): 是/否 and their spellings; any
+    other value is refused, naming the row, the column and the values allowed."""
     cols = _prerequisite_columns(table)
     out: dict[str, dict[str, bool]] = {}
-    for _, row in table.iterrows():
-        mine = normalise_id(row[id_col]) if pd.notna(row[id_col]) else None
+    problems = []
+    for k, row in enumerate(table.itertuples(index=False), start=2):
+        values = dict(zip(table.columns, row))
+        mine = _mine_id(values[id_col])
         for key, col in cols.items():
-            value = str(row[col]).strip().casefold() if pd.notna(row[col]) else ""
-            if value:
-                met = value in _YES and value not in _NO
-                out.setdefault(mine, {})[key] = out.get(mine, {}).get(key, True) and met
+            raw = values[col]
+            value = header_key(raw) if pd.notna(raw) else ""
+            if not value:
+                continue
+            if value not in _YES and value not in _NO:
+                problems.append(msg("sheet_prerequisite_value", row=k, column=repr(str(col)),
+                                    value=repr(raw), allowed="是/否、满足/不满足、符合/不符合"))
+                continue
+            out.setdefault(mine, {})[key] = out.get(mine, {}).get(key, True) and value in _YES
+    if problems:
+        raise table_problem(str(path), problems)
     return out
 
 
@@ -222,27 +222,70 @@ def _judge(mine: str, per: pd.DataFrame, total_max: float, line: float, share: f
 
 # --- spot checks --------------------------------------------------------------------------------
 def spot_check_plan(state: pd.DataFrame, *, year: int, rate: float | None = None,
-                    seed: int = 0, coverage_years: int | None = None,
+                    seed: int | None = None, coverage_years: int | None = None,
                     weights: dict[str, float] | None = None) -> pd.DataFrame:
     """The year's spot checks per banner (:data:`SPOT_CHECK_COLUMNS`, ``quarter`` Q1–Q4) from a
     register state at the start of the year (``Register.state(as_of=f"{year}-01-01")``, or any
     table with ``mine_id, banner, listed`` and optionally ``name, listed_date,
-    last_spot_check, open_findings, overdue`` — and, to weight them, ``trajectory`` (a
-    ``degrading`` or ``still_disturbed`` reclamation trajectory) and ``plan_problems`` (the
-    number of failed plan checks)). See the module text for the rules."""
-    rate = float(rate if rate is not None else rules()["spot_checks"]["rate"])
-    years = int(coverage_years or rules()["spot_checks"]["coverage_years"])
-    if not 0 < rate <= 1:
-        raise ValidationError(msg("spot_rate", rate=rate))
+    last_spot_check, open_findings, overdue, removable`` — and, to weight them,
+    ``trajectory`` (a ``degrading`` or ``still_disturbed`` reclamation trajectory) and
+    ``plan_problems`` (the number of failed plan checks)). See the module text for the rules.
+
+    Without ``seed`` one is drawn from the operating system (``secrets``): the plan cannot be
+    computed before it is drawn, and the seed, in the ``seed`` column and ``plan.attrs``,
+    reproduces it afterwards. Each banner has its own random stream, keyed by the banner's
+    name: adding a banner changes no other banner's plan."""
+    year = int(check_number("year", year, low=1990, high=2100, whole=True))
+    rate = check_number("rate", rate if rate is not None else rules()["spot_checks"]["rate"],
+                        low=0, high=1, low_open=True)
+    years = int(check_number("coverage_years", coverage_years if coverage_years is not None
+                             else rules()["spot_checks"]["coverage_years"], low=1, high=50,
+                             whole=True))
+    seed = secrets.randbits(63) if seed is None else _seed(seed)
     w = {"open_findings": 2.0, "overdue": 3.0, "per_year_unchecked": 0.5, "trajectory": 2.0,
-         "plan_problems": 1.0, **(weights or {})}
+         "plan_problems": 1.0}
+    for key, value in (weights or {}).items():
+        if key not in w:
+            raise UsageError(msg("param_unknown", name=repr(key), allowed=", ".join(w)))
+        w[key] = check_number(f"weights[{key}]", value, low=0, high=1e6)
     listed = state[state["listed"].fillna(False).astype(bool)].copy()
     listed["banner"] = listed["banner"].fillna("—")
     rows = []
-    for k, (banner, group) in enumerate(sorted(listed.groupby("banner"), key=lambda kv: kv[0])):
-        rng = np.random.default_rng([int(seed), int(year), k])
+    for banner, group in sorted(listed.groupby("banner"), key=lambda kv: kv[0]):
+        rng = np.random.default_rng([seed, year, _banner_key(banner)])
         rows += _banner_plan(group.sort_values("mine_id"), banner, year, rate, years, w, rng)
-    return pd.DataFrame(rows, columns=SPOT_CHECK_COLUMNS)
+    out = pd.DataFrame(rows, columns=SPOT_CHECK_COLUMNS[:-1])
+    out["seed"] = seed
+    out.attrs.update({"seed": seed, "year": year, "rate": rate, "coverage_years": years})
+    return out
+
+
+def _seed(value) -> int:
+    """A seed as given: a whole number 0 … 2⁶³ − 1, kept exact (not through a float)."""
+    try:
+        seed = int(value) if isinstance(value, (int, np.integer)) and not isinstance(
+            value, bool) else int(str(value).strip())
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 2**63:
+        raise UsageError(msg("param_range", name="seed", value=repr(value),
+                             range=f"[0, {2**63 - 1}]" + msg("param_whole")))
+    return seed
+
+
+def _banner_key(banner: str) -> int:
+    """A banner's own random stream: a number from its name (not its position)."""
+    return int.from_bytes(hashlib.sha256(str(banner).encode("utf-8")).digest()[:8], "little")
+
+
+def quarters_for(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` checks spread over Q1–Q4 (0–3): each quarter ⌊n/4⌋ or ⌈n/4⌉ checks, the
+    remainder in quarters drawn at random, the order shuffled."""
+    counts = np.full(4, n // 4)
+    counts[rng.choice(4, size=n % 4, replace=False)] += 1
+    quarters = np.repeat(np.arange(4), counts)
+    rng.shuffle(quarters)
+    return quarters
 
 
 def _last_seen(group: pd.DataFrame) -> np.ndarray:
@@ -256,6 +299,25 @@ def _last_seen(group: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(checked), listed, checked)
 
 
+def _flags(group: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What raises a mine's weight: open findings, a removable (overdue or failed re-check)
+    item — the register's one answer (``removable``, else ``overdue``) — a bad trajectory,
+    failed plan checks."""
+    def column(name, default):
+        return group[name] if name in group else pd.Series(default, index=group.index)
+
+    removable = column("removable", None)
+    if removable.isna().all():
+        removable = column("overdue", False)
+    return {"open_findings": pd.to_numeric(column("open_findings", 0), errors="coerce")
+            .fillna(0).to_numpy(dtype=float) > 0,
+            "overdue": removable.fillna(False).astype(bool).to_numpy(),
+            "trajectory": column("trajectory", None).isin(["degrading", "still_disturbed"])
+            .to_numpy(dtype=bool),
+            "plan_problems": pd.to_numeric(column("plan_problems", 0), errors="coerce")
+            .fillna(0).to_numpy(dtype=float) > 0}
+
+
 def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
     n = len(group)
     quota = math.ceil(rate * n - 1e-9)
@@ -264,17 +326,10 @@ def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
     due = age >= years  # not checked (nor listed) in the last `years` years
     order = list(np.flatnonzero(due)[np.argsort(-age[due], kind="stable")])
     reasons = {i: msg("spot_due", years=years) for i in order}
-    findings = group.get("open_findings", pd.Series(0, index=group.index)).fillna(0)
-    overdue = group.get("overdue", pd.Series(False, index=group.index)).fillna(False)
-    bad_trend = group.get("trajectory", pd.Series(None, index=group.index)).isin(
-        ["degrading", "still_disturbed"]).to_numpy(dtype=bool)
-    plan_bad = group.get("plan_problems", pd.Series(0, index=group.index)).fillna(0) \
-        .to_numpy(dtype=float) > 0
-    flagged = (findings.to_numpy(dtype=float) > 0) | overdue.to_numpy(dtype=bool) | bad_trend | \
-        plan_bad
-    weight = (1.0 + w["open_findings"] * (findings.to_numpy(dtype=float) > 0)
-              + w["overdue"] * overdue.to_numpy(dtype=bool) + w["per_year_unchecked"] * age
-              + w["trajectory"] * bad_trend + w["plan_problems"] * plan_bad)
+    flags = _flags(group)
+    flagged = np.logical_or.reduce(list(flags.values()))
+    weight = 1.0 + w["per_year_unchecked"] * np.maximum(age, 0) + sum(
+        w[k] * v for k, v in flags.items())
     weight[due] = np.nan  # taken whatever the draw
     rest = np.flatnonzero(~due)
     need = max(quota - len(order), 0)
@@ -284,8 +339,7 @@ def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
         reasons.update({int(i): msg("spot_weighted") if flagged[i] else msg("spot_random")
                         for i in pick})
         order += [int(i) for i in pick]
-    quarters = np.arange(len(order)) % 4
-    rng.shuffle(quarters)  # counts per quarter differ by at most one
+    quarters = quarters_for(len(order), rng)
     names = group.get("name", pd.Series(None, index=group.index)).to_numpy(dtype=object)
     ids = group["mine_id"].to_numpy(dtype=object)
     return [{"banner": banner, "mine_id": ids[i], "name": names[i], "quarter": f"Q{q + 1}",
@@ -293,164 +347,38 @@ def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
             for i, q in zip(order, quarters)]
 
 
-# --- restoration fund ---------------------------------------------------------------------------
-FUND_COLUMNS = ["mine_id", "year", "accrued", "required", "accrual_share", "passed"]
-_FUND = {"mine_id": ["mine_id", "矿山编号"], "year": ["year", "年度", "年份"],
-         "accrued": ["accrued", "已计提", "计提金额", "已提取"],
-         "required": ["required", "应计提", "应提取", "应计提金额"]}
-
-
-def _named(table: pd.DataFrame, names: dict[str, list[str]], path) -> pd.DataFrame:
-    """The columns of ``names`` (canonical → accepted spellings) under their canonical names."""
-    index = {header_key(c): c for c in table.columns}
-    found = {f: next((index[header_key(a)] for a in spellings if header_key(a) in index), None)
-             for f, spellings in names.items()}
-    missing = [f for f, c in found.items() if c is None]
-    if missing:
-        raise ValidationError(msg("sheet_columns", path=path, missing=", ".join(missing),
-                                  columns=", ".join(map(str, table.columns))))
-    out = table[list(found.values())].set_axis(list(found), axis=1)
-    out.attrs["source_columns"] = list(found.values())
-    return out
-
-
-def _numbers(frame: pd.DataFrame, cols: list[str], path) -> pd.DataFrame:
-    """The columns as numbers ≥ 0; every bad cell is named (row, field, value)."""
-    out = frame.copy()
-    problems = []
-    for col in cols:
-        values = pd.to_numeric(out[col].astype(str).str.replace(",", "").str.strip(),
-                               errors="coerce")
-        for k in np.flatnonzero(~(values >= 0).to_numpy()):
-            problems.append(msg("sheet_row", row=int(k) + 2, field=col, value=str(frame[col].iloc[k])))
-        out[col] = values.astype(float)
-    if problems:
-        raise ValidationError(f"{path}:\n- " + "\n- ".join(problems[:30]))
-    return out
-
-
-def fund_check(table: str | os.PathLike | pd.DataFrame, *,
-               required_share: float | None = None) -> pd.DataFrame:
-    """The restoration-fund accrual of each mine and year (:data:`FUND_COLUMNS`): ``accrued /
-    required`` must reach ``required_share`` (default 100 %); ``passed`` says whether it does.
-    Columns: ``mine_id, year, accrued, required`` (矿山编号, 年度, 已计提, 应计提)."""
-    share = float(required_share if required_share is not None
-                  else rules()["fund"]["required_share"])
-    path = table if not isinstance(table, pd.DataFrame) else "<table>"
-    frame = _numbers(_named(_read_sheet(table), _FUND, path), ["accrued", "required"], path)
-    frame["mine_id"] = frame["mine_id"].map(lambda v: normalise_id(v) if pd.notna(v) else None)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["accrual_share"] = np.where(frame["required"] > 0,
-                                          frame["accrued"] / frame["required"], np.inf)
-    frame["passed"] = frame["accrual_share"] >= share - 1e-12
-    return frame[FUND_COLUMNS]
-
-
-# --- output above approved capacity -------------------------------------------------------------
-CAPACITY_COLUMNS = ["mine_id", "period", "output_t", "approved_t_per_year", "line_t",
-                    "above_t", "flagged", "tickets_withheld_t"]
-_PRODUCTION = {"mine_id": ["mine_id", "矿山编号"], "month": ["month", "月份", "年月"],
-               "output": ["output", "产量", "月产量"],
-               "approved": ["approved_capacity", "核定产能", "核定生产能力", "核定产能(万吨/年)"]}
-
-
-def capacity_check(table: str | os.PathLike | pd.DataFrame, *, unit: str = "t",
-                   monthly_share: float | None = None, yearly_share: float | None = None
-                   ) -> pd.DataFrame:
-    """Months and years produced above the approved capacity (:data:`CAPACITY_COLUMNS`).
-
-    The table gives ``mine_id, month`` (YYYY-MM), ``output`` (tonnes, or 万吨 with
-    ``unit="万吨"``) and ``approved_capacity`` (万吨/年, as approved). A month is flagged when its
-    output exceeds ``monthly_share`` (10 %) of the annual approved capacity — the national
-    major-hazard criterion read as written: exactly 10 % is not flagged, one tonne more is — and
-    the coal tickets (煤管票) to withhold are the tonnes above that line; a year is flagged when
-    its output exceeds ``yearly_share`` (110 %) of the capacity."""
-    spec = rules()["capacity"]
-    month_line = float(monthly_share if monthly_share is not None else spec["monthly_share"])
-    year_line = float(yearly_share if yearly_share is not None else spec["yearly_share"])
-    path = table if not isinstance(table, pd.DataFrame) else "<table>"
-    frame = _numbers(_named(_read_sheet(table), _PRODUCTION, path), ["output", "approved"], path)
-    frame["mine_id"] = frame["mine_id"].map(lambda v: normalise_id(v) if pd.notna(v) else None)
-    month = pd.to_datetime(frame["month"].astype(str).str.strip(), format="mixed", errors="coerce")
-    bad = np.flatnonzero(month.isna().to_numpy())
-    if len(bad):
-        raise ValidationError(f"{path}:\n- " + "\n- ".join(
-            msg("sheet_row", row=int(k) + 2, field="month", value=str(frame["month"].iloc[k]))
-            for k in bad[:30]))
-    scale = {"t": 1.0, "吨": 1.0, "万吨": 10_000.0}.get(unit)
-    if scale is None:
-        raise ValidationError(msg("capacity_unit", unit=unit))
-    frame["output_t"] = frame["output"] * scale
-    frame["approved_t_per_year"] = frame["approved"] * 10_000.0  # 万吨/年 → t/yr
-    monthly = pd.DataFrame({
-        "mine_id": frame["mine_id"], "period": month.dt.strftime("%Y-%m"),
-        "output_t": frame["output_t"], "approved_t_per_year": frame["approved_t_per_year"],
-        "line_t": frame["approved_t_per_year"] * month_line})
-    yearly = monthly.assign(period=month.dt.strftime("%Y")).groupby(
-        ["mine_id", "period"], as_index=False).agg(
-        output_t=("output_t", "sum"), approved_t_per_year=("approved_t_per_year", "max"))
-    yearly["line_t"] = yearly["approved_t_per_year"] * year_line
-    out = pd.concat([monthly, yearly], ignore_index=True)
-    out["above_t"] = (out["output_t"] - out["line_t"]).clip(lower=0.0)
-    out["flagged"] = out["output_t"] > out["line_t"] + 1e-6
-    out["tickets_withheld_t"] = np.where(out["period"].str.len() == 7, out["above_t"], 0.0)
-    return out.sort_values(["mine_id", "period"], kind="stable").reset_index(drop=True)[
-        CAPACITY_COLUMNS]
-
-
 # --- rectification, removal, look-back, demonstration mines, sanctions ---------------------------
-ITEM_COLUMNS = ["mine_id", "finding_id", "found", "due", "closed", "status", "rechecks_failed"]
-
-
 def rectification_items(events: pd.DataFrame, *, as_of=None, months: int | None = None
                         ) -> pd.DataFrame:
-    """Every finding as a rectification item (:data:`ITEM_COLUMNS`): due on its latest
-    ``rectification_due`` date, else ``months`` (6) after it was found; ``closed`` by a
-    ``rectified`` that refers to it (or one without reference dated on or after it); a later
-    ``finding`` that refers to it is a failed re-check. ``status``: ``rectified``,
-    ``failed_recheck``, ``overdue`` (due before ``as_of`` and not closed) or ``open``."""
-    from .register import effective_events
+    """Every finding as a rectification item (:data:`ITEM_COLUMNS`) on ``as_of`` (default
+    today) — the register's one rule (:mod:`ordos_geo._rectification`): due on its latest
+    ``rectification_due`` date, else ``months`` (6) after it was found; closed by a
+    ``rectified`` of its problem after it and after its last failed re-check (a later
+    ``finding`` that refers to it). ``status``: ``rectified``, ``failed_recheck``, ``overdue``
+    (due before ``as_of`` and not closed) or ``open``."""
+    months = int(check_number("months", months if months is not None else default_months(),
+                              low=1, high=120, whole=True))
+    return finding_items(events, as_of=_day(as_of), months=months)
 
-    months = int(months if months is not None else rules()["rectification"]["months"])
-    day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
-    eff = effective_events(events)
-    eff = eff[eff["date"] <= day].sort_values(["date", "event_id"], kind="stable")
-    found = eff[eff["event"] == "finding"]
-    refs = found["refers_to"].dropna().astype(int)
-    failed = refs.value_counts()
-    dues = eff[(eff["event"] == "rectification_due") & eff["refers_to"].notna()]
-    due = dues.assign(ref=dues["refers_to"].astype(int)).drop_duplicates("ref", keep="last") \
-        .set_index("ref")["due_date"]  # the latest deadline set for each finding
-    fixed = eff[eff["event"] == "rectified"]
-    by_ref = fixed.dropna(subset=["refers_to"]).assign(
-        ref=lambda f: f["refers_to"].astype(int)).groupby("ref")["date"].min()
-    blanket = fixed[fixed["refers_to"].isna()][["mine_id", "date"]]
-    rows = []
-    for f in found.itertuples(index=False):
-        fid = int(f.event_id)
-        deadline = due.get(fid, pd.NaT)
-        deadline = f.date + pd.DateOffset(months=months) if pd.isna(deadline) else deadline
-        sweeps = blanket.loc[(blanket["mine_id"] == f.mine_id) & (blanket["date"] >= f.date), "date"]
-        closed = min([d for d in (by_ref.get(fid, pd.NaT), sweeps.min()) if pd.notna(d)],
-                     default=pd.NaT)
-        n_failed = int(failed.get(fid, 0))
-        status = ("failed_recheck" if n_failed else "rectified" if pd.notna(closed)
-                  else "overdue" if deadline < day else "open")
-        rows.append({"mine_id": f.mine_id, "finding_id": fid, "found": f.date, "due": deadline,
-                     "closed": closed, "status": status, "rechecks_failed": n_failed})
-    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+
+def _day(as_of) -> pd.Timestamp:
+    try:
+        return as_of_day(as_of)
+    except ValueError:
+        raise UsageError(msg("reg_bad_as_of", value=repr(as_of))) from None
 
 
 def removal_list(items: pd.DataFrame, state: pd.DataFrame) -> pd.DataFrame:
     """Listed mines with an overdue or failed-at-re-check rectification item: ``mine_id,
     banner, name, reason`` (the items that put each there)."""
-    bad = items[items["status"].isin(["overdue", "failed_recheck"])]
+    bad = items[items["status"].isin(REMOVABLE)]
     listed = state[state["listed"].fillna(False).astype(bool)].set_index("mine_id")
     rows = []
     for mine, group in bad.groupby("mine_id", sort=True):
         if mine not in listed.index:
             continue
-        reason = "；".join(msg("removal_reason", finding=int(r.finding_id), status=r.status,
+        reason = "；".join(msg("removal_reason", finding=int(r.finding_id),
+                               status=msg(f"item_{r.status}"),
                                due=pd.Timestamp(r.due).strftime("%Y-%m-%d"))
                           for r in group.itertuples())
         rows.append({"mine_id": mine, "banner": listed.loc[mine, "banner"],
@@ -465,7 +393,7 @@ def sanctions(items: pd.DataFrame, state: pd.DataFrame, *, as_of=None,
     green-mine target, each with the rule that triggered it (``resources/supervision.yaml``):
     ``mine_id, measure, measure_zh, rule``. ``required_mines`` are the mines that must be
     listed by ``as_of`` (the green-mine target); those not listed have ``target_missed``."""
-    day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
+    day = _day(as_of)
     facts: dict[str, set[str]] = {}
     for r in items.itertuples():
         if r.status == "overdue":
@@ -504,15 +432,17 @@ def lookback(events: pd.DataFrame, mines: pd.DataFrame, *, year: int,
     at the year's end, mines spot-checked, findings, rectified items, items overdue at the
     year's end, mines removed and public notices in the year, demonstration mines (样板项目)
     among the listed and whether the banner has fewer than ``per_banner`` (2)."""
-    from .register import current_state, effective_events
-
-    need = int(per_banner if per_banner is not None else rules()["demonstration"]["per_banner"])
+    year = int(check_number("year", year, low=1990, high=2100, whole=True))
+    need = int(check_number("per_banner", per_banner if per_banner is not None
+                            else rules()["demonstration"]["per_banner"], low=0, high=1000,
+                            whole=True))
     end = pd.Timestamp(f"{year}-12-31")
     state = current_state(events, mines=mines, as_of=end)
     eff = effective_events(events)
-    eff = eff[eff["date"].dt.year == year].merge(mines[["mine_id", "banner"]], on="mine_id",
-                                                  how="left")
-    items = rectification_items(events, as_of=end)
+    eff = eff[pd.to_datetime(eff["date"]).dt.year == year].drop(
+        columns=["name", "banner"], errors="ignore").merge(
+        mines[["mine_id", "banner"]], on="mine_id", how="left")
+    items = finding_items(events, as_of=end)
     items = items.merge(mines[["mine_id", "banner"]], on="mine_id", how="left")
     demo = set(effective_events(events).query("event == 'demonstration'")["mine_id"])
     banners = sorted(set(mines["banner"].dropna()))
@@ -525,7 +455,7 @@ def lookback(events: pd.DataFrame, mines: pd.DataFrame, *, year: int,
         rows.append({"banner": banner, "listed": len(listed),
                      "checked": ev.loc[ev["event"] == "spot_check", "mine_id"].nunique(),
                      "findings": int((ev["event"] == "finding").sum()),
-                     "rectified": int((it["closed"].dt.year == year).sum()),
+                     "rectified": int((pd.to_datetime(it["closed"]).dt.year == year).sum()),
                      "overdue": int((it["status"] == "overdue").sum()),
                      "removed": int((ev["event"] == "removed").sum()),
                      "public_notices": int((ev["event"] == "public_notice").sum()),
@@ -539,10 +469,8 @@ QUARTER_COLUMNS = ["banner", "quarter", "due", "planned", "done", "findings"]
 def quarterly_report(plan: pd.DataFrame, events: pd.DataFrame, *, year: int) -> pd.DataFrame:
     """The quarterly report per banner (due at each quarter's end): spot checks planned, done
     (a ``spot_check`` of a planned mine in that quarter) and findings recorded at them."""
-    from .register import effective_events
-
     eff = effective_events(events)
-    eff = eff[eff["date"].dt.year == year]
+    eff = eff[pd.to_datetime(eff["date"]).dt.year == year]
     quarter = "Q" + eff["date"].dt.quarter.astype(str)
     done = set(zip(eff.loc[eff["event"] == "spot_check", "mine_id"],
                    quarter[eff["event"] == "spot_check"]))

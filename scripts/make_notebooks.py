@@ -320,7 +320,7 @@ REGISTER = [
         "finding = reg.add(mine_id=first, event='finding', date='2025-08-15', note='排土场边坡未复绿',\n"
         "                  **track)\n"
         "reg.add(mine_id=first, event='rectification_due', date='2025-08-16', refers_to=finding,\n"
-        "        due_date='2026-02-15')\n"
+        "        due_date='2026-02-15', **track)   # a deadline is signed too\n"
         "reg.state(as_of='2026-03-01').query('open_findings > 0')[\n"
         "    ['mine_id', 'name', 'listed', 'open_findings', 'next_due', 'overdue']]"),
     new_markdown_cell(
@@ -337,7 +337,28 @@ REGISTER = [
         "except sa.exc.DBAPIError as err:\n"
         "    print(str(err.orig))\n"
         "reg.history(mine_id=m)[['event_id', 'event', 'date', 'level', 'supersedes', 'note']]"),
-    new_markdown_cell("## 5 各旗区现状与导出 / State per banner, exports"),
+    new_markdown_cell(
+        "## 5 哈希链与链头 / The hash chain and its head\n\n"
+        "每条事件都带有自身内容与上一条事件的 SHA-256 哈希（哈希链）。打开名录库时先核验整条链；"
+        "链头（事件数:哈希前 16 位）印在每份报表上，日后任何改动都能对照已公布的报表查出。"
+        "下面在一个副本上用 sqlite3 改掉一条事件的日期，再核验。\n\n"
+        "Every event carries the SHA-256 of its content and of the event before it. Opening a "
+        "register verifies the chain; the head is printed on every report. Below, a copy is "
+        "edited with sqlite3 and verified."),
+    new_code_cell(
+        "import shutil, sqlite3\n"
+        "head = reg.head()\n"
+        "print(reg.verify())\n"
+        "copy = folder / '名录_副本.gpkg'\n"
+        "reg.close()\n"
+        "shutil.copy(db, copy)\n"
+        "with sqlite3.connect(copy) as con:   # another program, triggers out of the way\n"
+        "    con.execute('DROP TRIGGER register_events_no_update')\n"
+        "    con.execute(\"UPDATE register_events SET date = '2020-01-01' WHERE event = 'finding'\")\n"
+        "print(og.register.open_register(copy, verify=False).verify())\n"
+        "reg = og.register.open_register(db)\n"
+        "head"),
+    new_markdown_cell("## 6 各旗区现状与导出 / State per banner, exports"),
     new_code_cell(
         "state = reg.state()\n"
         "og.register.summary_by_banner(state)"),

@@ -192,8 +192,8 @@ def test_findings_are_register_finding_events(sample, tmp_path):
     with og.register.init(tmp_path / "r.gpkg", sites=sample[0]) as reg:
         assert reg.import_table(path)["events"] == len(table)
         history = reg.history(mine_id=table["mine_id"].iloc[0])
-    assert (history["event"] == "finding").sum() == 1
-    assert history["responsible"].iloc[0] == "王五"
+    finding = history[history["event"] == "finding"]
+    assert len(finding) == 1 and finding["responsible"].iloc[0] == "王五"
 
 
 # --- declared vs detected ----------------------------------------------------------------------

@@ -7,10 +7,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "ordos_geo"
 LAYERS = {
     "base": ["_version", "settings", "_errors", "_messages", "_schema", "_validate", "_atomic",
-             "_styles", "utils", "projection", "dictionary"],
-    "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db"],
-    "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "register",
-                 "supervision", "terrain", "earthworks", "suitability", "disturbance"],
+             "_styles", "utils", "projection", "dictionary", "_chain", "_yaml_schema",
+             "_validate_params"],
+    "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db", "_tables"],
+    "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "_names",
+                 "_register_checks", "_rectification", "_register_state", "register",
+                 "_supervision_rules", "_fund_capacity", "supervision", "terrain", "earthworks",
+                 "suitability", "disturbance"],
     "publish": ["maps", "export", "sheets"],
     "application": ["samples", "synthetic", "demo"],
     "cli": ["cli", "_cli_supervision", "_cli_findings", "__main__", "__init__"],

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import ordos_geo as og
 from ordos_geo import cli
-from ordos_geo._errors import ValidationError
+from ordos_geo._errors import UsageError, ValidationError
 from ordos_geo.supervision import score_sheet, spot_check_plan
 
 MAXIMA = {"矿区环境": 220, "资源开发方式": 220, "资源综合利用": 200, "节能减排": 120,
@@ -77,7 +77,7 @@ def test_the_2024_scale_needs_its_pass_line():
     sheet = pd.DataFrame([{"mine_id": "M1", "category": f"C{k}", "max_points": m, "score": s}
                           for k, (m, s) in enumerate([(20, 15), (20, 14), (15, 12), (15, 12),
                                                       (15, 12), (15, 10)])])
-    with pytest.raises(ValidationError, match="pass line"):
+    with pytest.raises(UsageError, match="pass line"):
         score_sheet(sheet, scale="2024")
     assert score_sheet(sheet, scale="2024", pass_line=75).iloc[0]["passed"]
     assert not score_sheet(sheet, scale="2024", pass_line=76).iloc[0]["passed"]
@@ -164,7 +164,7 @@ def test_cli_spot_check_and_score(tmp_path, capsys):
     out = tmp_path / "checks"
     assert cli.main(["spot-check", str(db), "--year", "2026", "--seed", "7", "--out", str(out)]) == 0
     plan = pd.read_csv(out / "spot_checks.csv")
-    assert {"banner", "mine_id", "quarter", "reason"} <= set(plan.columns)
+    assert {"banner", "mine_id", "quarter", "reason", "seed", "register_head"} <= set(plan.columns)
     assert set(plan["quarter"]) <= {"Q1", "Q2", "Q3", "Q4"}
     meta = (out / "spot_checks.json").read_text("utf-8")
     assert '"seed": 7' in meta and '"rate": 0.2' in meta
@@ -174,7 +174,7 @@ def test_cli_spot_check_and_score(tmp_path, capsys):
                      str(tmp_path / "s.csv")]) == 0
     assert "799" in pd.read_csv(tmp_path / "s.csv").to_string()
     assert cli.main(["score", str(sheet), "--scale", "2024", "--out",
-                     str(tmp_path / "s.csv")]) == 1
+                     str(tmp_path / "s.csv")]) == 2  # a usage mistake: the option is missing
     assert "pass line" in capsys.readouterr().err
 
 
@@ -207,7 +207,7 @@ def test_capacity_month_line_and_tickets():
 def test_capacity_and_fund_name_bad_cells():
     table = pd.DataFrame({"矿山编号": ["M1", "M2"], "月份": ["2025-01", "13月"],
                           "产量": ["1,000", "很多"], "核定产能": [120, 120]})
-    with pytest.raises(ValidationError, match="row 3, output = '很多'"):
+    with pytest.raises(ValidationError, match="row 3, 产量 = '很多'"):
         og.supervision.capacity_check(table)
     with pytest.raises(ValidationError, match="required"):
         og.supervision.fund_check(pd.DataFrame({"矿山编号": ["M1"], "年度": [2025],
@@ -250,12 +250,12 @@ def history(tmp_path):
     reg.add(mine_id="M1", event="rectified", date="2024-08-01", refers_to=f1, **SIGN)
     f2 = reg.add(mine_id="M2", event="finding", date="2024-03-01", **SIGN)  # overdue
     reg.add(mine_id="M2", event="rectification_due", date="2024-03-02", refers_to=f2,
-            due_date="2024-06-30")
+            due_date="2024-06-30", **SIGN)
     f3 = reg.add(mine_id="M3", event="finding", date="2024-04-01", **SIGN)  # failed re-check
     reg.add(mine_id="M3", event="finding", date="2024-11-01", refers_to=f3, **SIGN)
     reg.add(mine_id="M4", event="finding", date="2024-11-15", **SIGN)  # open: due 2025-05-15
     reg.add(mine_id="M5", event="removed", date="2024-10-01", **SIGN)
-    reg.add(mine_id="M5", event="public_notice", date="2024-09-01")
+    reg.add(mine_id="M5", event="public_notice", date="2024-11-01")
     yield reg
     reg.close()
 
@@ -272,6 +272,7 @@ def test_rectification_items_and_the_removal_list(history):
     removal = og.supervision.removal_list(items, history.state(as_of="2024-12-31"))
     assert removal["mine_id"].tolist() == ["M2", "M3"]
     assert "overdue" in removal.iloc[0]["reason"] and "2024-06-30" in removal.iloc[0]["reason"]
+    assert "failed re-check" in removal.iloc[1]["reason"]
 
 
 def test_sanctions_name_their_rule(history):
@@ -329,11 +330,12 @@ def test_supervision_map_in_chromium(history, browser, tmp_path):
         return out; }""")
     want = og.maps.SUPERVISION_COLOURS
     assert colours["M2"][0] == want["sup_overdue"]  # overdue since 2024-06-30
-    assert colours["M3"][0] == want["sup_open"] and colours["M4"][0] == want["sup_open"]
+    assert colours["M3"][0] == want["sup_overdue"]  # failed re-check: removable too
+    assert colours["M4"][0] == want["sup_open"]
     assert colours["M5"][0] == want["sup_removed"]
     assert colours["M1"][0] == want["sup_national"] and colours["M1"][1] == 3.5  # checked
     legend = page.locator(".ordos-legend").inner_text()
-    assert "整改逾期" in legend and "已移出名录" in legend
+    assert "逾期或复查未通过" in legend and "已移出名录" in legend
     assert errors == [] and external == []
 
 
@@ -372,7 +374,7 @@ def test_spot_checks_weight_trajectories_and_plan_problems():
 
 def test_quarterly_report(history):
     plan = pd.DataFrame({"banner": "准格尔旗", "mine_id": ["M1", "M2"], "quarter": ["Q1", "Q1"],
-                         "name": None, "reason": "", "weight": 1.0, "year": 2024})
+                         "name": None, "reason": "", "weight": 1.0, "year": 2024, "seed": 1})
     report = og.supervision.quarterly_report(plan, history.history(), year=2024)
     row = report.iloc[0]
     assert (row["quarter"], row["due"], row["planned"], row["done"], row["findings"]) == \
