@@ -27,9 +27,9 @@ demo: $(VENV)/.installed-all
 
 test: $(VENV)/.installed-test
 	@{ command -v chromium >/dev/null && dpkg -s fonts-noto-cjk postgresql postgresql-15-postgis-3 \
-	     >/dev/null 2>&1; } || \
+	     gdal-bin sqlite3 >/dev/null 2>&1; } || \
 	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk \
-	     postgresql postgresql-15-postgis-3; }
+	     postgresql postgresql-15-postgis-3 gdal-bin sqlite3; }
 	$(BIN)/python -m pytest
 
 # JupyterLab on the numbered notebooks (the embedded data, offline maps inline)

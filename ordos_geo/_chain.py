@@ -147,9 +147,11 @@ class Verdict:
         return head_text(self.n_events, self.head_hash)
 
 
-def verify(rows, *, start: str, heads=()) -> Verdict:
+def verify(rows, *, start: str, heads=(), gaps_upto: int = 0) -> Verdict:
     """Check the chain. ``rows``: ``(*HASHED fields, prev_hash, hash)`` tuples in order of
-    ``event_id``; ``start``: the genesis hash; ``heads``: ``(n_events, hash)`` records."""
+    ``event_id``; ``start``: the genesis hash; ``heads``: ``(n_events, hash)`` records;
+    ``gaps_upto``: event numbers up to which gaps are history (a register upgraded from
+    schema 1, whose numbers had gaps before it was chained)."""
     breaks: list[Break] = []
     prev_id, prev_hash = 0, start
     heads = sorted((int(n), str(h)) for n, h in heads)
@@ -164,13 +166,13 @@ def verify(rows, *, start: str, heads=()) -> Verdict:
                               ).hexdigest() != own:
             breaks.append(Break("inserted" if event_id > recorded else "changed", event_id))
         elif before != prev_hash:
-            if event_id > prev_id + 1:
+            if event_id > prev_id + 1 and event_id > gaps_upto:
                 breaks.append(Break("removed", prev_id + 1, event_id - 1))
             elif event_id > recorded:
                 breaks.append(Break("inserted", event_id))
             else:
                 breaks.append(Break("relinked", prev_id, event_id))
-        elif event_id > prev_id + 1 and event_id <= recorded:
+        elif event_id > prev_id + 1 and gaps_upto < event_id <= recorded:
             breaks.append(Break("removed", prev_id + 1, event_id - 1))
         prev_id, prev_hash = event_id, own
         stored[event_id] = own

@@ -58,7 +58,7 @@ _SHARE = _number(0, 1, low_open=True)
 
 
 def add_register(sub, common, reading, h) -> None:
-    """``register init|import|add|show|history|export|blacklist|review|map|verify DB`` — DB a
+    """``register init|import|add|show|history|export|blacklist|review|map|verify|upgrade DB`` — DB a
     .gpkg file or a postgresql:// URL."""
     reg = sub.add_parser("register", parents=[common],
                          help=h("the green-mine register: listing, checks and sign-offs"))
@@ -106,6 +106,9 @@ def add_register(sub, common, reading, h) -> None:
     vf.add_argument("db", help=db_help)
     vf.add_argument("--head", help=h("a published head (N:digits) the register must still hold"))
     vf.add_argument("--out", type=Path, help=h("write every problem found to this CSV/XLSX"))
+    up = rs.add_parser("upgrade", parents=[common],
+                       help=h("bring a register of ordos_geo 0.1 (schema 1) to the hash chain"))
+    up.add_argument("db", help=db_help)
 
 
 def _add_add(rs, common, h, db_help: str) -> None:
@@ -220,6 +223,11 @@ def _register(args: argparse.Namespace) -> int:
         with register.init(args.db, sites=_register_sites(args.sites)) as reg:
             print(msg_("register_created", db=args.db, n=len(reg.mines())))
             _head(reg)
+        return 0
+    if action == "upgrade":
+        done = register.upgrade(args.db)
+        print(msg_("reg_upgraded", db=args.db, n=done["events"], mines=done["mines"],
+                   blacklist=done["blacklist"], head=done["head"]))
         return 0
     with register.open_register(args.db, verify=action != "verify") as reg:
         return _REGISTER_ACTIONS[action](reg, args)

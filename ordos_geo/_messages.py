@@ -509,9 +509,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reg_needs_mine_id": ("{path}：名录表须有矿山编号（mine_id）列；现有列：{columns}",
                           "{path}: a register table needs a mine_id column (矿山编号); it has "
                           "{columns}."),
-    "reg_schema": ("{db}：名录库版本 {version}，本程序需要版本 {want}；请用相应版本的 ordos_geo 打开，或重建名录库后导入其历史",
-                   "{db}: register schema {version}; this ordos_geo needs {want}. Open it with "
-                   "the matching version, or create a new register and import its history."),
+    "reg_schema": ("{db}：名录库版本 {version}，本程序需要版本 {want}；版本 1 的名录库请先用 `ordos-geo register upgrade` 升级（先备份）",
+                   "{db}: register schema {version}; this ordos_geo needs {want}. Upgrade a "
+                   "schema-1 register with `ordos-geo register upgrade` (back it up first)."),
+    "reg_current": ("{db} 已是当前版本，无需升级", "{db} is current already: nothing to upgrade"),
+    "reg_upgraded": ("已升级名录库 {db}：{n} 条原有事件入链，补记 {mines} 座矿山的登记与 {blacklist} 条黑名单；链头 {head}。升级前的改动无法从链上查出。",
+                     "upgraded the register {db}: {n} events chained, {mines} mine entries and "
+                     "{blacklist} blacklistings recorded; head {head}. Changes made before the "
+                     "upgrade cannot be told from the chain."),
     "reg_writer_role": ("{db}：无法建立或使用写入角色 {role}（{reason}）。请数据库管理员执行："
                         "CREATE ROLE {role} NOLOGIN; GRANT {role} TO <本用户>;",
                         "{db}: cannot create or use the writer role {role} ({reason}). Ask the "
@@ -626,8 +631,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "wrote": ("已写出 {what}：{path}", "wrote {what}: {path}"),
     "register_created": ("已建立绿色矿山名录库 {db}（{n} 座矿山）",
                          "created the green-mine register {db} ({n} mines)"),
-    "register_imported": ("已从 {path} 导入：新增矿山 {mines} 座，事件 {events} 条",
-                          "imported {path}: {mines} new mines, {events} events"),
+    "register_imported": ("已从 {path} 导入：新增矿山 {mines} 座，事件 {events} 条；已在库中而跳过 {skipped} 条",
+                          "imported {path}: {mines} new mines, {events} events; {skipped} "
+                          "already in the register, skipped"),
     "register_added": ("已记录事件 #{event_id}：{mine} {event}",
                        "recorded event #{event_id}: {mine} {event}"),
     "missing_dependency": (
@@ -729,6 +735,7 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 #: Chinese text of the command line's help (``ordos-geo --help`` under ``--lang zh``, the
 #: default), keyed by the English text written in ``cli.build_parser``.
 HELP_ZH: dict[str, str] = {
+    "bring a register of ordos_geo 0.1 (schema 1) to the hash chain": "将 ordos_geo 0.1（版本 1）的名录库升级为哈希链版本",
     "a correction's new date for the event it corrects": "更正后被更正事件的日期",
     "a published head (N:digits) the register must still hold": "已公布的链头（事件数:十六进制），核对名录库是否仍与之一致",
     "an edited copy of disturbance.yaml": "修改过的 disturbance.yaml 副本",

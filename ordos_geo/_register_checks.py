@@ -17,11 +17,19 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ._errors import ValidationError
 from ._messages import msg
 from ._names import NameRefused, clean_name, clean_text, name_key
 from ._schema import Invalid, header_key, normalise_id, schema
 
-__all__ = ["rules", "Problem", "check_event", "check_in_register", "effective_events",
+#: The fields of an event (also the order in which they are hashed: ``_chain.HASHED``).
+EVENT_COLUMNS = ["event_id", "mine_id", "event", "date", "level", "score", "score_max",
+                 "due_date", "refers_to", "supersedes", "corrected_event", "corrected_date",
+                 "evaluator_org", "checked_by", "evaluated_by", "tracked_by", "responsible",
+                 "note", "name", "banner", "detail", "recorded_at"]
+DATES = ("date", "due_date", "corrected_date")
+
+__all__ = ["rules", "raise_if", "typed_events", "EVENT_COLUMNS", "DATES", "Problem", "check_event", "check_in_register", "effective_events",
            "today", "NAME_FIELDS", "SIGNATURES", "DATE_RANGE", "DEFAULT_SCORE_MAX",
            "passed_verification", "parse_date", "canonical_value", "event_key",
            "KEY_FIELDS", "check_needs", "parse_event_number"]
@@ -193,7 +201,7 @@ def check_event(raw: dict, row: int | str, problems: list[Problem], *,
         try:
             out[field] = clean_name(raw.get(field))
         except NameRefused as exc:
-            out[field] = None
+            out[field] = "?"  # refused here; not reported again as missing
             bad(field, msg("reg_not_a_name", reason=msg(f"name_{exc.code}")))
     out["note"] = _text(raw.get("note"))
     changes = event in ("mine_changed", "entered")  # other events do not carry the mine's
@@ -268,7 +276,7 @@ def check_needs(event: str, out: dict, bad, *, who: dict | None = None,
     ``event`` needs."""
     spec = rules()["events"][event]
     who = out if who is None else who
-    missing = [s for s in spec.get("signed_by", []) if not who.get(s)]
+    missing = [s for s in spec.get("signed_by", []) if not who.get(s)]  # "?": refused already
     if missing:
         bad(missing[0], msg("reg_unsigned", event=event, zh=spec["zh"], names=", ".join(missing)),
             who.get(missing[0]) or "")
@@ -566,3 +574,33 @@ def event_key(event: dict) -> tuple:
         else:
             out.append(str(value))
     return tuple(out)
+
+
+def raise_if(problems: list[Problem], what: str) -> None:
+    if problems:
+        report = pd.DataFrame([p.__dict__ for p in problems])
+        lines = "\n- ".join(str(p) for p in problems[:30])
+        more = "\n" + msg("reg_more", n=len(problems) - 30) if len(problems) > 30 else ""
+        raise ValidationError(f"{msg('reg_refused', what=what, n=len(problems))}\n- {lines}{more}",
+                              report)
+
+
+def typed_events(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Events with their columns typed: dates as datetimes, event numbers as nullable
+    integers, scores as floats, text as text with None for missing."""
+    out = frame.reindex(columns=columns or EVENT_COLUMNS).copy()
+    for col in DATES:  # ISO text (GeoPackage) or dates (PostgreSQL)
+        if col in out:
+            out[col] = pd.to_datetime(out[col], format="ISO8601", errors="coerce")
+    for col in ("event_id", "refers_to", "supersedes"):
+        if col in out:
+            out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Int64")
+    for col in ("score", "score_max"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    for col in out.columns:  # text stays text, missing stays None (pandas 3 infers str/NaN)
+        if col not in DATES and col not in ("event_id", "refers_to", "supersedes", "score",
+                                              "score_max"):
+            values = out[col].astype(object)
+            out[col] = values.where(values.notna(), None)
+    return out

@@ -121,6 +121,14 @@ def connect(db: str | Path, *, must_exist: bool = True) -> sa.Engine:
 
 def _check_register(engine: sa.Engine, db) -> None:
     """Refuse a database that holds no ordos_geo register, or one of another schema."""
+    version = schema_version(engine, db)
+    if version != SCHEMA_VERSION:
+        raise InputFileError(msg("reg_schema", db=_shown(db), version=version,
+                                 want=SCHEMA_VERSION))
+
+
+def schema_version(engine: sa.Engine, db) -> str:
+    """The register's schema version; refuses a database that holds no register."""
     try:
         with engine.connect() as conn:
             version = conn.execute(sa.select(META.c.value).where(META.c.key == "schema")
@@ -132,9 +140,7 @@ def _check_register(engine: sa.Engine, db) -> None:
         version = None
     if version is None:
         raise InputFileError(msg("reg_not_register", db=_shown(db)))
-    if version != SCHEMA_VERSION:
-        raise InputFileError(msg("reg_schema", db=_shown(db), version=version,
-                                 want=SCHEMA_VERSION))
+    return version
 
 
 def _shown(db: str | Path) -> str:
@@ -316,6 +322,42 @@ def _gpkg_container(path: Path) -> None:
                             geometry_type="MultiPolygon", dataset_options=GPKG_OPTIONS,
                             layer_options={"SPATIAL_INDEX": "NO", "FID": "fid",
                                            "GEOMETRY_NAME": "geom"})
+
+
+def meta_value(conn, key: str) -> str | None:
+    return conn.execute(sa.select(META.c.value).where(META.c.key == key)).scalar_one_or_none()
+
+
+def upgrade_v1(conn, db) -> None:
+    """Turn a schema-1 register into schema 2 in place (the caller's transaction): the old
+    triggers out, the new columns and the heads table in. The caller chains the events, then
+    :func:`finish_upgrade` puts the triggers (and on PostgreSQL the writer role) back."""
+    if conn.dialect.name == "postgresql":
+        for table in ("register_events", "register_blacklist"):
+            for trigger in (f"{table}_append_only", f"{table}_no_truncate"):
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS register_append_only()")
+    else:
+        for table in ("register_events", "register_blacklist"):
+            for verb in ("update", "delete"):
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+    for column, kind in (("corrected_date", "DATE"), ("name", "TEXT"), ("banner", "TEXT"),
+                         ("detail", "TEXT"), ("prev_hash", "TEXT"), ("hash", "TEXT")):
+        conn.exec_driver_sql(f"ALTER TABLE register_events ADD COLUMN {column} {kind}")
+    HEADS.create(conn)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+            "VALUES ('register_heads', 'attributes', 'register_heads', ?)", (_now()[:-4] + "Z",))
+
+
+def finish_upgrade(conn, db) -> None:
+    """The schema-2 triggers (and the writer role) on an upgraded register."""
+    if conn.dialect.name == "postgresql":
+        _pg_triggers(conn)
+        _pg_writer_role(conn, db)
+    else:
+        _sqlite_triggers(conn)
 
 
 def register_id(conn) -> str:

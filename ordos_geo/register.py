@@ -39,8 +39,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,25 +53,25 @@ from ._errors import InputFileError, UsageError, ValidationError
 from ._messages import msg
 from ._names import name_key
 from ._rectification import default_months
-from ._register_checks import (Problem, SIGNATURES, canonical_value, check_event,
-                               check_in_register, effective_events, event_key, parse_event_number,
-                               rules, today)
+from ._register_checks import (DATES, EVENT_COLUMNS, Problem, SIGNATURES, check_event,
+                               check_in_register, effective_events, event_key, raise_if, rules,
+                               today, typed_events)
+from ._register_tables import (NO_MINES, checked_mines, events_of, events_of_table,
+                               mines_of_sites, mines_of_table, read_register_table,
+                               with_geometry)
 from ._register_state import STATE_COLUMNS, as_of_day, current_state, summary_by_banner
-from ._schema import Invalid, match_columns, normalise_id, schema
+from ._schema import Invalid, normalise_id, schema
 
-__all__ = ["Register", "init", "open_register", "current_state", "effective_events",
+__all__ = ["Register", "init", "open_register", "upgrade", "current_state", "effective_events",
            "summary_by_banner", "read_register_table", "events_of_table", "mines_of_table",
            "TamperedError", "Verification",
            "EVENT_COLUMNS", "HISTORY_COLUMNS", "STATE_COLUMNS", "SIGNATURES"]
 
-#: The fields of an event (also the order in which they are hashed).
-EVENT_COLUMNS = list(_chain.HASHED)
 #: What :meth:`Register.history` returns: the events with their chain hashes.
 HISTORY_COLUMNS = EVENT_COLUMNS + ["prev_hash", "hash"]
 #: The event columns :func:`current_state` reads.
 STATE_INPUT = ["event_id", "mine_id", "event", "date", "level", "score", "score_max", "due_date",
                "refers_to", "supersedes", "corrected_event", "corrected_date"]
-_DATES = ("date", "due_date", "corrected_date")
 
 
 def __getattr__(name: str):
@@ -161,7 +161,7 @@ class Register:
         problems: list[Problem] = []
         row = check_event({"mine_id": mine_id, "event": event, "date": date, **fields}, "-",
                           problems)
-        _raise_if(problems, msg("reg_event_refused"))
+        raise_if(problems, msg("reg_event_refused"))
         (event_id,) = self._write([row], ["-"], what=msg("reg_event_refused"))["ids"]
         return event_id
 
@@ -169,7 +169,7 @@ class Register:
         """Enter mines (``mine_id``, ``name``, ``banner``, optional ``geometry``), each with an
         ``entered`` event; mines already in the register are kept as they are. Returns how
         many were new."""
-        mines = _checked_mines(mines, "-")
+        mines = checked_mines(mines, "-")
         return self._write([], [], mines=mines, what=msg("reg_event_refused"))["mines"]
 
     def import_table(self, path: str | os.PathLike, *, sites=None) -> dict[str, int]:
@@ -183,9 +183,9 @@ class Register:
         sites frame) gives new mines their geometry. Returns ``{"mines", "events",
         "skipped"}``."""
         table = read_register_table(path)
-        mines, events, rows = _events_of(table, path)
+        mines, events, rows = events_of(table, path)
         if sites is not None:
-            mines = _with_geometry(mines, sites)
+            mines = with_geometry(mines, sites)
         done = self._write(events, rows, mines=mines, history="event" in table.columns,
                            dedupe=True, what=msg("reg_nothing_imported", path=path))
         return {"mines": done["mines"], "events": len(done["ids"]), "skipped": done["skipped"]}
@@ -208,7 +208,7 @@ class Register:
                            "responsible": responsible, "note": note,
                            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)},
                           "-", problems, internal=True)
-        _raise_if(problems, msg("reg_event_refused"))
+        raise_if(problems, msg("reg_event_refused"))
         return self._write([row], ["-"], what=msg("reg_event_refused"))["ids"][0]
 
     def plans(self, *, year: int | None = None) -> pd.DataFrame:
@@ -236,11 +236,11 @@ class Register:
                                         first=verdict.problems["message"].iloc[0]),
                                     verdict.problems)
             plan = _Plan(conn, existing, verdict.n_events)
-            plan.enter(mines if mines is not None else _NO_MINES)
+            plan.enter(mines if mines is not None else NO_MINES)
             plan.take(events, rows, history=history, dedupe=dedupe)
-            _raise_if(plan.problems, what)
+            raise_if(plan.problems, what)
             plan.check()
-            _raise_if(plan.problems, what)
+            raise_if(plan.problems, what)
             checkpoint("register mines")
             ids = _append(conn, self.engine, plan)
             checkpoint("register events")
@@ -280,7 +280,7 @@ class Register:
             query = query.where(db.EVENTS.c.mine_id == normalise_id(mine_id))
         with self.engine.connect() as conn:
             frame = _columns(conn.execute(query).all(), HISTORY_COLUMNS)
-        return _typed_events(frame, HISTORY_COLUMNS)
+        return typed_events(frame, HISTORY_COLUMNS)
 
     def mines(self, *, geometry: bool = False) -> pd.DataFrame:
         """The register's mines (``mine_id``, ``name``, ``banner``; with ``geometry`` a
@@ -312,13 +312,10 @@ class Register:
             if upto is not None:
                 query += f" WHERE event_id <= {int(upto)}"
             events = _columns(conn.exec_driver_sql(query).cursor.fetchall(), STATE_INPUT)
-        out = current_state(_typed_events(events, STATE_INPUT), mines=self.mines(), as_of=day)
+        out = current_state(typed_events(events, STATE_INPUT), mines=self.mines(), as_of=day)
         if wanted is not None:
             out = out[out["banner"] == wanted].reset_index(drop=True)
         return out
-
-
-_NO_MINES = pd.DataFrame({"mine_id": [], "name": [], "banner": []})
 
 
 def _known_banner(banner: str) -> str:
@@ -332,15 +329,6 @@ def _known_banner(banner: str) -> str:
     return canon
 
 
-def _raise_if(problems: list[Problem], what: str) -> None:
-    if problems:
-        report = pd.DataFrame([p.__dict__ for p in problems])
-        lines = "\n- ".join(str(p) for p in problems[:30])
-        more = "\n" + msg("reg_more", n=len(problems) - 30) if len(problems) > 30 else ""
-        raise ValidationError(f"{msg('reg_refused', what=what, n=len(problems))}\n- {lines}{more}",
-                              report)
-
-
 # --- verifying ----------------------------------------------------------------------------------
 def _verify(conn, engine, location, *, head: str | None = None, frame: bool = False
             ) -> tuple[Verification, pd.DataFrame | None]:
@@ -348,13 +336,14 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
     writers)."""
     rows = db.chain_rows(conn, columns=HISTORY_COLUMNS)
     start = _chain.genesis(db.register_id(conn))
-    verdict = _chain.verify(rows, start=start, heads=db.heads(conn))
+    verdict = _chain.verify(rows, start=start, heads=db.heads(conn),
+                            gaps_upto=int(db.meta_value(conn, "legacy_upto") or 0))
     problems = [_break_row(b) for b in verdict.breaks]
     problems += _mine_problems(_read_mines(conn, engine, geometry=True), rows)
     if head is not None:
         problems += _published_problems(head, rows, verdict.n_events)
     table = pd.DataFrame(problems, columns=["kind", "event_id", "last", "mine_id", "message"])
-    events = _typed_events(_columns(rows, HISTORY_COLUMNS), HISTORY_COLUMNS) if frame else None
+    events = typed_events(_columns(rows, HISTORY_COLUMNS), HISTORY_COLUMNS) if frame else None
     return Verification(not problems, verdict.head, verdict.n_events, table), events
 
 
@@ -445,7 +434,7 @@ class _Plan:
         self.events: list[dict] = []
         self.rows: list = []
         self.problems: list[Problem] = []
-        self.new_mines = _NO_MINES
+        self.new_mines = NO_MINES
         self.skipped = 0
 
     def _assign(self, event: dict, row) -> None:
@@ -462,10 +451,7 @@ class _Plan:
         for mine, name, banner, geom in zip(new["mine_id"], new["name"], new["banner"], geoms):
             wkb = db.mine_wkb(geom) if geom is not None and not (
                 isinstance(geom, float) and np.isnan(geom)) else None
-            detail = json.dumps({"geometry_sha256": _geometry_digest(wkb)}, sort_keys=True)
-            self._assign({"mine_id": mine, "event": "entered", "date": day,
-                          "name": _none(name), "banner": _none(banner), "detail": detail},
-                         "-")
+            self._assign(_entered(mine, name, banner, wkb, day), "-")
 
     def take(self, events: list[dict], rows: list, *, history: bool, dedupe: bool) -> None:
         """Assign ids; an import's references (its own event numbers) become the register's;
@@ -499,7 +485,7 @@ class _Plan:
     def check(self) -> None:
         if not self.events:
             return
-        new = _typed_events(pd.DataFrame(self.events), EVENT_COLUMNS)
+        new = typed_events(pd.DataFrame(self.events), EVENT_COLUMNS)
         mines = set(new["mine_id"].dropna())
         corrected = set(new["supersedes"].dropna().astype(int))
         old = self.existing[self.existing["mine_id"].isin(mines) |
@@ -538,16 +524,27 @@ def _none(value):
 
 def _append(conn, engine: sa.Engine, plan: _Plan) -> list[int]:
     """Mines, then events with their hashes (ids of an import reserved first), then the
-    changed mines' rows, then the head record. Rows go to the driver as data — executemany
-    with placeholders (SQLite) or COPY … FROM STDIN (PostgreSQL) — never as SQL text."""
+    changed mines' rows, then the head record."""
     _insert_mines(conn, engine, plan.new_mines)
     if not plan.events:
         return []
     n, prev = db.last_link(conn)
-    prev = prev or _chain.genesis(db.register_id(conn))
+    last, head = _insert_events(conn, plan.events, prev or _chain.genesis(db.register_id(conn)))
+    for event in plan.events:
+        if event["event"] == "mine_changed":
+            conn.execute(sa.update(db.MINES).where(db.MINES.c.mine_id == event["mine_id"])
+                         .values(name=event["name"], banner=event["banner"]))
+    db.record_head(conn, last, head)
+    return [e["event_id"] for e in plan.events if e["event"] != "entered"]
+
+
+def _insert_events(conn, events: list[dict], prev: str) -> tuple[int, str]:
+    """Append ``events`` (their ids assigned) chained after ``prev``; the last id and hash.
+    Rows go to the driver as data — executemany with placeholders (SQLite) or COPY … FROM
+    STDIN (PostgreSQL) — never as SQL text."""
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     stored = [[_stored(c, event.get(c)) for c in EVENT_COLUMNS[:-1]] + [now]
-              for event in plan.events]
+              for event in events]
     rows = []
     for row, content in zip(stored, _chain.canonical_all(list(zip(*stored)))):
         digest = _chain.link(prev, content)
@@ -562,19 +559,76 @@ def _append(conn, engine: sa.Engine, plan: _Plan) -> list[int]:
     else:
         marks = ", ".join("?" * len(HISTORY_COLUMNS))
         conn.exec_driver_sql(f"INSERT INTO register_events ({names}) VALUES ({marks})", rows)
-    for event in plan.events:
-        if event["event"] == "mine_changed":
-            conn.execute(sa.update(db.MINES).where(db.MINES.c.mine_id == event["mine_id"])
-                         .values(name=event["name"], banner=event["banner"]))
-    db.record_head(conn, rows[-1][0], prev)
-    return [e["event_id"] for e in plan.events if e["event"] != "entered"]
+    return rows[-1][0], prev
+
+
+def _entered(mine: str, name, banner, wkb: bytes | None, day: dt.date) -> dict:
+    """The ``entered`` event of a mine: its name, banner and the digest of its boundary."""
+    detail = json.dumps({"geometry_sha256": _geometry_digest(wkb)}, sort_keys=True)
+    return {"mine_id": mine, "event": "entered", "date": day, "name": _none(name),
+            "banner": _none(banner), "detail": detail}
+
+
+def upgrade(location: str | os.PathLike) -> dict[str, object]:
+    """Bring a register of schema 1 (ordos_geo 0.1, before the hash chain) to schema 2 in one
+    transaction: its events chained as they are (their numbers kept, earlier gaps allowed),
+    an ``entered`` event for every mine and a ``blacklisted`` event for every blacklist entry
+    appended, the new triggers (and the PostgreSQL writer role) in place. What was changed
+    before the upgrade cannot be told from the chain; back the file up first. Returns the
+    counts and the new head."""
+    engine = db.connect(location, must_exist=False)
+    try:
+        version = db.schema_version(engine, location)
+        if version == db.SCHEMA_VERSION:
+            raise UsageError(msg("reg_current", db=db._shown(location)))
+        if version != "1":
+            raise InputFileError(msg("reg_schema", db=db._shown(location), version=version,
+                                     want=db.SCHEMA_VERSION))
+        with engine.begin() as conn:
+            out = _upgrade_v1(conn, engine, location)
+    finally:
+        engine.dispose()
+    return out
+
+
+def _upgrade_v1(conn, engine, location) -> dict[str, object]:
+    db.upgrade_v1(conn, location)
+    register_id = uuid.uuid4().hex
+    conn.execute(sa.insert(db.META), [{"key": "register_id", "value": register_id}])
+    rows = [list(r) for r in db.chain_rows(conn, columns=EVENT_COLUMNS)]
+    legacy = int(rows[-1][0]) if rows else 0
+    prev = _chain.genesis(register_id)
+    for row, content in zip(rows, _chain.canonical_all(list(zip(*rows))) if rows else []):
+        digest = _chain.link(prev, content)
+        conn.execute(sa.update(db.EVENTS).where(db.EVENTS.c.event_id == row[0])
+                     .values(prev_hash=prev, hash=digest))
+        prev = digest
+    day = today()
+    mines = _read_mines(conn, engine, geometry=True)
+    new = [_entered(m, n, b, w, day) for m, n, b, w in zip(
+        mines["mine_id"], mines["name"], mines["banner"], mines["wkb"])]
+    listed = conn.exec_driver_sql("SELECT organisation, date, reason, responsible FROM "
+                                  "register_blacklist ORDER BY entry_id").all()
+    new += [{"event": "blacklisted", "date": d, "evaluator_org": o, "note": r,
+             "responsible": p} for o, d, r, p in listed]
+    for k, event in enumerate(new, start=legacy + 1):
+        event["event_id"] = k
+    last, head = _insert_events(conn, new, prev) if new else (legacy, prev)
+    db.record_head(conn, last, head)
+    conn.execute(sa.update(db.META).where(db.META.c.key == "schema")
+                 .values(value=db.SCHEMA_VERSION))
+    conn.execute(sa.insert(db.META), [{"key": "legacy_upto", "value": str(legacy)},
+                                      {"key": "upgraded_from", "value": "1"}])
+    db.finish_upgrade(conn, location)
+    return {"events": len(rows), "mines": len(mines), "blacklist": len(listed),
+            "head": _chain.head_text(last, head if last else None)}
 
 
 def _stored(column: str, value):
     """A value as the register stores (and hashes) it: dates as ISO text, scores as floats."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    if column in _DATES:
+    if column in DATES:
         return value.isoformat()[:10] if isinstance(value, dt.date) else str(value)[:10]
     if column in ("score", "score_max"):
         return float(value)
@@ -605,31 +659,12 @@ def _columns(rows: list, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series(table[:, k], dtype=object) for k, n in enumerate(names)})
 
 
-def _typed_events(frame: pd.DataFrame, columns: list[str] = EVENT_COLUMNS) -> pd.DataFrame:
-    out = frame.reindex(columns=columns).copy()
-    for col in _DATES:  # ISO text (GeoPackage) or dates (PostgreSQL)
-        if col in out:
-            out[col] = pd.to_datetime(out[col], format="ISO8601", errors="coerce")
-    for col in ("event_id", "refers_to", "supersedes"):
-        if col in out:
-            out[col] = pd.array(pd.to_numeric(out[col], errors="coerce"), dtype="Int64")
-    for col in ("score", "score_max"):
-        if col in out:
-            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-    for col in out.columns:  # text stays text, missing stays None (pandas 3 infers str/NaN)
-        if col not in _DATES and col not in ("event_id", "refers_to", "supersedes", "score",
-                                              "score_max"):
-            values = out[col].astype(object)
-            out[col] = values.where(values.notna(), None)
-    return out
-
-
 def init(location: str | os.PathLike, *, sites=None) -> Register:
     """Create a register (a new ``.gpkg`` file, or the tables in an empty PostgreSQL database)
     and, with ``sites``, enter its mines (the sites of kind ``mine``, with their boundaries)."""
     register = Register(location, _engine=db.create(location), verify=False)
     if sites is not None:
-        register.add_mines(_mines_of_sites(sites))
+        register.add_mines(mines_of_sites(sites))
     return register
 
 
@@ -640,162 +675,3 @@ def open_register(location: str | os.PathLike, *, verify: bool = True) -> Regist
     return Register(location, verify=verify)
 
 
-def _mines_of_sites(sites) -> pd.DataFrame:
-    mines = sites[sites["kind"] == "mine"] if "kind" in sites.columns else sites
-    mines = mines.to_crs("EPSG:4326")
-    return pd.DataFrame({"mine_id": mines["site_id"].astype(str).to_numpy(),
-                         "name": mines.get("name"), "banner": mines.get("banner"),
-                         "geometry": mines.geometry.to_numpy()})
-
-
-def _checked_mines(mines: pd.DataFrame, row) -> pd.DataFrame:
-    """Mines with their ids, names and banners in one spelling (unknown banners refused)."""
-    problems: list[Problem] = []
-    out = mines.copy()
-    for col in ("name", "banner"):
-        if col not in out.columns:
-            out[col] = None
-    checked = []
-    for k, raw in enumerate(out[["mine_id", "name", "banner"]].to_dict("records")):
-        event = {}
-        try:
-            event["mine_id"] = normalise_id(raw["mine_id"])
-        except Invalid as exc:
-            problems.append(Problem(row, "mine_id", raw["mine_id"], msg("reg_bad_id",
-                                                                        reason=exc.code)))
-        banner = raw["banner"]
-        if banner is not None and not (isinstance(banner, float) and np.isnan(banner)):
-            try:
-                banner = schema().normalise("banner", banner)
-            except Invalid:
-                problems.append(Problem(row, "banner", banner, msg(
-                    "reg_bad_banner", allowed="、".join(schema().banners))))
-        checked.append((event.get("mine_id"), banner))
-    _raise_if(problems, msg("reg_event_refused"))
-    out["mine_id"] = [c[0] for c in checked]
-    out["banner"] = [c[1] for c in checked]
-    return out.dropna(subset=["mine_id"])
-
-
-def _with_geometry(mines: pd.DataFrame, sites) -> pd.DataFrame:
-    shapes = _mines_of_sites(sites).set_index("mine_id")["geometry"]
-    out = mines.copy()
-    out["geometry"] = out["mine_id"].map(shapes)
-    return out
-
-
-# --- reading tables -----------------------------------------------------------------------------
-def read_register_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A register table (CSV in UTF-8 or GBK, or XLSX) with its columns named canonically
-    through the alias table's ``register`` section (also the headers ordos_geo writes);
-    other columns are dropped."""
-    from . import io
-
-    path = Path(path)
-    if not path.exists():
-        raise InputFileError(msg("file_missing", path=repr(str(path))))
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            table = pd.read_excel(path, dtype=object)
-        except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
-            raise InputFileError(f"{str(path)!r}: not a readable XLSX ({exc}).") from None
-    else:
-        table, _ = io.read_table(path)
-    matched = match_columns(table.columns, "register")
-    table = table[list(matched)].rename(columns={c: f for c, (f, _) in matched.items()})
-    if "mine_id" not in table.columns:
-        raise ValidationError(msg("reg_needs_mine_id", path=repr(str(path)),
-                                  columns=", ".join(map(str, table.columns)) or "—"))
-    return table.astype(object).where(table.notna(), None)
-
-
-def _events_of(table: pd.DataFrame, path) -> tuple[pd.DataFrame, list[dict], list[int]]:
-    """Mines and events of a listing or history table; every bad row named at once. Rows of
-    the events ordos_geo records itself (``entered``, ``spot_check_plan``) are not events
-    to import: the importing register records its own."""
-    problems: list[Problem] = []
-    events, rows = [], []
-    history = "event" in table.columns
-    for k, raw in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
-        if history and rules()["events"].get(canonical_value("event", raw.get("event")),
-                                             {}).get("internal"):
-            continue
-        parts = [dict(raw)] if history else _listing_events(raw, k, problems)
-        for part in parts:
-            event = check_event(part, k, problems)
-            if event is not None:
-                source = _source_id(raw, history)
-                if source == "?":
-                    problems.append(Problem(k, "event_id", raw.get("event_id"),
-                                            msg("reg_bad_event_id")))
-                event["_source_id"] = source if source != "?" else None
-                events.append(event)
-                rows.append(k)
-    mines = _table_mines(table, k_problems=problems)
-    _raise_if(problems, msg("reg_nothing_imported", path=path))
-    return mines, events, rows
-
-
-def _source_id(raw: dict, history: bool):
-    if not history or raw.get("event_id") in (None, ""):
-        return None
-    return parse_event_number(raw.get("event_id"))
-
-
-def _table_mines(table: pd.DataFrame, *, k_problems: list[Problem]) -> pd.DataFrame:
-    """The mines a table names, with the first name and banner given for each."""
-    ids = []
-    for k, value in enumerate(table["mine_id"], start=2):
-        try:
-            ids.append(normalise_id(value))
-        except Invalid:
-            ids.append(None)  # the event check named it
-    frame = pd.DataFrame({"mine_id": ids, "name": table.get("name"),
-                          "banner": table.get("banner")})
-    frame = frame.dropna(subset=["mine_id"])
-    if not len(frame):
-        return _NO_MINES.copy()
-    first = frame.groupby("mine_id", sort=False).first().reset_index()
-    first = first.astype(object).where(first.notna(), None)
-    try:
-        return _checked_mines(first, "-")
-    except ValidationError as exc:
-        for p in exc.report.itertuples():
-            k_problems.append(Problem(p.row, p.field, p.value, p.why))
-        return _NO_MINES.copy()
-
-
-def events_of_table(table: pd.DataFrame, *, path: str = "<table>") -> pd.DataFrame:
-    """The events of a history table (``register export --history``) as a register holds
-    them — every field checked as on import, the table's own event numbers kept — so that
-    :func:`current_state` of a history file equals that of its register."""
-    problems: list[Problem] = []
-    events = []
-    for k, raw in enumerate(table.to_dict("records"), start=2):
-        event = check_event(raw, k, problems, internal=True)
-        number = parse_event_number(raw.get("event_id"))
-        if number in (None, "?"):
-            problems.append(Problem(k, "event_id", raw.get("event_id"), msg("reg_bad_event_id")))
-        elif event is not None:
-            events.append({**event, "event_id": number})
-    _raise_if(problems, msg("reg_nothing_imported", path=path))
-    return _typed_events(pd.DataFrame(events, columns=EVENT_COLUMNS), EVENT_COLUMNS)
-
-
-def mines_of_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The mines a register table names, with the first name and banner given for each."""
-    problems: list[Problem] = []
-    mines = _table_mines(table, k_problems=problems)
-    _raise_if(problems, msg("reg_nothing_imported", path="<table>"))
-    return mines
-
-
-def _listing_events(raw: dict, row: int, problems: list[Problem]) -> list[dict]:
-    status = canonical_value("status", raw.get("status")) or "listed"
-    if status == "?":
-        problems.append(Problem(row, "status", raw.get("status"), msg("reg_bad_status")))
-        return []
-    listed = {**raw, "event": "listed", "date": raw.get("listed_date")}
-    if status == "listed":
-        return [listed]
-    return [listed, {**raw, "event": "removed", "date": raw.get("removed_date"), "level": None}]

@@ -6,6 +6,7 @@ sequence model; one function answers "is it overdue?" for the state, the lists, 
 weights and the map."""
 
 import datetime as dt
+import sys
 import shutil
 import unicodedata
 
@@ -86,9 +87,11 @@ class Raw:
 
     def run(self, sql: str, **params):
         with self.engine.begin() as conn:
+            tables = []
             if self.pg:
-                for table in ("register_events", "register_heads", "register_mines",
-                              "register_meta"):
+                tables = [t for t in ("register_events", "register_heads", "register_mines",
+                                      "register_meta") if sa.inspect(conn).has_table(t)]
+                for table in tables:
                     conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
             else:
                 names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = "
@@ -97,9 +100,8 @@ class Raw:
                     conn.exec_driver_sql(f"DROP TRIGGER {name}")
             result = conn.execute(sa.text(sql), params)
             rows = result.mappings().all() if result.returns_rows else None
-            if self.pg:
-                for table in ("register_events", "register_heads", "register_mines",
-                              "register_meta"):
+            for table in tables:
+                if sa.inspect(conn).has_table(table):
                     conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
         return rows
 
@@ -707,3 +709,145 @@ def test_a_register_table_gives_the_same_plan_as_the_register(tmp_path):
             assert _cli(["spot-check", str(table), *argv, "--out", str(out)]) == 0
             got = pd.read_csv(out / "spot_checks.csv")
             pd.testing.assert_frame_equal(got[want.columns], want, obj=f"{lang} {history}")
+
+
+# --- a register of ordos_geo 0.1 (schema 1) ---------------------------------------------------------
+def _to_schema_1(location: str) -> None:
+    """Turn a register back into what ordos_geo 0.1 wrote: no chain columns, no heads, no
+    entries of mines, the blacklist in its own table, event numbers with a gap."""
+    with Raw(location) as raw:
+        pg = raw.pg
+        raw.run("CREATE TABLE register_blacklist (entry_id INTEGER PRIMARY KEY, organisation "
+                "TEXT NOT NULL, date DATE NOT NULL, reason TEXT NOT NULL, responsible TEXT NOT "
+                "NULL, recorded_at TEXT NOT NULL)")
+        raw.run("INSERT INTO register_blacklist (entry_id, organisation, date, reason, "
+                "responsible, recorded_at) SELECT event_id, evaluator_org, date, note, "
+                "responsible, recorded_at FROM register_events WHERE event = 'blacklisted'")
+        raw.run("DELETE FROM register_events WHERE event IN ('entered', 'blacklisted') OR "
+                "event_id = 13")  # an applied event: a gap as a rolled-back sequence leaves
+        for column in ("corrected_date", "name", "banner", "detail", "prev_hash", "hash"):
+            raw.run(f"ALTER TABLE register_events DROP COLUMN {column}")
+        raw.run("DROP TABLE register_heads")
+        raw.run("DELETE FROM register_meta WHERE key = 'register_id'")
+        raw.run("UPDATE register_meta SET value = '1' WHERE key = 'schema'")
+        if pg:
+            with raw.engine.begin() as conn:
+                for table in ("register_events", "register_heads", "register_meta"):
+                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"
+                                         if table != "register_heads" else "SELECT 1")
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS register_mines_rows ON "
+                                     "register_mines")
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS register_events_no_truncate ON "
+                                     "register_events")
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS register_meta_no_truncate ON "
+                                     "register_meta")
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS register_mines_no_truncate ON "
+                                     "register_mines")
+                conn.exec_driver_sql("DROP FUNCTION register_mine_rows()")
+        else:
+            raw.run("DELETE FROM gpkg_contents WHERE table_name = 'register_heads'")
+
+
+def test_a_schema_1_register_is_upgraded_in_place(register_location, mines, capsys):
+    reg = og.register.init(register_location, sites=mines)
+    _story(reg)
+    reg.add(mine_id="M4", event="applied", date="2024-01-01")
+    reg.add(mine_id="M4", event="applied", date="2024-02-01")  # events 13, 14: 13 goes
+    want = reg.state(as_of="2024-12-31").drop(columns=["stage", "n_events"])
+    reg.close()
+    _to_schema_1(register_location)
+    assert _cli(["register", "show", register_location]) == 1
+    assert "register upgrade" in capsys.readouterr().err
+    assert _cli(["register", "upgrade", register_location]) == 0
+    assert "chained" in capsys.readouterr().out
+    with og.register.open_register(register_location) as reg:
+        assert reg.verify().ok
+        history = reg.history()
+        assert 13 not in set(history["event_id"])  # the old gap is history, not a removal
+        assert (history["event"] == "entered").sum() == 4
+        assert reg.blacklisted()["organisation"].tolist() == ["乙评估公司"]
+        got = reg.state(as_of="2024-12-31").drop(columns=["stage", "n_events"])
+        pd.testing.assert_frame_equal(got, want)
+        reg.add(mine_id="M1", event="spot_check", date="2024-12-01", **SIGN)  # and it goes on
+    assert _cli(["register", "upgrade", register_location]) == 2  # once
+    with Raw(register_location) as raw:  # an edit after the upgrade is caught
+        raw.run("UPDATE register_events SET note = 'x' WHERE event_id = 7")
+    assert _first(register_location)["event_id"] == 7
+
+
+def test_edits_with_the_sqlite3_and_psql_programs_are_found(story):
+    """The report's own tools: the sqlite3 shell on the GeoPackage, psql on PostgreSQL."""
+    import subprocess
+
+    location, n = story
+    if db.is_postgres(location):
+        url = sa.make_url(db._url(location))
+        shell = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.query["host"], "-U",
+                 "postgres", "-d", url.database, "-c"]
+        off = "ALTER TABLE register_events DISABLE TRIGGER ALL; "
+        refused = "UPDATE register_events SET note = 'x' WHERE event_id = 8"
+    else:
+        shell = ["sqlite3", location]
+        off = "DROP TRIGGER register_events_no_update; DROP TRIGGER register_events_no_delete; "
+        refused = ("INSERT OR REPLACE INTO register_events (event_id, mine_id, event, date, "
+                   "recorded_at, prev_hash, hash) VALUES (8, 'M1', 'rectified', '2024-04-01', "
+                   "'x', 'x', 'x')")
+    res = subprocess.run([*shell, refused], capture_output=True, text=True)
+    assert res.returncode != 0 and "append-only" in res.stderr  # with the triggers in place
+    subprocess.run([*shell, off + "DELETE FROM register_events WHERE event_id = 8; "
+                    "UPDATE register_events SET date = '2020-01-01' WHERE event_id = 10;"],
+                   check=True, capture_output=True)
+    res = subprocess.run([sys.executable, "-m", "ordos_geo", "register", "verify", location,
+                          "--lang", "en"], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "event(s) #8–#8 were removed" in res.stdout and "event #10 was changed" in res.stdout
+
+
+# --- a fuzz over the register, on both backends ---------------------------------------------------
+_KINDS = [e for e, s in og.register.rules()["events"].items() if not s.get("internal")]
+_DATES = ["2021-01-01", "2022-06-30", "2023-03-15", "2024-02-29", "2024-02-30", "2099-01-01",
+          "昨天", None, "20230101", "2023/07/01"]
+_NAMES = ["张三", "李四", "\u200b", "-", "无", "王\u200b五", "Ｚｈａｏ", None, "<b>x</b>", "=1+1",
+          "绿评\u200b咨询有限公司", "🙂"]
+_SCORES = [850, 780, 1000, 1200, -1, float("nan"), float("inf"), "九百", None, 0]
+
+
+@st.composite
+def _event(draw):
+    kind = draw(st.sampled_from(_KINDS + ["void", "县级", "抽查", "问题"]))
+    fields = {"mine_id": draw(st.sampled_from(["M1", "M2", "M3", "M9", "Ｍ１", "M1\u200b",
+                                               None])),
+              "event": kind, "date": draw(st.sampled_from(_DATES))}
+    for field in ("checked_by", "evaluated_by", "tracked_by", "responsible", "evaluator_org"):
+        fields[field] = draw(st.sampled_from(_NAMES))
+    fields["level"] = draw(st.sampled_from(["national", "国家级", "县级", None]))
+    fields["score"] = draw(st.sampled_from(_SCORES))
+    fields["refers_to"] = draw(st.sampled_from([None, 1, 5, 8, 9, 30, 10**9]))
+    fields["supersedes"] = draw(st.sampled_from([None, 5, 6, 8, 10]))
+    fields["corrected_event"] = draw(st.sampled_from([None, "void", "verification", "listed"]))
+    fields["due_date"] = draw(st.sampled_from([None, "2022-12-31", "2030-01-01", "bad"]))
+    fields["note"] = draw(st.sampled_from([None, "原因", "\u2028", "</script>"]))
+    return {k: v for k, v in fields.items() if v is not None or k in ("mine_id", "date")}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(_event(), min_size=1, max_size=8))
+def test_random_events_never_break_the_register(story, events):
+    from ordos_geo._register_checks import _sequence_problems, rules as register_rules
+
+    location, _ = story
+    with og.register.open_register(location) as reg:
+        for event in events:
+            try:
+                reg.add(**event)
+            except (ValidationError, UsageError):
+                pass  # refused, with a message: nothing written
+        assert reg.verify().ok
+        history = reg.history()
+        for row in history.itertuples():  # every signature on the record is a cleaned name
+            for field in register_rules()["events"][row.event].get("signed_by", []):
+                value = getattr(row, field)
+                assert value and clean_name(value) == value, (row.event, field, value)
+        assert _sequence_problems(history[history["mine_id"].notna()], 6) == {}
+        reg.state()  # and the state is derived

@@ -1,0 +1,182 @@
+"""Register tables from outside: the listing and history tables a bureau imports (CSV/XLSX,
+Chinese headers and values, ordos_geo's own exports), read into mines and checked events, and
+the mines of a sites layer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputFileError, ValidationError
+from ._messages import msg
+from ._register_checks import (EVENT_COLUMNS, Problem, canonical_value, check_event,
+                               parse_event_number, raise_if, rules, typed_events)
+from ._schema import Invalid, match_columns, normalise_id, schema
+
+__all__ = ["read_register_table", "events_of_table", "mines_of_table", "events_of",
+           "mines_of_sites", "checked_mines", "with_geometry", "NO_MINES"]
+
+NO_MINES = pd.DataFrame({"mine_id": [], "name": [], "banner": []})
+
+
+def mines_of_sites(sites) -> pd.DataFrame:
+    mines = sites[sites["kind"] == "mine"] if "kind" in sites.columns else sites
+    mines = mines.to_crs("EPSG:4326")
+    return pd.DataFrame({"mine_id": mines["site_id"].astype(str).to_numpy(),
+                         "name": mines.get("name"), "banner": mines.get("banner"),
+                         "geometry": mines.geometry.to_numpy()})
+
+
+def checked_mines(mines: pd.DataFrame, row) -> pd.DataFrame:
+    """Mines with their ids, names and banners in one spelling (unknown banners refused)."""
+    problems: list[Problem] = []
+    out = mines.copy()
+    for col in ("name", "banner"):
+        if col not in out.columns:
+            out[col] = None
+    checked = []
+    for k, raw in enumerate(out[["mine_id", "name", "banner"]].to_dict("records")):
+        event = {}
+        try:
+            event["mine_id"] = normalise_id(raw["mine_id"])
+        except Invalid as exc:
+            problems.append(Problem(row, "mine_id", raw["mine_id"], msg("reg_bad_id",
+                                                                        reason=exc.code)))
+        banner = raw["banner"]
+        if banner is not None and not (isinstance(banner, float) and np.isnan(banner)):
+            try:
+                banner = schema().normalise("banner", banner)
+            except Invalid:
+                problems.append(Problem(row, "banner", banner, msg(
+                    "reg_bad_banner", allowed="、".join(schema().banners))))
+        checked.append((event.get("mine_id"), banner))
+    raise_if(problems, msg("reg_event_refused"))
+    out["mine_id"] = [c[0] for c in checked]
+    out["banner"] = [c[1] for c in checked]
+    return out.dropna(subset=["mine_id"])
+
+
+def with_geometry(mines: pd.DataFrame, sites) -> pd.DataFrame:
+    shapes = mines_of_sites(sites).set_index("mine_id")["geometry"]
+    out = mines.copy()
+    out["geometry"] = out["mine_id"].map(shapes)
+    return out
+
+
+def read_register_table(path: str | os.PathLike) -> pd.DataFrame:
+    """A register table (CSV in UTF-8 or GBK, or XLSX) with its columns named canonically
+    through the alias table's ``register`` section (also the headers ordos_geo writes);
+    other columns are dropped."""
+    from . import io
+
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(msg("file_missing", path=repr(str(path))))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            table = pd.read_excel(path, dtype=object)
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
+            raise InputFileError(f"{str(path)!r}: not a readable XLSX ({exc}).") from None
+    else:
+        table, _ = io.read_table(path)
+    matched = match_columns(table.columns, "register")
+    table = table[list(matched)].rename(columns={c: f for c, (f, _) in matched.items()})
+    if "mine_id" not in table.columns:
+        raise ValidationError(msg("reg_needs_mine_id", path=repr(str(path)),
+                                  columns=", ".join(map(str, table.columns)) or "—"))
+    return table.astype(object).where(table.notna(), None)
+
+
+def events_of(table: pd.DataFrame, path) -> tuple[pd.DataFrame, list[dict], list[int]]:
+    """Mines and events of a listing or history table; every bad row named at once. Rows of
+    the events ordos_geo records itself (``entered``, ``spot_check_plan``) are not events
+    to import: the importing register records its own."""
+    problems: list[Problem] = []
+    events, rows = [], []
+    history = "event" in table.columns
+    for k, raw in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
+        if history and rules()["events"].get(canonical_value("event", raw.get("event")),
+                                             {}).get("internal"):
+            continue
+        parts = [dict(raw)] if history else _listing_events(raw, k, problems)
+        for part in parts:
+            event = check_event(part, k, problems)
+            if event is not None:
+                source = _source_id(raw, history)
+                if source == "?":
+                    problems.append(Problem(k, "event_id", raw.get("event_id"),
+                                            msg("reg_bad_event_id")))
+                event["_source_id"] = source if source != "?" else None
+                events.append(event)
+                rows.append(k)
+    mines = _table_mines(table, k_problems=problems)
+    raise_if(problems, msg("reg_nothing_imported", path=path))
+    return mines, events, rows
+
+
+def _source_id(raw: dict, history: bool):
+    if not history or raw.get("event_id") in (None, ""):
+        return None
+    return parse_event_number(raw.get("event_id"))
+
+
+def _table_mines(table: pd.DataFrame, *, k_problems: list[Problem]) -> pd.DataFrame:
+    """The mines a table names, with the first name and banner given for each."""
+    ids = []
+    for k, value in enumerate(table["mine_id"], start=2):
+        try:
+            ids.append(normalise_id(value))
+        except Invalid:
+            ids.append(None)  # the event check named it
+    frame = pd.DataFrame({"mine_id": ids, "name": table.get("name"),
+                          "banner": table.get("banner")})
+    frame = frame.dropna(subset=["mine_id"])
+    if not len(frame):
+        return NO_MINES.copy()
+    first = frame.groupby("mine_id", sort=False).first().reset_index()
+    first = first.astype(object).where(first.notna(), None)
+    try:
+        return checked_mines(first, "-")
+    except ValidationError as exc:
+        for p in exc.report.itertuples():
+            k_problems.append(Problem(p.row, p.field, p.value, p.why))
+        return NO_MINES.copy()
+
+
+def events_of_table(table: pd.DataFrame, *, path: str = "<table>") -> pd.DataFrame:
+    """The events of a history table (``register export --history``) as a register holds
+    them — every field checked as on import, the table's own event numbers kept — so that
+    :func:`current_state` of a history file equals that of its register."""
+    problems: list[Problem] = []
+    events = []
+    for k, raw in enumerate(table.to_dict("records"), start=2):
+        event = check_event(raw, k, problems, internal=True)
+        number = parse_event_number(raw.get("event_id"))
+        if number in (None, "?"):
+            problems.append(Problem(k, "event_id", raw.get("event_id"), msg("reg_bad_event_id")))
+        elif event is not None:
+            events.append({**event, "event_id": number})
+    raise_if(problems, msg("reg_nothing_imported", path=path))
+    return typed_events(pd.DataFrame(events, columns=EVENT_COLUMNS), EVENT_COLUMNS)
+
+
+def mines_of_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The mines a register table names, with the first name and banner given for each."""
+    problems: list[Problem] = []
+    mines = _table_mines(table, k_problems=problems)
+    raise_if(problems, msg("reg_nothing_imported", path="<table>"))
+    return mines
+
+
+def _listing_events(raw: dict, row: int, problems: list[Problem]) -> list[dict]:
+    status = canonical_value("status", raw.get("status")) or "listed"
+    if status == "?":
+        problems.append(Problem(row, "status", raw.get("status"), msg("reg_bad_status")))
+        return []
+    listed = {**raw, "event": "listed", "date": raw.get("listed_date")}
+    if status == "listed":
+        return [listed]
+    return [listed, {**raw, "event": "removed", "date": raw.get("removed_date"), "level": None}]
