@@ -429,18 +429,22 @@ def _blacklist(everything: pd.DataFrame) -> dict[str, tuple]:
 def _check_blacklist(everything: pd.DataFrame, new: pd.DataFrame, row_of: dict,
                      problems: list[Problem]) -> None:
     """Whatever becomes a verification — an event, or an event corrected into one — by an
-    evaluator blacklisted on or before its date is refused."""
+    evaluator already on the blacklist when it is recorded is refused, whatever date it
+    bears (a verification backdated to before the blacklisting too); one blacklisted by the
+    same import is refused from the blacklisting's date on."""
     listed = _blacklist(everything)
     if not listed:
         return
+    recorded = set(_blacklist(everything[~everything["event_id"].isin(new["event_id"])]))
     eff = effective_events(everything)
     new_ids = set(new["event_id"])
     corrected = set(new.loc[new["event"] == "correction", "supersedes"].dropna().astype(int))
     ver = eff[(eff["event"] == "verification") & (eff["event_id"].isin(new_ids | corrected))]
     fixes = new[new["event"] == "correction"].set_index("supersedes")
     for event in ver.to_dict("records"):
-        hit = listed.get(name_key(event["evaluator_org"]))
-        if hit and pd.Timestamp(event["date"]).date() >= hit[0]:
+        key = name_key(event["evaluator_org"])
+        hit = listed.get(key)
+        if hit and (key in recorded or pd.Timestamp(event["date"]).date() >= hit[0]):
             source = event["event_id"] if event["event_id"] in new_ids else \
                 int(fixes.loc[[event["event_id"]], "event_id"].iloc[-1])
             problems.append(Problem(row_of[source], "evaluator_org", event["evaluator_org"],

@@ -1,6 +1,8 @@
-"""Supervision of the green-mine list by the rules of the city notice: score sheets and
-quarterly spot checks (more rules follow: rectification and removal, capacity, funds,
-evaluators). The numbers are data (``resources/supervision.yaml``) and parameters.
+"""Supervision of the green-mine list by the rules of the city notice: score sheets, quarterly
+spot checks, rectification and removal, sanctions, the yearly look-back; the restoration fund
+and output above capacity (:mod:`ordos_geo._fund_capacity`). The numbers are data
+(``resources/supervision.yaml``) and parameters, each checked (NaN, infinity, sign, range:
+:class:`UsageError`).
 
 >>> result = og.supervision.score_sheet("评分表.xlsx", scale="2020")   # pass/fail, explained
 >>> plan = og.supervision.spot_check_plan(register.state(as_of="2026-01-01"), year=2026, seed=7)
@@ -15,12 +17,14 @@ required parameter until the bureau sets it. A failure is explained: "资源综�
 < 75 %".
 
 **Spot checks.** Per banner and year, at least ceil(rate × listed green mines) (rate 20 %),
-only listed mines, spread over the four quarters so that the counts differ by at most one,
-reproducible from the recorded seed. Every mine not checked (nor listed) in the last
-``coverage_years`` (5) is taken first — so every listed mine is checked at least once in any
-5 consecutive years (the sample is larger than the floor in a year that has to catch up); the
-rest is drawn at random, weighted towards open findings, overdue rectification and long-unchecked
-mines.
+only listed mines; k checks give each quarter ⌊k/4⌋ or ⌈k/4⌉, the remainder in quarters drawn
+at random (:func:`quarters_for`); each banner draws from its own stream, keyed by its name; the
+seed, drawn from the operating system when not given, reproduces the plan. Every mine not
+checked (nor listed) in the last ``coverage_years`` (5) is taken first — so every listed mine
+is checked at least once in any 5 consecutive years (the sample is larger than the floor in a
+year that has to catch up); the rest is drawn at random, weighted towards open findings,
+removable mines (the register's one rectification rule), bad trajectories, failed plan checks
+and long-unchecked mines.
 """
 
 from __future__ import annotations

@@ -389,18 +389,24 @@ def test_names_are_stored_and_compared_in_one_spelling(tmp_path, mines):
 def test_a_correction_needs_the_signatures_of_what_it_produces(tmp_path, mines, capsys):
     reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
     applied = reg.add(mine_id="M1", event="applied", date="2023-01-01")
-    reg.blacklist(organisation="黑名单评估公司", date="2023-06-01", reason="虚假报告",
-                  responsible="赵六")
     turn = dict(mine_id="M1", event="correction", date="2023-07-01", supersedes=applied,
                 corrected_event="verification", score=950, evaluator_org="黑名单评估公司")
     with pytest.raises(ValidationError, match="evaluated_by"):  # responsible alone
         reg.add(**turn, responsible="赵六")
-    with pytest.raises(ValidationError, match="blacklisted since 2023-06-01"):  # dated after
-        reg.add(**turn, responsible="赵六", evaluated_by="李四", corrected_date="2023-06-15")
-    ok = reg.add(**turn, responsible="赵六", evaluated_by="李四", corrected_date="2023-05-01")
+    early = reg.add(**turn, responsible="赵六", evaluated_by="李四", corrected_date="2023-05-01")
+    reg.blacklist(organisation="黑名单评估公司", date="2023-06-01", reason="虚假报告",
+                  responsible="赵六")
     review = reg.review_list()  # a verification by any route is reviewed
     assert review["event_id"].tolist() == [applied] and not review["after_blacklisting"][0]
-    assert ok > applied
+    other = reg.add(mine_id="M2", event="applied", date="2023-01-01")
+    for corrected_date in ("2023-06-15", "2023-05-01"):  # backdated or not: refused now
+        with pytest.raises(ValidationError, match="blacklisted since 2023-06-01"):
+            reg.add(**{**turn, "mine_id": "M2", "supersedes": other}, responsible="赵六",
+                    evaluated_by="李四", corrected_date=corrected_date)
+        with pytest.raises(ValidationError, match="blacklisted since 2023-06-01"):
+            reg.add(mine_id="M3", event="verification", date=corrected_date, score=900,
+                    evaluator_org="黑名单评估公司", **SIGN)
+    assert early > applied
     # a void withdraws only with the signatures of what it voids
     finding = reg.add(mine_id="M1", event="finding", date="2023-08-01", **SIGN)
     with pytest.raises(ValidationError, match="checked_by"):
