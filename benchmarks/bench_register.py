@@ -45,9 +45,9 @@ def make_history(path: Path, n_mines: int, per_mine: int) -> None:
                          "name": f"合成矿{m:05d}", "banner": "准格尔旗", "event": kind,
                          "date": (start + pd.Timedelta(days=90 * k)).strftime("%Y-%m-%d"),
                          "level": "national" if kind == "listed" else None,
-                         "checked_by": "甲" if kind != "listed" else None,
-                         "tracked_by": "丙" if kind == "finding" else None,
-                         "responsible": "乙" if kind != "listed" else None})
+                         "checked_by": "核查员甲" if kind != "listed" else None,
+                         "tracked_by": "跟踪员丙" if kind == "finding" else None,
+                         "responsible": "责任人乙" if kind != "listed" else None})
     pd.DataFrame(rows).to_csv(path, index=False)
 
 

@@ -41,7 +41,7 @@ def _text(name: str, value) -> str:
         return "-"
     if name in _FLOATS:
         try:
-            text = repr(float(value))
+            text = repr(float(value) + 0.0)  # -0.0 is 0.0 (SQLite stores no sign of zero)
         except (TypeError, ValueError):
             text = "?" + str(value)
     elif name in _INTS:
@@ -58,6 +58,8 @@ def _text(name: str, value) -> str:
 
 def _column(name: str, values) -> list[str]:
     """The canonical text of one field for every event (column-wise: fast)."""
+    if values.count(None) == len(values):  # a field no event has (C speed)
+        return ["-"] * len(values)
     if name in _INTS or name in _FLOATS or name in _DATES:
         out = []
         for v in values:
@@ -77,7 +79,7 @@ def _column(name: str, values) -> list[str]:
 
 def canonical(row) -> bytes:
     """The canonical bytes of one event (a sequence in the order of :data:`HASHED`)."""
-    return "\x1f".join(_column(name, [v])[0] for name, v in zip(HASHED, row)).encode("utf-8")
+    return "\x1f".join(_column(name, (v,))[0] for name, v in zip(HASHED, row)).encode("utf-8")
 
 
 def canonical_all(columns) -> list[bytes]:
@@ -147,37 +149,54 @@ class Verdict:
         return head_text(self.n_events, self.head_hash)
 
 
-def verify(rows, *, start: str, heads=(), gaps_upto: int = 0) -> Verdict:
+def verify(rows, *, start: str, heads=(), gaps_upto: int = 0, columns=None) -> Verdict:
     """Check the chain. ``rows``: ``(*HASHED fields, prev_hash, hash)`` tuples in order of
-    ``event_id``; ``start``: the genesis hash; ``heads``: ``(n_events, hash)`` records;
-    ``gaps_upto``: event numbers up to which gaps are history (a register upgraded from
-    schema 1, whose numbers had gaps before it was chained)."""
-    breaks: list[Break] = []
-    prev_id, prev_hash = 0, start
+    ``event_id`` (or ``columns``: the same transposed); ``start``: the genesis hash;
+    ``heads``: ``(n_events, hash)`` records; ``gaps_upto``: event numbers up to which gaps are
+    history (a register upgraded from schema 1, whose numbers had gaps before it was
+    chained). Each event's own hash and each link are checked apart (in bulk); only where one
+    fails is the break worked out event by event."""
     heads = sorted((int(n), str(h)) for n, h in heads)
     recorded = heads[-1][0] if heads else 0
-    columns = list(zip(*rows)) if rows else [()] * (len(HASHED) + 2)
+    if columns is None:
+        columns = list(zip(*rows)) if rows else [()] * (len(HASHED) + 2)
+    ids = [int(i) for i in columns[0]]
+    befores, owns = columns[-2], columns[-1]
     contents = canonical_all(columns[:len(HASHED)])
-    stored: dict[int, str] = {}
     sha = hashlib.sha256
-    for event_id, content, before, own in zip(columns[0], contents, columns[-2], columns[-1]):
-        event_id = int(event_id)
-        if own is None or sha((before or "").encode("ascii") + b"\n" + content
-                              ).hexdigest() != own:
-            breaks.append(Break("inserted" if event_id > recorded else "changed", event_id))
-        elif before != prev_hash:
+    own_ok = [own is not None and sha((b or "").encode("ascii") + b"\n" + c).hexdigest() == own
+              for b, c, own in zip(befores, contents, owns)]
+    expected = [start, *owns[:-1]]
+    link_ok = [b == e for b, e in zip(befores, expected)]
+    gap = [i > p + 1 for i, p in zip(ids, [0, *ids[:-1]])]
+    breaks: list[Break] = []
+    if not (all(own_ok) and all(link_ok) and not any(
+            g and gaps_upto < i <= recorded for g, i in zip(gap, ids))):
+        breaks = _breaks(ids, own_ok, link_ok, recorded, gaps_upto)
+    stored = dict(zip(ids, owns))
+    last = ids[-1] if ids else 0
+    _check_heads(heads, stored, last, breaks)
+    return Verdict(last, owns[-1] if ids else None, breaks)
+
+
+def _breaks(ids, own_ok, link_ok, recorded: int, gaps_upto: int) -> list[Break]:
+    """Where the chain does not hold, event by event (see :class:`Break`)."""
+    out: list[Break] = []
+    prev_id = 0
+    for event_id, good, linked in zip(ids, own_ok, link_ok):
+        if not good:
+            out.append(Break("inserted" if event_id > recorded else "changed", event_id))
+        elif not linked:
             if event_id > prev_id + 1 and event_id > gaps_upto:
-                breaks.append(Break("removed", prev_id + 1, event_id - 1))
+                out.append(Break("removed", prev_id + 1, event_id - 1))
             elif event_id > recorded:
-                breaks.append(Break("inserted", event_id))
+                out.append(Break("inserted", event_id))
             else:
-                breaks.append(Break("relinked", prev_id, event_id))
+                out.append(Break("relinked", prev_id, event_id))
         elif event_id > prev_id + 1 and gaps_upto < event_id <= recorded:
-            breaks.append(Break("removed", prev_id + 1, event_id - 1))
-        prev_id, prev_hash = event_id, own
-        stored[event_id] = own
-    _check_heads(heads, stored, prev_id, breaks)
-    return Verdict(prev_id, prev_hash if prev_id else None, breaks)
+            out.append(Break("removed", prev_id + 1, event_id - 1))
+        prev_id = event_id
+    return out
 
 
 def _check_heads(heads, stored: dict[int, str], last: int, breaks: list[Break]) -> None:

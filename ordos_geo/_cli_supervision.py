@@ -143,7 +143,7 @@ def add_supervision(sub, common, reading, h) -> None:
     sc.add_argument("--seed", type=_number(0, 2**63 - 1, whole=True),
                     help=h("random seed to reproduce a plan (default: drawn from the operating "
                            "system and recorded)"))
-    sc.add_argument("--rate", type=_SHARE, default=0.2,
+    sc.add_argument("--rate", type=_SHARE,
                     help=h("share of each banner's listed mines (default 0.2)"))
     sc.add_argument("--redraw", action="store_true",
                     help=h("draw again a year already planned (needs --responsible and --note)"))
@@ -312,9 +312,16 @@ def _register_blacklist(reg, args: argparse.Namespace) -> int:
 def _register_map(reg, args: argparse.Namespace) -> int:
     from . import maps
 
+    from ._register_checks import effective_events
+
     head = reg.head()
+    checked = None
+    if args.year is not None:
+        events = effective_events(reg.history())
+        checked = set(events.loc[(events["event"] == "spot_check") &
+                                 (events["date"].dt.year == args.year), "mine_id"])
     page = maps.map_supervision(reg.mines(geometry=True), reg.state(as_of=args.as_of),
-                                year=args.year, register_head=head)
+                                year=args.year, register_head=head, checked=checked)
     _print_written([maps.save_map(page, args.out)])
     _head(reg)
     return 0
@@ -336,51 +343,67 @@ _REGISTER_ACTIONS = {"blacklist": _register_blacklist, "review": _register_revie
 
 # --- spot checks ------------------------------------------------------------------------------
 def _spot_check(args: argparse.Namespace) -> int:
+    from . import register, supervision
+
     source = str(args.register)
+    default_rate = float(supervision.rules()["spot_checks"]["rate"])
     if source.lower().endswith((".csv", ".xlsx", ".xlsm")):
-        from . import register
-
         state = state_of_table(register.read_register_table(source), year=args.year)
-        plan = _draw(state, args, seed=args.seed)
-        return _write_plan(plan, args, {"register": source})
-    from . import register
-
+        rate = args.rate if args.rate is not None else default_rate
+        plan = _draw(state, args.year, seed=args.seed, rate=rate)
+        return _write_plan(plan, args, {"register": source, "rate": rate, "recorded": False,
+                                        "seed_source": "given" if args.seed is not None
+                                        else "os"})
     with register.open_register(source) as reg:
         head = _head(reg)
-        n_events = int(head.split(":")[0])
-        earlier = reg.plans(year=args.year)
-        seed, upto = _plan_seed(earlier, args, n_events)
-        state = reg.state(as_of=f"{args.year}-01-01", upto=upto)
-        plan = _draw(state, args, seed=seed)
-        meta = {"register": source, "register_head": head, "upto": upto}
-        if seed != args.seed or args.redraw or not len(earlier):
+        choice = _plan_choice(reg.plans(year=args.year), args, int(head.split(":")[0]),
+                              default_rate)
+        state = reg.state(as_of=f"{args.year}-01-01", upto=choice["upto"])
+        plan = _draw(state, args.year, seed=choice["seed"], rate=choice["rate"])
+        meta = {"register": source, "register_head": head, "upto": choice["upto"],
+                "rate": choice["rate"], "recorded": True, "seed_source": choice["source"]}
+        if choice["source"] == "os":
             meta["event_id"] = reg.record_plan(
-                {"year": args.year, "seed": int(plan.attrs["seed"]), "rate": args.rate,
-                 "upto": upto, "n_planned": len(plan), "plan_sha256": _digest(plan)},
-                responsible=args.responsible, note=args.note)
+                {"year": args.year, "seed": int(plan.attrs["seed"]), "rate": choice["rate"],
+                 "upto": choice["upto"], "n_planned": len(plan), "plan_sha256": _digest(plan),
+                 "seed_source": "os"}, responsible=args.responsible, note=args.note)
     return _write_plan(plan, args, meta)
 
 
-def _plan_seed(earlier, args, n_events: int) -> tuple[int | None, int]:
-    """The seed and the events a plan is drawn from: a year already planned is reproduced with
-    its recorded seed and events; drawing it again needs --redraw, --responsible and --note."""
+def _plan_choice(earlier, args, n_events: int, default_rate: float) -> dict:
+    """How a register's plan for a year is drawn: the first from a seed of the operating
+    system (recorded); later ones reproduce the latest recorded plan exactly — its seed, rate
+    and events — and a new draw needs --redraw with --responsible and a --note in words."""
     from ._errors import UsageError
+    from ._names import clean_text
 
-    if not len(earlier) or args.redraw:
-        if args.redraw and not (args.responsible and args.note):
+    rate = args.rate if args.rate is not None else default_rate
+    if args.redraw:
+        note = clean_text(args.note) or ""
+        if not args.responsible or sum(ch.isalpha() for ch in note) < 2:
             raise UsageError(msg_("spot_redraw_needs"))
-        return args.seed, n_events
-    first = earlier.iloc[-1]
-    if args.seed is not None and int(args.seed) == int(first["seed"]):
-        return int(first["seed"]), int(first["upto"])
-    raise UsageError(msg_("spot_already_planned", year=args.year, date=str(first["date"])[:10],
-                          seed=int(first["seed"]), event_id=int(first["event_id"])))
+        if args.seed is not None:
+            raise UsageError(msg_("spot_redraw_seed"))
+        return {"seed": None, "upto": n_events, "rate": rate, "source": "os"}
+    if not len(earlier):
+        if args.seed is not None:
+            raise UsageError(msg_("spot_seed_first", year=args.year))
+        return {"seed": None, "upto": n_events, "rate": rate, "source": "os"}
+    latest = earlier.iloc[-1]
+    recorded = dict(year=args.year, date=str(latest["date"])[:10], seed=int(latest["seed"]),
+                    event_id=int(latest["event_id"]), rate=float(latest["rate"]))
+    if args.seed is None or int(args.seed) != recorded["seed"]:
+        raise UsageError(msg_("spot_already_planned", **recorded))
+    if args.rate is not None and float(args.rate) != recorded["rate"]:
+        raise UsageError(msg_("spot_rate_differs", **recorded))
+    return {"seed": recorded["seed"], "upto": int(latest["upto"]), "rate": recorded["rate"],
+            "source": "recorded"}
 
 
-def _draw(state, args, *, seed):
+def _draw(state, year: int, *, seed, rate):
     from . import supervision
 
-    return supervision.spot_check_plan(state, year=args.year, seed=seed, rate=args.rate)
+    return supervision.spot_check_plan(state, year=year, seed=seed, rate=rate)
 
 
 def _digest(plan) -> str:
@@ -395,7 +418,7 @@ def _write_plan(plan, args, extra: dict) -> int:
 
     from . import export, io, supervision
 
-    meta = {"year": args.year, "seed": int(plan.attrs["seed"]), "rate": args.rate,
+    meta = {"year": args.year, "seed": int(plan.attrs["seed"]),
             "coverage_years": supervision.rules()["spot_checks"]["coverage_years"],
             "n_planned": len(plan), "plan_sha256": _digest(plan), **extra}
     table = _with_head(plan, extra["register_head"]) if "register_head" in extra else plan
@@ -406,7 +429,7 @@ def _write_plan(plan, args, extra: dict) -> int:
             tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         written.append(out.dir / "spot_checks.json")
     _print_written([out.final(p) for p in written])
-    print(msg_("spot_seed", seed=meta["seed"]))
+    print(msg_("spot_seed" if meta["recorded"] else "spot_seed_table", seed=meta["seed"]))
     return 0
 
 
@@ -464,6 +487,9 @@ def _rectification(args: argparse.Namespace) -> int:
         head = _head(reg)
         events, state = reg.history(), reg.state(as_of=args.as_of)
     items = supervision.rectification_items(events, as_of=args.as_of, months=args.months)
+    rule = supervision.default_months()
+    if args.months is not None and args.months != rule:
+        print(msg_("rect_months_note", months=args.months, rule=rule))
     tables = {"rectification_items": items,
               "removal_list": supervision.removal_list(items, state),
               "sanctions": supervision.sanctions(items, state, as_of=args.as_of,

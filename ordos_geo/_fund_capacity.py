@@ -101,26 +101,39 @@ _DAY_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 
 
 def parse_month(value) -> pd.Period | str:
-    """A month from ``2025-01``, ``2025/1``, ``2025.01``, ``202501``, ``2025年1月``, or a
-    spreadsheet date cell on the first of the month; ``"day"`` for a date with another day,
+    """A month from ``2025-01``, ``2025/1``, ``2025.01``, ``202501``, ``2025年1月``, a date on the
+    1st (``2025-01-01``, or a spreadsheet date cell); ``"day"`` for a date on another day,
+    ``"number"`` for a number that is not YYYYMM (a spreadsheet shows ``2025.10`` as 2025.1),
     ``"?"`` for anything else."""
     if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "year"):
         stamp = pd.Timestamp(value)
         if stamp.day == 1 and stamp == stamp.normalize():
             return _period(stamp.year, stamp.month)
         return "day"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 199001 <= number <= 210012:
+            return _period(int(number) // 100, int(number) % 100)
+        return "number"
     text = str(value).strip() if value is not None else ""
     for pattern in _MONTH_TEXT:
         found = pattern.match(text)
         if found:
             return _period(int(found.group(1)), int(found.group(2)))
-    return "day" if _DAY_TEXT.match(text) else "?"
+    day = _DAY_TEXT.match(text)
+    if day:
+        if int(day.group(3)) == 1 and not (day.group(4) or "").strip(" 0:"):
+            return _period(int(day.group(1)), int(day.group(2)))
+        return "day"
+    return "?"
 
 
 def _period(year: int, month: int) -> pd.Period | str:
+    """The month; ``"future"`` after the current month (output not yet produced)."""
     if not (1990 <= year <= 2100 and 1 <= month <= 12):
         return "?"
-    return pd.Period(year=year, month=month, freq="M")
+    month_ = pd.Period(year=year, month=month, freq="M")
+    return "future" if month_ > pd.Period(today(), freq="M") else month_
 
 
 def capacity_check(table: str | os.PathLike | pd.DataFrame, *, unit: str | None = None,
@@ -128,8 +141,8 @@ def capacity_check(table: str | os.PathLike | pd.DataFrame, *, unit: str | None 
                    ) -> pd.DataFrame:
     """Months and years produced above the approved capacity (:data:`CAPACITY_COLUMNS`).
 
-    The table gives ``mine_id, month`` (2025-01, 2025/1, 202501, 2025年1月; a date with a day is
-    refused), ``output`` (tonnes; 万吨 with ``unit="万吨"`` or a header such as ``产量(万吨)``)
+    The table gives ``mine_id, month`` (2025-01, 2025/1, 202501, 2025年1月, a date on the 1st;
+    a date on another day, a number such as 2025.1 and a month still ahead are refused), ``output`` (tonnes; 万吨 with ``unit="万吨"`` or a header such as ``产量(万吨)``)
     and ``approved_capacity`` (万吨/年, or the unit its header names) — the capacity in force
     that month. A month is flagged when its output exceeds ``monthly_share`` (10 %) of the
     annual capacity in force — the national major-hazard criterion read as written: exactly
@@ -182,8 +195,8 @@ def _production(source: UserTable, unit: str | None) -> pd.DataFrame:
         month = parse_month(value)
         if isinstance(month, str):
             problems.append(msg("table_cell", row=k, field=source.source["month"],
-                                value=shown(value), why=msg(
-                                    "capacity_day" if month == "day" else "capacity_month")))
+                                value=shown(value), why=msg(f"capacity_{month}" if month in (
+                                    "day", "number", "future") else "capacity_month")))
             month = None
         months.append(month)
     if problems:

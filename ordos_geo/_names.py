@@ -11,15 +11,22 @@ blacklist or counted as a signature:
    letters that render as nothing (U+3164, U+115F, U+1160, U+FFA0, U+2800);
 4. inner runs of spaces collapse to one, outer spaces are stripped.
 
-What is left must hold at least one letter (Unicode category L: Chinese, Latin …) and must not
-be a placeholder (``register.yaml``: ``signatures.placeholders`` — 无, 暂无, 不详, N/A …), else
-the name is refused. :func:`name_key` (the cleaned name, case-folded, without spaces) is what
-two names are compared by (the blacklist).
+What is left must hold at least two letters (Unicode Lu, Ll, Lt, Lo: Chinese characters, Latin
+letters …; modifier letters such as ``ー`` or ``ˍ`` do not count) and its letters must not spell
+a placeholder (``register.yaml``: ``signatures.placeholders`` — 无, 暂无, 不详, 同上, N/A, nan …,
+compared by letters only, so ``（无）``, ``暂 无``, ``N/A.`` and ``#N/A`` are placeholders too),
+else the name is refused.
+
+:func:`name_key` is what two names are compared by (the evaluator blacklist): the cleaned name
+in simplified characters (OpenCC ``t2s``: ``綠評諮詢`` is ``绿评咨询``), without a bracketed
+annotation such as ``(盖章)``, and of that only its letters and digits, case-folded — so
+punctuation, spaces, combining marks and variation selectors cannot make two names differ.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -65,11 +72,20 @@ def _clean(value: str) -> str | None:
     return text or None
 
 
+_LETTER = ("Lu", "Ll", "Lt", "Lo")
+
+
+def _letters(text: str) -> str:
+    """The letters (not modifier letters) and digits of ``text``, case-folded."""
+    return "".join(ch for ch in text if unicodedata.category(ch) in _LETTER or
+                   unicodedata.category(ch) == "Nd").casefold()
+
+
 @lru_cache(maxsize=1)
 def _placeholders() -> frozenset[str]:
     from ._register_checks import rules
 
-    return frozenset(str(p).casefold() for p in rules()["signatures"]["placeholders"])
+    return frozenset(_letters(str(p)) for p in rules()["signatures"]["placeholders"])
 
 
 def clean_name(value) -> str | None:
@@ -83,15 +99,32 @@ def clean_name(value) -> str | None:
         return None
     if len(text) > MAX_LENGTH:
         raise NameRefused("too_long")
-    if not any(unicodedata.category(ch).startswith("L") for ch in text):
+    if sum(unicodedata.category(ch) in _LETTER for ch in text) < 2:
         raise NameRefused("no_letter")
-    if text.casefold() in _placeholders():
+    if _letters(text) in _placeholders():
         raise NameRefused("placeholder")
     return text
 
 
+_ANNOTATION = re.compile(r"[(\[【〔]\s*(已?盖章|签章|公章|印章|章|印|签字|签名)\s*[)\]】〕]")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
+
+
+@lru_cache(maxsize=65536)
+def _key(text: str) -> str:
+    text = _ANNOTATION.sub("", _to_simplified()(text))
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if unicodedata.category(ch)[0] in "LN").casefold()
+
+
 def name_key(value) -> str | None:
-    """The key two names are compared by: the cleaned text, case-folded, without spaces
-    (``绿评咨询有限公司 (内蒙古)`` is ``绿评咨询有限公司(内蒙古)``); None when empty."""
+    """The key two names are compared by (see the module text): ``綠評諮詢有限公司（盖章）``,
+    ``绿评-咨询有限公司`` and ``绿评咨询有限公司`` have one key; None when empty."""
     text = clean_text(value)
-    return text.casefold().replace(" ", "") if text else None
+    return (_key(text) or None) if text else None

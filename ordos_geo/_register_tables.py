@@ -12,11 +12,12 @@ import pandas as pd
 
 from ._errors import InputFileError, ValidationError
 from ._messages import msg
-from ._register_checks import (EVENT_COLUMNS, Problem, canonical_value, check_event,
+from ._register_checks import (EVENT_COLUMNS, Problem, canonical_value, check_event, missing,
                                parse_event_number, raise_if, rules, typed_events)
 from ._schema import Invalid, match_columns, normalise_id, schema
 
 __all__ = ["read_register_table", "events_of_table", "mines_of_table", "events_of",
+           "check_exported_chain",
            "mines_of_sites", "checked_mines", "with_geometry", "NO_MINES"]
 
 NO_MINES = pd.DataFrame({"mine_id": [], "name": [], "banner": []})
@@ -69,7 +70,7 @@ def with_geometry(mines: pd.DataFrame, sites) -> pd.DataFrame:
 def read_register_table(path: str | os.PathLike) -> pd.DataFrame:
     """A register table (CSV in UTF-8 or GBK, or XLSX) with its columns named canonically
     through the alias table's ``register`` section (also the headers ordos_geo writes);
-    other columns are dropped."""
+    other columns are dropped; an empty cell is None."""
     from . import io
 
     path = Path(path)
@@ -87,7 +88,14 @@ def read_register_table(path: str | os.PathLike) -> pd.DataFrame:
     if "mine_id" not in table.columns:
         raise ValidationError(msg("reg_needs_mine_id", path=repr(str(path)),
                                   columns=", ".join(map(str, table.columns)) or "—"))
-    return table.astype(object).where(table.notna(), None)
+    out = {}
+    for col in table.columns:  # object columns (pandas 3 would infer str with NaN)
+        values = table[col].to_numpy(dtype=object).copy()
+        blank = np.array([v is None or (isinstance(v, float) and np.isnan(v)) or
+                          (isinstance(v, str) and not v.strip()) for v in values], dtype=bool)
+        values[blank] = None
+        out[col] = pd.Series(values, index=table.index, dtype=object)
+    return pd.DataFrame(out, index=table.index)
 
 
 def events_of(table: pd.DataFrame, path) -> tuple[pd.DataFrame, list[dict], list[int]]:
@@ -124,26 +132,56 @@ def _source_id(raw: dict, history: bool):
 
 
 def _table_mines(table: pd.DataFrame, *, k_problems: list[Problem]) -> pd.DataFrame:
-    """The mines a table names, with the first name and banner given for each."""
+    """The mines a table names, with the latest name and banner given for each (a history's
+    ``mine_changed`` after its ``entered``) and the row that first names it (``row``)."""
     ids = []
-    for k, value in enumerate(table["mine_id"], start=2):
+    for value in table["mine_id"]:
         try:
-            ids.append(normalise_id(value))
+            ids.append(None if missing(value) else normalise_id(value))
         except Invalid:
             ids.append(None)  # the event check named it
     frame = pd.DataFrame({"mine_id": ids, "name": table.get("name"),
-                          "banner": table.get("banner")})
+                          "banner": table.get("banner"), "row": np.arange(2, len(ids) + 2)})
     frame = frame.dropna(subset=["mine_id"])
     if not len(frame):
         return NO_MINES.copy()
-    first = frame.groupby("mine_id", sort=False).first().reset_index()
-    first = first.astype(object).where(first.notna(), None)
+    grouped = frame.groupby("mine_id", sort=False)
+    latest = grouped[["name", "banner"]].last().join(grouped["row"].first()).reset_index()
+    latest = latest.astype(object).where(latest.notna(), None)
     try:
-        return checked_mines(first, "-")
+        return checked_mines(latest, "-")
     except ValidationError as exc:
         for p in exc.report.itertuples():
             k_problems.append(Problem(p.row, p.field, p.value, p.why))
         return NO_MINES.copy()
+
+
+def check_exported_chain(table: pd.DataFrame, path) -> None:
+    """A history exported by ``register export --history`` carries each event's ``prev_hash``
+    and ``hash``: they must still link up and match each row's content (and the
+    ``register_head`` column the last row), else the table was changed after it was exported
+    and is refused, naming the first row that does not hold. A table without them is a table
+    like any other."""
+    from . import _chain
+
+    if "hash" not in table.columns or "prev_hash" not in table.columns:
+        return
+    prev = None
+    for k, row in enumerate(table.to_dict("records"), start=2):
+        values = [None if missing(row.get(c)) or row.get(c) == "" else row.get(c)
+                  for c in _chain.HASHED]
+        own, before = row.get("hash"), row.get("prev_hash")
+        good = own and before and (prev is None or before == prev) and \
+            _chain.link(str(before), _chain.canonical(values)) == own
+        if not good:
+            raise ValidationError(msg("reg_export_changed", path=path, row=k,
+                                      event_id=row.get("event_id")))
+        prev = own
+    heads = table.get("register_head")
+    if heads is not None and len(table) and not missing(heads.iloc[-1]) and \
+            heads.iloc[-1] != _chain.head_text(int(float(table["event_id"].iloc[-1])), prev):
+        raise ValidationError(msg("reg_export_changed", path=path, row=len(table) + 1,
+                                  event_id=table["event_id"].iloc[-1]))
 
 
 def events_of_table(table: pd.DataFrame, *, path: str = "<table>") -> pd.DataFrame:

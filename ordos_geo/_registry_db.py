@@ -133,11 +133,11 @@ def schema_version(engine: sa.Engine, db) -> str:
         with engine.connect() as conn:
             version = conn.execute(sa.select(META.c.value).where(META.c.key == "schema")
                                    ).scalar_one_or_none()
-    except sa.exc.OperationalError as exc:
-        raise InputFileError(msg("reg_cannot_open", db=_shown(db),
-                                 reason=str(exc.orig).strip().splitlines()[0])) from None
     except sa.exc.ProgrammingError:
         version = None
+    except sa.exc.DBAPIError as exc:  # not a database at all, or one we cannot open
+        raise InputFileError(msg("reg_cannot_open", db=_shown(db),
+                                 reason=str(exc.orig).strip().splitlines()[0])) from None
     if version is None:
         raise InputFileError(msg("reg_not_register", db=_shown(db)))
     return version
@@ -206,7 +206,6 @@ def create(db: str | Path) -> sa.Engine:
         metadata.create_all(conn)
         conn.exec_driver_sql("CREATE UNIQUE INDEX register_mines_mine_id ON register_mines "
                              "(mine_id)")
-        _sqlite_triggers(conn)
         now = _now()[:-4] + "Z"
         for table in _PROTECTED:
             conn.exec_driver_sql(
@@ -214,10 +213,19 @@ def create(db: str | Path) -> sa.Engine:
                 "VALUES (?, 'attributes', ?, ?)", (table, table, now))
         conn.execute(sa.insert(META), [{"key": "schema", "value": SCHEMA_VERSION},
                                        {"key": "register_id", "value": register_id}])
+        _sqlite_triggers(conn)
     return engine
 
 
+#: A head record must name the last event and hold its hash (a forged one cannot lock the
+#: register out of use).
+_HEAD_OK = ("NEW.n_events = (SELECT max(event_id) FROM register_events) AND NEW.hash = "
+            "(SELECT hash FROM register_events WHERE event_id = NEW.n_events)")
+
+
 def _sqlite_triggers(conn) -> None:
+    """Append-only events and heads, a sealed metadata table, mine rows bound to their events
+    (see the module text). Created after the metadata is written."""
     keys = {"register_events": "event_id", "register_heads": "n_events",
             "register_meta": "key"}
     for table, key in keys.items():
@@ -225,9 +233,11 @@ def _sqlite_triggers(conn) -> None:
             conn.exec_driver_sql(
                 f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
+        when = {"register_meta": "1", "register_heads": f"NOT ({_HEAD_OK}) OR EXISTS "
+                "(SELECT 1 FROM register_heads WHERE n_events = NEW.n_events)"}.get(
+            table, f"EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key})")
         conn.exec_driver_sql(  # INSERT OR REPLACE and upserts delete or update silently
-            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN EXISTS "
-            f"(SELECT 1 FROM {table} WHERE {key} = NEW.{key}) "
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {when} "
             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
     conn.exec_driver_sql(
         "CREATE TRIGGER register_mines_no_delete BEFORE DELETE ON register_mines "
@@ -253,18 +263,18 @@ def _create_postgres(engine: sa.Engine, db, register_id: str) -> None:
             "CREATE TABLE register_mines (fid serial PRIMARY KEY, mine_id text NOT NULL UNIQUE, "
             "name text, banner text, geom geometry(MultiPolygon, 4326))")
         metadata.create_all(conn)
-        _pg_triggers(conn)
-        _pg_writer_role(conn, db)
         conn.execute(sa.insert(META), [{"key": "schema", "value": SCHEMA_VERSION},
                                        {"key": "register_id", "value": register_id}])
+        _pg_triggers(conn)
+        _pg_writer_role(conn, db)
 
 
 def _pg_triggers(conn) -> None:
     conn.exec_driver_sql(
-        "CREATE FUNCTION register_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "CREATE OR REPLACE FUNCTION register_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$")
     conn.exec_driver_sql(
-        "CREATE FUNCTION register_mine_rows() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "CREATE OR REPLACE FUNCTION register_mine_rows() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN IF TG_OP <> 'UPDATE' OR NEW.fid IS DISTINCT FROM OLD.fid "
         "OR NEW.mine_id IS DISTINCT FROM OLD.mine_id "
         "OR ST_AsBinary(NEW.geom) IS DISTINCT FROM ST_AsBinary(OLD.geom) "
@@ -276,6 +286,14 @@ def _pg_triggers(conn) -> None:
                              f"{table} FOR EACH ROW EXECUTE FUNCTION register_append_only()")
         conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
                              "FOR EACH STATEMENT EXECUTE FUNCTION register_append_only()")
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION register_head_ok() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN IF NOT ({_HEAD_OK}) THEN RAISE EXCEPTION '{APPEND_ONLY}'; END IF; "
+        "RETURN NEW; END $$")
+    conn.exec_driver_sql("CREATE TRIGGER register_heads_ok BEFORE INSERT ON register_heads "
+                         "FOR EACH ROW EXECUTE FUNCTION register_head_ok()")
+    conn.exec_driver_sql("CREATE TRIGGER register_meta_sealed BEFORE INSERT ON register_meta "
+                         "FOR EACH ROW EXECUTE FUNCTION register_append_only()")
     conn.exec_driver_sql("CREATE TRIGGER register_mines_rows BEFORE UPDATE OR DELETE ON "
                          "register_mines FOR EACH ROW EXECUTE FUNCTION register_mine_rows()")
     conn.exec_driver_sql("CREATE TRIGGER register_mines_no_truncate BEFORE TRUNCATE ON "
@@ -299,8 +317,9 @@ def _pg_writer_role(conn, db) -> None:
     except sa.exc.DBAPIError as exc:
         raise UsageError(msg("reg_writer_role", db=_shown(db), role=WRITER_ROLE,
                              reason=str(exc.orig).strip().splitlines()[0])) from None
-    for table in _PROTECTED:
-        conn.exec_driver_sql(f"GRANT SELECT, INSERT ON {table} TO {WRITER_ROLE}")
+    conn.exec_driver_sql(f"GRANT SELECT, INSERT ON register_events, register_heads TO "
+                         f"{WRITER_ROLE}")
+    conn.exec_driver_sql(f"GRANT SELECT ON register_meta TO {WRITER_ROLE}")
     conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE (name, banner) ON register_mines "
                          f"TO {WRITER_ROLE}")
     conn.exec_driver_sql(f"GRANT USAGE ON SEQUENCE register_mines_fid_seq TO {WRITER_ROLE}")
@@ -333,13 +352,13 @@ def upgrade_v1(conn, db) -> None:
     triggers out, the new columns and the heads table in. The caller chains the events, then
     :func:`finish_upgrade` puts the triggers (and on PostgreSQL the writer role) back."""
     if conn.dialect.name == "postgresql":
-        for table in ("register_events", "register_blacklist"):
-            for trigger in (f"{table}_append_only", f"{table}_no_truncate"):
+        for table in ("register_events", "register_blacklist", "register_meta"):
+            for trigger in (f"{table}_append_only", f"{table}_no_truncate",
+                            f"{table}_sealed"):
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-        conn.exec_driver_sql("DROP FUNCTION IF EXISTS register_append_only()")
     else:
-        for table in ("register_events", "register_blacklist"):
-            for verb in ("update", "delete"):
+        for table in ("register_events", "register_blacklist", "register_meta"):
+            for verb in ("update", "delete", "replace"):
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
     for column, kind in (("corrected_date", "DATE"), ("name", "TEXT"), ("banner", "TEXT"),
                          ("detail", "TEXT"), ("prev_hash", "TEXT"), ("hash", "TEXT")):
@@ -417,21 +436,44 @@ def mine_geometry_sql(engine: sa.Engine):
     return sa.bindparam("geom")
 
 
-def geometry_wkb_sql(engine: sa.Engine):
-    """A select expression giving each mine's geometry as WKB (None when it has none)."""
+def geometry_sql(engine: sa.Engine) -> list:
+    """Select expressions giving each mine's geometry as stored (PostgreSQL: WKB; GeoPackage:
+    its binary, whose header the reader strips) and its SRS id (GeoPackage: read from the
+    header by :func:`stored_srid`)."""
     geom = sa.column("geom")
     if engine.dialect.name == "postgresql":
-        return sa.func.ST_AsBinary(geom).label("wkb")
-    return geom.label("wkb")  # GeoPackage binary; the reader strips the header
+        return [sa.func.ST_AsBinary(geom).label("wkb"), sa.func.ST_SRID(geom).label("srid")]
+    return [geom.label("wkb"), sa.literal(None).label("srid")]
+
+
+def layer_srid(conn) -> int | None:
+    """The SRS id the mine layer declares (GeoPackage ``gpkg_geometry_columns``; PostGIS the
+    column's type)."""
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql("SELECT Find_SRID('public', 'register_mines', 'geom')"
+                                    ).scalar()
+    return conn.exec_driver_sql("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
+                                "'register_mines'").scalar()
 
 
 def wkb_from_stored(engine: sa.Engine, value: bytes | None) -> bytes | None:
-    """WKB from what :func:`geometry_wkb_sql` selected."""
+    """WKB from what :func:`geometry_sql` selected."""
     if value is None:
         return None
     value = bytes(value)
     if engine.dialect.name == "postgresql":
         return value
-    flags = value[3]
-    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
+    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((value[3] >> 1) & 0b111) \
+        if len(value) >= 8 and value[:2] == b"GP" else None
+    if envelope is None:  # not a GeoPackage geometry: kept whole, so its digest differs
+        return value
     return value[8 + envelope:]
+
+
+def stored_srid(engine: sa.Engine, value: bytes | None) -> int | None:
+    """The SRS id a stored GeoPackage geometry carries in its header (None when it has no
+    header); PostgreSQL: see :func:`geometry_srid_sql`."""
+    value = bytes(value) if value is not None else b""
+    if len(value) < 8 or value[:2] != b"GP":
+        return None
+    return int.from_bytes(value[4:8], "little" if value[3] & 1 else "big", signed=True)

@@ -207,7 +207,9 @@ def _invisible(char: str) -> bool:
 def normalise_id(value: Any) -> str | None:
     """An id as text in one spelling: NFKC (full-width ``Ｍ０１`` → ``M01``), invisible characters
     removed, outer spaces stripped. Raises :class:`Invalid` for a ``;`` (it joins zone members)
-    or a control character."""
+    or a control character (an undecodable byte too)."""
+    if _is_blank(value):
+        return None
     text = _as_text(value)
     if text.isascii() and text.isprintable():  # the common case: nothing to normalise
         if ";" in text:
@@ -219,7 +221,7 @@ def normalise_id(value: Any) -> str | None:
         return None
     if ";" in text:
         raise Invalid("id_semicolon")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
         raise Invalid("id_control")
     return text
 

@@ -6,9 +6,9 @@ the row, the field and the value."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +20,8 @@ from ._errors import InputFileError, ValidationError
 from ._messages import msg
 from ._schema import aliases, header_key, headers
 
-__all__ = ["read_user_table", "UserTable", "split_unit", "numbers", "table_problem", "shown"]
+__all__ = ["read_user_table", "UserTable", "split_unit", "numbers", "table_problem", "shown",
+           "parse_number"]
 
 _UNIT = re.compile(r"^(.*?)\s*[\(（\[【]\s*([^()（）]+?)\s*[\)）\]】]\s*$")
 
@@ -131,6 +132,28 @@ def _match(column, index: dict[str, str], scaled: dict) -> tuple[str | None, obj
     return None, None
 
 
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def parse_number(value) -> float | None:
+    """A number from a cell: full-width digits read (NFKC), thousands separators only in groups
+    of three (``1,000`` but not ``1,00``, which could be a decimal comma); None when it is no
+    number (an empty cell too)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if "," in text:
+        if not _GROUPED.match(text):
+            return None
+        text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def shown(value) -> str:
     """A cell as a message shows it: ``repr`` of the plain Python value."""
     return repr(value.item() if isinstance(value, np.generic) else value)
@@ -149,10 +172,8 @@ def numbers(table: UserTable, fields: list[str], *, positive: tuple[str, ...] = 
     out = table.frame.copy()
     problems = []
     for field in fields:
-        text = out[field].map(lambda v: str(v).replace(",", "").strip()
-                              if v is not None and not (isinstance(v, float) and math.isnan(v))
-                              else "")
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        values = np.array([np.nan if (v := parse_number(x)) is None else v
+                           for x in out[field]], dtype=float)
         good = np.isfinite(values) & ((values > 0) if field in positive else (values >= 0))
         for k in np.flatnonzero(~good):
             problems.append(msg("table_cell", row=int(k) + 2, field=table.source[field],

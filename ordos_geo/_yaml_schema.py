@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import yaml
 
-__all__ = ["key_lines", "unknown_keys"]
+__all__ = ["key_lines", "unknown_keys", "duplicate_keys"]
 
 
 def key_lines(text: str) -> dict[tuple, int]:
@@ -60,4 +60,32 @@ def unknown_keys(data, schema, *, lines: dict[tuple, int], source: str,
                        f"allowed: {allowed}")
             continue
         out += unknown_keys(value, sub, lines=lines, source=source, path=path + (str(key),))
+    return out
+
+
+def duplicate_keys(text: str, *, source: str) -> list[str]:
+    """A message for every key given twice in one mapping (YAML keeps only the last)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    out: list[str] = []
+
+    def walk(node):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+                line = key.start_mark.line + 1
+                if name in seen:
+                    out.append(f"{source}, line {line}: key {name!r} given twice (also line "
+                               f"{seen[name]}); only one counts — keep one")
+                seen.setdefault(name, line)
+                walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item)
+
+    if root is not None:
+        walk(root)
     return out

@@ -381,7 +381,8 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
     """Read a CSV table (UTF-8, UTF-8 with BOM or GBK, detected) as strings: ``(frame, encoding)``.
 
     Values are kept exactly (a leading space too); column names are stripped. Text that
-    :func:`neutralise_formula` protected reads back as written."""
+    :func:`neutralise_formula` protected reads back as written. A header without a comma but
+    with tabs or semicolons (as spreadsheets in some locales save) is read with those."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(msg("file_missing", path=path))
@@ -392,8 +393,11 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple
         text = path.read_bytes().decode(codec)
     except UnicodeDecodeError:
         raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    sep = "," if "," in header or not ("\t" in header or ";" in header) else \
+        ("\t" if header.count("\t") >= header.count(";") else ";")
     try:
-        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False)
+        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
     frame.columns = [restore_formula(str(c).strip()) for c in frame.columns]

@@ -592,13 +592,15 @@ SUPERVISION_COLOURS = {"sup_overdue": "#d62728", "sup_open": "#ff7f0e",
 def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int | None = None,
                     basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
                     tianditu_key: str | None = None, attribution: str | None = None,
-                    register_head: str | None = None) -> OfflineMap:
+                    register_head: str | None = None, checked=None) -> OfflineMap:
     """The supervision layer: the register's mines (``Register.mines(geometry=True)``) by their
     state — removable (an overdue or failed-at-re-check rectification: the register's one
     rule) in red, open findings orange, listed mines by level, removed grey — with a heavy
     outline for the mines spot-checked in ``year``; tooltips give level, stage, last spot
     check, open findings and the due date. ``register_head`` (``Register.head()``) is shown
-    in the attribution, so a printed map can be checked against the register later."""
+    in the attribution, so a printed map can be checked against the register later.
+    ``checked``: the mines spot-checked in ``year`` (from the history, so that a past year is
+    outlined right); without it, those whose last spot check fell in ``year``."""
     spec, labels, gcj02 = _common(mines, basemap, lang, tianditu_key, attribution)
     if register_head:
         spec["attribution"] = f"{spec['attribution']} · {labels['register_head']} {register_head}"
@@ -612,7 +614,11 @@ def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int |
                      listed, d["removed_date"].notna()],
                     ["sup_overdue", "sup_open", "sup_national", "sup_regional", "sup_removed"],
                     "sup_other")
-    checked = pd.to_datetime(d["last_spot_check"]).dt.year == (year or pd.Timestamp.today().year)
+    if checked is not None:
+        checked = d["mine_id"].isin(list(checked)).to_numpy()
+    else:
+        checked = (pd.to_datetime(d["last_spot_check"]).dt.year ==
+                   (year or pd.Timestamp.today().year)).to_numpy()
     d = d.assign(site_id=d["mine_id"], last_spot_check=pd.to_datetime(d["last_spot_check"])
                  .dt.strftime("%Y-%m-%d"), next_due=pd.to_datetime(d["next_due"])
                  .dt.strftime("%Y-%m-%d"))

@@ -102,7 +102,9 @@ def _checked_values(frame: pd.DataFrame, path) -> pd.DataFrame:
     ids = frame["mine_id"].map(_id_or_none)
     bad(frame["mine_id"].notna() & ids.isna(), "mine_id", "contains ';' or control characters")
     deadline = pd.to_datetime(frame["deadline"], errors="coerce", format="mixed")
-    bad(frame["deadline"].notna() & deadline.isna(), "deadline", "not a date (YYYY-MM-DD)")
+    deadline = deadline.where(deadline.dt.year.between(*YEAR_RANGE))  # "-5" is no date
+    bad(frame["deadline"].notna() & deadline.isna(), "deadline",
+        f"not a date (YYYY-MM-DD) in {YEAR_RANGE[0]}–{YEAR_RANGE[1]}")
     problems += _conflicting_rows(frame, ids, year)
     if problems:
         raise ValidationError(f"{path}: {len(problems)} bad value(s) in the plans table; no "

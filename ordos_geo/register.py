@@ -54,11 +54,14 @@ from ._messages import msg
 from ._names import name_key
 from ._rectification import default_months
 from ._register_checks import (DATES, EVENT_COLUMNS, Problem, SIGNATURES, check_event,
-                               check_in_register, effective_events, event_key, raise_if, rules,
+                               effective_events, event_key, now, raise_if, rules,
                                today, typed_events)
-from ._register_tables import (NO_MINES, checked_mines, events_of, events_of_table,
+from ._register_tables import (NO_MINES, check_exported_chain, checked_mines, events_of,
+                               events_of_table,
                                mines_of_sites, mines_of_table, read_register_table,
                                with_geometry)
+from ._register_audit import audit
+from ._register_sequence import check_in_register
 from ._register_state import STATE_COLUMNS, as_of_day, current_state, summary_by_banner
 from ._schema import Invalid, normalise_id, schema
 
@@ -180,9 +183,12 @@ class Register:
         ``removed``. Events already in the register (the same mine, kind, date and fields)
         are recognised and skipped, so importing a table twice adds nothing. Every bad row is
         named and *nothing* is written when any is refused: one transaction. ``sites`` (a
-        sites frame) gives new mines their geometry. Returns ``{"mines", "events",
-        "skipped"}``."""
+        sites frame) gives new mines their geometry; a mine new to the register needs its banner
+        (旗区). A history exported by ``register export --history`` is checked against its own
+        hashes first: a table changed after it was exported is refused. Returns ``{"mines",
+        "events", "skipped"}``."""
         table = read_register_table(path)
+        check_exported_chain(table, path)
         mines, events, rows = events_of(table, path)
         if sites is not None:
             mines = with_geometry(mines, sites)
@@ -292,7 +298,7 @@ class Register:
         import geopandas as gpd
         import shapely
 
-        return gpd.GeoDataFrame(frame.drop(columns="wkb"),
+        return gpd.GeoDataFrame(frame.drop(columns=["wkb", "srid"]),
                                 geometry=shapely.from_wkb(frame["wkb"].tolist()),
                                 crs="EPSG:4326")
 
@@ -332,19 +338,29 @@ def _known_banner(banner: str) -> str:
 # --- verifying ----------------------------------------------------------------------------------
 def _verify(conn, engine, location, *, head: str | None = None, frame: bool = False
             ) -> tuple[Verification, pd.DataFrame | None]:
-    """The chain and the mine rows checked; with ``frame`` also the events as a frame (for the
-    writers)."""
+    """The chain, the mine rows and the rules over every recorded event (:mod:`._register_audit`);
+    with ``frame`` also the events as a frame (for the writers)."""
     rows = db.chain_rows(conn, columns=HISTORY_COLUMNS)
+    columns = list(zip(*rows)) if rows else [()] * len(HISTORY_COLUMNS)
     start = _chain.genesis(db.register_id(conn))
-    verdict = _chain.verify(rows, start=start, heads=db.heads(conn),
-                            gaps_upto=int(db.meta_value(conn, "legacy_upto") or 0))
+    legacy = int(db.meta_value(conn, "legacy_upto") or 0)
+    verdict = _chain.verify(rows, start=start, heads=db.heads(conn), gaps_upto=legacy,
+                            columns=columns)
     problems = [_break_row(b) for b in verdict.breaks]
     problems += _mine_problems(_read_mines(conn, engine, geometry=True), rows)
+    layer = db.layer_srid(conn)
+    if layer != 4326:
+        problems.append({"kind": "mine_changed", "event_id": None, "last": None,
+                         "mine_id": None, "message": msg("reg_layer_srs", srid=layer)})
     if head is not None:
         problems += _published_problems(head, rows, verdict.n_events)
+    events = typed_events(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in
+                                        zip(HISTORY_COLUMNS, columns)}), HISTORY_COLUMNS,
+                          text_as_given=True)
+    problems += audit(events, legacy_upto=legacy, months=default_months())
     table = pd.DataFrame(problems, columns=["kind", "event_id", "last", "mine_id", "message"])
-    events = typed_events(_columns(rows, HISTORY_COLUMNS), HISTORY_COLUMNS) if frame else None
-    return Verification(not problems, verdict.head, verdict.n_events, table), events
+    return Verification(not problems, verdict.head, verdict.n_events, table), \
+        (events if frame else None)
 
 
 def _break_row(b: _chain.Break) -> dict:
@@ -358,7 +374,9 @@ def _published_problems(head: str, rows: list, n_events: int) -> list[dict]:
     except ValueError:
         raise UsageError(msg("reg_bad_head", head=repr(head))) from None
     if n == 0:
-        return []
+        return [] if set(digits) == {"0"} else [{
+            "kind": "published", "event_id": None, "last": None, "mine_id": None,
+            "message": msg("reg_head_mismatch", head=head, n=0)}]
     if n > n_events:
         return [{"kind": "published", "event_id": n_events + 1, "last": n, "mine_id": None,
                  "message": msg("reg_head_shorter", head=head, n=n_events)}]
@@ -396,8 +414,8 @@ def _mine_problems(mines: pd.DataFrame, rows: list) -> list[dict]:
         out.append({"kind": f"mine_{what}", "event_id": None, "last": None, "mine_id": mine,
                     "message": msg(f"reg_mine_{what}", mine=repr(mine), **values)})
 
-    for mine, name, banner, wkb in zip(mines["mine_id"], mines["name"], mines["banner"],
-                                       mines["wkb"]):
+    for mine, name, banner, wkb, srid in zip(mines["mine_id"], mines["name"], mines["banner"],
+                                             mines["wkb"], mines["srid"]):
         if mine not in attrs:
             problem("inserted", mine)
             continue
@@ -406,20 +424,26 @@ def _mine_problems(mines: pd.DataFrame, rows: list) -> list[dict]:
                 problem("changed", mine, field=field, value=repr(value), want=repr(want))
         if digests.get(mine) != _geometry_digest(wkb):
             problem("changed", mine, field="geom", value="…", want="…")
+        elif wkb is not None and srid != 4326:
+            problem("changed", mine, field="SRS", value=repr(srid), want="4326")
     for mine in sorted(set(attrs) - set(mines["mine_id"])):
         problem("removed", mine)
     return out
 
 
 def _read_mines(conn, engine, *, geometry: bool) -> pd.DataFrame:
+    """The mine rows; with ``geometry`` their WKB and the SRS id each geometry carries."""
     cols = [sa.column("mine_id"), sa.column("name"), sa.column("banner")]
     if geometry:
-        cols.append(db.geometry_wkb_sql(engine))
+        cols += db.geometry_sql(engine)
     query = sa.select(*cols).select_from(sa.table("register_mines")).order_by("mine_id")
     frame = _columns(conn.execute(query).all(),
-                     ["mine_id", "name", "banner"] + (["wkb"] if geometry else []))
+                     ["mine_id", "name", "banner"] + (["wkb", "srid"] if geometry else []))
     if geometry:
-        frame["wkb"] = [db.wkb_from_stored(engine, v) for v in frame["wkb"]]
+        stored = frame["wkb"].tolist()
+        frame["wkb"] = [db.wkb_from_stored(engine, v) for v in stored]
+        if engine.dialect.name == "sqlite":
+            frame["srid"] = [db.stored_srid(engine, v) for v in stored]
     return frame
 
 
@@ -446,6 +470,11 @@ class _Plan:
     def enter(self, mines: pd.DataFrame) -> None:
         new = mines[~mines["mine_id"].isin(self.known)].drop_duplicates("mine_id")
         self.new_mines = new.reset_index(drop=True)
+        for mine, banner, row in zip(new["mine_id"], new["banner"],
+                                     new["row"] if "row" in new else ["-"] * len(new)):
+            if _none(banner) is None:
+                self.problems.append(Problem(row, "banner", None, msg("reg_new_mine_banner",
+                                                                      mine=repr(mine))))
         day = today()
         geoms = new["geometry"] if "geometry" in new.columns else [None] * len(new)
         for mine, name, banner, geom in zip(new["mine_id"], new["name"], new["banner"], geoms):
@@ -542,8 +571,8 @@ def _insert_events(conn, events: list[dict], prev: str) -> tuple[int, str]:
     """Append ``events`` (their ids assigned) chained after ``prev``; the last id and hash.
     Rows go to the driver as data — executemany with placeholders (SQLite) or COPY … FROM
     STDIN (PostgreSQL) — never as SQL text."""
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    stored = [[_stored(c, event.get(c)) for c in EVENT_COLUMNS[:-1]] + [now]
+    stamp = now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stored = [[_stored(c, event.get(c)) for c in EVENT_COLUMNS[:-1]] + [stamp]
               for event in events]
     rows = []
     for row, content in zip(stored, _chain.canonical_all(list(zip(*stored)))):
@@ -631,7 +660,7 @@ def _stored(column: str, value):
     if column in DATES:
         return value.isoformat()[:10] if isinstance(value, dt.date) else str(value)[:10]
     if column in ("score", "score_max"):
-        return float(value)
+        return float(value) + 0.0  # no negative zero: SQLite would store 0.0
     if column in ("event_id", "refers_to", "supersedes"):
         return int(value)
     return value

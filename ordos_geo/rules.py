@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from ._errors import ValidationError
-from ._yaml_schema import key_lines, unknown_keys
+from ._yaml_schema import duplicate_keys, key_lines, unknown_keys
 from .settings import settings
 from .utils import keywords_after
 
@@ -133,10 +133,14 @@ def load_rules(path: str | Path | None = None) -> Rules:
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError(f"{source}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValidationError(f"{source}{where}: not valid YAML: {why}") from None
     problems: list[str] = []
     spec = spec if isinstance(spec, dict) else {}
     problems += unknown_keys(spec, _schema(spec), lines=key_lines(text), source=source)
+    problems += duplicate_keys(text, source=source)
     if spec.get("version") != 1:
         problems.append(f"version {spec.get('version')!r}: this ordos_geo reads rule tables of "
                         "version 1")
@@ -265,6 +269,11 @@ def _check(spec: dict, source: str, problems: list[str]) -> Rules:
         raw_rules = []
     parsed = [_rule(k, r, end_uses, standards, problems) for k, r in enumerate(raw_rules)]
     parsed = [r for r in parsed if r is not None]
+    for rule in parsed:
+        for cond in rule.when:
+            why = _known_values(cond, regions)
+            if why:
+                problems.append(f"rule {rule.id!r}: {why}; the rule could never fire")
     if parsed and parsed[-1].when:
         problems.append(f"the last rule ({parsed[-1].id!r}) must have no condition (when: {{}}), "
                         "so that every zone gets a standard")
@@ -325,10 +334,30 @@ def _condition(fact: str, raw: Any) -> Condition:
             try:
                 value = float(value)
             except ValueError:
-                if m.group(1) not in ("==", "!="):
+                if m.group(1) not in ("==", "!=") or fact not in TEXT_FACTS:
                     raise ValueError(f"{raw!r}: {m.group(1)} needs a number") from None
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{raw!r}: a finite number is required")
             return Condition(fact, m.group(1), value)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ValueError(f"{raw!r}: a finite number is required")
     return Condition(fact, "==", raw)
+
+
+def _known_values(cond: Condition, regions: dict[str, str]) -> str | None:
+    """Why a condition on ``region`` or ``banner`` names a value that cannot occur (else
+    None): such a rule would silently never fire."""
+    from ._schema import schema
+
+    known = {"region": set(regions.values()), "banner": set(schema().banners)}.get(cond.fact)
+    if known is None:
+        return None
+    values = cond.value if cond.op == "in" else (cond.value,)
+    unknown = [v for v in values if str(v) not in known]
+    if unknown:
+        return (f"{cond.fact} {', '.join(map(repr, unknown))} is not one of "
+                f"{', '.join(sorted(known))}")
+    return None
 
 
 def zone_facts(zones: pd.DataFrame, rules: Rules) -> pd.DataFrame:

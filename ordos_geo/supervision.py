@@ -45,10 +45,10 @@ from ._register_checks import effective_events
 from ._register_state import as_of_day, current_state
 from ._schema import header_key, normalise_id
 from ._supervision_rules import rules
-from ._tables import read_user_table, table_problem
+from ._tables import parse_number, read_user_table, table_problem
 from ._validate_params import check_number
 
-__all__ = ["rules", "score_sheet", "spot_check_plan", "fund_check", "capacity_check",
+__all__ = ["rules", "default_months", "score_sheet", "spot_check_plan", "fund_check", "capacity_check",
            "rectification_items", "removal_list", "sanctions", "lookback", "ITEM_COLUMNS",
            "protected_overlap", "quarterly_report", "QUARTER_COLUMNS",
            "LOOKBACK_COLUMNS",
@@ -117,8 +117,8 @@ def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
     frame = pd.DataFrame({
         "mine_id": table[cols["mine_id"]].map(_mine_id),
         "category": table[cols["category"]].astype(str).str.strip().map(_category(spec)),
-        "max_points": pd.to_numeric(table[cols["max_points"]], errors="coerce").astype(float),
-        "score": pd.to_numeric(table[cols["score"]], errors="coerce").astype(float)})
+        "max_points": _numbers_of(table[cols["max_points"]]),
+        "score": _numbers_of(table[cols["score"]])})
     _refuse_bad_rows(frame, table, cols, path, spec)
     per = frame.groupby(["mine_id", "category"], sort=True)[["max_points", "score"]].sum()
     prereq = _prerequisites(table, cols["mine_id"], path)
@@ -135,6 +135,13 @@ def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
     if overlap is not None:
         out.insert(5, "protected_ha", out["mine_id"].map(overlap).fillna(0.0).round(4))
     return out
+
+
+def _numbers_of(column: pd.Series) -> np.ndarray:
+    """A column as floats (the one number reader: full-width digits, thousands in threes);
+    NaN where a cell is no number."""
+    return np.array([np.nan if (v := parse_number(x)) is None else v for x in column],
+                    dtype=float)
 
 
 def _mine_id(value):
@@ -174,13 +181,17 @@ def _refuse_bad_rows(frame, table, cols, path, spec) -> None:
 
 def _prerequisites(table: pd.DataFrame, id_col: str, path) -> dict[str, dict[str, bool]]:
     """Per mine, each prerequisite met (True) or not (False): 是/否 and their spellings; any
-    other value is refused, naming the row, the column and the values allowed."""
+    other value is refused, naming the row, the column and the values allowed; a
+    prerequisite column left blank on every row of a mine is refused too (not answered is not
+    met)."""
     cols = _prerequisite_columns(table)
     out: dict[str, dict[str, bool]] = {}
     problems = []
+    first_row: dict[str, int] = {}
     for k, row in enumerate(table.itertuples(index=False), start=2):
         values = dict(zip(table.columns, row))
         mine = _mine_id(values[id_col])
+        first_row.setdefault(mine, k)
         for key, col in cols.items():
             raw = values[col]
             value = header_key(raw) if pd.notna(raw) else ""
@@ -191,6 +202,11 @@ def _prerequisites(table: pd.DataFrame, id_col: str, path) -> dict[str, dict[str
                                     value=repr(raw), allowed="是/否、满足/不满足、符合/不符合"))
                 continue
             out.setdefault(mine, {})[key] = out.get(mine, {}).get(key, True) and value in _YES
+    for mine, k in first_row.items():
+        for key, col in cols.items():
+            if key not in out.get(mine, {}):
+                problems.append(msg("sheet_prerequisite_blank", row=k, column=repr(str(col)),
+                                    mine=repr(mine)))
     if problems:
         raise table_problem(str(path), problems)
     return out

@@ -175,3 +175,14 @@ def register_location(request, tmp_path):
     if request.param == "gpkg":
         return str(tmp_path / "名录.gpkg")
     return request.getfixturevalue("postgres").new_database()
+
+
+def run_cli(argv) -> int:
+    """The exit code of ``ordos-geo argv`` run in this process (argparse's own usage errors
+    exit 2 by SystemExit)."""
+    from ordos_geo import cli
+
+    try:
+        return cli.main(argv)
+    except SystemExit as exc:
+        return exc.code

@@ -350,7 +350,7 @@ WRITER = textwrap.dedent("""
     import ordos_geo as og
     reg = og.register.open_register(sys.argv[1])
     for k in range(int(sys.argv[3])):
-        reg.add(mine_id="M1", event="spot_check", date="2024-01-01", checked_by="w" + sys.argv[2],
+        reg.add(mine_id="M1", event="spot_check", date="2024-01-01", checked_by="核查员" + "甲乙丙丁戊己庚辛"[int(sys.argv[2])],
                 responsible="责任人", note=f"{sys.argv[2]}:{k}")
 """)
 
@@ -368,7 +368,7 @@ def test_eight_writers_lose_nothing(reg):
     assert history["event_id"].is_unique
     assert reg.verify().ok  # one chain, whatever the interleaving
     for w in range(n_writers):
-        mine = history[history["checked_by"] == f"w{w}"]
+        mine = history[history["checked_by"] == "核查员" + "甲乙丙丁戊己庚辛"[w]]
         order = mine["note"].str.split(":").str[1].astype(int).tolist()
         assert order == list(range(n_events))  # each writer's events in the order it wrote them
         assert mine["recorded_at"].is_monotonic_increasing

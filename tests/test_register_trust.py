@@ -16,23 +16,15 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ordos_geo as og
-from ordos_geo import _chain, cli
+from ordos_geo import _chain
 from ordos_geo import _registry_db as db
 from ordos_geo._errors import UsageError, ValidationError
 from ordos_geo._names import NameRefused, clean_name, clean_text
 from ordos_geo.register import TamperedError
 
-from conftest import JUNGAR, sites_from_metric, squares_metric
+from conftest import JUNGAR, run_cli as _cli, sites_from_metric, squares_metric
 
 SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五", "responsible": "赵六"}
-
-
-def _cli(argv) -> int:
-    """The command's exit code (argparse's own usage errors exit 2 by SystemExit)."""
-    try:
-        return cli.main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 @pytest.fixture(autouse=True)
@@ -281,7 +273,7 @@ def test_every_command_refuses_a_tampered_register_and_names_the_event(story, tm
                 ["register", "review", location],
                 ["register", "map", location, "--out", str(tmp_path / "m.html")],
                 ["register", "add", location, "--mine-id", "M1", "--event", "spot_check",
-                 "--date", "2024-08-01", "--checked-by", "甲", "--responsible", "乙"],
+                 "--date", "2024-08-01", "--checked-by", "张三", "--responsible", "李四"],
                 ["spot-check", location, "--year", "2025", "--out", str(out)],
                 ["rectification", location, "--out", str(out)],
                 ["lookback", location, "--year", "2024", "--out", str(tmp_path / "l.csv")],
@@ -327,8 +319,8 @@ def test_verify_100000_events_within_a_second(tmp_path):
                      "date": "2020-01-01", "level": "national"})
         for k in range(49):
             rows.append({"event_id": len(rows) + 1, "mine_id": f"M{m:05d}", "event": "spot_check",
-                         "date": f"202{1 + k % 4}-0{1 + k % 9}-1{k % 9}", "checked_by": "甲",
-                         "responsible": "乙", "note": str(rng.integers(1000))})
+                         "date": f"202{1 + k % 4}-0{1 + k % 9}-1{k % 9}", "checked_by": "张三",
+                         "responsible": "李四", "note": str(rng.integers(1000))})
     table = tmp_path / "h.csv"
     pd.DataFrame(rows).to_csv(table, index=False)
     reg = og.register.init(tmp_path / "big.gpkg")
@@ -701,10 +693,11 @@ def test_a_register_table_gives_the_same_plan_as_the_register(tmp_path):
             reg.add(mine_id=f"M{k:02d}", event="finding", date=f"{year - 2}-03-01", **SIGN)
     reg.close()
     db_ = str(tmp_path / "r.gpkg")
-    argv = ["--year", str(year), "--seed", "11", "--rate", "0.25", "--lang", "en"]
-    assert _cli(["spot-check", db_, *argv, "--out", str(tmp_path / "reg")]) == 0
-    want = pd.read_csv(tmp_path / "reg" / "spot_checks.csv")[["banner", "mine_id", "quarter",
-                                                              "reason", "weight"]]
+    argv = ["--year", str(year), "--rate", "0.25", "--lang", "en"]
+    assert _cli(["spot-check", db_, *argv, "--out", str(tmp_path / "reg")]) == 0  # drawn
+    drawn = pd.read_csv(tmp_path / "reg" / "spot_checks.csv")
+    want = drawn[["banner", "mine_id", "quarter", "reason", "weight"]]
+    argv += ["--seed", str(drawn["seed"].iloc[0])]  # the recorded seed, on the tables
     assert len(want) >= 4 + 3 and want["reason"].str.contains("drawn").any()  # a real draw
     for lang in ("zh", "en"):
         for history in (True, False):
@@ -840,7 +833,8 @@ def _event(draw):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(_event(), min_size=1, max_size=8))
 def test_random_events_never_break_the_register(story, events):
-    from ordos_geo._register_checks import _sequence_problems, rules as register_rules
+    from ordos_geo._register_checks import rules as register_rules
+    from ordos_geo._register_sequence import sequence_problems
 
     location, _ = story
     with og.register.open_register(location) as reg:
@@ -855,5 +849,320 @@ def test_random_events_never_break_the_register(story, events):
             for field in register_rules()["events"][row.event].get("signed_by", []):
                 value = getattr(row, field)
                 assert value and clean_name(value) == value, (row.event, field, value)
-        assert _sequence_problems(history[history["mine_id"].notna()], 6) == {}
+        assert sequence_problems(history[history["mine_id"].notna()], 6) == {}
         reg.state()  # and the state is derived
+
+
+# --- what the other side found next (the helper's report), each as a test ----------------------
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the register's clock: ``clock("2024-03-01")`` records from then on at that day."""
+    import ordos_geo._register_audit as audit_module
+    import ordos_geo._register_checks as checks
+    import ordos_geo.register as register_module
+
+    def set_day(day: str):
+        moment = dt.datetime.fromisoformat(day + "T10:00:00+08:00").astimezone(dt.timezone.utc)
+        for module in (checks, register_module, audit_module):
+            monkeypatch.setattr(module, "now", lambda m=moment: m)
+
+    return set_day
+
+
+def test_a_forged_append_with_a_correct_hash_breaks_the_rules(story, tmp_path):
+    """Another program appends events with correctly computed hashes and a head record: the
+    chain holds, the rules do not — every forged event is named."""
+    location, n = story
+    forged = [
+        {"mine_id": "M1", "event": "rectified", "date": "2024-03-05", "refers_to": 8,
+         "checked_by": "无", "tracked_by": "\u200b", "responsible": "-"},
+        {"mine_id": "M3", "event": "verification", "date": "2030-01-01", "score": 5000.0,
+         "evaluator_org": "甲评估公司", "evaluated_by": "无", "responsible": "无"},
+        {"mine_id": "M4", "event": "removed", "date": "2024-05-01", "checked_by": "张三",
+         "responsible": "李四"}]
+    with Raw(location) as raw:
+        prev = raw.run("SELECT hash FROM register_events WHERE event_id = :n", n=n)[0]["hash"]
+        for k, event in enumerate(forged, start=n + 1):
+            row = {c: event.get(c) for c in _chain.HASHED}
+            row.update(event_id=k, recorded_at="2026-01-01T00:00:00.000000Z")
+            digest = _chain.link(prev, _chain.canonical([row[c] for c in _chain.HASHED]))
+            raw.run(f"INSERT INTO register_events ({', '.join(row)}, prev_hash, hash) VALUES "
+                    f"({', '.join(':' + c for c in row)}, :p, :h)", p=prev, h=digest, **row)
+            prev = digest
+        raw.run("INSERT INTO register_heads (n_events, hash, recorded_at) VALUES (:n, :h, 'x')",
+                n=n + 3, h=prev)
+    found = _with(location, lambda r: r.verify(), verify=False)
+    named = found.problems.set_index("event_id")
+    assert set(named.index) == {n + 1, n + 2, n + 3}
+    assert set(named["kind"]) == {"rules"}
+    assert "signature" in named.loc[n + 1, "message"] or "not a name" in named.loc[n + 1,
+                                                                               "message"]
+    assert _cli(["register", "add", location, "--mine-id", "M1", "--event", "spot_check",
+                 "--date", "2024-08-01", "--checked-by", "张三", "--responsible", "李四"]) == 1
+
+
+@pytest.mark.parametrize("score", ["-0", "-0.0", -0.0])
+def test_a_negative_zero_score_is_zero_on_both_backends(register_location, mines, score):
+    with og.register.init(register_location, sites=mines) as reg:
+        reg.add(mine_id="M1", event="verification", date="2024-01-01", score=score,
+                evaluator_org="甲评估公司", **SIGN)
+        assert reg.verify().ok
+    assert _ok(register_location)
+    history = _with(register_location, lambda r: r.history())
+    assert str(history["score"].iloc[-1]) == "0.0"
+
+
+def test_an_item_overdue_on_the_register_is_not_extended_or_rectified_by_backdating(
+        tmp_path, mines, clock):
+    clock("2023-01-10")
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.add(mine_id="M1", event="listed", date="2023-01-01", level="national")
+    finding = reg.add(mine_id="M1", event="finding", date="2023-01-10", **SIGN)  # due 07-10
+    clock("2023-12-01")  # the deadline passed on the register
+    move = dict(mine_id="M1", event="rectification_due", refers_to=finding, **SIGN)
+    with pytest.raises(ValidationError, match="cannot be extended"):
+        reg.add(**move, date="2023-03-01", due_date="2024-12-31")  # dated in time: still late
+    with pytest.raises(ValidationError, match="rectified late"):
+        reg.add(mine_id="M1", event="rectified", date="2023-06-01", refers_to=finding, **SIGN)
+    reg.add(mine_id="M1", event="rectified", date="2023-11-30", refers_to=finding, **SIGN)
+    state = reg.state(as_of="2023-12-01").set_index("mine_id")
+    assert state.loc["M1", "open_findings"] == 0
+    assert reg.state(as_of="2023-09-01").set_index("mine_id").loc["M1", "overdue"]  # history
+
+
+def test_a_deadline_corrected_after_it_passed_is_refused(tmp_path, mines, clock):
+    clock("2023-01-10")
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.add(mine_id="M1", event="listed", date="2023-01-01", level="national")
+    finding = reg.add(mine_id="M1", event="finding", date="2023-01-10", **SIGN)
+    due = reg.add(mine_id="M1", event="rectification_due", date="2023-01-10", refers_to=finding,
+                  due_date="2023-03-31", **SIGN)
+    clock("2023-06-01")
+    with pytest.raises(ValidationError, match="cannot be extended"):
+        reg.add(mine_id="M1", event="correction", date="2023-06-01", supersedes=due,
+                due_date="2027-12-31", **SIGN)
+    assert reg.state(as_of="2023-06-01").set_index("mine_id").loc["M1", "removable"]
+
+
+def test_backfilling_a_history_the_register_did_not_know_is_allowed(tmp_path, mines):
+    """Findings recorded today for 2022: their deadlines passed before the register knew of
+    them, so a deadline and a rectification dated back then are history, not evasion."""
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.add(mine_id="M1", event="listed", date="2021-01-01", level="national")
+    finding = reg.add(mine_id="M1", event="finding", date="2022-01-10", **SIGN)
+    reg.add(mine_id="M1", event="rectification_due", date="2022-01-11", refers_to=finding,
+            due_date="2022-03-31", **SIGN)
+    reg.add(mine_id="M1", event="rectified", date="2022-03-01", refers_to=finding, **SIGN)
+    assert reg.verify().ok
+
+
+def test_a_listing_cannot_be_backdated_under_a_failed_verification(tmp_path, mines):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.add(mine_id="M1", event="verification", date="2024-01-01", score=700,
+            evaluator_org="甲评估公司", **SIGN)
+    for date in ("2024-02-01", "2023-12-31", "2020-01-01"):
+        with pytest.raises(ValidationError, match="last verification failed"):
+            reg.add(mine_id="M1", event="listed", date=date, level="national")
+    reg.add(mine_id="M1", event="verification", date="2024-03-01", score=850,
+            evaluator_org="甲评估公司", **SIGN)
+    reg.add(mine_id="M1", event="listed", date="2024-03-10", level="national")
+
+
+@pytest.mark.parametrize("spelling", [
+    "绿评咨询有限公司\u180b", "绿评\u17b4咨询有限公司", "绿评咨询有限公司\u0301", "綠評諮詢有限公司",
+    "绿评咨询有限公司。", "“绿评咨询有限公司”", "绿评·咨询有限公司", "绿评-咨询有限公司",
+    "绿评咨询有限公司_", "绿评咨询有限公司(盖章)", "绿评咨询有限公司（签章）", "ＬＰ绿评咨询有限公司"[2:]])
+def test_a_blacklisted_evaluator_under_another_spelling(tmp_path, mines, spelling):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    early = reg.add(mine_id="M1", event="verification", date="2023-01-01", score=850,
+                    evaluator_org=spelling, **SIGN)
+    reg.blacklist(organisation="绿评咨询有限公司", date="2024-01-01", reason="虚假报告",
+                  responsible="赵六")
+    with pytest.raises(ValidationError, match="blacklisted since 2024-01-01"):
+        reg.add(mine_id="M2", event="verification", date="2024-02-01", score=900,
+                evaluator_org=spelling, **SIGN)
+    assert reg.review_list()["event_id"].tolist() == [early]
+
+
+@pytest.mark.parametrize("name", ["（无）", "暂 无", "ˍ", "ー", "nan", "#N/A", "无。", "-无-", "不详。",
+                                  "N/A.", "n.a.", "NaN", "t e s t", "同上", "签名：", "丨", "ǀ", "ˉ"])
+def test_placeholder_signatures_in_any_dress(name):
+    with pytest.raises(NameRefused):
+        clean_name(name)
+
+
+def test_a_history_changed_after_export_is_refused(story, tmp_path):
+    location, n = story
+    for lang, suffix in (("zh", ".csv"), ("en", ".xlsx")):
+        out = tmp_path / f"h_{lang}{suffix}"
+        assert _cli(["register", "export", location, "--history", "--out", str(out),
+                     "--lang", lang]) == 0
+        og.settings.lang = "en"
+        table = pd.read_csv(out, dtype=str) if suffix == ".csv" else pd.read_excel(out,
+                                                                                   dtype=object)
+        score = "得分" if lang == "zh" else "score"
+        tampered = table.copy()
+        tampered.loc[tampered[score].notna(), score] = "990.0"
+        bad = tmp_path / f"bad_{lang}{suffix}"
+        og.io.write_csv(tampered, bad) if suffix == ".csv" else og.io.write_xlsx(tampered, bad)
+        with og.register.init(tmp_path / f"fresh_{lang}.gpkg", sites=sites_from_metric(
+                squares_metric(JUNGAR, 4, 100.0, 400.0), ids=["M1", "M2", "M3", "M4"])) as reg:
+            with pytest.raises(ValidationError, match="changed after it was exported"):
+                reg.import_table(bad)
+            assert reg.import_table(out)["events"] > 0  # the export as written imports
+
+
+def test_a_new_mine_needs_its_banner(tmp_path, mines):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"矿山编号": ["NOB-001"], "级别": ["国家级"], "纳入名录日期": ["2022-01-01"]}).to_csv(
+        table, index=False)
+    with pytest.raises(ValidationError, match="row 2, banner = None: mine 'NOB-001'"):
+        reg.import_table(table)
+    pd.DataFrame({"矿山编号": ["NOB-001"], "旗区": ["准旗"], "级别": ["国家级"],
+                  "纳入名录日期": ["2022-01-01"]}).to_csv(table, index=False)
+    assert reg.import_table(table)["mines"] == 1
+    assert reg.mines().set_index("mine_id").loc["NOB-001", "banner"] == "准格尔旗"
+
+
+def test_a_seed_is_never_chosen_for_a_register(tmp_path, mines, capsys):
+    import json
+
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    for m in ("M1", "M2", "M3", "M4"):
+        reg.add(mine_id=m, event="listed", date="2021-01-01", level="national")
+    reg.close()
+    db_ = str(tmp_path / "r.gpkg")
+    assert _cli(["spot-check", db_, "--year", "2025", "--seed", "5", "--out",
+                 str(tmp_path / "x")]) == 2  # the first draw comes from the operating system
+    assert "--seed only reproduces" in capsys.readouterr().err
+    assert _cli(["spot-check", db_, "--year", "2025", "--rate", "0.5", "--out",
+                 str(tmp_path / "a")]) == 0
+    meta = json.loads((tmp_path / "a" / "spot_checks.json").read_text("utf-8"))
+    assert meta["seed_source"] == "os" and meta["rate"] == 0.5 and meta["recorded"]
+    seed = str(meta["seed"])
+    assert _cli(["spot-check", db_, "--year", "2025", "--seed", seed, "--rate", "1", "--out",
+                 str(tmp_path / "b")]) == 2  # another rate is another plan
+    assert _cli(["spot-check", db_, "--year", "2025", "--seed", seed, "--out",
+                 str(tmp_path / "b")]) == 0  # the recorded rate
+    again = json.loads((tmp_path / "b" / "spot_checks.json").read_text("utf-8"))
+    assert again["plan_sha256"] == meta["plan_sha256"] and again["seed_source"] == "recorded"
+    for note in ("\u200b", "-", ""):
+        assert _cli(["spot-check", db_, "--year", "2025", "--redraw", "--responsible", "赵六",
+                     "--note", note, "--out", str(tmp_path / "c")]) == 2
+    assert _cli(["spot-check", db_, "--year", "2025", "--redraw", "--responsible", "赵六",
+                 "--note", "计划遗失", "--seed", seed, "--out", str(tmp_path / "c")]) == 2
+    assert len(_with(db_, lambda r: r.plans(year=2025))) == 1
+
+
+def test_forged_heads_and_metadata_are_refused_and_head_zero_is_checked(story):
+    location, n = story
+    engine = sa.create_engine(db._url(location))
+    for sql in ("INSERT INTO register_heads (n_events, hash, recorded_at) VALUES "
+                f"({n + 5}, 'bogus', 'x')",
+                "INSERT INTO register_heads (n_events, hash, recorded_at) VALUES "
+                f"({n}, 'bogus', 'x')",
+                "INSERT INTO register_meta (key, value) VALUES ('legacy_upto', '999999')"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only|permission"):
+            with engine.begin() as conn:
+                if db.is_postgres(location):
+                    conn.exec_driver_sql(f"SET LOCAL ROLE {db.WRITER_ROLE}")  # as the tool
+                conn.exec_driver_sql(sql)
+    engine.dispose()
+    assert _ok(location)
+    assert _cli(["register", "verify", location, "--head", "0:00000000"]) == 0
+    assert _cli(["register", "verify", location, "--head", "0:deadbeef"]) == 1
+
+
+def test_inputs_that_cannot_be_stored_are_refused_not_crashes(story, tmp_path, capsys):
+    location, _ = story
+    sign = ["--checked-by", "张三", "--responsible", "李四"]
+    argv = ["register", "add", location, "--mine-id", "M1", "--event", "spot_check", "--date",
+            "2024-08-01", *sign, "--note"]
+    for note in ("\udcff", "a\x00b"):
+        assert _cli([*argv, note]) == 1
+        assert "cannot be stored" in capsys.readouterr().err
+    table = tmp_path / "t.csv"
+    table.write_text("矿山编号,事件,日期,核查人,责任人,备注\nM1,spot_check,2024-08-01,张三,李四,"
+                     "a\x00b\n", encoding="utf-8")
+    assert _cli(["register", "import", location, str(table)]) == 1
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"this is no database" * 100)
+    assert _cli(["register", "show", str(junk)]) == 1
+    assert _ok(location)
+
+
+@pytest.mark.parametrize("blob", [b"GP\x00\x0a\xe6\x10\x00\x00" + b"\x00" * 10, b"xy"])
+def test_a_broken_geometry_blob_is_reported_not_a_crash(tmp_path, mines, blob):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.close()
+    with Raw(str(tmp_path / "r.gpkg")) as raw:
+        raw.run("UPDATE register_mines SET geom = :g WHERE mine_id = 'M2'", g=blob)
+    first = _first(str(tmp_path / "r.gpkg"))
+    assert first["mine_id"] == "M2" and "geom" in first["message"]
+
+
+def test_a_boundary_moved_to_another_srs_is_found(story):
+    location, _ = story
+    if db.is_postgres(location):
+        sql = "UPDATE register_mines SET geom = ST_SetSRID(geom, 3857) WHERE mine_id = 'M3'"
+        with Raw(location) as raw:
+            raw.run("ALTER TABLE register_mines ALTER COLUMN geom TYPE geometry")
+            raw.run(sql)
+    else:
+        with Raw(location) as raw:
+            raw.run("UPDATE gpkg_geometry_columns SET srs_id = 3857 WHERE table_name = "
+                    "'register_mines'")
+    found = _with(location, lambda r: r.verify(), verify=False)
+    assert not found.ok and ("SRS" in " ".join(found.problems["message"]) or "3857" in
+                             " ".join(found.problems["message"]))
+
+
+def test_the_map_outlines_the_mines_checked_in_a_past_year(tmp_path, mines, capsys):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    for m in ("M1", "M2"):
+        reg.add(mine_id=m, event="listed", date="2021-01-01", level="national")
+    reg.add(mine_id="M1", event="spot_check", date="2023-05-01", **SIGN)
+    reg.add(mine_id="M1", event="spot_check", date="2025-05-01", **SIGN)
+    reg.add(mine_id="M2", event="spot_check", date="2024-05-01", **SIGN)
+    reg.close()
+    for year, want in ((2023, {"M1"}), (2024, {"M2"}), (2025, {"M1"}), (2022, set())):
+        out = tmp_path / f"m{year}.html"
+        assert _cli(["register", "map", str(tmp_path / "r.gpkg"), "--year", str(year),
+                     "--out", str(out)]) == 0
+        import json
+        import re
+
+        data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>',
+                                    out.read_text("utf-8"), re.S).group(1))
+        layer = next(x for x in data["layers"] if x["key"] == "supervision")
+        weights = layer["geojson"]["features"]
+        heavy = {f["properties"]["t"][0] for f in weights
+                 if f["properties"].get("w", layer["weight"]) == 3.5}
+        assert heavy == want, year
+
+
+def test_after_a_banner_change_the_exported_history_gives_the_same_plan(tmp_path):
+    from ordos_geo._register_checks import today
+
+    year = today().year
+    sites = sites_from_metric(squares_metric(JUNGAR, 12, 100.0, 300.0),
+                              ids=[f"M{k:02d}" for k in range(12)])
+    sites["banner"] = ["准格尔旗"] * 6 + ["达拉特旗"] * 6
+    reg = og.register.init(tmp_path / "r.gpkg", sites=sites)
+    for k in range(12):
+        reg.add(mine_id=f"M{k:02d}", event="listed", date=f"{year - 2}-01-01", level="national")
+    reg.add(mine_id="M07", event="mine_changed", date=f"{year - 1}-01-01", banner="准格尔旗",
+            responsible="赵六", note="区划调整")
+    reg.close()
+    db_ = str(tmp_path / "r.gpkg")
+    assert _cli(["spot-check", db_, "--year", str(year), "--rate", "0.5", "--out",
+                 str(tmp_path / "reg")]) == 0
+    want = pd.read_csv(tmp_path / "reg" / "spot_checks.csv")
+    assert _cli(["register", "export", db_, "--history", "--out", str(tmp_path / "h.xlsx")]) == 0
+    assert _cli(["spot-check", str(tmp_path / "h.xlsx"), "--year", str(year), "--rate", "0.5",
+                 "--seed", str(want["seed"].iloc[0]), "--out", str(tmp_path / "x")]) == 0
+    got = pd.read_csv(tmp_path / "x" / "spot_checks.csv")
+    cols = ["banner", "mine_id", "quarter"]
+    pd.testing.assert_frame_equal(got[cols], want[cols])
+    assert (want.loc[want["mine_id"] == "M07", "banner"] == "准格尔旗").all()

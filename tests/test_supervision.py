@@ -162,12 +162,13 @@ def test_cli_spot_check_and_score(tmp_path, capsys):
     reg.import_table(tmp_path / "t.csv")
     reg.close()
     out = tmp_path / "checks"
-    assert cli.main(["spot-check", str(db), "--year", "2026", "--seed", "7", "--out", str(out)]) == 0
+    assert cli.main(["spot-check", str(db), "--year", "2026", "--out", str(out)]) == 0
     plan = pd.read_csv(out / "spot_checks.csv")
     assert {"banner", "mine_id", "quarter", "reason", "seed", "register_head"} <= set(plan.columns)
     assert set(plan["quarter"]) <= {"Q1", "Q2", "Q3", "Q4"}
     meta = (out / "spot_checks.json").read_text("utf-8")
-    assert '"seed": 7' in meta and '"rate": 0.2' in meta
+    seed = int(plan["seed"].iloc[0])
+    assert f'"seed": {seed}' in meta and '"rate": 0.2' in meta and '"seed_source": "os"' in meta
     sheet = tmp_path / "sheet.csv"
     _sheet(_full_but(201)).to_csv(sheet, index=False)
     assert cli.main(["score", str(sheet), "--scale", "2020", "--out",

@@ -5,7 +5,6 @@ year 1800, a duplicated mine-year, nothing required; units in headers; every tab
 writes read back; rule tables with typos; conflicting plans; a prerequisite written 可能; and
 a fuzz over the commands: a user's mistake is never exit 70."""
 
-import math
 
 import pandas as pd
 import pytest
@@ -15,19 +14,11 @@ import ordos_geo as og
 from ordos_geo import cli
 from ordos_geo._errors import UsageError, ValidationError
 
-from conftest import JUNGAR, sites_from_metric, squares_metric
+from conftest import JUNGAR, run_cli as _cli, sites_from_metric, squares_metric
 
 MAXIMA = {"矿区环境": 220, "资源开发方式": 220, "资源综合利用": 200, "节能减排": 120,
           "科技创新与智能矿山": 120, "企业管理与企业形象": 120}
 SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五", "responsible": "赵六"}
-
-
-def _cli(argv) -> int:
-    """The command's exit code (argparse's own usage errors exit 2 by SystemExit)."""
-    try:
-        return cli.main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 @pytest.fixture(autouse=True)
@@ -332,3 +323,92 @@ def test_a_users_mistake_is_never_exit_70(fuzz_register, command, values):
         code = exc.code
     assert code in (0, 1, 2), (argv, code)
     assert og.register.open_register(db_).verify().ok  # whatever happened, the chain holds
+
+
+# --- what the other side found next --------------------------------------------------------------
+def test_a_blank_prerequisite_is_not_met(tmp_path):
+    sheet = _sheet_780(证照合法有效="")
+    with pytest.raises(ValidationError, match="not answered"):
+        og.supervision.score_sheet(sheet, pass_line=700)
+    one = _sheet_780(证照合法有效="")
+    one.loc[0, "证照合法有效"] = "是"  # answered on one row of the mine: that counts
+    assert og.supervision.score_sheet(one, pass_line=700).iloc[0]["passed"]
+
+
+@pytest.mark.parametrize("anchor, replacement, expected", [
+    ('{sites_ha: ">= 500"', '{sites_ha: ">= nan"', "finite"),
+    ("when: {region: east, open_pit_share", "when: {region: eastt, open_pit_share",
+     "region 'eastt' is not one of"),
+    ("when: {region: east}", "when: {region: east, region: west}", "given twice"),
+])
+def test_rules_that_could_never_fire_are_refused(tmp_path, anchor, replacement, expected):
+    text = og.rules.default_rules_text()
+    assert anchor in text
+    path = tmp_path / "rules.yaml"
+    path.write_text(text.replace(anchor, replacement, 1), encoding="utf-8")
+    with pytest.raises(ValidationError, match=expected):
+        og.rules.load_rules(path)
+
+
+def test_a_broken_rule_file_names_itself(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("version: 1\nregions: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"rules\.yaml, line \d+, column \d+"):
+        og.rules.load_rules(path)
+
+
+def test_a_plan_deadline_that_is_no_date(tmp_path):
+    path = tmp_path / "plans.csv"
+    pd.DataFrame([{"矿山编号": "M1", "年度": 2025, "计划治理面积": 10, "完成期限": "-5"}]).to_csv(
+        path, index=False)
+    with pytest.raises(ValidationError, match="deadline = '-5'"):
+        og.plans.read_plans(path)
+
+
+def test_months_as_numbers_days_and_the_future(tmp_path):
+    from ordos_geo._register_checks import today
+
+    book = tmp_path / "p.xlsx"
+    og.io.write_xlsx(pd.DataFrame({"矿山编号": ["M1"], "月份": [2025.1], "产量": [100_000],
+                                   "核定产能": [120]}), book)
+    with pytest.raises(ValidationError, match="a number, not a month"):
+        og.supervision.capacity_check(pd.read_excel(book))
+    assert og.supervision.capacity_check(_production([100_000], months=[202510])) \
+        ["period"].tolist()[-1] == "2025-10"
+    assert og.supervision.capacity_check(_production([100_000], months=["2025-01-01"])) \
+        ["period"].tolist()[-1] == "2025-01"  # the 1st, as a spreadsheet date cell
+    ahead = f"{today().year + 1}-01"
+    with pytest.raises(ValidationError, match="a month still ahead"):
+        og.supervision.capacity_check(_production([100_000], months=[ahead]))
+
+
+def test_numbers_read_one_way(tmp_path):
+    frame = pd.DataFrame({"矿山编号": ["M1"] * 6, "一级指标": list(MAXIMA),
+                          "分值": ["２２０", "220", "200", "1,20", "120", "120"],
+                          "得分": ["２００", "200", "180", "100", "100", "100"]})
+    with pytest.raises(ValidationError, match="row 5, max_points = '1,20'"):  # not 1,200
+        og.supervision.score_sheet(frame)
+    frame.loc[3, "分值"] = "120"
+    out = og.supervision.score_sheet(frame).iloc[0]  # full-width digits read
+    assert out["max_total"] == 1000
+    fund = pd.DataFrame({"矿山编号": ["M1"], "年度": ["２０２４"], "已计提": ["1,000"],
+                         "应计提": ["1,00"]})
+    with pytest.raises(ValidationError, match="应计提 = '1,00'"):
+        og.supervision.fund_check(fund)
+
+
+def test_a_semicolon_or_tab_table_is_read(tmp_path):
+    for sep in (";", "\t"):
+        path = tmp_path / "fund.csv"
+        path.write_text(sep.join(["矿山编号", "年度", "已计提", "应计提"]) + "\n" +
+                        sep.join(["M1", "2024", "100", "100"]) + "\n", encoding="utf-8")
+        assert og.supervision.fund_check(path)["passed"].tolist() == [True]
+
+
+def test_rectification_says_when_its_months_differ_from_the_register(tmp_path, capsys):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=sites_from_metric(
+        squares_metric(JUNGAR, 1, 100.0, 400.0), ids=["M1"]))
+    reg.close()
+    assert _cli(["rectification", str(tmp_path / "r.gpkg"), "--months", "1", "--out",
+                 str(tmp_path / "o")]) == 0
+    assert "rule, 6 months" in capsys.readouterr().out
