@@ -54,8 +54,10 @@ def audit(events: pd.DataFrame, *, legacy_upto: int = 0, months: int = 6) -> lis
         check_blacklist(events, judged, row_of, problems)
         for p in problems:
             found.setdefault(int(p.row), f"{p.field} = {p.value!r}: {p.why}")
+        touched = set(judged["mine_id"].dropna()) | set(events.loc[events["event_id"].isin(
+            judged["supersedes"].dropna()), "mine_id"].dropna())
         for event_id, (field, value, why) in sequence_problems(
-                events[events["mine_id"].notna()], months).items():
+                events[events["mine_id"].isin(touched)], months).items():
             if event_id > legacy_upto:
                 found.setdefault(int(event_id), f"{field} = {value!r}: {why}")
     return [{"kind": "rules", "event_id": k, "last": None, "mine_id": None,

@@ -41,6 +41,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,7 @@ class Register:
         self.engine = _engine if _engine is not None else db.connect(location)
         if verify:
             try:
-                self.verify(raise_if_broken=True)
+                self.verify(raise_if_broken=True, full=False)
             except BaseException:
                 self.engine.dispose()
                 raise
@@ -135,12 +136,18 @@ class Register:
         self.close()
 
     # --- the chain ---------------------------------------------------------------------------
-    def verify(self, *, head: str | None = None, raise_if_broken: bool = False) -> Verification:
-        """Check the whole history: every event's hash and link, the head records, and every
-        mine row against its events; with ``head`` (a published ``<n>:<digits>``) also that
-        the events up to ``n`` are still those the head was printed from."""
+    def verify(self, *, head: str | None = None, raise_if_broken: bool = False,
+               full: bool = True) -> Verification:
+        """Check the whole history: every event's hash and link, the head records, every mine
+        row against its events, and every recorded event against the rules
+        (:mod:`ordos_geo._register_audit`); with ``head`` (a published ``<n>:<digits>``) also
+        that the events up to ``n`` are still those the head was printed from. With
+        ``full=False`` (what opening a register does) the rules are checked only for the
+        events this machine has not checked before: the chain proves the others unchanged
+        since (the machine remembers the head it last checked, in
+        ``~/.cache/ordos_geo/audited.json``)."""
         with self.engine.connect() as conn:
-            found = _verify(conn, self.engine, self.location, head=head)[0]
+            found = _verify(conn, self.engine, self.location, head=head, full=full)[0]
         if raise_if_broken and not found.ok:
             raise TamperedError(msg("reg_tampered", db=db._shown(self.location),
                                     first=found.problems["message"].iloc[0]), found.problems)
@@ -236,7 +243,8 @@ class Register:
         lock."""
         with self.engine.begin() as conn:
             db.lock_for_writing(conn)
-            verdict, existing = _verify(conn, self.engine, self.location, frame=True)
+            verdict, existing = _verify(conn, self.engine, self.location, frame=True,
+                                        full=False)
             if not verdict.ok:
                 raise TamperedError(msg("reg_tampered_write", db=db._shown(self.location),
                                         first=verdict.problems["message"].iloc[0]),
@@ -250,6 +258,9 @@ class Register:
             checkpoint("register mines")
             ids = _append(conn, self.engine, plan)
             checkpoint("register events")
+            after = db.last_link(conn), db.register_id(conn)
+        (n, last), register_id = after
+        _remember(register_id, n, last)  # signed in through the checks: audited
         return {"ids": ids, "mines": len(plan.new_mines), "skipped": plan.skipped}
 
     # --- reading ------------------------------------------------------------------------------
@@ -336,13 +347,15 @@ def _known_banner(banner: str) -> str:
 
 
 # --- verifying ----------------------------------------------------------------------------------
-def _verify(conn, engine, location, *, head: str | None = None, frame: bool = False
-            ) -> tuple[Verification, pd.DataFrame | None]:
-    """The chain, the mine rows and the rules over every recorded event (:mod:`._register_audit`);
-    with ``frame`` also the events as a frame (for the writers)."""
+def _verify(conn, engine, location, *, head: str | None = None, frame: bool = False,
+            full: bool = True) -> tuple[Verification, pd.DataFrame | None]:
+    """The chain, the mine rows and the rules over the recorded events (all, or with
+    ``full=False`` those after the head this machine last audited, when the chain still holds
+    it); with ``frame`` also the events as a frame (for the writers)."""
     rows = db.chain_rows(conn, columns=HISTORY_COLUMNS)
     columns = list(zip(*rows)) if rows else [()] * len(HISTORY_COLUMNS)
-    start = _chain.genesis(db.register_id(conn))
+    register_id = db.register_id(conn)
+    start = _chain.genesis(register_id)
     legacy = int(db.meta_value(conn, "legacy_upto") or 0)
     verdict = _chain.verify(rows, start=start, heads=db.heads(conn), gaps_upto=legacy,
                             columns=columns)
@@ -354,13 +367,55 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
                          "mine_id": None, "message": msg("reg_layer_srs", srid=layer)})
     if head is not None:
         problems += _published_problems(head, rows, verdict.n_events)
-    events = typed_events(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in
-                                        zip(HISTORY_COLUMNS, columns)}), HISTORY_COLUMNS,
-                          text_as_given=True)
-    problems += audit(events, legacy_upto=legacy, months=default_months())
+    judged_after = legacy
+    if not full and not problems:
+        judged_after = max(legacy, _audited_upto(register_id, columns))
+    events = None
+    if frame or verdict.n_events > judged_after:
+        events = typed_events(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in
+                                            zip(HISTORY_COLUMNS, columns)}), HISTORY_COLUMNS,
+                              text_as_given=True)
+    if verdict.n_events > judged_after:
+        problems += audit(events, legacy_upto=judged_after, months=default_months())
     table = pd.DataFrame(problems, columns=["kind", "event_id", "last", "mine_id", "message"])
+    if not problems and verdict.n_events:
+        _remember(register_id, verdict.n_events, verdict.head_hash)
     return Verification(not problems, verdict.head, verdict.n_events, table), \
         (events if frame else None)
+
+
+def _memory_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ordos_geo" / "audited.json"
+
+
+def _audited_upto(register_id: str, columns) -> int:
+    """The last event this machine checked against the rules in this register, when the
+    chain still holds it (0 otherwise)."""
+    try:
+        n, digest = json.loads(_memory_file().read_text("utf-8")).get(register_id, (0, ""))
+    except (OSError, ValueError, TypeError):
+        return 0
+    ids, hashes = columns[0], columns[-1]
+    if not (isinstance(n, int) and 0 < n <= len(ids) and int(ids[n - 1]) == n and
+            hashes[n - 1] == digest):
+        return 0
+    return n
+
+
+def _remember(register_id: str, n: int, digest: str | None) -> None:
+    """Remember the head this machine has checked (best effort: a machine that cannot write
+    its cache checks everything again next time)."""
+    path = _memory_file()
+    try:
+        known = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        known[register_id] = [int(n), digest]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError):
+        pass
 
 
 def _break_row(b: _chain.Break) -> dict:

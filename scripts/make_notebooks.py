@@ -402,8 +402,9 @@ SUPERVISION = [
         "def sheet(mine, scores, **prereq):\n"
         "    return pd.DataFrame([{'矿山编号': mine, '一级指标': c, '分值': m, '得分': scores.get(c, m * 0.9),\n"
         "                          **prereq} for c, m in maxima.items()])\n"
-        "sheets = pd.concat([sheet('SYN-M0001', {}), sheet('SYN-M0002', {'资源综合利用': 142}),\n"
-        "                    sheet('SYN-M0003', {}, 证照合法有效='否')])\n"
+        "sheets = pd.concat([sheet('SYN-M0001', {}, 证照合法有效='是'),\n"
+        "                    sheet('SYN-M0002', {'资源综合利用': 142}, 证照合法有效='是'),\n"
+        "                    sheet('SYN-M0003', {}, 证照合法有效='否')])   # a blank answer is refused\n"
         "og.supervision.score_sheet(sheets, scale='2020')[['mine_id', 'total', 'passed', 'explanation']]"),
     new_markdown_cell(
         "## 2 季度抽查计划 / Quarterly spot checks\n\n"

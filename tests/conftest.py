@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -12,6 +14,10 @@ import pytest
 import shapely
 
 import ordos_geo as og
+
+# What a machine remembers of the registers it has checked (~/.cache/ordos_geo) stays with the
+# test session, not the user's home.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="ordos_geo_cache")
 
 # A point in Jungar Banner (Xuejiawan mining area) and one in Dalad Banner.
 JUNGAR = (111.20, 39.80)

@@ -11,7 +11,7 @@ LAYERS = {
              "_validate_params"],
     "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db", "_tables"],
     "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "_names",
-                 "_register_checks", "_register_sequence", "_register_tables", "_rectification", "_register_state",
+                 "_register_checks", "_register_sequence", "_register_audit", "_register_tables", "_rectification", "_register_state",
                  "register",
                  "_supervision_rules", "_fund_capacity", "supervision", "terrain", "earthworks",
                  "suitability", "disturbance"],
