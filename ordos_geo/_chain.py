@@ -7,7 +7,9 @@ by any other program breaks the chain from that event on.
   dates as ``YYYY-MM-DD``, scores as Python float text, numbers of events as integers, text as
   stored. The same event gives the same bytes on GeoPackage and PostgreSQL.
 * **Link**: ``hash = sha256(prev_hash + "\\n" + canonical)``; the first event's ``prev_hash`` is
-  the register's genesis, ``sha256("ordos_geo register " + register_id)``.
+  the register's genesis, ``sha256("ordos_geo register " + register_id)`` — for a register
+  upgraded from schema 1 with `` legacy <n>`` appended, so that the number of events that were
+  chained unjudged is itself bound to the chain.
 * **Heads**: every write transaction appends ``(n_events, hash)`` to ``register_heads``; the
   head of a register is printed as ``<n>:<first 16 hex digits>`` on every report it produces,
   so that a later edit can be proven against a published page (:func:`verify` with ``heads``).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["HASHED", "canonical", "link", "genesis", "head_text", "parse_head", "verify",
@@ -94,9 +97,12 @@ def link(prev_hash: str, content: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + content).hexdigest()
 
 
-def genesis(register_id: str) -> str:
-    """The ``prev_hash`` of a register's first event."""
-    return hashlib.sha256(f"ordos_geo register {register_id}".encode("utf-8")).hexdigest()
+def genesis(register_id: str, legacy_upto: int = 0) -> str:
+    """The ``prev_hash`` of a register's first event (bound to how many events of a schema-1
+    register were chained without being judged, when it was upgraded)."""
+    text = f"ordos_geo register {register_id}" + (f" legacy {int(legacy_upto)}"
+                                                   if legacy_upto else "")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def head_text(n: int, hash_: str | None) -> str:
@@ -104,24 +110,23 @@ def head_text(n: int, hash_: str | None) -> str:
     return f"{n}:{(hash_ or '0' * 64)[:SHORT]}"
 
 
+_HEAD = re.compile(r"^([0-9]+):([0-9a-f]{8,64})$")
+
+
 def parse_head(text: str) -> tuple[int, str]:
-    """``(n, digits)`` from a published head (``1234:9f3a1c2b7d0e55aa``; at least 8 digits)."""
-    try:
-        n, digits = str(text).strip().split(":")
-        n_events = int(n)
-        digits = digits.strip().lower()
-        int(digits, 16)
-    except ValueError:
-        raise ValueError(text) from None
-    if n_events < 0 or len(digits) < 8 or len(digits) > 64:
+    """``(n, digits)`` from a published head (``1234:9f3a1c2b7d0e55aa``: ASCII digits, a colon,
+    8 to 64 lower-case hex digits); ValueError otherwise."""
+    found = _HEAD.match(str(text).strip().lower())
+    if not found:
         raise ValueError(text)
-    return n_events, digits
+    return int(found.group(1)), found.group(2)
 
 
 @dataclass(frozen=True)
 class Break:
     """One place where the chain does not hold: ``kind`` is ``changed``, ``removed``,
-    ``inserted``, ``relinked`` (the event before was changed and re-hashed) or ``rewritten``
+    ``inserted``, ``genesis`` (the register's id or upgrade record changed), ``relinked``
+    (the event before was changed and re-hashed) or ``rewritten``
     (events changed and every later hash recomputed: a head record no longer matches);
     ``event_id`` the first event concerned, ``last`` the last one of a range."""
 
@@ -184,7 +189,9 @@ def _breaks(ids, own_ok, link_ok, recorded: int, gaps_upto: int) -> list[Break]:
     out: list[Break] = []
     prev_id = 0
     for event_id, good, linked in zip(ids, own_ok, link_ok):
-        if not good:
+        if good and not linked and prev_id == 0:  # the first event: the genesis was changed
+            out.append(Break("genesis", event_id))
+        elif not good:
             out.append(Break("inserted" if event_id > recorded else "changed", event_id))
         elif not linked:
             if event_id > prev_id + 1 and event_id > gaps_upto:

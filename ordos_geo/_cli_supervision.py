@@ -375,12 +375,15 @@ def _plan_choice(earlier, args, n_events: int, default_rate: float) -> dict:
     system (recorded); later ones reproduce the latest recorded plan exactly — its seed, rate
     and events — and a new draw needs --redraw with --responsible and a --note in words."""
     from ._errors import UsageError
-    from ._names import clean_text
+    from ._names import NameRefused, clean_name
 
     rate = args.rate if args.rate is not None else default_rate
     if args.redraw:
-        note = clean_text(args.note) or ""
-        if not args.responsible or sum(ch.isalpha() for ch in note) < 2:
+        try:
+            reason = clean_name(args.note)  # a reason in words: what a name must be, at least
+        except NameRefused:
+            reason = None
+        if not args.responsible or reason is None:
             raise UsageError(msg_("spot_redraw_needs"))
         if args.seed is not None:
             raise UsageError(msg_("spot_redraw_seed"))
@@ -442,6 +445,7 @@ def state_of_table(table, *, year: int):
     from . import register
 
     if "event" in table.columns:
+        register.check_exported_chain(table, "<table>")
         events = register.events_of_table(table)
         return register.current_state(events, mines=register.mines_of_table(table),
                                       as_of=f"{year}-01-01")

@@ -11,16 +11,20 @@ blacklist or counted as a signature:
    letters that render as nothing (U+3164, U+115F, U+1160, U+FFA0, U+2800);
 4. inner runs of spaces collapse to one, outer spaces are stripped.
 
-What is left must hold at least two letters (Unicode Lu, Ll, Lt, Lo: Chinese characters, Latin
-letters …; modifier letters such as ``ー`` or ``ˍ`` do not count) and its letters must not spell
-a placeholder (``register.yaml``: ``signatures.placeholders`` — 无, 暂无, 不详, 同上, N/A, nan …,
-compared by letters only, so ``（无）``, ``暂 无``, ``N/A.`` and ``#N/A`` are placeholders too),
-else the name is refused.
+That is what is stored. It is refused when its **letters** — the letters proper (Unicode Lu,
+Ll, Lt, Lo; modifier letters such as ``ー`` or ``ˍ`` and the look-alike separators of
+``register.yaml`` do not count) and digits, with accents dropped, small capitals and Cyrillic
+look-alikes read as Latin (``ɴᴀ``, ``н/а`` → ``na``), case-folded — hold fewer than two
+different letters, or spell a placeholder (``register.yaml``: ``signatures.placeholders`` —
+无, 暂无, 不详, 同上, 匿名, N/A, nan, test, admin …) — also with digits left out (``测试1``) or
+repeated (``无 无``, ``testtest``, ``xxxx``).
 
-:func:`name_key` is what two names are compared by (the evaluator blacklist): the cleaned name
-in simplified characters (OpenCC ``t2s``: ``綠評諮詢`` is ``绿评咨询``), without a bracketed
-annotation such as ``(盖章)``, and of that only its letters and digits, case-folded — so
-punctuation, spaces, combining marks and variation selectors cannot make two names differ.
+:func:`name_key` is what two organisations are compared by (the evaluator blacklist): the
+cleaned name in simplified characters (OpenCC ``t2s``: ``綠評諮詢`` is ``绿评咨询``) and with the
+variant characters of ``signatures.variants`` (``谘`` → ``咨``), without annotations such as
+``(盖章)``, ``《单位盖章》`` or a trailing ``盖章`` (``signatures.annotations``, in any bracket),
+and of that its letters as above — so punctuation, spaces, combining marks, variation
+selectors and look-alike separators cannot make two names differ.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ __all__ = ["clean_text", "clean_name", "name_key", "NameRefused"]
 #: Characters that are letters to Unicode but show as nothing.
 _BLANK_LETTERS = {"\u3164", "\u115f", "\u1160", "\uffa0", "\u2800", "\u180e", "\u034f"}
 MAX_LENGTH = 200
+_LETTER = ("Lu", "Ll", "Lt", "Lo")
+#: Cyrillic letters read as the Latin ones a reader takes them for (н/а is "n/a").
+_CYRILLIC = str.maketrans("абвгдеёзийклмнопрстуфхцыэюя", "abvgdeeziiklmnoprstufhcyeuy")
 
 
 class NameRefused(ValueError):
@@ -72,20 +79,49 @@ def _clean(value: str) -> str | None:
     return text or None
 
 
-_LETTER = ("Lu", "Ll", "Lt", "Lo")
+@lru_cache(maxsize=1)
+def _spec() -> dict:
+    from ._register_checks import rules
+
+    return rules()["signatures"]
 
 
+def _small_capital(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.rsplit(" ", 1)[-1].lower() if "SMALL CAPITAL" in name and len(
+        name.rsplit(" ", 1)[-1]) == 1 else ch
+
+
+@lru_cache(maxsize=65536)
 def _letters(text: str) -> str:
-    """The letters (not modifier letters) and digits of ``text``, case-folded."""
-    return "".join(ch for ch in text if unicodedata.category(ch) in _LETTER or
-                   unicodedata.category(ch) == "Nd").casefold()
+    """The letters and digits of ``text`` as compared (see the module text)."""
+    separators = set(_spec()["separators"])
+    out = []
+    for ch in unicodedata.normalize("NFKD", text).casefold():
+        if ch in separators:
+            continue
+        category = unicodedata.category(ch)
+        if category in _LETTER or category == "Nd":
+            out.append(_small_capital(ch).translate(_CYRILLIC))
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
 def _placeholders() -> frozenset[str]:
-    from ._register_checks import rules
+    return frozenset(_letters(str(p)) for p in _spec()["placeholders"])
 
-    return frozenset(_letters(str(p)) for p in rules()["signatures"]["placeholders"])
+
+def _is_placeholder(key: str) -> bool:
+    placeholders = _placeholders()
+    bare = "".join(ch for ch in key if not ch.isdigit())
+    for word in (key, bare):
+        if word in placeholders:
+            return True
+        for size in range(1, len(word) // 2 + 1):  # 无无, testtest, xxxx: a repeated word
+            if len(word) % size == 0 and word == word[:size] * (len(word) // size) and \
+                    word[:size] in placeholders:
+                return True
+    return False
 
 
 def clean_name(value) -> str | None:
@@ -99,32 +135,47 @@ def clean_name(value) -> str | None:
         return None
     if len(text) > MAX_LENGTH:
         raise NameRefused("too_long")
-    if sum(unicodedata.category(ch) in _LETTER for ch in text) < 2:
+    key = _letters(text)
+    if len({ch for ch in key if not ch.isdigit()}) < 2:
         raise NameRefused("no_letter")
-    if _letters(text) in _placeholders():
+    if _is_placeholder(key):
         raise NameRefused("placeholder")
     return text
 
 
-_ANNOTATION = re.compile(r"[(\[【〔]\s*(已?盖章|签章|公章|印章|章|印|签字|签名)\s*[)\]】〕]")
+@lru_cache(maxsize=1)
+def _annotation():
+    words = "|".join(re.escape(w) for w in sorted(_spec()["annotations"], key=len,
+                                                  reverse=True))
+    opening, closing = "(\\[【〔《<‹{「『〈", ")\\]】〕》>›}」』〉"
+    bracketed = re.compile(rf"[{opening}][^{opening}{closing}]*(?:{words})[^{opening}{closing}]*"
+                           rf"[{closing}]")
+    long = "|".join(re.escape(w) for w in sorted(_spec()["annotations"], key=len, reverse=True)
+                    if len(w) >= 2)
+    trailing = re.compile(rf"(?:{long})+$")
+    return bracketed, trailing
 
 
 @lru_cache(maxsize=1)
 def _to_simplified():
     import opencc
 
-    return opencc.OpenCC("t2s").convert
+    convert = opencc.OpenCC("t2s").convert
+    variants = str.maketrans(_spec()["variants"])
+    return lambda text: convert(text).translate(variants)
 
 
 @lru_cache(maxsize=65536)
 def _key(text: str) -> str:
-    text = _ANNOTATION.sub("", _to_simplified()(text))
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if unicodedata.category(ch)[0] in "LN").casefold()
+    bracketed, trailing = _annotation()
+    text = bracketed.sub("", _to_simplified()(text))
+    key = _letters(text)
+    return trailing.sub("", key) or key
 
 
 def name_key(value) -> str | None:
-    """The key two names are compared by (see the module text): ``綠評諮詢有限公司（盖章）``,
-    ``绿评-咨询有限公司`` and ``绿评咨询有限公司`` have one key; None when empty."""
+    """The key two organisations are compared by (see the module text):
+    ``綠評諮詢有限公司（盖章）``, ``绿评-咨询有限公司`` and ``绿评咨询有限公司`` have one key; None
+    when empty."""
     text = clean_text(value)
     return (_key(text) or None) if text else None

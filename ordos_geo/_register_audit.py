@@ -50,18 +50,44 @@ def audit(events: pd.DataFrame, *, legacy_upto: int = 0, months: int = 6) -> lis
         found.setdefault(int(p.row), f"{p.field} = {p.value!r}: {p.why}")
     if not problems:
         problems = []
-        check_corrections(events, judged, by_id, row_of, problems)
+        check_corrections(events, judged, by_id, row_of, problems, months=months)
         check_blacklist(events, judged, row_of, problems)
         for p in problems:
             found.setdefault(int(p.row), f"{p.field} = {p.value!r}: {p.why}")
         touched = set(judged["mine_id"].dropna()) | set(events.loc[events["event_id"].isin(
             judged["supersedes"].dropna()), "mine_id"].dropna())
-        for event_id, (field, value, why) in sequence_problems(
-                events[events["mine_id"].isin(touched)], months).items():
-            if event_id > legacy_upto:
-                found.setdefault(int(event_id), f"{field} = {value!r}: {why}")
+        for culprit, why in _sequence_culprits(events[events["mine_id"].isin(touched)],
+                                               months).items():
+            if culprit > legacy_upto:
+                found.setdefault(culprit, why)
     return [{"kind": "rules", "event_id": k, "last": None, "mine_id": None,
              "message": msg("reg_break_rules", id=k, why=found[k])} for k in sorted(found)]
+
+
+def _sequence_culprits(events: pd.DataFrame, months: int) -> dict[int, str]:
+    """The events that break the sequence model, each charged to the event whose recording
+    made it break: for a mine whose events break it, its events are replayed in the order
+    recorded, and the first whose arrival brings a problem is named (a removal backdated
+    before a recorded spot check is the culprit, not the spot check)."""
+    problems = sequence_problems(events, months)
+    if not problems:
+        return {}
+    out: dict[int, str] = {}
+    mine_of = events.set_index("event_id")["mine_id"]
+    for mine in sorted({mine_of.get(k) for k in problems} - {None}, key=str):
+        own = events[events["mine_id"] == mine].sort_values("event_id")
+        ids = own["event_id"].tolist()
+        for k in range(1, len(ids) + 1):
+            found = sequence_problems(own.iloc[:k], months)
+            if found:
+                victim, (field, value, why) = next(iter(found.items()))
+                culprit = int(ids[k - 1])
+                text = f"{field} = {value!r}: {why}"
+                if victim != culprit:
+                    text = msg("reg_breaks_later", event_id=victim, why=text)
+                out[culprit] = text
+                break
+    return out
 
 
 def _note(found: dict, mask, ids: pd.Series, why: str) -> None:
@@ -164,8 +190,8 @@ def _recorded(events: pd.DataFrame, ev: pd.DataFrame, found: dict) -> None:
     back = stamp < stamp.cummax().shift(1)
     judged = events["event_id"].isin(ev["event_id"])
     ids = events["event_id"]
-    _note(found, judged & (stamp.isna() | back | (stamp > pd.Timestamp(now()))), ids,
-          msg("reg_recorded_order"))
+    ahead = stamp > pd.Timestamp(now()) + pd.Timedelta(days=1)  # a clock a little ahead is fine
+    _note(found, judged & (stamp.isna() | back | ahead), ids, msg("reg_recorded_order"))
     day = stamp.dt.tz_convert(CHINA).dt.tz_localize(None).dt.normalize()
     late = (pd.to_datetime(events["date"]) > day) | (pd.to_datetime(events["corrected_date"])
                                                      > day)

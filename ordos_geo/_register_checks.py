@@ -300,8 +300,8 @@ def effective_events(events: pd.DataFrame) -> pd.DataFrame:
     """The mine events as they stand after corrections: a correction's non-empty fields
     replace those of the event it ``supersedes`` (corrections of one event apply in the order
     recorded: for each field the latest given wins); its ``corrected_date`` moves the event, its
-    ``corrected_event`` changes the event's kind (``void`` drops it); a corrected event counts
-    as recorded when its latest correction was (``recorded_at``). Corrections, register-wide
+    ``corrected_event`` changes the event's kind (``void`` drops it); a corrected event other
+    than a finding counts as recorded when its latest correction was (``recorded_at``). Corrections, register-wide
     events, ``entered`` and ``mine_changed`` are not events of a mine's state."""
     kinds = events["event"]
     keep = events["mine_id"].notna() & ~kinds.isin(["correction", "entered", "mine_changed"])
@@ -324,7 +324,10 @@ def effective_events(events: pd.DataFrame) -> pd.DataFrame:
                     values = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
                 out.loc[hit[given], col] = values
         if "recorded_at" in out.columns and "recorded_at" in fix.columns:
-            out.loc[hit, "recorded_at"] = fix["recorded_at"].to_numpy()  # when it was changed
+            # a changed deadline or rectification counts from when it was changed; a finding
+            # was known from when it was first recorded, whatever was corrected later
+            moved = (out.loc[hit, "event"] != "finding").to_numpy()
+            out.loc[hit[moved], "recorded_at"] = fix["recorded_at"].to_numpy()[moved]
         kind = fix["corrected_event"]
         out.loc[hit[kind.notna().to_numpy()], "event"] = kind[kind.notna()].to_numpy()
         out = out[out["event"] != "void"]

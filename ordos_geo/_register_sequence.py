@@ -198,7 +198,7 @@ def check_in_register(existing: pd.DataFrame, new: pd.DataFrame, rows: list,
         check_references(event, by_id, row_of[event["event_id"]], problems)
     if len(problems) > first:  # the rest reads what the references point at
         return
-    check_corrections(everything, new, by_id, row_of, problems)
+    check_corrections(everything, new, by_id, row_of, problems, months=months)
     check_blacklist(everything, new, row_of, problems)
     _check_sequences(existing, everything, new, row_of, problems, months=months)
 
@@ -224,7 +224,7 @@ def check_references(event: dict, by_id: pd.DataFrame, row, problems: list[Probl
 
 
 def check_corrections(everything: pd.DataFrame, new: pd.DataFrame, by_id: pd.DataFrame,
-                       row_of: dict, problems: list[Problem]) -> None:
+                      row_of: dict, problems: list[Problem], *, months: int = 6) -> None:
     """A correction carries the signatures of the event kind it produces (a ``void``, those of
     the event it withdraws), and the corrected event still has every field its kind needs.
     Corrections of one event apply in the order recorded."""
@@ -244,6 +244,8 @@ def check_corrections(everything: pd.DataFrame, new: pd.DataFrame, by_id: pd.Dat
                 _check_one_correction(fix, before, produced, merged, row_of[fix["event_id"]],
                                       problems)
                 _check_deadline_fix(fix, state, produced, row_of[fix["event_id"]], problems)
+                _check_finding_fix(fix, state, produced, everything, row_of[fix["event_id"]],
+                                   problems, months)
             state = {**merged, "event": produced}
 
 
@@ -277,6 +279,33 @@ def _check_deadline_fix(fix: dict, state: dict, produced: str, row,
     if state["event"] == "rectification_due" and not _missing(due) and pd.Timestamp(due) < rec:
         problems.append(Problem(row, "due_date", fix.get("due_date"), msg(
             "reg_due_passed", due=pd.Timestamp(due).date())))
+
+
+def _check_finding_fix(fix: dict, state: dict, produced: str, everything: pd.DataFrame, row,
+                       problems: list[Problem], months: int) -> None:
+    """A finding overdue on the register (its deadline passed while the register held it, and
+    nothing rectified it) is rectified, not corrected away: a correction recorded after that
+    may not void it, turn it into another kind or move it later."""
+    if state["event"] != "finding":
+        return
+    moved = not _missing(fix.get("corrected_date")) and \
+        pd.Timestamp(fix["corrected_date"]) > pd.Timestamp(state["date"])
+    if produced == "finding" and not moved:
+        return
+    finding, fix_id = int(state["event_id"]), int(fix["event_id"])
+    earlier = everything[(everything["event_id"] < fix_id) &
+                         (everything["mine_id"] == state["mine_id"])]
+    refs = pd.to_numeric(earlier["refers_to"], errors="coerce")
+    dues = earlier[(earlier["event"] == "rectification_due") & (refs == finding)]
+    due = pd.Timestamp(dues.sort_values(["date", "event_id"])["due_date"].iloc[-1]) \
+        if len(dues) else pd.Timestamp(state["date"]) + pd.DateOffset(months=months)
+    fixed = earlier[(earlier["event"] == "rectified") & ((refs == finding) | refs.isna())
+                    & (pd.to_datetime(earlier["date"]) >= pd.Timestamp(state["date"]))]
+    days = _recorded_days(pd.DataFrame({"recorded_at": [state.get("recorded_at"),
+                                                        fix.get("recorded_at")]}))
+    if not len(fixed) and days.iloc[0] < due < days.iloc[1]:
+        problems.append(Problem(row, "supersedes", finding, msg("reg_overdue_finding",
+                                                                 due=due.date())))
 
 
 def _blacklistings(everything: pd.DataFrame) -> dict[str, list[tuple]]:

@@ -164,8 +164,10 @@ def check_exported_chain(table: pd.DataFrame, path) -> None:
     like any other."""
     from . import _chain
 
-    if "hash" not in table.columns or "prev_hash" not in table.columns:
+    if "hash" not in table.columns and "prev_hash" not in table.columns:
         return
+    if not {"hash", "prev_hash", "register_head"} <= set(table.columns):
+        raise ValidationError(msg("reg_export_cut", path=path))
     prev = None
     for k, row in enumerate(table.to_dict("records"), start=2):
         values = [None if missing(row.get(c)) or row.get(c) == "" else row.get(c)
@@ -177,9 +179,9 @@ def check_exported_chain(table: pd.DataFrame, path) -> None:
             raise ValidationError(msg("reg_export_changed", path=path, row=k,
                                       event_id=row.get("event_id")))
         prev = own
-    heads = table.get("register_head")
-    if heads is not None and len(table) and not missing(heads.iloc[-1]) and \
-            heads.iloc[-1] != _chain.head_text(int(float(table["event_id"].iloc[-1])), prev):
+    heads = table["register_head"]
+    if len(table) and (missing(heads.iloc[-1]) or heads.iloc[-1] != _chain.head_text(
+            int(float(table["event_id"].iloc[-1])), prev)):
         raise ValidationError(msg("reg_export_changed", path=path, row=len(table) + 1,
                                   event_id=table["event_id"].iloc[-1]))
 

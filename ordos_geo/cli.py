@@ -226,6 +226,12 @@ def _guarded(command, args: argparse.Namespace) -> int:
     except OrdosGeoError as exc:
         print(f"ordos-geo: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the final flush is quiet
+        except OSError:
+            pass
+        return 0
     except OSError as exc:  # a file the user named: missing, a folder, not writable, disk full
         if args.debug:
             raise

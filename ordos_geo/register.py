@@ -43,6 +43,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import logging
+
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -66,11 +68,12 @@ from ._register_sequence import check_in_register
 from ._register_state import STATE_COLUMNS, as_of_day, current_state, summary_by_banner
 from ._schema import Invalid, normalise_id, schema
 
-__all__ = ["Register", "init", "open_register", "upgrade", "current_state", "effective_events",
+__all__ = ["Register", "init", "open_register", "upgrade", "check_exported_chain", "current_state", "effective_events",
            "summary_by_banner", "read_register_table", "events_of_table", "mines_of_table",
            "TamperedError", "Verification",
            "EVENT_COLUMNS", "HISTORY_COLUMNS", "STATE_COLUMNS", "SIGNATURES"]
 
+log = logging.getLogger("ordos_geo")
 #: What :meth:`Register.history` returns: the events with their chain hashes.
 HISTORY_COLUMNS = EVENT_COLUMNS + ["prev_hash", "hash"]
 #: The event columns :func:`current_state` reads.
@@ -196,6 +199,8 @@ class Register:
         "events", "skipped"}``."""
         table = read_register_table(path)
         check_exported_chain(table, path)
+        if "event" in table.columns and "hash" not in table.columns:
+            log.warning(msg("reg_history_unhashed", path=path))
         mines, events, rows = events_of(table, path)
         if sites is not None:
             mines = with_geometry(mines, sites)
@@ -355,8 +360,8 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
     rows = db.chain_rows(conn, columns=HISTORY_COLUMNS)
     columns = list(zip(*rows)) if rows else [()] * len(HISTORY_COLUMNS)
     register_id = db.register_id(conn)
-    start = _chain.genesis(register_id)
-    legacy = int(db.meta_value(conn, "legacy_upto") or 0)
+    legacy = _legacy_upto(conn)
+    start = _chain.genesis(register_id, legacy)
     verdict = _chain.verify(rows, start=start, heads=db.heads(conn), gaps_upto=legacy,
                             columns=columns)
     problems = [_break_row(b) for b in verdict.breaks]
@@ -382,6 +387,16 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
         _remember(register_id, verdict.n_events, verdict.head_hash)
     return Verification(not problems, verdict.head, verdict.n_events, table), \
         (events if frame else None)
+
+
+def _legacy_upto(conn) -> int:
+    """How many events of a schema-1 register were chained unjudged (0 for a register made
+    as schema 2); bound to the chain through its genesis."""
+    value = db.meta_value(conn, "legacy_upto")
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return -1  # no number: the genesis cannot match, the chain is reported broken
 
 
 def _memory_file() -> Path:
@@ -613,7 +628,9 @@ def _append(conn, engine: sa.Engine, plan: _Plan) -> list[int]:
     if not plan.events:
         return []
     n, prev = db.last_link(conn)
-    last, head = _insert_events(conn, plan.events, prev or _chain.genesis(db.register_id(conn)))
+    stamp = _recording_time(conn)
+    last, head = _insert_events(conn, plan.events, prev or _chain.genesis(
+        db.register_id(conn), _legacy_upto(conn)), stamp=stamp)
     for event in plan.events:
         if event["event"] == "mine_changed":
             conn.execute(sa.update(db.MINES).where(db.MINES.c.mine_id == event["mine_id"])
@@ -622,11 +639,32 @@ def _append(conn, engine: sa.Engine, plan: _Plan) -> list[int]:
     return [e["event_id"] for e in plan.events if e["event"] != "entered"]
 
 
-def _insert_events(conn, events: list[dict], prev: str) -> tuple[int, str]:
+def _recording_time(conn) -> str:
+    """This write's ``recorded_at``: the clock, never before the register's last event — a
+    clock a little behind (up to ``CLOCK_SLACK``) records at the last event's time; one
+    further behind is refused, since its events would look inserted to every other machine."""
+    clock = now()
+    last = conn.execute(sa.select(sa.func.max(db.EVENTS.c.recorded_at))).scalar()
+    if last:
+        last_time = pd.Timestamp(last).to_pydatetime()
+        if clock < last_time - CLOCK_SLACK:
+            raise UsageError(msg("reg_clock_behind", clock=clock.isoformat(timespec="seconds"),
+                                 last=last_time.isoformat(timespec="seconds")))
+        clock = max(clock, last_time)
+    return clock.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: How far behind the register's last event a writer's clock may be (it then records at the
+#: last event's time).
+CLOCK_SLACK = dt.timedelta(minutes=10)
+
+
+def _insert_events(conn, events: list[dict], prev: str, *, stamp: str | None = None
+                   ) -> tuple[int, str]:
     """Append ``events`` (their ids assigned) chained after ``prev``; the last id and hash.
     Rows go to the driver as data — executemany with placeholders (SQLite) or COPY … FROM
     STDIN (PostgreSQL) — never as SQL text."""
-    stamp = now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = stamp or now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     stored = [[_stored(c, event.get(c)) for c in EVENT_COLUMNS[:-1]] + [stamp]
               for event in events]
     rows = []
@@ -681,7 +719,7 @@ def _upgrade_v1(conn, engine, location) -> dict[str, object]:
     conn.execute(sa.insert(db.META), [{"key": "register_id", "value": register_id}])
     rows = [list(r) for r in db.chain_rows(conn, columns=EVENT_COLUMNS)]
     legacy = int(rows[-1][0]) if rows else 0
-    prev = _chain.genesis(register_id)
+    prev = _chain.genesis(register_id, legacy)
     for row, content in zip(rows, _chain.canonical_all(list(zip(*rows))) if rows else []):
         digest = _chain.link(prev, content)
         conn.execute(sa.update(db.EVENTS).where(db.EVENTS.c.event_id == row[0])

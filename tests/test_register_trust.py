@@ -1169,3 +1169,166 @@ def test_after_a_banner_change_the_exported_history_gives_the_same_plan(tmp_path
     cols = ["banner", "mine_id", "quarter"]
     pd.testing.assert_frame_equal(got[cols], want[cols])
     assert (want.loc[want["mine_id"] == "M07", "banner"] == "准格尔旗").all()
+
+
+@pytest.mark.parametrize("given, stored", [
+    ("张\u200b三", "张三"), ("Ｚｈａｏ\u3000Liu", "Zhao Liu"), ("王\u2028五", "王 五"),
+    (" 李四\t", "李四"), ("Li\ufe0fWei", "LiWei"), ("赵\u00ad六", "赵六"), ("孙\u202e七", "孙七"),
+    ("周  八", "周 八"), ("吴\u3164九", "吴九")])
+def test_a_name_is_stored_in_one_spelling(given, stored):
+    assert clean_name(given) == stored
+
+
+# --- the second round ---------------------------------------------------------------------------
+def _forge(location: str, events: list[dict], *, role: bool = False) -> int:
+    """Append ``events`` with correctly computed hashes and a head record, as another program
+    that knows the algorithm would (on PostgreSQL as the tool's own writer role)."""
+    with Raw(location) as raw:
+        last = raw.run("SELECT event_id, hash, recorded_at FROM register_events ORDER BY "
+                       "event_id DESC LIMIT 1")[0]
+        prev, k = last["hash"], last["event_id"]
+        for event in events:
+            k += 1
+            row = {c: event.get(c) for c in _chain.HASHED}
+            row.update(event_id=k, recorded_at=last["recorded_at"])
+            digest = _chain.link(prev, _chain.canonical([row[c] for c in _chain.HASHED]))
+            raw.run(f"INSERT INTO register_events ({', '.join(row)}, prev_hash, hash) VALUES "
+                    f"({', '.join(':' + c for c in row)}, :p, :h)", p=prev, h=digest, **row)
+            prev = digest
+        raw.run("INSERT INTO register_heads (n_events, hash, recorded_at) VALUES (:n, :h, 'x')",
+                n=k, h=prev)
+    return k
+
+
+def test_switching_the_rules_off_in_the_metadata_breaks_the_chain(story):
+    location, n = story
+    with Raw(location) as raw:
+        raw.run("INSERT INTO register_meta (key, value) VALUES ('legacy_upto', '1000000')")
+    first = _first(location)
+    assert first["kind"] == "genesis" and first["event_id"] == 1
+
+
+def test_a_memory_of_checked_events_does_not_hide_an_append_that_breaks_an_older_one(story):
+    location, n = story
+    assert _ok(location)  # this machine has checked every event
+    forged = _forge(location, [{"mine_id": "M1", "event": "removed", "date": "2024-01-01",
+                                "checked_by": "张三", "responsible": "李四"}])  # before #7
+    with pytest.raises(TamperedError, match=f"#{forged}"):
+        _with(location, lambda r: None)  # opening refuses, naming the forged event
+    found = _with(location, lambda r: r.verify(), verify=False)
+    assert found.problems["event_id"].tolist() == [forged]
+    assert "#7" in found.problems["message"].iloc[0]  # the spot check it makes wrong
+
+
+def test_a_finding_overdue_on_the_register_is_not_corrected_away(tmp_path, mines, clock):
+    clock("2023-05-02")
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.add(mine_id="M1", event="listed", date="2023-01-01", level="national")
+    finding = reg.add(mine_id="M1", event="finding", date="2023-05-02", **SIGN)
+    clock("2024-01-10")  # due 2023-11-02: overdue on the register
+    fix = dict(mine_id="M1", event="correction", date="2024-01-10", supersedes=finding)
+    reg.add(**fix, note="补充说明", **SIGN)  # a note may be corrected …
+    with pytest.raises(ValidationError, match="rectified late"):  # … it changes no knowledge
+        reg.add(mine_id="M1", event="rectified", date="2023-10-01", refers_to=finding, **SIGN)
+    for change in ({"corrected_date": "2023-12-30"}, {"corrected_event": "void"},
+                   {"corrected_event": "spot_check"}):
+        with pytest.raises(ValidationError, match="not corrected away"):
+            reg.add(**fix, **change, **SIGN)
+    with pytest.raises(ValidationError, match="cannot be extended"):
+        reg.add(mine_id="M1", event="rectification_due", date="2023-06-01", refers_to=finding,
+                due_date="2027-06-30", **SIGN)
+    reg.add(**fix, corrected_date="2023-04-01", **SIGN)  # earlier is stricter: allowed
+    assert reg.state(as_of="2024-01-10").set_index("mine_id").loc["M1", "removable"]
+    assert reg.verify().ok
+
+
+def test_a_clock_behind_the_register_is_refused_not_taken_for_tampering(tmp_path, mines,
+                                                                         monkeypatch):
+    import ordos_geo._register_checks as checks
+    import ordos_geo.register as register_module
+
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.add(mine_id="M1", event="listed", date="2022-01-01", level="national")
+    real = checks.now()
+    for behind, refused in ((dt.timedelta(hours=2), True), (dt.timedelta(seconds=5), False)):
+        for module in (checks, register_module):
+            monkeypatch.setattr(module, "now", lambda b=behind: real - b)
+        if refused:
+            with pytest.raises(UsageError, match="clock"):
+                reg.add(mine_id="M1", event="spot_check", date="2023-01-01", **SIGN)
+        else:
+            reg.add(mine_id="M1", event="spot_check", date="2023-01-01", **SIGN)
+    monkeypatch.undo()
+    assert _ok(str(tmp_path / "r.gpkg"))  # every other machine opens it
+
+
+@pytest.mark.parametrize("spelling", [
+    "绿评咨询有限公司（单位盖章）", "绿评谘询有限公司", "绿评ー咨询有限公司", "绿评咨询有限公司(盖 章)",
+    "绿评咨询有限公司《盖章》", "绿评咨询有限公司（签字盖章）", "绿评咨询有限公司 盖章", "绿评ǀ咨询有限公司",
+    "绿评ˉ咨询有限公司", "绿评ˍ咨询有限公司", "绿评咨询有限公司{盖章}", "绿评咨询有限公司‹盖章>",
+    "绿评咨询有限公司（此处盖章）"])
+def test_a_blacklisted_evaluator_under_new_spellings(tmp_path, mines, spelling):
+    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
+    reg.blacklist(organisation="绿评咨询有限公司", date="2024-01-01", reason="虚假报告",
+                  responsible="赵六")
+    with pytest.raises(ValidationError, match="blacklisted since 2024-01-01"):
+        reg.add(mine_id="M2", event="verification", date="2024-02-01", score=900,
+                evaluator_org=spelling, **SIGN)
+
+
+@pytest.mark.parametrize("name", [
+    "无 无", "暂无暂无", "N/A N/A", "н/а", "ɴᴀ", "匿名", "无名", "xxxx", "测试1", "ǀǀ", "佚名", "某某某",
+    "testtest", "未签", "见附件", "同左", "admin", "тест", "tést", "aa", "丽丽"])
+def test_placeholder_signatures_in_new_dress(name):
+    with pytest.raises(NameRefused):
+        clean_name(name)
+
+
+def test_a_cut_or_unhashed_history_is_said(story, tmp_path, caplog):
+    location, n = story
+    out = tmp_path / "h.csv"
+    assert _cli(["register", "export", location, "--history", "--out", str(out),
+                 "--lang", "en"]) == 0
+    og.settings.lang = "en"
+    table = pd.read_csv(out, dtype=str)
+    cut = tmp_path / "cut.csv"
+    og.io.write_csv(table.iloc[:-3].drop(columns="register_head"), cut)
+    bare = tmp_path / "bare.csv"
+    og.io.write_csv(table.drop(columns=["prev_hash", "hash", "register_head"]), bare)
+    with og.register.init(tmp_path / "o.gpkg", sites=sites_from_metric(
+            squares_metric(JUNGAR, 4, 100.0, 400.0), ids=["M1", "M2", "M3", "M4"])) as reg:
+        with pytest.raises(ValidationError, match="may have been cut"):
+            reg.import_table(cut)
+        with caplog.at_level("WARNING", logger="ordos_geo"):
+            reg.import_table(bare)
+        assert "without hashes" in caplog.text
+    tampered = tmp_path / "t.csv"
+    og.io.write_csv(table.assign(score=table["score"].where(table["score"].isna(), "990.0")),
+                    tampered)
+    assert _cli(["spot-check", str(tampered), "--year", "2025", "--out", str(tmp_path / "p")]) == 1
+
+
+@pytest.mark.parametrize("head", ["152:0x46122c62", "152:4612_2c62ab", "152:-46122c62",
+                                  "15_2:46122c62", "١٥٢:46122c62", "152"])
+def test_a_mistyped_head_is_a_usage_error(story, head):
+    location, _ = story
+    assert _cli(["register", "verify", location, "--head", head]) == 2
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    import subprocess
+
+    rows = [{"event_id": 1, "mine_id": "P1", "event": "listed", "date": "2020-01-01",
+             "level": "national", "banner": "准格尔旗"}]
+    rows += [{"event_id": k, "mine_id": "P1", "event": "spot_check", "date": "2021-01-01",
+              "checked_by": "张三", "responsible": "李四", "note": "x" * 50}
+             for k in range(2, 3000)]  # far more than a pipe holds
+    pd.DataFrame(rows).to_csv(tmp_path / "h.csv", index=False)
+    location = str(tmp_path / "r.gpkg")
+    with og.register.init(location) as reg:
+        reg.import_table(tmp_path / "h.csv")
+    res = subprocess.run(["bash", "-c", f"'{sys.executable}' -m ordos_geo register history "
+                          f"'{location}' | head -1; exit ${{PIPESTATUS[0]}}"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr  # the command's own exit code
+    assert "Broken pipe" not in res.stderr and "Traceback" not in res.stderr

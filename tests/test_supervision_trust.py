@@ -412,3 +412,19 @@ def test_rectification_says_when_its_months_differ_from_the_register(tmp_path, c
     assert _cli(["rectification", str(tmp_path / "r.gpkg"), "--months", "1", "--out",
                  str(tmp_path / "o")]) == 0
     assert "rule, 6 months" in capsys.readouterr().out
+
+
+def test_two_columns_for_one_field_are_refused():
+    table = pd.DataFrame({"矿山编号": ["M1"], "mine_id": ["M2"], "年度": [2024], "已计提": [1],
+                          "应计提": [1]})
+    with pytest.raises(ValidationError, match="two columns stand for mine_id"):
+        og.supervision.fund_check(table)
+
+
+@pytest.mark.parametrize("header, value, want", [
+    ("产量(万吨)", 10, 100_000.0), ("产量（吨）", 100_000, 100_000.0), ("产量[t]", 100_000, 100_000.0),
+    ("月产量(万t)", 10, 100_000.0)])
+def test_units_in_brackets_of_every_kind(header, value, want):
+    table = pd.DataFrame({"矿山编号": ["M1"], "月份": ["2025-01"], header: [value],
+                          "核定产能": [120]})
+    assert og.supervision.capacity_check(table)["output_t"].iloc[0] == pytest.approx(want)
