@@ -189,7 +189,8 @@ def _breaks(ids, own_ok, link_ok, recorded: int, gaps_upto: int) -> list[Break]:
     out: list[Break] = []
     prev_id = 0
     for event_id, good, linked in zip(ids, own_ok, link_ok):
-        if good and not linked and prev_id == 0:  # the first event: the genesis was changed
+        if good and not linked and prev_id == 0 and (event_id == 1 or event_id <= gaps_upto):
+            # the first event links no more: the genesis (id or upgrade record) was changed
             out.append(Break("genesis", event_id))
         elif not good:
             out.append(Break("inserted" if event_id > recorded else "changed", event_id))

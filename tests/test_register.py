@@ -351,7 +351,7 @@ WRITER = textwrap.dedent("""
     reg = og.register.open_register(sys.argv[1])
     for k in range(int(sys.argv[3])):
         reg.add(mine_id="M1", event="spot_check", date="2024-01-01", checked_by="核查员" + "甲乙丙丁戊己庚辛"[int(sys.argv[2])],
-                responsible="责任人", note=f"{sys.argv[2]}:{k}")
+                responsible="赵六", note=f"{sys.argv[2]}:{k}")
 """)
 
 
