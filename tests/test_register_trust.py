@@ -644,14 +644,18 @@ def test_without_a_seed_the_plan_cannot_be_computed_before_it_is_drawn():
         pd.testing.assert_frame_equal(plan, again)
 
 
+def _four_listed(tmp_path, mines) -> str:
+    """A register of the four mines, all listed since 2021."""
+    with og.register.init(tmp_path / "r.gpkg", sites=mines) as reg:
+        for m in ("M1", "M2", "M3", "M4"):
+            reg.add(mine_id=m, event="listed", date="2021-01-01", level="national")
+    return str(tmp_path / "r.gpkg")
+
+
 def test_cli_records_the_plan_and_refuses_a_silent_redraw(tmp_path, mines, capsys):
     import json
 
-    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
-    for m in ("M1", "M2", "M3", "M4"):
-        reg.add(mine_id=m, event="listed", date="2021-01-01", level="national")
-    reg.close()
-    db_ = str(tmp_path / "r.gpkg")
+    db_ = _four_listed(tmp_path, mines)
     assert _cli(["spot-check", db_, "--year", "2025", "--out", str(tmp_path / "a")]) == 0
     meta = json.loads((tmp_path / "a" / "spot_checks.json").read_text("utf-8"))
     seed = meta["seed"]
@@ -676,6 +680,14 @@ def test_cli_records_the_plan_and_refuses_a_silent_redraw(tmp_path, mines, capsy
     assert len(_with(db_, lambda r: r.plans(year=2025))) == 2  # both on the record
 
 
+def _sites_in(banners: list[str]):
+    """Mines M00, M01, … 300 m apart, in the banners given."""
+    sites = sites_from_metric(squares_metric(JUNGAR, len(banners), 100.0, 300.0),
+                              ids=[f"M{k:02d}" for k in range(len(banners))])
+    sites["banner"] = banners
+    return sites
+
+
 def test_a_register_table_gives_the_same_plan_as_the_register(tmp_path):
     """The same plan from the register, from its history exported as CSV and from its state
     exported as CSV, in Chinese and in English (the state is the register's on 1 January: no
@@ -683,10 +695,8 @@ def test_a_register_table_gives_the_same_plan_as_the_register(tmp_path):
     from ordos_geo._register_checks import today
 
     year = today().year
-    sites = sites_from_metric(squares_metric(JUNGAR, 24, 100.0, 300.0),
-                              ids=[f"M{k:02d}" for k in range(24)])
-    sites["banner"] = ["准格尔旗"] * 14 + ["东胜区"] * 10
-    reg = og.register.init(tmp_path / "r.gpkg", sites=sites)
+    reg = og.register.init(tmp_path / "r.gpkg", sites=_sites_in(["准格尔旗"] * 14 +
+                                                               ["东胜区"] * 10))
     for k in range(24):
         reg.add(mine_id=f"M{k:02d}", event="listed", date=f"{year - 1 - k % 7}-01-01",
                 level="national")
@@ -1031,11 +1041,7 @@ def test_a_new_mine_needs_its_banner(tmp_path, mines):
 def test_a_seed_is_never_chosen_for_a_register(tmp_path, mines, capsys):
     import json
 
-    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
-    for m in ("M1", "M2", "M3", "M4"):
-        reg.add(mine_id=m, event="listed", date="2021-01-01", level="national")
-    reg.close()
-    db_ = str(tmp_path / "r.gpkg")
+    db_ = _four_listed(tmp_path, mines)
     assert _cli(["spot-check", db_, "--year", "2025", "--seed", "5", "--out",
                  str(tmp_path / "x")]) == 2  # the first draw comes from the operating system
     assert "--seed only reproduces" in capsys.readouterr().err
@@ -1149,10 +1155,8 @@ def test_after_a_banner_change_the_exported_history_gives_the_same_plan(tmp_path
     from ordos_geo._register_checks import today
 
     year = today().year
-    sites = sites_from_metric(squares_metric(JUNGAR, 12, 100.0, 300.0),
-                              ids=[f"M{k:02d}" for k in range(12)])
-    sites["banner"] = ["准格尔旗"] * 6 + ["达拉特旗"] * 6
-    reg = og.register.init(tmp_path / "r.gpkg", sites=sites)
+    reg = og.register.init(tmp_path / "r.gpkg", sites=_sites_in(["准格尔旗"] * 6 +
+                                                               ["达拉特旗"] * 6))
     for k in range(12):
         reg.add(mine_id=f"M{k:02d}", event="listed", date=f"{year - 2}-01-01", level="national")
     reg.add(mine_id="M07", event="mine_changed", date=f"{year - 1}-01-01", banner="准格尔旗",
