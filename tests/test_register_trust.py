@@ -227,10 +227,10 @@ def test_replace_and_upsert_are_refused_with_the_triggers_in_place(story):
     assert _ok(location)
 
 
-def test_the_postgres_writer_role_cannot_update_delete_or_truncate(story):
-    location, _ = story
-    if not db.is_postgres(location):
-        pytest.skip("a PostgreSQL role")
+def test_the_postgres_writer_role_cannot_update_delete_or_truncate(postgres, mines):
+    location = postgres.new_database()
+    with og.register.init(location, sites=mines) as reg:
+        _story(reg)
     engine = sa.create_engine(db._url(location))
     for sql in ("UPDATE register_events SET note = 'x'", "DELETE FROM register_events",
                 "TRUNCATE register_events", "UPDATE register_heads SET hash = 'x'",
