@@ -40,7 +40,7 @@ notebook: $(VENV)/.installed-all
 # the wheel as a user gets it: built, installed with its dependencies (not editable) in a fresh
 # venv, the demo run from a folder outside the checkout
 wheel-demo: $(VENV)/.installed-test
-	rm -rf build/wheel-demo && mkdir -p build/wheel-demo/run
+	rm -rf build/wheel-demo build/lib && mkdir -p build/wheel-demo/run
 	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w build/wheel-demo/dist .
 	$(PYTHON) -m venv build/wheel-demo/venv
 	build/wheel-demo/venv/bin/python -m pip install -q "$$(ls build/wheel-demo/dist/*.whl)[maps]"

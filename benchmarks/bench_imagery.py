@@ -85,7 +85,7 @@ _FLOOR_READ = (
     "            a = r.read(1, window=win).astype('float32'); b = n.read(1, window=win).astype('float32')\n"
     "            ndvi = (b - a) / (b + a)\n")
 _OURS = ("import geopandas as gpd, datetime as dt, ordos_geo as og\n"
-         "import dask, exactextract, scipy.sparse, ordos_geo.reclamation  # as the floors\n"
+         "import dask, exactextract, scipy.sparse, ordos_geo.imagery.reclamation  # as the floors\n"
          "og.settings.progress = False\n"
          "sites = gpd.read_file(POLYS).to_crs(4326)\n"
          "scenes = [og.imagery.Scene(dt.date(2020 + d // 2, 6 + d % 2, 1), 'generic', "

@@ -52,7 +52,7 @@ def make_polygons(n: int, path: Path) -> None:
 CASES = {
     "floor: read + Horn slope, 1 thread": (
         "import rasterio, numpy as np\nfrom rasterio.windows import Window\n"
-        "from ordos_geo.terrain import horn_slope",
+        "from ordos_geo.joint.terrain import horn_slope",
         "with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(DEM) as src:\n"
         "    for r0 in range(0, src.height, 256):\n"
         "        z = src.read(1, window=Window(0, max(r0 - 1, 0), src.width, "
@@ -70,7 +70,7 @@ CASES = {
         "                    index=[f'D{k}' for k in range(500)], columns=[f'P{k}' for k in range(500)])\n"
         "s = pd.Series(rng.uniform(1e4, 1e6, 500), index=dist.index)\n"
         "d = pd.Series(rng.uniform(1e4, 1e6, 500), index=dist.columns)",
-        "res = og.earthworks.balance(s, d, dist)"),
+        "res = og.earthworks.balance(s, demand=d, distance_m=dist)"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Run every benchmark (``make bench``). Each writes benchmarks/results/<name>.md."""
+"""Run every benchmark (``make bench``). Each writes benchmarks/results/<name>.md; then the
+README's performance section is regenerated from those files (``benchmarks/readme.py --write``)."""
 
 import subprocess
 import sys
@@ -9,3 +10,6 @@ HERE = Path(__file__).resolve().parent
 for script in sorted(HERE.glob("bench_*.py")):
     print(f"== {script.name}", flush=True)
     subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=True, cwd=HERE)
+
+print("== readme.py --write", flush=True)
+subprocess.run([sys.executable, str(HERE / "readme.py"), "--write"], check=True, cwd=HERE)

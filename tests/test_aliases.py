@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import ordos_geo as og
-from ordos_geo._schema import aliases, header_key, match_columns
+from ordos_geo.core.schema import aliases, header_key, match_columns
 
 TABLES = ["sites", "plans", "plan_parameters", "corner_points", "register"]
 
@@ -34,7 +34,7 @@ def test_scaled_aliases_carry_their_factor():
 
 
 def test_the_site_schema_uses_the_alias_table():
-    from ordos_geo._schema import schema
+    from ordos_geo.core.schema import schema
 
     sch = schema()
     for field, names in aliases()["sites"].items():

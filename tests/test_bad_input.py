@@ -413,7 +413,7 @@ def test_meaningless_zone_options_are_usage_errors(option, value, tmp_path, caps
                                     {"max_sites": 0}])
 def test_build_zones_refuses_meaningless_options(kwargs):
     sites, _ = og.sites.read_sites(SITES)
-    with pytest.raises(og._errors.UsageError):
+    with pytest.raises(og.errors.UsageError):
         og.zones.build_zones(sites.iloc[:5], **kwargs)
 
 

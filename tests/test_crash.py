@@ -2,7 +2,7 @@
 mix of two runs; the next run cleans the leftovers.
 
 ``ORDOS_GEO_TEST_KILL_AFTER=k`` makes a process kill itself at its k-th write step
-(``ordos_geo._atomic.checkpoint``). Each test runs the real command for k = 1, 2, … until a run
+(``ordos_geo.io.atomic.checkpoint``). Each test runs the real command for k = 1, 2, … until a run
 completes, and looks at the folder after every kill.
 """
 
@@ -122,7 +122,7 @@ def test_a_shapefile_export_killed_at_every_step_is_never_torn(tmp_path):
 SCRIPT = textwrap.dedent("""
     import sys
     from pathlib import Path
-    import ordos_geo._atomic as a
+    import ordos_geo.io.atomic as a
     if sys.argv[3] == "no-exchange":
         a._renameat2_exchange = lambda x, y: False
     with a.output_set(sys.argv[1]) as out:

@@ -80,5 +80,5 @@ def test_an_official_banner_file_replaces_the_embedded_one(tmp_path):
     official.to_file(path)
     assert list(datasets.banners(path)["name_zh"]) == ["准格尔旗"]
     with og.settings.context(data_dir=tmp_path):
-        with pytest.raises(og._errors.InputFileError, match="missing"):
+        with pytest.raises(og.errors.InputFileError, match="missing"):
             datasets.coal_mines()

@@ -16,7 +16,7 @@ import shapely
 
 import ordos_geo as og
 from ordos_geo import disturbance
-from ordos_geo._errors import ValidationError
+from ordos_geo.core.errors import ValidationError
 from imagery_helpers import ORIGIN, PIXEL, pixel_box
 
 EXE = [sys.executable, "-m", "ordos_geo"]
@@ -208,7 +208,7 @@ def test_declarations_against_detected_gain_with_known_answers():
     declared = pd.DataFrame({"mine_id": ["A", "A", "A", "B", "B", "C"],
                              "year": [2021, 2022, 2023, 2022, 2023, 2023],
                              "declared_reclaimed_ha": [5.0, 10.0, 11.0, 5.0, 6.0, 1.0]})
-    out = disturbance.compare_declarations(declared, _summary(), tolerance_ha=0.5,
+    out = disturbance.compare_declarations(declared, summary=_summary(), tolerance_ha=0.5,
                                            tolerance_share=0.1)
     got = out.set_index(["mine_id", "year"])
     assert got.loc[("A", 2021), "status"] == "baseline"
@@ -305,7 +305,7 @@ def test_more_dates_than_a_byte_holds_are_refused_with_a_message(tmp_path, monke
 
 
 def test_an_allowed_layer_without_a_crs_is_refused_with_a_message(tmp_path):
-    from ordos_geo._errors import CRSError
+    from ordos_geo.core.errors import CRSError
 
     allowed = gpd.GeoDataFrame(geometry=[pixel_box(28, 8, 47, 27)])  # no CRS
     with pytest.raises(CRSError, match="--allowed"):

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ordos_geo as og
-from ordos_geo._errors import ValidationError
-from ordos_geo.earthworks import balance
+from ordos_geo.core.errors import ValidationError
+from ordos_geo.joint.earthworks import balance
 
 
 def test_two_dumps_two_pits_by_hand():
@@ -15,7 +15,7 @@ def test_two_dumps_two_pits_by_hand():
     supply = pd.Series({"D1": 100.0, "D2": 50.0})
     demand = pd.Series({"P1": 50.0, "P2": 100.0})
     dist = pd.DataFrame({"P1": [5000.0, 1000.0], "P2": [1000.0, 5000.0]}, index=["D1", "D2"])
-    out = balance(supply, demand, dist)
+    out = balance(supply, demand=demand, distance_m=dist)
     got = {(r.from_site_id, r.to_site_id): r.volume_m3 for r in out.flows.itertuples()}
     assert got == pytest.approx({("D1", "P2"): 100.0, ("D2", "P1"): 50.0})
     assert out.joint_m3km == pytest.approx(150.0) and out.unbalanced_m3 == pytest.approx(0)
@@ -24,8 +24,8 @@ def test_two_dumps_two_pits_by_hand():
 def test_joint_remediation_saves_against_each_mine_alone():
     # mine A has a dump and no pit, mine B a pit and no dump, 2 km apart; alone, A spoils its
     # 100 m³ 20 km away and B borrows 100 m³ from 20 km: 4000 m³·km; jointly 200 m³·km
-    out = balance(pd.Series({"A-dump": 100.0}), pd.Series({"B-pit": 100.0}),
-                  pd.DataFrame({"B-pit": [2000.0]}, index=["A-dump"]),
+    out = balance(pd.Series({"A-dump": 100.0}), demand=pd.Series({"B-pit": 100.0}),
+                  distance_m=pd.DataFrame({"B-pit": [2000.0]}, index=["A-dump"]),
                   owner=pd.Series({"A-dump": "A", "B-pit": "B"}))
     assert out.joint_m3km == pytest.approx(200.0)
     assert out.separate_m3km == pytest.approx(4000.0)
@@ -36,7 +36,7 @@ def test_surplus_is_spoiled_and_a_haul_limit_is_kept():
     supply = pd.Series({"D1": 150.0})
     demand = pd.Series({"P1": 100.0, "P2": 30.0})
     dist = pd.DataFrame({"P1": [3000.0], "P2": [9000.0]}, index=["D1"])
-    out = balance(supply, demand, dist, haul_limit_m=5000)
+    out = balance(supply, demand=demand, distance_m=dist, haul_limit_m=5000)
     got = {(r.from_site_id, r.to_site_id): r.volume_m3 for r in out.flows.itertuples()}
     assert got == pytest.approx({("D1", "P1"): 100.0, ("outside", "P2"): 30.0,
                                  ("D1", "outside"): 50.0})
@@ -47,12 +47,12 @@ def test_an_unsolvable_problem_is_explained():
     og.settings.lang = "en"
     dist = pd.DataFrame({"P1": [2000.0]}, index=["D1"])
     with pytest.raises(ValidationError, match="no solution.*haul limit"):
-        balance(pd.Series({"D1": 10.0}), pd.Series({"P1": 10.0}), dist, haul_limit_m=1000,
-                outside=False)
+        balance(pd.Series({"D1": 10.0}), demand=pd.Series({"P1": 10.0}), distance_m=dist,
+                haul_limit_m=1000, outside=False)
     with pytest.raises(ValidationError, match="lacks some dump"):
-        balance(pd.Series({"D1": 10.0}), pd.Series({"P1": 10.0}),
-                pd.DataFrame({"P1": [float("nan")]}, index=["D1"]))
-    assert balance(pd.Series({"D1": 10.0}), pd.Series({"P1": 10.0}), dist,
+        balance(pd.Series({"D1": 10.0}), demand=pd.Series({"P1": 10.0}),
+                distance_m=pd.DataFrame({"P1": [float("nan")]}, index=["D1"]))
+    assert balance(pd.Series({"D1": 10.0}), demand=pd.Series({"P1": 10.0}), distance_m=dist,
                    outside=False).joint_m3km == pytest.approx(20.0)
 
 
@@ -144,7 +144,7 @@ def test_column_generation_equals_the_full_programme(ns, nd, seed, limit, outsid
     full = linprog(cost, A_eq=a_eq, b_eq=np.r_[s, d], bounds=bounds, method="highs")
     old, earthworks.CANDIDATES = earthworks.CANDIDATES, 2
     try:
-        got = balance(s, d, pd.DataFrame(dist, index=s.index, columns=d.index),
+        got = balance(s, demand=d, distance_m=pd.DataFrame(dist, index=s.index, columns=d.index),
                       haul_limit_m=limit, outside=outside)
     finally:
         earthworks.CANDIDATES = old

@@ -8,7 +8,8 @@ import rasterio
 
 import ordos_geo as og
 from ordos_geo import imagery, reclamation
-from ordos_geo._errors import CRSError, ValidationError
+from ordos_geo.imagery import grids
+from ordos_geo.core.errors import CRSError, ValidationError
 
 from imagery_helpers import BARE, VEG, pixel_box, write_scene
 
@@ -19,7 +20,7 @@ def _scene(paths, date=dt.date(2023, 8, 1), baseline=None, sensor="sentinel2-l2a
 
 def _stats(scene, polygon, crs="EPSG:32649"):
     frame = gpd.GeoDataFrame(geometry=[polygon], crs=crs).to_crs(4326)
-    cov = reclamation.coverage(frame.geometry, reclamation._grid(scene.bands["red"][0]))
+    cov = reclamation.coverage(frame.geometry, grids.grid_of(scene.bands["red"][0]))
     sums = reclamation.scene_sums(scene, cov) * cov.ha_per_cell[:, None]
     return reclamation.polygon_stats(sums, og.projection.area_ha(frame).to_numpy()).iloc[0], \
         og.projection.area_ha(frame).iloc[0] / (polygon.area / 1e4)
@@ -99,7 +100,7 @@ def test_strips_do_not_change_the_answer(tmp_path, monkeypatch):
     scene = _scene(write_scene(tmp_path, "r", classes))
     poly = pixel_box(3.3, 2.7, 41.2, 60.9)
     a, _ = _stats(scene, poly)
-    monkeypatch.setattr(reclamation, "STRIP_ROWS", 7)
+    monkeypatch.setattr(grids, "STRIP_ROWS", 7)
     b, _ = _stats(scene, poly)
     pd.testing.assert_series_equal(a, b, rtol=1e-9)
 
@@ -137,7 +138,7 @@ def test_multiband_file_in_a_yaml_manifest(tmp_path):
 def test_rasters_without_projected_crs_are_refused(tmp_path):
     paths = write_scene(tmp_path, "g", np.ones((4, 4), int), crs="EPSG:4326")
     with pytest.raises(CRSError, match="not a projected CRS"):
-        reclamation._grid(paths["red"])
+        grids.grid_of(paths["red"])
 
 
 def test_ndvi_only_scenes_work(tmp_path):
@@ -166,8 +167,8 @@ def test_coverage_in_runs_equals_one_sorted_table(workers, monkeypatch):
     from pyproj import CRS
 
     key = (CRS.from_epsg(32649).to_wkt(), (10.0, 0.0, 500_000.0, 0.0, -10.0, 4_400_400.0), 40, 40)
-    monkeypatch.setattr(reclamation, "COVERAGE_BATCH", 7)
-    monkeypatch.setattr(reclamation, "COVERAGE_PARALLEL", 10)
+    monkeypatch.setattr(grids, "COVERAGE_BATCH", 7)
+    monkeypatch.setattr(grids, "COVERAGE_PARALLEL", 10)
     with dask.config.set(num_workers=workers):
         cov = reclamation.coverage(frame, key)
     if workers == 1:  # batches of COVERAGE_BATCH polygons
@@ -191,12 +192,12 @@ def test_worker_batches_have_about_equal_cells():
     small = [shapely.box(0, 0, 10, 10)] * 300  # 1 cell each
     big = [shapely.box(0, 0, 200, 200)] * 6  # 400 cells each, all at the end
     geoms = np.array(small + big, dtype=object)
-    starts = reclamation._part_starts(geoms, 100.0, 2)
+    starts = grids._part_starts(geoms, 100.0, 2)
     cells = np.array([1.0] * 300 + [400.0] * 6) + 1.0
     per = [cells[a:z].sum() for a, z in zip(starts[:-1], starts[1:])]
     assert starts[0] == 0 and starts[-1] == len(geoms) and len(per) <= 8
     assert max(per) <= cells.sum() / 8 + 401  # at most one polygon over an equal share
-    assert list(reclamation._part_starts(geoms, 100.0, 1)) == [0, len(geoms)]
+    assert list(grids._part_starts(geoms, 100.0, 1)) == [0, len(geoms)]
 
 
 @pytest.mark.parametrize("bands", [("red", "nir"), ("red", "nir", "green"),
@@ -211,7 +212,7 @@ def test_valid_pixels_are_exactly_vegetated_bare_or_water(bands):
     m = imagery.measures(refl, valid, imagery.Thresholds(), with_bsi=False)
     parts = m["vegetated"].astype(int) + m["bare"] + m["water"]
     assert np.array_equal(parts, m["valid"].astype(int))
-    cov = reclamation.Coverage(np.arange(n, dtype=np.int32), rng.integers(0, 7, n).astype(np.int32),
+    cov = grids.Coverage(np.arange(n, dtype=np.int32), rng.integers(0, 7, n).astype(np.int32),
                                rng.random(n).astype(np.float32), 7, n, 1, np.ones(7))
     sums = reclamation._weighted_sums(cov, np.arange(n), m)
     direct = np.bincount(cov.poly, weights=cov.cov * m["valid"], minlength=7)

@@ -109,7 +109,7 @@ def test_a_band_far_away_is_refused(tmp_path):
     with rasterio.open(paths["nir"]) as src:
         data = src.read(1)
     paths["nir"] = _write(tmp_path / "far.tif", data, origin=(ORIGIN[0] + 3000, ORIGIN[1]))
-    with pytest.raises(og._errors.ValidationError, match="does not overlap"):
+    with pytest.raises(og.errors.ValidationError, match="does not overlap"):
         reclamation.progress(_site(pixel_box(2, 2, 10, 10)), [_scene(paths)])
 
 

@@ -8,7 +8,7 @@ import shapely
 
 import ordos_geo as og
 from ordos_geo import corners, io
-from ordos_geo._errors import InputFileError
+from ordos_geo.core.errors import InputFileError
 
 from conftest import site_frame, write_shapefile, zip_shapefile
 
@@ -159,7 +159,7 @@ def test_atomic_write_keeps_the_earlier_file_when_writing_fails(tmp_path, monkey
             fh.write('{"type": "FeatureCollection", "features": [')
         raise OSError("disk full")
 
-    monkeypatch.setattr(io.pyogrio, "write_dataframe", dies_half_way)
+    monkeypatch.setattr(pyogrio, "write_dataframe", dies_half_way)
     with pytest.raises(OSError, match="disk full"):
         io.write_geojson(site_frame(1), target)
     with pytest.raises(OSError, match="disk full"):

@@ -1,73 +1,201 @@
-"""Imports run one way — base → input → analysis → publish → application → CLI — and never in
-a cycle; module-level and function-level imports alike (README, *Python API*)."""
+"""The shape of the package (README, *Layout*): subpackages by concern, imported one way —
+base → input → analysis → publish → application → CLI — never in a cycle, and never into
+another module's private names; module-level and function-level imports alike."""
 
 import ast
+import re
+import tomllib
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "ordos_geo"
-LAYERS = {
-    "base": ["_version", "settings", "_errors", "_messages", "_schema", "_validate", "_atomic",
-             "_styles", "utils", "projection", "dictionary", "_chain", "_yaml_schema",
-             "_validate_params"],
-    "input": ["io", "datasets", "corners", "sites", "imagery", "_registry_db", "_tables"],
-    "analysis": ["adjacency", "zones", "rules", "plans", "reclamation", "_names",
-                 "_register_checks", "_register_sequence", "_register_audit", "_register_tables", "_rectification", "_register_state",
-                 "register",
-                 "_supervision_rules", "_fund_capacity", "supervision", "terrain", "earthworks",
-                 "suitability", "disturbance"],
-    "publish": ["maps", "export", "sheets"],
-    "application": ["samples", "synthetic", "demo"],
-    "cli": ["cli", "_cli_supervision", "_cli_findings", "__main__", "__init__"],
-}
-RANK = {m: k for k, (_, mods) in enumerate(LAYERS.items()) for m in mods}
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "ordos_geo"
+#: rank of each subpackage: a module may import its own subpackage or one of a lower rank only
+#: (siblings of one rank — zoning, imagery, register — do not import each other).
+RANKS = {"core": 0, "io": 1, "sites": 2, "zoning": 3, "imagery": 3, "register": 3, "joint": 4,
+         "publish": 5, "demo": 6, "cli": 7}
+#: top-level modules: the version (a leaf), the moved paths' stand-ins (stdlib only), the
+#: package itself and ``python -m ordos_geo``.
+TOP = {"_version": -1, "_moved": -1, "__init__": 8, "__main__": 8}
 
 
-def _imports(path: Path) -> set[str]:
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                out.add(node.module.split(".")[0])
-            else:
-                out.update(a.name for a in node.names)
+def _modules() -> dict[str, Path]:
+    """``'zoning.zones'`` → path, ``'zoning'`` → its ``__init__.py``, ``'_version'`` → path."""
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        name = ".".join(parts[:-1]) if parts[-1] == "__init__" and len(parts) > 1 else \
+            ".".join(parts)
+        out[name] = path
     return out
 
 
-def test_every_module_has_a_layer():
-    modules = {p.stem for p in PACKAGE.glob("*.py")}
-    assert modules == set(RANK), (modules - set(RANK), set(RANK) - modules)
+MODULES = _modules()
 
 
-def test_imports_go_down_or_across_only():
-    upward = []
-    for path in PACKAGE.glob("*.py"):
-        for target in _imports(path):
-            if path.stem != "__init__" and RANK[target] > RANK[path.stem]:
-                upward.append(f"{path.stem} ({RANK[path.stem]}) imports {target} ({RANK[target]})")
-    assert not upward, upward
+def _package_of(module: str) -> str:
+    """The subpackage a module belongs to ('' for the top-level modules)."""
+    head = module.split(".")[0]
+    return head if head in RANKS else ""
 
 
-def test_no_import_cycles_at_module_level():
-    graph = {}
-    for path in PACKAGE.glob("*.py"):
-        tree = ast.parse(path.read_text("utf-8"))
-        top = set()
-        for node in tree.body:  # module level only: imports inside functions run late
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                top.update([node.module.split(".")[0]] if node.module else
-                           [a.name for a in node.names])
-        graph[path.stem] = top
+def _resolve(module: str, node: ast.ImportFrom) -> list[tuple[str, str]]:
+    """(imported module, imported name or '') for one relative import of ``module``."""
+    path = MODULES[module]
+    base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    if module in TOP or module == "__init__":
+        base = []
+    base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+    target = ".".join(base + ([node.module] if node.module else []))
+    out = []
+    for alias in node.names:
+        sub = f"{target}.{alias.name}" if target else alias.name
+        if sub in MODULES:  # `from . import zones`: a module
+            out.append((sub, ""))
+        else:
+            out.append((target, alias.name))
+    return out
+
+
+def _imports(module: str, *, top_level_only: bool = False):
+    """Every relative import of ``module``: (line, imported module, name)."""
+    tree = ast.parse(MODULES[module].read_text("utf-8"))
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and node.level >= 1:
+            for target, name in _resolve(module, node):
+                yield node.lineno, target, name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("ordos_geo"):
+                    yield node.lineno, alias.name.removeprefix("ordos_geo").lstrip("."), ""
+
+
+def test_every_module_is_in_a_known_subpackage():
+    stray = [m for m in MODULES if not _package_of(m) and m not in TOP]
+    assert not stray, f"modules outside the subpackages: {stray}"
+    folders = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert folders == set(RANKS), (folders ^ set(RANKS))
+
+
+def test_the_wheel_lists_every_subpackage():
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "packages"]
+    assert set(listed) == {"ordos_geo", "ordos_geo.data"} | {f"ordos_geo.{p}" for p in RANKS}
+
+
+def test_every_import_resolves_to_a_module_of_ours():
+    missing = [f"{m}:{line} imports {t!r}" for m in MODULES for line, t, _ in _imports(m)
+               if t not in MODULES]
+    assert not missing, missing
+
+
+def _rank(module: str) -> int:
+    return TOP[module] if module in TOP else RANKS[_package_of(module)]
+
+
+def test_subpackages_import_down_only():
+    wrong = []
+    for module in MODULES:
+        for line, target, _ in _imports(module):
+            same = _package_of(module) and _package_of(target) == _package_of(module)
+            if not same and target != "_version" and _rank(target) >= _rank(module):
+                wrong.append(f"{module}:{line} ({_rank(module)}) imports {target} "
+                             f"({_rank(target)})")
+    assert not wrong, wrong
+
+
+def test_no_private_name_of_another_module_is_used():
+    """No ``from .x import _y``, no ``x._y`` on a module of ours, and underscore modules only
+    from inside their own subpackage."""
+    wrong = []
+    for module in MODULES:
+        tree = ast.parse(MODULES[module].read_text("utf-8"))
+        ours = {}  # local name → module of ours it is bound to
+        for line, target, name in _imports(module):
+            if name.startswith("_") and name != "__version__":
+                wrong.append(f"{module}:{line} imports private {target}.{name}")
+            last = target.split(".")[-1]
+            if last.startswith("_") and target not in TOP and \
+                    _package_of(target) != _package_of(module):
+                wrong.append(f"{module}:{line} imports {target}, internal to "
+                             f"{_package_of(target)}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                for (target, name), alias in zip(_resolve(module, node), node.names):
+                    if not name:
+                        ours[alias.asname or alias.name] = target
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id in ours and node.attr.startswith("_") and \
+                    not node.attr.startswith("__"):
+                wrong.append(f"{module}:{node.lineno} uses {ours[node.value.id]}.{node.attr}")
+    assert not wrong, wrong
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     seen, stack = set(), []
 
     def visit(node):
-        assert node not in stack, " → ".join(stack[stack.index(node):] + [node])
+        if node in stack:
+            return stack[stack.index(node):] + [node]
         if node in seen:
-            return
+            return None
         stack.append(node)
-        for nxt in graph.get(node, ()):
-            visit(nxt)
+        for nxt in sorted(graph.get(node, ())):
+            found = visit(nxt)
+            if found:
+                return found
         stack.pop()
         seen.add(node)
+        return None
 
-    for module in graph:
-        visit(module)
+    for node in sorted(graph):
+        found = visit(node)
+        if found:
+            return found
+    return None
+
+
+def test_no_import_cycles_between_modules_at_module_level():
+    graph = {m: {t for _, t, _ in _imports(m, top_level_only=True)
+                 if t in MODULES and t != m and t != _package_of(m)} for m in MODULES}
+    found = _cycle(graph)
+    assert found is None, " → ".join(found)
+
+
+def test_no_import_cycles_between_subpackages_at_any_level():
+    graph: dict[str, set[str]] = {}
+    for module in MODULES:
+        for _, target, _ in _imports(module):
+            a, b = _package_of(module), _package_of(target)
+            if a and b and a != b:
+                graph.setdefault(a, set()).add(b)
+    found = _cycle(graph)
+    assert found is None, " → ".join(found)
+
+
+def test_the_checks_catch_what_they_claim(tmp_path, monkeypatch):
+    """The layer checks on a package built to break them: an upward import, a private name, an
+    internal module from another subpackage and a cycle are each found."""
+    fake = {"core.a": "from ..zoning import b\n", "zoning.b": "def f():\n    from ..core.a import _hidden\n",
+            "zoning.c": "from ..register import _storage\n", "register._storage": "",
+            "core.x": "from . import y\n", "core.y": "from . import x\n"}
+    paths = {}
+    for name, text in fake.items():
+        path = tmp_path.joinpath(*name.split(".")).with_suffix(".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths[name] = path
+    for pkg in ("core", "zoning", "register"):
+        (tmp_path / pkg / "__init__.py").write_text("")
+        paths[pkg] = tmp_path / pkg / "__init__.py"
+    monkeypatch.setattr(__import__(__name__), "MODULES", paths)
+    with pytest.raises(AssertionError, match=r"core\.a:1 \(0\) imports zoning"):
+        test_subpackages_import_down_only()
+    with pytest.raises(AssertionError, match=r"imports private core\.a\._hidden") as caught:
+        test_no_private_name_of_another_module_is_used()
+    assert re.search(r"zoning\.c:1 imports register\._storage, internal", str(caught.value))
+    with pytest.raises(AssertionError, match=r"core\.x → core\.y → core\.x"):
+        test_no_import_cycles_between_modules_at_module_level()

@@ -105,7 +105,7 @@ def test_save_map_refuses_a_folium_page_that_needs_the_network(tmp_path):
     m = folium.Map(tiles=None)
     m.get_root().header.add_child(folium.JavascriptLink("https://example.invalid/lib.js"))
     with pytest.warns(DeprecationWarning), \
-            pytest.raises(og._errors.OrdosGeoError, match="example.invalid"):
+            pytest.raises(og.errors.OrdosGeoError, match="example.invalid"):
         maps.save_map(m, tmp_path / "bad.html")
     assert not (tmp_path / "bad.html").exists()
 
@@ -131,7 +131,7 @@ def test_amap_basemap_shifts_overlays_to_gcj02(embedded):
 def test_tianditu_needs_a_key(embedded, monkeypatch):
     sites, _ = embedded
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
-    with pytest.raises(og._errors.OrdosGeoError, match="TIANDITU_KEY"):
+    with pytest.raises(og.errors.OrdosGeoError, match="TIANDITU_KEY"):
         maps.map_overview(sites.iloc[:2], basemap="tianditu")
     page = maps.map_overview(sites.iloc[:2], basemap="tianditu", tianditu_key="abc").to_html()
     assert "tianditu.gov.cn" in page and "tk=abc" in page

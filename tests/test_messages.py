@@ -1,6 +1,6 @@
 import string
 
-from ordos_geo._messages import CATALOGUE, msg
+from ordos_geo.core.messages import CATALOGUE, msg
 
 
 def _fields(template: str) -> set[str]:

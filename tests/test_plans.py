@@ -59,7 +59,7 @@ def test_mu_targets_and_missing_standard(tmp_path, zoned):
 
 
 def test_plans_need_mine_and_year(tmp_path):
-    with pytest.raises(og._errors.ValidationError, match="mine_id"):
+    with pytest.raises(og.errors.ValidationError, match="mine_id"):
         plans.read_plans(_write(tmp_path, [{"x": 1}]))
 
 

@@ -6,7 +6,7 @@ from pyproj import Geod
 
 import ordos_geo as og
 from ordos_geo import projection
-from ordos_geo._errors import CRSError
+from ordos_geo.core.errors import CRSError
 
 from conftest import JUNGAR, squares_metric
 

@@ -115,7 +115,7 @@ def test_the_boundary_tolerance_is_a_setting(osm_sites):
     with og.settings.context(boundary_tolerance_m=5000.0):
         result = og.sites.validate(path)
     assert not (result.report["code"] == "outside_city").any()
-    with pytest.raises(og._errors.SettingsError):
+    with pytest.raises(og.errors.SettingsError):
         og.settings.boundary_tolerance_m = -1
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 import ordos_geo as og
 from ordos_geo import cli
-from ordos_geo._errors import ValidationError
+from ordos_geo.core.errors import ValidationError
 from ordos_geo.register import current_state, rules
 
 from conftest import sites_from_metric, squares_metric, JUNGAR
@@ -74,7 +74,7 @@ def test_init_enters_the_mines_with_their_boundaries(reg, mines):
 
 
 def test_a_register_is_created_once(reg):
-    with pytest.raises(og._errors.UsageError, match="already|exists"):
+    with pytest.raises(og.errors.UsageError, match="already|exists"):
         og.register.init(reg.location)
 
 

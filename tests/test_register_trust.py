@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ordos_geo as og
-from ordos_geo import _chain
-from ordos_geo import _registry_db as db
-from ordos_geo._errors import UsageError, ValidationError
-from ordos_geo._names import NameRefused, clean_name, clean_text
+from ordos_geo.register import _chain
+from ordos_geo.register import _storage as db
+from ordos_geo.core.errors import UsageError, ValidationError
+from ordos_geo.register._names import NameRefused, clean_name, clean_text
 from ordos_geo.register import TamperedError
 
 from conftest import JUNGAR, run_cli as _cli, sites_from_metric, squares_metric
@@ -503,7 +503,7 @@ def test_a_finding_without_deadline_is_overdue_everywhere(tmp_path, mines):
     reg.add(mine_id="M1", event="finding", date="2022-03-01", **SIGN)
     state = reg.state(as_of="2023-01-01")
     items = og.supervision.rectification_items(reg.history(), as_of="2023-01-01")
-    removal = og.supervision.removal_list(items, state)
+    removal = og.supervision.removal_list(items, state=state)
     m1 = state.set_index("mine_id").loc["M1"]
     assert m1["overdue"] and str(m1["next_due"])[:10] == "2022-09-01"
     assert removal["mine_id"].tolist() == ["M1"]
@@ -524,7 +524,7 @@ def test_a_failed_recheck_clears_when_the_problem_is_rectified(tmp_path, mines):
         assert set(items["status"]) == {"rectified"}
         state = reg.state(as_of=as_of)
         assert not state["removable"].any() and state["open_findings"].sum() == 0
-        assert og.supervision.removal_list(items, state).empty
+        assert og.supervision.removal_list(items, state=state).empty
 
 
 def test_lookback_without_findings_on_both_backends(register_location, mines, tmp_path):
@@ -534,7 +534,7 @@ def test_lookback_without_findings_on_both_backends(register_location, mines, tm
     assert _cli(["lookback", register_location, "--year", "2024", "--out",
                      str(tmp_path / "l.csv")]) == 0
     table = _with(register_location, lambda r: og.supervision.lookback(
-        r.history(), r.mines(), year=2024))
+        r.history(), mines=r.mines(), year=2024))
     assert table["overdue"].sum() == 0 and table["listed"].sum() == 1
 
 
@@ -581,7 +581,7 @@ def test_state_lists_weights_and_map_agree(events, as_of_day, months):
         assert row["removable"] == mine_items["status"].isin(["overdue", "failed_recheck"]).any()
         if len(unclosed):
             assert row["next_due"] == unclosed["due"].min()
-    removal = og.supervision.removal_list(items, state)
+    removal = og.supervision.removal_list(items, state=state)
     assert set(removal["mine_id"]) == set(state.loc[state["listed"] & state["removable"],
                                                     "mine_id"])
     flags = og.supervision._flags(state)  # noqa: SLF001 - the weight the plan gives each mine
@@ -692,7 +692,7 @@ def test_a_register_table_gives_the_same_plan_as_the_register(tmp_path):
     """The same plan from the register, from its history exported as CSV and from its state
     exported as CSV, in Chinese and in English (the state is the register's on 1 January: no
     event of this year)."""
-    from ordos_geo._register_checks import today
+    from ordos_geo.register._checks import today
 
     year = today().year
     reg = og.register.init(tmp_path / "r.gpkg", sites=_sites_in(["准格尔旗"] * 14 +
@@ -846,8 +846,8 @@ def _event(draw):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(_event(), min_size=1, max_size=8))
 def test_random_events_never_break_the_register(story, events):
-    from ordos_geo._register_checks import rules as register_rules
-    from ordos_geo._register_sequence import sequence_problems
+    from ordos_geo.register._checks import rules as register_rules
+    from ordos_geo.register._sequence import sequence_problems
 
     location, _ = story
     with og.register.open_register(location) as reg:
@@ -870,9 +870,9 @@ def test_random_events_never_break_the_register(story, events):
 @pytest.fixture
 def clock(monkeypatch):
     """Set the register's clock: ``clock("2024-03-01")`` records from then on at that day."""
-    import ordos_geo._register_audit as audit_module
-    import ordos_geo._register_checks as checks
-    import ordos_geo.register as register_module
+    import ordos_geo.register._audit as audit_module
+    import ordos_geo.register._checks as checks
+    import ordos_geo.register.ledger as register_module
 
     def set_day(day: str):
         moment = dt.datetime.fromisoformat(day + "T10:00:00+08:00").astimezone(dt.timezone.utc)
@@ -1152,7 +1152,7 @@ def test_the_map_outlines_the_mines_checked_in_a_past_year(tmp_path, mines, caps
 
 
 def test_after_a_banner_change_the_exported_history_gives_the_same_plan(tmp_path):
-    from ordos_geo._register_checks import today
+    from ordos_geo.register._checks import today
 
     year = today().year
     reg = og.register.init(tmp_path / "r.gpkg", sites=_sites_in(["准格尔旗"] * 6 +
@@ -1248,8 +1248,8 @@ def test_a_finding_overdue_on_the_register_is_not_corrected_away(tmp_path, mines
 
 def test_a_clock_behind_the_register_is_refused_not_taken_for_tampering(tmp_path, mines,
                                                                          monkeypatch):
-    import ordos_geo._register_checks as checks
-    import ordos_geo.register as register_module
+    import ordos_geo.register._checks as checks
+    import ordos_geo.register.ledger as register_module
 
     reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
     reg.add(mine_id="M1", event="listed", date="2022-01-01", level="national")

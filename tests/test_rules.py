@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ordos_geo import rules, zones
-from ordos_geo._errors import ValidationError
+from ordos_geo.core.errors import ValidationError
 
 from conftest import row_of_squares, sites_from_metric
 

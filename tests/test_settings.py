@@ -1,11 +1,11 @@
 import pytest
 
 import ordos_geo as og
-from ordos_geo._errors import SettingsError
+from ordos_geo.core.errors import SettingsError
 
 
 def test_defaults_and_repr():
-    from ordos_geo.settings import SETTINGS_TABLE, Settings
+    from ordos_geo.core.settings import SETTINGS_TABLE, Settings
 
     fresh = Settings(lang="en")
     assert fresh.lang == "en"

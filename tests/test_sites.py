@@ -5,7 +5,7 @@ import shapely
 
 import ordos_geo as og
 from ordos_geo import sites
-from ordos_geo._errors import ValidationError
+from ordos_geo.core.errors import ValidationError
 from ordos_geo.sites import CANONICAL_FIELDS, REPORT_COLUMNS
 
 from conftest import bowtie, site_frame, write_shapefile

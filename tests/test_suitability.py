@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ordos_geo.suitability import rules, suitability
+from ordos_geo.joint.suitability import rules, suitability
 
 
 def _facts(**rows):
@@ -19,7 +19,7 @@ def test_scores_are_the_weighted_means_of_linear_criteria():
                        "area_ha": 275, "years_since_dumping": np.nan, "region_east": 0,
                        "region_west": 1, "retained_pits": 2, "dist_town_km": 5})
     zones = pd.DataFrame({"zone_id": ["Z1", "Z2"], "end_use": ["pv", "farmland_pasture"]})
-    out = suitability(facts, zones).set_index("zone_id")
+    out = suitability(facts, zones=zones).set_index("zone_id")
     assert out.loc["Z1", "score_pv"] == 100.0 and out.loc["Z1", "best_use"] == "pv"
     assert out.loc["Z1", "agrees"] and out.loc["Z1", "note"] == ""
     # Z2, PV: slope (15-9)/12 = 0.5 ×3, flat (0.35-0.1)/0.5 = 0.5 ×2, south 0.5 ×1,
@@ -38,8 +38,8 @@ def test_every_use_can_win(use):
     facts = {c["fact"]: c["best"] for c in crit}
     others = {c["fact"]: c["worst"] for u, spec in rules()["uses"].items() if u != use
               for c in spec["criteria"] if c["fact"] not in facts}
-    out = suitability(_facts(Z={**others, **facts}), pd.DataFrame({"zone_id": ["Z"],
-                                                                     "end_use": [use]}))
+    out = suitability(_facts(Z={**others, **facts}),
+                      zones=pd.DataFrame({"zone_id": ["Z"], "end_use": [use]}))
     assert out.loc[0, f"score_{use}"] == 100.0
     assert out.loc[0, "best_score"] == 100.0
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 import ordos_geo as og
 from ordos_geo import cli
-from ordos_geo._errors import UsageError, ValidationError
-from ordos_geo.supervision import score_sheet, spot_check_plan
+from ordos_geo.core.errors import UsageError, ValidationError
+from ordos_geo.register.supervision import score_sheet, spot_check_plan
 
 MAXIMA = {"矿区环境": 220, "资源开发方式": 220, "资源综合利用": 200, "节能减排": 120,
           "科技创新与智能矿山": 120, "企业管理与企业形象": 120}
@@ -270,7 +270,7 @@ def test_rectification_items_and_the_removal_list(history):
     m4 = items[items["mine_id"] == "M4"].iloc[0]
     assert m4["due"] == pd.Timestamp("2025-05-15")  # 6 months after it was found
     assert len(status) == 5
-    removal = og.supervision.removal_list(items, history.state(as_of="2024-12-31"))
+    removal = og.supervision.removal_list(items, state=history.state(as_of="2024-12-31"))
     assert removal["mine_id"].tolist() == ["M2", "M3"]
     assert "overdue" in removal.iloc[0]["reason"] and "2024-06-30" in removal.iloc[0]["reason"]
     assert "failed re-check" in removal.iloc[1]["reason"]
@@ -279,7 +279,7 @@ def test_rectification_items_and_the_removal_list(history):
 def test_sanctions_name_their_rule(history):
     items = og.supervision.rectification_items(history.history(), as_of="2025-06-01")
     state = history.state(as_of="2025-06-01")
-    out = og.supervision.sanctions(items, state, as_of="2025-06-01", required_mines=["M9"])
+    out = og.supervision.sanctions(items, state=state, as_of="2025-06-01", required_mines=["M9"])
     got = set(zip(out["mine_id"], out["measure"], out["rule"]))
     assert ("M2", "coal_tickets_withheld", "overdue") in got
     assert ("M3", "land_approval_restricted", "failed_recheck") in got
@@ -287,13 +287,13 @@ def test_sanctions_name_their_rule(history):
     assert ("M9", "land_approval_restricted", "target_missed") in got
     assert not (out["measure"] == "closure").any()  # 11 months past the deadline: not yet
     late = og.supervision.sanctions(og.supervision.rectification_items(
-        history.history(), as_of="2025-07-01"), state, as_of="2025-07-01")
+        history.history(), as_of="2025-07-01"), state=state, as_of="2025-07-01")
     assert ("M2", "closure", "overdue_over_12_months") in \
         set(zip(late["mine_id"], late["measure"], late["rule"]))
 
 
 def test_lookback_per_banner(history):
-    table = og.supervision.lookback(history.history(), history.mines(), year=2024)
+    table = og.supervision.lookback(history.history(), mines=history.mines(), year=2024)
     row = table.set_index("banner").loc["准格尔旗"]
     assert row["listed"] == 4 and row["checked"] == 1 and row["findings"] == 5  # a re-check too
     assert row["rectified"] == 1 and row["overdue"] == 1
@@ -350,7 +350,7 @@ def test_protected_area_prerequisite_checked_on_the_map():
     b = squares.iloc[0].bounds  # a reserve over the east half of M1
     reserve = gpd.GeoDataFrame(geometry=[shapely.box((b[0] + b[2]) / 2, b[1] - 10, b[2] + 10,
                                                      b[3] + 10)], crs=squares.crs)
-    overlap = og.supervision.protected_overlap(mines, reserve)
+    overlap = og.supervision.protected_overlap(mines, protected=reserve)
     assert overlap["M1"] == pytest.approx(0.5, rel=1e-3) and overlap["M2"] == 0
     sheet = pd.concat([_sheet({}, mine="M1"), _sheet({}, mine="M2")], ignore_index=True)
     out = og.supervision.score_sheet(sheet, scale="2020", mines=mines,
@@ -376,7 +376,7 @@ def test_spot_checks_weight_trajectories_and_plan_problems():
 def test_quarterly_report(history):
     plan = pd.DataFrame({"banner": "准格尔旗", "mine_id": ["M1", "M2"], "quarter": ["Q1", "Q1"],
                          "name": None, "reason": "", "weight": 1.0, "year": 2024, "seed": 1})
-    report = og.supervision.quarterly_report(plan, history.history(), year=2024)
+    report = og.supervision.quarterly_report(plan, events=history.history(), year=2024)
     row = report.iloc[0]
     assert (row["quarter"], row["due"], row["planned"], row["done"], row["findings"]) == \
         ("Q1", "2024-03-31", 2, 1, 2)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ordos_geo as og
 from ordos_geo import cli
-from ordos_geo._errors import UsageError, ValidationError
+from ordos_geo.core.errors import UsageError, ValidationError
 
 from conftest import JUNGAR, run_cli as _cli, sites_from_metric, squares_metric
 
@@ -209,7 +209,7 @@ def test_every_table_the_tool_writes_reads_back(tmp_path):
                             "reason": "x"})
     for lang in ("zh", "en"):
         path = og.export.write_table(removal, tmp_path / f"removal_{lang}.csv", lang=lang)
-        assert cli._cli_supervision._required(path) == ["M1", "M2"]  # as --required-mines
+        assert cli.supervision._required(path) == ["M1", "M2"]  # as --required-mines
 
 
 # --- prerequisites and rules --------------------------------------------------------------------
@@ -366,7 +366,7 @@ def test_a_plan_deadline_that_is_no_date(tmp_path):
 
 
 def test_months_as_numbers_days_and_the_future(tmp_path):
-    from ordos_geo._register_checks import today
+    from ordos_geo.register._checks import today
 
     book = tmp_path / "p.xlsx"
     og.io.write_xlsx(pd.DataFrame({"矿山编号": ["M1"], "月份": [2025.1], "产量": [100_000],

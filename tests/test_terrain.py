@@ -12,8 +12,8 @@ import shapely
 from rasterio.transform import from_origin
 
 import ordos_geo as og
-from ordos_geo._errors import CRSError
-from ordos_geo.terrain import horn_slope, terrain_stats
+from ordos_geo.core.errors import CRSError
+from ordos_geo.joint.terrain import horn_slope, terrain_stats
 
 X0, Y0, CELL, N = 600_000.0, 4_420_000.0, 1.0, 600  # UTM 49N, near Jungar; 600 m square
 
@@ -136,14 +136,14 @@ def test_other_sites_are_not_reference_ground(tmp_path):
 def test_coverage_in_worker_processes_gives_the_same_answer(tmp_path, monkeypatch, workers):
     import dask
 
-    from ordos_geo import reclamation
+    from ordos_geo.imagery import grids
 
     path, sites, _ = _pit_and_dump(tmp_path)
     many = pd.concat([sites] * 3, ignore_index=True)  # overlapping copies: each its own row
     many["site_id"] = [f"S{k}" for k in range(len(many))]
     expected = terrain_stats(sites, path)
-    monkeypatch.setattr(reclamation, "COVERAGE_PARALLEL", 2)
-    monkeypatch.setattr(reclamation, "COVERAGE_BATCH", 1)  # one run a site
+    monkeypatch.setattr(grids, "COVERAGE_PARALLEL", 2)
+    monkeypatch.setattr(grids, "COVERAGE_BATCH", 1)  # one run a site
     with dask.config.set(num_workers=workers):
         out = terrain_stats(many, path)
     for k in range(len(many)):

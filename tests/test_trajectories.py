@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from scipy.stats import theilslopes
 
 from ordos_geo import reclamation
-from ordos_geo.reclamation import PROJECTION_HORIZON_YEARS, theil_sen
+from ordos_geo.imagery.reclamation import PROJECTION_HORIZON_YEARS, theil_sen
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,8 +3,8 @@ import logging
 import pytest
 
 import ordos_geo as og
-from ordos_geo._errors import MissingDependencyError
-from ordos_geo.utils import enable_logging, import_optional, show_versions
+from ordos_geo.core.errors import MissingDependencyError
+from ordos_geo.core.utils import enable_logging, import_optional, show_versions
 
 
 def test_missing_optional_dependency_names_pip_and_conda():
@@ -46,4 +46,4 @@ def test_importing_the_package_is_light():
                          check=True).stdout.split(maxsplit=1)
     seconds, rest = float(out[0]), out[1]
     assert seconds < 0.5
-    assert rest.startswith("[] ordos_geo.zones True")
+    assert rest.startswith("[] ordos_geo.zoning.zones True")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -24,8 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp / "dist"), str(ROOT)], check=True, capture_output=True)
+    _wheel_build(tmp / "dist").check_returncode()
     wheel = glob.glob(str(tmp / "dist" / "*.whl"))[0]
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -44,24 +44,38 @@ def installed(tmp_path_factory):
     return wheel, py, script, tmp
 
 
-def test_the_wheel_holds_every_package_file():
-    tracked = subprocess.run(["git", "ls-files", "ordos_geo"], cwd=ROOT, capture_output=True,
-                             text=True).stdout.split()
-    if not tracked:
+def _wheel_build(out: Path) -> subprocess.CompletedProcess:
+    # setuptools builds in the checkout's build/: a module moved or deleted since the last build
+    # would still be copied from build/lib into the wheel
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
+    return subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                           "--no-build-isolation", "-w", str(out), str(ROOT)], capture_output=True)
+
+
+def test_the_wheel_holds_exactly_the_package_files():
+    """Every file of the package (and of the top-level data/, which ships as ordos_geo/data/)
+    is in the wheel, and nothing else is: no module left over from an earlier layout."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
+                             "ordos_geo", "data"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.split()
+    if not listed:
         pytest.skip("not a git checkout")
-    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                          "--no-build-isolation", "-w", str(tmp / "og-wheel-check"), str(ROOT)],
-                         capture_output=True)
+    expected = {f"ordos_geo/{t}" if t.startswith("data/") else t for t in listed
+                if (ROOT / t).exists()}
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "og-wheel-check"
+    shutil.rmtree(tmp, ignore_errors=True)
+    out = _wheel_build(tmp)
     assert out.returncode == 0, out.stderr
-    names = set(zipfile.ZipFile(sorted(glob.glob(str(tmp / "og-wheel-check" / "*.whl")))[-1])
-                .namelist())
-    assert [t for t in tracked if t not in names] == []
+    names = {n for n in zipfile.ZipFile(glob.glob(str(tmp / "*.whl"))[0]).namelist()
+             if not n.startswith("ordos_geo-")}  # the .dist-info folder
+    assert sorted(expected - names) == []
+    assert sorted(names - expected) == []
+    assert "ordos_geo/data/README.md" in names and "ordos_geo/data/__init__.py" in names
 
 
 def test_the_installed_wheel_runs_the_demo_from_another_folder(installed, tmp_path):
     _, py, script, _ = installed
-    where = subprocess.run([str(py), "-c", "import ordos_geo, ordos_geo.datasets as d; "
+    where = subprocess.run([str(py), "-c", "import ordos_geo, ordos_geo.io.datasets as d; "
                             "print(ordos_geo.__file__); print(d.data_dir())"],
                            capture_output=True, text=True, cwd=tmp_path)
     module, data = where.stdout.split()

@@ -1,0 +1,113 @@
+"""Joint remediation inside the zones: ``terrain``, ``earthworks``, ``zone-sheets``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import print_written, read_sites, write_report
+
+__all__ = ["add", "COMMANDS"]
+
+
+def add(sub, common, reading, h) -> None:
+    """``terrain`` and ``earthworks``: joint remediation inside the zones."""
+    tr = sub.add_parser("terrain", parents=[common, reading],
+                        help=h("slope, steep and flat hectares, pit and dump volumes from a DEM"))
+    tr.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
+    tr.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    ew = sub.add_parser("earthworks", parents=[common, reading],
+                        help=h("cut-fill balancing between the mines of each zone"))
+    ew.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
+    ew.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
+    ew.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    zs = sub.add_parser("zone-sheets", parents=[common, reading],
+                        help=h("one printable sheet per zone (一区一图一表), PNG and PDF"))
+    zs.add_argument("--zones", type=Path, required=True,
+                    help=h("zones.geojson from `ordos-geo zones`"))
+    zs.add_argument("--dem", type=Path, help=h("DEM GeoTIFF in a projected CRS"))
+    zs.add_argument("--progress", type=Path,
+                    help=h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
+    zs.add_argument("--out", type=Path, required=True, help=h("output folder"))
+
+
+def _terrain(args: argparse.Namespace) -> int:
+    from ..publish import export
+    from .. import io
+    from ..joint import terrain
+
+    frame = read_sites(args)
+    table = terrain.terrain_stats(frame, args.dem)
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(table.round(3), out.dir / "terrain.csv"),
+                   export.write_table(table.round(3), out.dir / "terrain.xlsx")]
+        written += write_report(args, out.dir)
+    print_written([out.final(p) for p in written])
+    return 0
+
+
+def _earthworks(args: argparse.Namespace) -> int:
+    from ..joint import earthworks
+    from ..publish import export
+    from .. import io
+    from ..publish import maps
+    from ..joint import terrain
+    from ..zoning import zones
+
+    from ..zoning import rules
+    from ..joint import suitability
+
+    frame = read_sites(args)
+    if args.zones:
+        zone_table = zones.read_zones(args.zones)
+    else:
+        built = zones.build_zones(frame)
+        zone_table = rules.apply_rules(built.zones, sites=built.sites)
+    table = terrain.terrain_stats(frame, args.dem)
+    zone_of = zones.zone_of_sites(zone_table)
+    flows, per_zone, kept = earthworks.zone_balances(frame, terrain=table, zone_of=zone_of)
+    facts = suitability.suitability_facts(zone_table, sites=frame, terrain=table,
+                                          zone_of=zone_of, retention=kept)
+    suited = suitability.suitability(facts, zones=zone_table)
+    lines = earthworks.flow_lines(flows, sites=frame)
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(flows.round(1), out.dir / "flows.csv"),
+                   io.write_geojson(lines, out.dir / "flows.geojson"),
+                   io.write_csv(per_zone.round(2), out.dir / "earthworks_zones.csv"),
+                   io.write_csv(kept.round(2), out.dir / "retention.csv"),
+                   io.write_csv(suited, out.dir / "suitability.csv"),
+                   maps.save_map(maps.map_zones(
+                       zone_table, frame, flows=lines,
+                       retained=frame[frame["site_id"].astype(str).isin(
+                           kept.loc[kept["retained"], "site_id"])]),
+                       out.dir / "earthworks_map.html"),
+                   export.write_table(per_zone.round(2), out.dir / "earthworks.xlsx")]
+        written += write_report(args, out.dir)
+    print_written([out.final(p) for p in written])
+    return 0
+
+
+def _zone_sheets(args: argparse.Namespace) -> int:
+    from ..joint import earthworks
+    from ..imagery import reclamation
+    from ..publish import sheets
+    from ..joint import terrain
+    from ..zoning import zones
+
+    frame = read_sites(args)
+    zone_table = zones.read_zones(args.zones)
+    flows = kept = per_zone = None
+    if args.dem:
+        table = terrain.terrain_stats(frame, args.dem)
+        flows, per_zone, kept = earthworks.zone_balances(
+            frame, terrain=table, zone_of=zones.zone_of_sites(zone_table))
+        flows = earthworks.flow_lines(flows, sites=frame)
+    progress = reclamation.read_summary(args.progress) if args.progress else None
+    print_written(sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
+                                            retained=kept, earthworks=per_zone,
+                                            progress=progress))
+    return 0
+
+
+#: Each command and the function that runs it.
+COMMANDS = {"terrain": _terrain, "earthworks": _earthworks, "zone-sheets": _zone_sheets}

@@ -1,0 +1,6 @@
+"""The demo on the embedded data (:mod:`~ordos_geo.demo.run`, ``og.demo.run_demo``) and the
+synthetic planning data set it uses (:mod:`~ordos_geo.demo.synthetic`, ``og.synthetic``)."""
+
+from .run import plot_curves, run_demo, summary_by_banner
+
+__all__ = ["run_demo", "summary_by_banner", "plot_curves"]

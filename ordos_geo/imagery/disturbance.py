@@ -1,0 +1,515 @@
+"""Findings from imagery: disturbance outside the licensed boundaries (越界开采 suspects), new
+disturbance inside them, and mines' declared reclamation against what the imagery shows.
+
+>>> found = og.disturbance.detect(sites, scenes, search_m=2000, min_ha=0.5)
+>>> found.suspected     # GeoDataFrame (EPSG:4326): one row a suspected polygon outside licences
+>>> found.new_inside    # one row a mine: hectares newly disturbed inside its licence since ``since``
+>>> found.findings      # the suspects as register ``finding`` rows (``og.register`` imports them)
+>>> og.disturbance.compare_declarations(declared, summary=progress_summary)
+
+**Per pixel and date** (clear pixels only: clouds, shadow, snow and nodata never count), a pixel
+is *disturbed* when it is disturbance-like — bare soil, coal-dark or water (the classes of
+:func:`ordos_geo.imagery.measures`) or a bare-soil index above ``bsi_min`` — **and** its NDVI is at
+least ``ndvi_drop`` below the highest NDVI of its own earlier clear observations. Ground that was
+never vegetated, or is bare on every date, is therefore not new disturbance. A disturbed pixel
+that is clear and no longer disturbed on a later date (a field cropped again, grass after a dry
+year) is **seasonal** and never flagged. Thresholds live in ``resources/disturbance.yaml``.
+
+**Suspected disturbance outside licences**: flagged pixels outside every site polygon (licence
+areas and their registered pits and dumps are known ground), outside the optional ``allowed``
+layer (approved temporary land use, roads, towns), and within ``search_m`` of a mine boundary
+(``kind`` = ``mine``); 8-connected pixels form a polygon (``rasterio.features.shapes``), kept when
+its true area is at least ``min_ha`` and some pixel of it was disturbed on at least ``min_dates``
+clear dates. Each polygon has ``nearest_mine_id``, ``distance_m`` (to that mine's boundary, in the
+metric CRS), ``area_ha`` (equal-area), ``first_seen``, ``last_seen``, ``n_dates`` (the most clear
+dates any of its pixels was disturbed on), ``confidence`` (disturbed dates over clear dates since
+first seen, summed over its pixels: 1 = disturbed on every clear look since) and an
+``explanation``. **New disturbance inside licences**: per mine, the true hectares of its pixels
+first disturbed on or after ``since`` (default: the first date), for the spot-check weights.
+
+The scenes of one pixel grid are read together strip by strip (one strip a Dask task, threads):
+memory holds a strip of every date, and one byte a pixel of the searched window. Scenes on
+several grids (tiles in UTM 48 and 49) are read grid by grid; suspects that overlap across grids
+are merged.
+
+**Declared vs detected** (:func:`compare_declarations`): a table ``mine_id, year,
+declared_reclaimed_ha`` against the progress summary of the mine's polygon: the declarations
+summed from the year after the baseline year to the year, against ``detected_gain_ha`` (vegetated
+hectares gained since the baseline year). ``over_declared`` when declared exceeds detected by more
+than ``max(tolerance_ha, tolerance_share × declared)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..core import projection
+from ..core.errors import CRSError, InputFileError, ValidationError
+from ..core.messages import msg
+from ..core.utils import keywords_after, progress_bar
+from ..core.yaml_tables import load_table
+from . import grids
+from .scenes import Scene, Thresholds, check_scenes, measures
+
+__all__ = ["load_thresholds", "detect", "findings_table", "DisturbanceResult", "SUSPECTED_COLUMNS", "FINDING_COLUMNS",
+           "read_declarations", "compare_declarations", "DECLARATION_COLUMNS"]
+
+log = logging.getLogger("ordos_geo")
+
+SUSPECTED_COLUMNS = ["suspect_id", "nearest_mine_id", "distance_m", "area_ha", "first_seen",
+                     "last_seen", "n_dates", "confidence", "explanation"]
+FINDING_COLUMNS = ["mine_id", "event", "date", "checked_by", "tracked_by", "responsible", "note",
+                   "suspect_id", "area_ha", "distance_m", "first_seen", "last_seen", "n_dates",
+                   "confidence", "lon", "lat"]
+DECLARATION_COLUMNS = ["mine_id", "year", "declared_reclaimed_ha", "baseline_year",
+                       "declared_since_baseline_ha", "detected_gain_ha", "excess_ha", "status",
+                       "explanation"]
+_NONE = 255  #: "never" in the per-pixel date indices (uint8)
+_OUTSIDE, _INSIDE = 1, 2  #: the classes of the per-pixel result
+
+
+def load_thresholds(path: str | os.PathLike | None = None) -> dict[str, float]:
+    """The thresholds (``resources/disturbance.yaml``, or an edited copy at ``path``) as
+    ``{name: value}``, the table checked first (every value a finite number)."""
+    data = load_table("disturbance", path=path)
+    return {name: float(item["value"]) for section in data.values()
+            for name, item in section.items()}
+
+
+def load_rules(path: str | os.PathLike | None = None) -> dict[str, float]:
+    """Deprecated name of :func:`load_thresholds` (``og.rules.load_rules`` reads the zoning rule
+    table; this one read thresholds). Removed in 1.0."""
+    warnings.warn("og.disturbance.load_rules is now og.disturbance.load_thresholds (the old name "
+                  "will be removed in 1.0).", DeprecationWarning, stacklevel=2)
+    return load_thresholds(path)
+
+
+@dataclass
+class DisturbanceResult:
+    """What :func:`detect` found (see the module text)."""
+
+    suspected: gpd.GeoDataFrame
+    new_inside: pd.DataFrame
+    findings: pd.DataFrame
+    scenes: pd.DataFrame
+    parameters: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Ground:
+    """The vector layers a strip is checked against, in the grid's CRS."""
+
+    known: np.ndarray  # sites and allowed land
+    mines: np.ndarray
+    search: np.ndarray  # mines buffered by search_m
+
+
+@dataclass
+class _Found:
+    """Flagged pixels of one grid: the class raster of the window and, per flagged pixel
+    (flat index into the window), its first and last date index, dates disturbed and clear."""
+
+    window: object
+    transform: object
+    crs: object
+    cls: np.ndarray
+    flat: list = field(default_factory=list)
+    info: list = field(default_factory=list)
+
+
+def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | None = None,
+           min_ha: float | None = None, min_dates: int | None = None,
+           allowed: gpd.GeoDataFrame | None = None, since: dt.date | None = None,
+           rules: str | os.PathLike | None = None, thresholds: Thresholds = Thresholds(),
+           show_progress: bool | None = None) -> DisturbanceResult:
+    """Suspected disturbance outside licences, new disturbance inside them, register findings
+    (see the module text).
+
+    ``sites``: the sites (any CRS; ``kind`` = ``mine`` rows are the licence boundaries, every
+    row is known ground). ``scenes``: :class:`~ordos_geo.imagery.Scene` (projected grids in
+    metres). ``search_m``: search distance around mine boundaries, metres (default 2000);
+    ``min_ha``: minimum mapping unit, true (equal-area) hectares (0.5); ``min_dates``: clear
+    dates a suspect must be seen on (2); ``allowed``: permitted land (any CRS); ``since``: new
+    disturbance inside licences counts from this date (default the first scene's); ``rules``:
+    an edited copy of ``resources/disturbance.yaml``. The suspects come in EPSG:4326 lon/lat."""
+    params = load_thresholds(rules)
+    for name, value in (("search_m", search_m), ("min_ha", min_ha), ("min_dates", min_dates)):
+        if value is not None:
+            params[name] = float(value)
+    if not scenes:
+        raise InputFileError(msg("dist_no_scenes"))
+    table = check_scenes(scenes)
+    mines = sites[sites["kind"].astype(str) == "mine"] if "kind" in sites.columns else sites[:0]
+    if mines.empty:
+        raise ValidationError(msg("dist_no_mines", n=len(sites)))
+    since = since or min(s.date for s in scenes)
+    by_grid: dict[tuple, list[Scene]] = {}
+    for scene in sorted(scenes, key=lambda s: s.date):
+        by_grid.setdefault(grids.grid_of(scene.bands["red"][0]), []).append(scene)
+    outside, inside = [], []
+    for key, group in by_grid.items():
+        if len(group) >= _NONE:  # dates are kept as one byte a pixel
+            raise ValidationError(msg("dist_too_many", n=len(group), limit=_NONE - 1))
+        found = _scan_grid(group, key, _ground(sites, mines, allowed, key, params["search_m"]),
+                           params, since, thresholds, show_progress)
+        if found is None:
+            continue
+        dates = [s.date for s in group]
+        outside.append(_outside_polygons(found, dates, params))
+        inside.append(_inside_table(found, dates, mines))
+    suspected = _describe(_merge(outside), mines)
+    suspected = suspected[(suspected["area_ha"] >= params["min_ha"])].reset_index(drop=True)
+    suspected["suspect_id"] = [f"SD-{k + 1:04d}" for k in range(len(suspected))]
+    new_inside = _combine_inside(inside, mines)
+    return DisturbanceResult(suspected[SUSPECTED_COLUMNS + ["geometry"]], new_inside,
+                             findings_table(suspected), table,
+                             {**params, "since": since.isoformat(), "n_scenes": len(scenes)})
+
+
+def _ground(sites, mines, allowed, key: tuple, search_m: float) -> _Ground:
+    from pyproj import CRS
+
+    crs = CRS.from_wkt(key[0])  # the grid's projected CRS, metres
+    known = [sites.geometry.to_crs(crs).to_numpy()]
+    if allowed is not None and len(allowed):
+        if allowed.crs is None:
+            raise CRSError(msg("dist_allowed_crs", n=len(allowed)))
+        known.append(allowed.geometry.to_crs(crs).to_numpy())
+    search = projection.to_metric(mines).geometry.buffer(search_m).to_crs(crs).to_numpy()
+    return _Ground(np.concatenate(known), mines.geometry.to_crs(crs).to_numpy(), search)
+
+
+def _window(ground: _Ground, key: tuple):
+    """The pixel window of the grid the search zones and mines cover (None: none of it)."""
+    from rasterio.windows import Window
+
+    _, (a, _, c, _, e, f), width, height = key
+    x0, y0, x1, y1 = shapely.total_bounds(np.r_[ground.search, ground.mines])
+    col0, col1 = max(int(np.floor((x0 - c) / a)), 0), min(int(np.ceil((x1 - c) / a)), width)
+    row0, row1 = max(int(np.floor((y1 - f) / e)), 0), min(int(np.ceil((y0 - f) / e)), height)
+    if col1 <= col0 or row1 <= row0:
+        return None
+    return Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, since: dt.date,
+               thresholds: Thresholds, show) -> _Found | None:
+    """Every strip of the window through every date of the group (Dask threads)."""
+    import dask
+    from pyproj import CRS
+    from rasterio.transform import Affine
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+
+    win = _window(ground, key)
+    if win is None:
+        return None
+    transform = window_transform(win, Affine(*key[1]))
+    found = _Found(win, transform, CRS.from_wkt(key[0]),
+                   np.zeros((int(win.height), int(win.width)), dtype=np.uint8))
+    first_new = sum(s.date < since for s in group)  # date index from which "new" counts
+    height = int(win.height)
+    tasks = [dask.delayed(_strip)(group, Window(win.col_off, win.row_off + r0, win.width, r1 - r0),
+                                  r0, found, ground, params, thresholds, first_new)
+             for r0, r1 in grids.strips(0, height - 1, step=grids.STRIP_ROWS, height=height)]
+    for start in progress_bar(range(0, len(tasks), 8), desc="strips", progress=show):
+        dask.compute(*tasks[start:start + 8], scheduler="threads")
+    return found
+
+
+def _strip(group: list[Scene], window, r0: int, found: _Found, ground: _Ground, params: dict,
+           thresholds: Thresholds, first_new: int) -> None:
+    """The per-pixel time series of one strip: flags written into ``found``."""
+    shape = (int(window.height), int(window.width))
+    ref = np.full(shape, -np.inf, dtype=np.float32)
+    first = np.full(shape, _NONE, dtype=np.uint8)
+    last = np.full(shape, _NONE, dtype=np.uint8)
+    count = np.zeros(shape, dtype=np.uint8)
+    seen = np.zeros(shape, dtype=np.uint8)
+    seasonal = np.zeros(shape, dtype=bool)
+    for t, scene in enumerate(group):
+        refl, valid = grids.read_window(scene, window)
+        m = measures(refl, valid, thresholds, with_bsi=True)
+        ok, ndvi = m["valid"], m["ndvi"]
+        like = m["bare"] | m["dark"] | m["water"] | (m["bsi"] > params["bsi_min"])
+        hit = ok & like & (ref - ndvi >= params["ndvi_drop"])
+        started = first != _NONE
+        seasonal |= ok & ~hit & started
+        seen += ok & (started | hit)
+        first[hit & ~started] = t
+        last[hit] = t
+        count += hit
+        np.fmax(ref, np.where(ok, ndvi, -np.inf), out=ref)
+    flagged = (count > 0) & ~seasonal
+    if not flagged.any():
+        return
+    known, inside, near = _masks(ground, window, found, shape)
+    cls = np.where(flagged & ~known & near, _OUTSIDE,
+                   np.where(flagged & inside & (first >= first_new), _INSIDE, 0)).astype(np.uint8)
+    found.cls[r0:r0 + shape[0]] = cls
+    at = np.flatnonzero(cls)
+    found.flat.append(at + r0 * shape[1])
+    found.info.append(np.stack([first.ravel()[at], last.ravel()[at], count.ravel()[at],
+                                seen.ravel()[at], cls.ravel()[at]]))
+
+
+def _masks(ground: _Ground, window, found: _Found, shape) -> tuple[np.ndarray, ...]:
+    """Known ground, inside a mine, within the search distance — pixel centres, this strip."""
+    from rasterio.features import rasterize
+    from rasterio.transform import Affine
+
+    transform = found.transform * Affine.translation(0, window.row_off - found.window.row_off)
+    x0, y0 = transform * (0, shape[0])
+    x1, y1 = transform * (shape[1], 0)
+    box = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    def burn(geoms: np.ndarray) -> np.ndarray:
+        near = geoms[shapely.intersects(geoms, box)]
+        if not len(near):
+            return np.zeros(shape, dtype=bool)
+        return rasterize([(g, 1) for g in near], out_shape=shape, transform=transform,
+                         fill=0, dtype="uint8").astype(bool)
+
+    return burn(ground.known), burn(ground.mines), burn(ground.search)
+
+
+def _pixel_info(found: _Found, cls: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices (sorted) and (first, last, count, seen) rows of the pixels of class ``cls``."""
+    if not found.flat:
+        return np.empty(0, np.int64), np.empty((4, 0), np.uint8)
+    flat, info = np.concatenate(found.flat), np.concatenate(found.info, axis=1)
+    order = np.argsort(flat)
+    flat, info = flat[order], info[:, order]
+    keep = info[4] == cls
+    return flat[keep], info[:4, keep]
+
+
+def _outside_polygons(found: _Found, dates: list, params: dict) -> gpd.GeoDataFrame:
+    """8-connected polygons of the flagged pixels outside licences with enough dates and area
+    (area first checked in pixels, then in true hectares by the caller)."""
+    from rasterio.features import shapes
+    from scipy import ndimage
+
+    flat, (first, last, count, seen) = _pixel_info(found, _OUTSIDE)
+    empty = gpd.GeoDataFrame({"first": [], "last": [], "n_dates": [], "confidence": []},
+                             geometry=[], crs="EPSG:4326")
+    if not len(flat):
+        return empty
+    labels, n = ndimage.label(found.cls == _OUTSIDE, structure=np.ones((3, 3), dtype=int))
+    lab = labels.ravel()[flat]
+    size = np.bincount(lab, minlength=n + 1)
+    n_dates = np.zeros(n + 1, dtype=int)
+    np.maximum.at(n_dates, lab, count)
+    cell_ha = abs(found.transform.a * found.transform.e) / 10_000.0
+    keep = (size * cell_ha >= 0.8 * params["min_ha"]) & (n_dates >= params["min_dates"])
+    keep[0] = False
+    if not keep.any():
+        return empty
+    f_min = np.full(n + 1, _NONE, dtype=int)
+    np.minimum.at(f_min, lab, first)
+    l_max = np.zeros(n + 1, dtype=int)
+    np.maximum.at(l_max, lab, last)
+    hits = np.bincount(lab, weights=count, minlength=n + 1)
+    looks = np.bincount(lab, weights=seen, minlength=n + 1)
+    kept = np.where(keep[labels], labels, 0).astype(np.int32)
+    del labels
+    geoms: dict[int, list] = {}
+    for g, value in shapes(kept, mask=kept > 0, connectivity=8, transform=found.transform):
+        geoms.setdefault(int(value), []).append(shapely.geometry.shape(g))
+    ids = np.array(sorted(geoms), dtype=int)
+    polys = [shapely.make_valid(shapely.union_all(geoms[i])) for i in ids]
+    return gpd.GeoDataFrame({"first": [dates[f_min[i]] for i in ids],
+                             "last": [dates[l_max[i]] for i in ids],
+                             "n_dates": n_dates[ids],
+                             "confidence": hits[ids] / np.maximum(looks[ids], 1)},
+                            geometry=polys, crs=found.crs).to_crs("EPSG:4326")
+
+
+def _inside_table(found: _Found, dates: list, mines: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per flagged pixel inside a licence (new since ``since``): its mine, dates and weight."""
+    flat, (first, last, count, _) = _pixel_info(found, _INSIDE)
+    if not len(flat):
+        return pd.DataFrame({"mine": [], "first": [], "last": [], "n_dates": [], "ha": []})
+    rows, cols = np.divmod(flat, found.cls.shape[1])
+    x, y = found.transform * (cols + 0.5, rows + 0.5)
+    grid = mines.geometry.to_crs(found.crs).to_numpy()
+    pts = shapely.points(x, y)
+    pix, mine = shapely.STRtree(grid).query(pts, predicate="within")
+    pix, first_of = np.unique(pix, return_index=True)  # a pixel in two licences counts once
+    mine = mine[first_of]
+    # true hectares of a pixel: its grid area scaled by the mine's equal-area / grid-area ratio
+    factor = projection.area_ha(mines).to_numpy() / np.maximum(shapely.area(grid) / 1e4, 1e-12)
+    cell_ha = abs(found.transform.a * found.transform.e) / 10_000.0
+    return pd.DataFrame({"mine": mine, "first": [dates[i] for i in first[pix]],
+                         "last": [dates[i] for i in last[pix]], "n_dates": count[pix],
+                         "ha": cell_ha * factor[mine]})
+
+
+def _combine_inside(parts: list[pd.DataFrame], mines: gpd.GeoDataFrame) -> pd.DataFrame:
+    cols = ["mine_id", "new_disturbed_ha", "first_seen", "last_seen", "n_dates"]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    per = frame.groupby("mine").agg(new_disturbed_ha=("ha", "sum"), first_seen=("first", "min"),
+                                    last_seen=("last", "max"), n_dates=("n_dates", "max"))
+    per.insert(0, "mine_id", mines["site_id"].astype(str).to_numpy()[per.index.to_numpy()])
+    per["new_disturbed_ha"] = per["new_disturbed_ha"].round(2)
+    return per.sort_values("new_disturbed_ha", ascending=False).reset_index(drop=True)[cols]
+
+
+def _merge(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Suspects of several grids as one set: polygons that overlap are merged (earliest first
+    seen, latest last seen, most dates, area-weighted confidence)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if frame.empty:
+        return gpd.GeoDataFrame({"first": [], "last": [], "n_dates": [], "confidence": []},
+                                geometry=[], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+    if len(parts) == 1:
+        return frame
+    metric = projection.to_metric(frame).geometry.to_numpy()
+    a, b = shapely.STRtree(metric).query(metric, predicate="intersects")
+    _, group = connected_components(coo_matrix((np.ones(len(a)), (a, b)),
+                                               shape=(len(frame),) * 2), directed=False)
+    area = shapely.area(metric)
+    frame = frame.assign(_g=group, _w=area * frame["confidence"].to_numpy(), _a=area)
+    out = frame.groupby("_g").agg(first=("first", "min"), last=("last", "max"),
+                                  n_dates=("n_dates", "max"), _w=("_w", "sum"), _a=("_a", "sum"))
+    geoms = frame.groupby("_g")["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
+    return gpd.GeoDataFrame({"first": out["first"], "last": out["last"],
+                             "n_dates": out["n_dates"], "confidence": out["_w"] / out["_a"]},
+                            geometry=geoms.to_numpy(), crs="EPSG:4326").reset_index(drop=True)
+
+
+def _describe(frame: gpd.GeoDataFrame, mines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Nearest mine, distance to its boundary (m), true area and an explanation per suspect."""
+    if frame.empty:
+        return gpd.GeoDataFrame({c: [] for c in SUSPECTED_COLUMNS}, geometry=[],
+                                crs="EPSG:4326")
+    metric = projection.to_metric(frame).geometry.to_numpy()
+    mine_m = projection.to_metric(mines).geometry.to_numpy()
+    near, dist = shapely.STRtree(mine_m).query_nearest(metric, return_distance=True,
+                                                       all_matches=False)
+    order = np.argsort(near[0], kind="stable")
+    mine_idx, dist = near[1][order], dist[order]
+    out = frame.copy()
+    out["nearest_mine_id"] = mines["site_id"].astype(str).to_numpy()[mine_idx]
+    out["distance_m"] = np.round(dist, 1)
+    out["area_ha"] = projection.area_ha(frame).round(2).to_numpy()
+    out["first_seen"] = [d.isoformat() for d in out["first"]]
+    out["last_seen"] = [d.isoformat() for d in out["last"]]
+    out["n_dates"] = out["n_dates"].astype(int)
+    out["confidence"] = out["confidence"].astype(float).round(2)
+    out["explanation"] = [msg("dist_explain", mine=m, distance=round(d), area=a, first=f,
+                              last=l_, n=n) for m, d, a, f, l_, n in
+                          zip(out["nearest_mine_id"], out["distance_m"], out["area_ha"],
+                              out["first_seen"], out["last_seen"], out["n_dates"])]
+    out = out.sort_values(["area_ha", "first_seen"], ascending=[False, True])
+    return out.drop(columns=["first", "last"]).reset_index(drop=True)
+
+
+def findings_table(suspected: gpd.GeoDataFrame, *, checked_by: str = "", tracked_by: str = "",
+                   responsible: str = "") -> pd.DataFrame:
+    """The suspects as register ``finding`` events (:data:`FINDING_COLUMNS`): the nearest
+    mine, dated the last time seen, the explanation as the note. The three signatures the
+    register requires on a finding are filled from the arguments (empty: to be signed)."""
+    if suspected.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    centre = projection.to_metric(suspected.geometry).representative_point().to_crs(4326)
+    return pd.DataFrame({
+        "mine_id": suspected["nearest_mine_id"], "event": "finding",
+        "date": suspected["last_seen"], "checked_by": checked_by, "tracked_by": tracked_by,
+        "responsible": responsible, "note": suspected["explanation"],
+        "suspect_id": suspected["suspect_id"], "area_ha": suspected["area_ha"],
+        "distance_m": suspected["distance_m"], "first_seen": suspected["first_seen"],
+        "last_seen": suspected["last_seen"], "n_dates": suspected["n_dates"],
+        "confidence": suspected["confidence"], "lon": centre.x.round(6).to_numpy(),
+        "lat": centre.y.round(6).to_numpy()})[FINDING_COLUMNS]
+
+
+# --- declared vs detected ----------------------------------------------------------------------
+def read_declarations(path: str | os.PathLike) -> pd.DataFrame:
+    """A declarations table (CSV in UTF-8 or GBK, or XLSX; Chinese headers through the alias
+    table's ``declarations`` section): ``mine_id, year, declared_reclaimed_ha``. Every bad row is
+    named (row, field, value, why) and the table refused."""
+    from ..io.tables import read_user_table
+
+    read = read_user_table(path, table="declarations", what=msg("what_declarations"),
+                           required=["mine_id", "year", "declared_reclaimed_ha"])
+    table, factor = read.frame, read.factor  # 亩 columns: × 1/15 to hectares
+    problems = []
+    year = pd.to_numeric(table["year"], errors="coerce")
+    ha = pd.to_numeric(table["declared_reclaimed_ha"], errors="coerce")
+    for k in range(len(table)):
+        row = k + 2  # row 1 is the header
+        if pd.isna(table["mine_id"].iloc[k]) or not str(table["mine_id"].iloc[k]).strip():
+            problems.append(msg("decl_bad", row=row, field="mine_id", value="", why="empty"))
+        if pd.isna(year.iloc[k]) or year.iloc[k] != round(year.iloc[k]):
+            problems.append(msg("decl_bad", row=row, field="year", value=table["year"].iloc[k],
+                                why="not a year"))
+        if pd.isna(ha.iloc[k]) or ha.iloc[k] < 0:
+            problems.append(msg("decl_bad", row=row, field="declared_reclaimed_ha",
+                                value=table["declared_reclaimed_ha"].iloc[k],
+                                why="not a number ≥ 0"))
+    if problems:
+        raise ValidationError(msg("decl_refused", path=path) + "\n" + "\n".join(problems))
+    return pd.DataFrame({"mine_id": table["mine_id"].astype(str).str.strip(),
+                         "year": year.astype(int),
+                         "declared_reclaimed_ha": ha.astype(float) *
+                         factor.get("declared_reclaimed_ha", 1.0)})
+
+
+@keywords_after(1, ("summary",))
+def compare_declarations(declared: pd.DataFrame, *, summary: pd.DataFrame,
+                         tolerance_ha: float | None = None, tolerance_share: float | None = None,
+                         rules: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row a declaration (:data:`DECLARATION_COLUMNS`), status ``over_declared``,
+    ``consistent``, ``baseline`` (the year is the baseline year or before it) or ``no_data``
+    (the mine has no detected gain that year); see the module text."""
+    params = load_thresholds(rules)
+    tol_ha = params["tolerance_ha"] if tolerance_ha is None else tolerance_ha
+    tol_share = params["tolerance_share"] if tolerance_share is None else tolerance_share
+    summ = summary.assign(site_id=summary["site_id"].astype(str),
+                          year=pd.to_numeric(summary["year"]).astype(int),
+                          baseline_year=pd.to_numeric(summary["baseline_year"], errors="coerce"),
+                          detected_gain_ha=pd.to_numeric(summary["detected_gain_ha"],
+                                                         errors="coerce"))
+    base = summ.groupby("site_id")["baseline_year"].first()
+    out = declared.sort_values(["mine_id", "year"]).reset_index(drop=True)
+    out["baseline_year"] = out["mine_id"].map(base)
+    after = out["year"] > out["baseline_year"]
+    out["declared_since_baseline_ha"] = np.where(
+        after, out.assign(_d=out["declared_reclaimed_ha"].where(after, 0.0))
+        .groupby("mine_id")["_d"].cumsum(), np.nan)
+    gain = summ.set_index(["site_id", "year"])["detected_gain_ha"]
+    out["detected_gain_ha"] = [gain.get((m, y), np.nan) for m, y in zip(out["mine_id"],
+                                                                          out["year"])]
+    out["excess_ha"] = (out["declared_since_baseline_ha"] - out["detected_gain_ha"]).round(2)
+    allowance = np.maximum(tol_ha, tol_share * out["declared_since_baseline_ha"])
+    out["status"] = np.select(
+        [out["baseline_year"].isna() | out["detected_gain_ha"].isna(), ~after,
+         out["excess_ha"] > allowance], ["no_data", "baseline", "over_declared"], "consistent")
+    out["explanation"] = [_declaration_text(r) for r in out.itertuples()]
+    return out[DECLARATION_COLUMNS]
+
+
+def _declaration_text(r) -> str:
+    if r.status == "no_data":
+        return msg("decl_no_data", mine=r.mine_id, year=r.year)
+    if r.status == "baseline":
+        return msg("decl_baseline", mine=r.mine_id, year=r.year, base=int(r.baseline_year))
+    return msg("decl_over" if r.status == "over_declared" else "decl_ok", mine=r.mine_id,
+               year=r.year, declared=round(r.declared_since_baseline_ha, 2),
+               detected=round(r.detected_gain_ha, 2), base=int(r.baseline_year))

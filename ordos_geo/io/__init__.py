@@ -1,0 +1,36 @@
+"""Input and output: every file read or written (encodings, vectors, tables, GeoJSON, GeoPackage,
+Shapefile, CSV, XLSX), atomic output sets, the user-table reader, corner-point tables and the
+embedded data.
+
+``og.io`` is :mod:`ordos_geo.io.files` (``og.io.read_vector``, ``og.io.write_gpkg``, …);
+:mod:`~ordos_geo.io.atomic` (output sets), :mod:`~ordos_geo.io.tables` (user tables with aliases
+and units), :mod:`~ordos_geo.io.corners` (``og.corners``) and :mod:`~ordos_geo.io.datasets`
+(``og.datasets``) are its other modules.
+"""
+
+from .files import (MANIFEST, VECTOR_SUFFIXES, VectorSource, atomic_path, check_output_file,
+                    dates_as_text, decode_text, detect_encoding, file_set, flatten_lists, is_gbk,
+                    neutralise_formula, neutralise_formulas, output_set, polygons_only,
+                    publish_files, python_codec, read_metadata, read_table, read_vector,
+                    restore_formula, write_csv, write_geojson, write_gpkg, write_shapefile,
+                    write_xlsx)
+
+__all__ = ["VectorSource", "read_vector", "detect_encoding", "read_table", "decode_text",
+           "atomic_path", "MANIFEST", "output_set", "file_set", "check_output_file",
+           "publish_files", "neutralise_formula", "restore_formula", "neutralise_formulas",
+           "polygons_only", "write_geojson", "write_gpkg", "write_csv", "write_xlsx",
+           "write_shapefile", "read_metadata", "flatten_lists", "dates_as_text", "python_codec",
+           "is_gbk", "VECTOR_SUFFIXES"]
+
+
+def __getattr__(name: str):
+    if name == "read_corner_points":  # 0.2 name: corner-point tables are domain data
+        import warnings
+
+        from .corners import read_corner_points
+
+        warnings.warn("ordos_geo.io.read_corner_points moved to "
+                      "ordos_geo.corners.read_corner_points; the old name will be removed in 1.0.",
+                      DeprecationWarning, stacklevel=2)
+        return read_corner_points
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

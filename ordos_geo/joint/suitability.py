@@ -1,0 +1,145 @@
+"""End-use suitability of each zone: a transparent multi-criteria score for PV, farmland and
+pasture, forest, grassland and tourism, with criteria and weights in an editable table
+(``resources/suitability.yaml``; every threshold cited or marked a local choice).
+
+Each criterion scores a fact of the zone linearly between its ``worst`` (0) and ``best`` (1)
+value; a use's score (0–100) is the weighted mean of the criteria the zone has data for
+(missing facts are left out and named). The winning use is explained by its criteria, and
+compared with the rule table's choice (``end_use`` of :func:`ordos_geo.rules.apply_rules`):
+``agrees`` says whether they match, ``note`` says why they differ.
+
+Zone facts: ``mean_slope_deg``, ``flat_share`` (flat ha / area), ``south_share`` and ``area_ha``
+from the terrain of the members (area-weighted), ``years_since_dumping`` (from a site column
+``dumping_stopped``, a year, when present), ``retained_pits`` (pits kept by the retention rule),
+``dist_town_km`` and the region (``region_east``/``region_west``) from the zones table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import numpy as np
+import pandas as pd
+
+from ..core.messages import msg
+from ..core.utils import keywords_after
+from ..core.yaml_tables import load_table
+
+__all__ = ["rules", "suitability_facts", "suitability", "SUITABILITY_COLUMNS"]
+
+SUITABILITY_COLUMNS = ["zone_id", "best_use", "best_score", "end_use", "agrees", "explanation",
+                       "note"]
+
+
+def rules() -> dict:
+    """The suitability table (``resources/suitability.yaml``), checked against its schema."""
+    return load_table("suitability")
+
+
+@keywords_after(1, ("sites", "terrain", "zone_of"))
+def suitability_facts(zones: pd.DataFrame, *, sites: pd.DataFrame, terrain: pd.DataFrame,
+                      zone_of: pd.Series, retention: pd.DataFrame | None = None,
+                      year: int | None = None) -> pd.DataFrame:
+    """The facts the suitability criteria read, one row a zone (indexed by ``zone_id``):
+    terrain of the members (area-weighted), region, years since dumping, retained pits. (Not
+    :func:`ordos_geo.zoning.rules.rule_facts`, the facts the rule table tests.)"""
+    from ..core import projection
+
+    t = terrain.set_index("site_id")
+    ids = sites["site_id"].astype(str)
+    frame = pd.DataFrame({"zone_id": ids.map(zone_of).to_numpy(),
+                          "area": projection.area_ha(sites).to_numpy(),
+                          "slope": ids.map(t["mean_slope_deg"]).to_numpy(dtype=float),
+                          "flat": ids.map(t["flat_ha"]).to_numpy(dtype=float),
+                          "south": ids.map(t["south_share"]).to_numpy(dtype=float)})
+    if "dumping_stopped" in sites.columns:
+        stopped = pd.to_numeric(sites["dumping_stopped"], errors="coerce").to_numpy()
+        frame["idle"] = (year or dt.date.today().year) - stopped
+    measured = frame.dropna(subset=["slope"])
+    w = measured["area"]
+    grouped = measured.assign(ws=measured["slope"] * w, wsouth=measured["south"] * w,
+                              w=w).groupby("zone_id")
+    out = pd.DataFrame({"mean_slope_deg": grouped["ws"].sum() / grouped["w"].sum(),
+                        "flat_share": grouped["flat"].sum() / grouped["area"].sum(),
+                        "south_share": grouped["wsouth"].sum() / grouped["w"].sum()})
+    z = zones.set_index("zone_id")
+    out = out.reindex(z.index)
+    out["area_ha"] = z["area_ha"]
+    out["dist_town_km"] = z.get("dist_town_km")
+    if "region" in z:
+        region = z["region"]
+    else:  # the region the rule table gives each zone's banner
+        from ..zoning.rules import load_rules, rule_facts
+
+        region = pd.Series(rule_facts(zones, rules=load_rules())["region"].to_numpy(),
+                           index=z.index)
+    out["region_east"] = (region == "east").astype(float).where(region.notna())
+    out["region_west"] = (region == "west").astype(float).where(region.notna())
+    if "idle" in frame:
+        out["years_since_dumping"] = frame.groupby("zone_id")["idle"].min().reindex(out.index)
+    if retention is not None:
+        kept = retention[retention["retained"]].groupby("zone_id").size()
+        out["retained_pits"] = kept.reindex(out.index).fillna(0)
+    return out
+
+
+def _score(values: pd.Series, worst: float, best: float) -> pd.Series:
+    return ((values - worst) / (best - worst)).clip(0, 1)
+
+
+@keywords_after(1, ("zones",))
+def suitability(facts: pd.DataFrame, *, zones: pd.DataFrame, table: dict | None = None
+                ) -> pd.DataFrame:
+    """Scores (``score_<use>``, 0–100) and the winner per zone, explained and compared with
+    the rule table's ``end_use`` (:data:`SUITABILITY_COLUMNS`)."""
+    spec = table or rules()
+    scores, reasons = {}, {}
+    for use, u in spec["uses"].items():
+        total = pd.Series(0.0, index=facts.index)
+        weight = pd.Series(0.0, index=facts.index)
+        parts = pd.Series([[] for _ in facts.index], index=facts.index, dtype=object)
+        for c in u["criteria"]:
+            values = facts[c["fact"]] if c["fact"] in facts else \
+                pd.Series(np.nan, index=facts.index)
+            s = _score(values.astype(float), c["worst"], c["best"])
+            have = s.notna()
+            total[have] += c["weight"] * s[have]
+            weight[have] += c["weight"]
+            for zid in facts.index[have]:
+                parts[zid] = parts[zid] + [(c["weight"] * s[zid], c["fact"], values[zid])]
+        scores[use] = (100.0 * total / weight.where(weight > 0)).round(1)
+        reasons[use] = parts
+    table_ = pd.DataFrame({f"score_{u}": v for u, v in scores.items()})
+    best = table_.idxmax(axis=1, skipna=True).str.replace("score_", "", regex=False)
+    rows = []
+    end_use = zones.set_index("zone_id").get("end_use", pd.Series(dtype=object))
+    for zid in facts.index:
+        use = best.get(zid)
+        if not isinstance(use, str):
+            rows.append({"zone_id": zid, "best_use": None, "best_score": np.nan,
+                         "end_use": end_use.get(zid), "agrees": None,
+                         "explanation": msg("suit_no_data"), "note": ""})
+            continue
+        top = sorted(reasons[use][zid], reverse=True)[:3]
+        why = "，".join(f"{fact} = {value:.2f}" for _, fact, value in top)
+        rule_use = end_use.get(zid)
+        agrees = rule_use == use or (rule_use == "water" and use == "tourism")
+        rows.append({"zone_id": zid, "best_use": use,
+                     "best_score": float(table_.loc[zid, f"score_{use}"]),
+                     "end_use": rule_use, "agrees": bool(agrees),
+                     "explanation": msg("suit_why", use=spec["uses"][use]["zh"], why=why),
+                     "note": "" if agrees else msg(
+                         "suit_disagree", rule=rule_use,
+                         score=table_.loc[zid].get(f"score_{rule_use}", np.nan), use=use,
+                         best=table_.loc[zid, f"score_{use}"])})
+    out = pd.DataFrame(rows).set_index("zone_id").join(table_).reset_index()
+    return out
+
+
+def __getattr__(name: str):
+    if name == "zone_facts":  # 0.3 name, the same as og.rules.zone_facts for another thing
+        import warnings
+
+        warnings.warn("og.suitability.zone_facts is now og.suitability.suitability_facts (the "
+                      "old name will be removed in 1.0).", DeprecationWarning, stacklevel=2)
+        return suitability_facts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,292 @@
+"""Terrain of sites and zones from a DEM: slope and aspect (Horn's method), steep and flat
+hectares, and pit and dump volumes against the undisturbed ground around each site.
+
+>>> table = og.terrain.terrain_stats(sites, "dsm.tif")       # one row a site
+
+**Slope** by Horn (1981): the 3×3 weighted differences, with the cell sizes of the DEM's
+geotransform, in its own projected CRS in metres (as richdem and xarray-spatial compute it); a DEM
+in degrees is refused — reproject it first (``gdalwarp -t_srs EPSG:4547``). **Per site**, the
+cells are weighted by the share of each cell inside the site — the coverage fractions of
+:func:`ordos_geo.imagery.grids.coverage` (exactextract), the same machinery as the imagery, not a
+second zonal loop: ``mean_slope_deg`` (coverage-weighted), ``max_slope_deg`` (of any cell the site
+touches), ``steep_ha`` (above ``steep_deg``, default 25°), ``flat_ha`` (at most ``flat_deg``,
+default 6° — a local choice for farmland; PV takes up to 15°), ``south_share`` (the share facing
+south, 135–225°, on slopes of 2° or more).
+
+**Volumes.** The reference surface is a plane fitted by least squares to the DEM cells in a ring
+``ring_m`` = (50, 150) m outside the site (other sites' cells left out), so a tilted ground and
+noise do not bias it; ``pit_volume_m3`` sums the depth below the plane, ``dump_volume_m3`` the
+height above it, over the site's cells (coverage-weighted, true cell areas). Tested on DEMs the
+tests build: a frustum pit (V = πh/3·(R² + Rr + r²)) and a truncated-pyramid dump within 2 %, on
+flat, tilted and noisy ground.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..core.errors import CRSError, InputFileError
+from ..core.messages import msg
+from ..imagery.grids import coverage, key_of, strips
+
+__all__ = ["Dem", "read_dem", "horn_slope", "terrain_stats", "TERRAIN_COLUMNS"]
+
+TERRAIN_COLUMNS = ["site_id", "mean_slope_deg", "max_slope_deg", "steep_ha", "flat_ha",
+                   "south_share", "pit_volume_m3", "dump_volume_m3", "reference_cells"]
+
+
+@dataclass(frozen=True)
+class Dem:
+    """Heights (float, NaN where missing) on a north-up grid in a projected CRS in metres."""
+
+    z: np.ndarray
+    transform: object
+    crs: object
+    path: str
+
+    @property
+    def cell(self) -> tuple[float, float]:
+        return abs(self.transform.a), abs(self.transform.e)
+
+
+
+def read_dem(path: str | os.PathLike) -> Dem:
+    """A DEM (GeoTIFF/COG) as :class:`Dem`; refused without a CRS, in degrees, or rotated."""
+    import rasterio
+
+    read_dem_header(path)
+    with rasterio.open(path) as src:
+        z = src.read(1, masked=True).astype("float64").filled(np.nan)
+        return Dem(z, src.transform, src.crs, str(path))
+
+
+def horn_slope(z: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray]:
+    """Slope (degrees) and aspect (degrees clockwise from north, the downhill direction) by
+    Horn's 3×3 method; the outer ring of cells, and cells next to a missing one, are NaN."""
+    p = np.pad(z, 1, constant_values=np.nan)
+    a, b, c = p[:-2, :-2], p[:-2, 1:-1], p[:-2, 2:]
+    d, f = p[1:-1, :-2], p[1:-1, 2:]
+    g, h, i = p[2:, :-2], p[2:, 1:-1], p[2:, 2:]
+    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)  # towards the east
+    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)  # towards the south (rows down)
+    slope = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    aspect = (np.degrees(np.arctan2(-dzdx, dzdy)) + 360.0) % 360.0  # downhill, from north
+    return slope, aspect
+
+
+class _Reader:
+    """Rows of a DEM, from a file (a window at a time) or from a :class:`Dem` in memory."""
+
+    def __init__(self, dem: Dem | str | os.PathLike) -> None:
+        if isinstance(dem, Dem):
+            self.mem, self.path = dem, dem.path
+            self.height, self.width = dem.z.shape
+            self.transform, self.crs = dem.transform, dem.crs
+            return
+        import rasterio
+
+        read_dem_header(dem)  # refuses what read_dem refuses
+        self.mem, self.path = None, str(dem)
+        # strips are read once each: a small block cache, not GDAL's 5 % of the memory
+        self.env = rasterio.Env(GDAL_CACHEMAX=64)
+        self.env.__enter__()
+        self.src = rasterio.open(dem)
+        self.height, self.width = self.src.height, self.src.width
+        self.transform, self.crs = self.src.transform, self.src.crs
+
+    def rows(self, r0: int, r1: int) -> np.ndarray:
+        """Rows ``r0`` to ``r1`` (exclusive) as float64, NaN where missing or off the grid."""
+        lo, hi = max(r0, 0), min(r1, self.height)
+        if self.mem is not None:
+            block = self.mem.z[lo:hi]
+        else:
+            from rasterio.windows import Window
+
+            block = self.src.read(1, window=Window(0, lo, self.width, hi - lo), masked=True) \
+                .astype("float64").filled(np.nan)
+        return np.pad(block, ((lo - r0, r1 - hi), (0, 0)), constant_values=np.nan)
+
+    def key(self) -> tuple:
+        return key_of(self.crs, self.transform, self.width, self.height)
+
+    def close(self) -> None:
+        if self.mem is None:
+            self.src.close()
+            self.env.__exit__(None, None, None)
+
+
+def read_dem_header(path: str | os.PathLike) -> None:
+    """Check a DEM file without reading its heights (the checks of :func:`read_dem`)."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise CRSError(msg("dem_no_crs", path=path))
+            if not src.crs.is_projected:
+                raise CRSError(msg("dem_degrees", path=path, crs=src.crs.to_string()))
+            t = src.transform
+            if t.b != 0 or t.d != 0 or t.e >= 0:
+                raise InputFileError(msg("dem_rotated", path=path))
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputFileError(msg("file_unreadable", path=path, reason=str(exc))) from None
+
+
+#: per-site sums gathered strip by strip (columns of :class:`_Sums`)
+_SLOPE_SUMS = ("covered", "slope", "steep", "flat", "south")
+#: per-site normal equations of the ring plane z = a + b·x + c·y: ΣppT (9), Σpz (3), count
+_PLANE_SUMS = 13
+
+
+class _Sums:
+    """Per-site sums accumulated strip by strip: the DEM is never held whole, nor one value
+    per covered cell beyond the sites' heights (float32)."""
+
+    def __init__(self, n: int, n_site_cells: int) -> None:
+        self.slope = np.zeros((n, len(_SLOPE_SUMS)))
+        self.top = np.full(n, np.nan)
+        self.plane = np.zeros((n, _PLANE_SUMS))
+        self.site_z = np.full(n_site_cells, np.nan, dtype=np.float32)
+
+
+def _scan(reader: _Reader, cov, ring, *, steep_deg: float, flat_deg: float,
+          strip_rows: int) -> _Sums:
+    """One pass over the DEM in strips of ``strip_rows`` (one row of overlap each side for
+    Horn's window), only where sites or their rings lie."""
+    sums = _Sums(cov.n_polygons, len(cov.cell))
+    ranges = [c.row_range() for c in (cov, ring) if len(c.cell)]
+    if not ranges:  # no site nor ring on the DEM
+        return sums
+    first, last = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    dx, dy = abs(reader.transform.a), abs(reader.transform.e)
+    for r0, r1 in strips(first, last, step=strip_rows, height=reader.height):
+        at_site, at_ring = cov.strip(r0, r1), ring.strip(r0, r1)
+        if not len(at_site) and not len(at_ring):
+            continue
+        block = reader.rows(r0 - 1, r1 + 1)
+        slope, aspect = horn_slope(block, dx, dy)
+        grids = (block[1:-1].ravel(), slope[1:-1].ravel(), aspect[1:-1].ravel())
+        local = cov.cell[at_site].astype(np.int64) - r0 * reader.width
+        sums.site_z[at_site] = grids[0][local]
+        _add_slopes(sums, cov, at_site, [g[local] for g in grids[1:]], steep_deg, flat_deg)
+        in_site = np.zeros(grids[0].size, dtype=bool)
+        in_site[local] = True
+        _add_ring(sums, reader, ring, at_ring, grids[0], in_site, r0)
+    return sums
+
+
+def _add_slopes(sums: _Sums, cov, at: np.ndarray, slope_aspect: list, steep_deg: float,
+                flat_deg: float) -> None:
+    s, a = slope_aspect
+    poly, n = cov.poly[at], cov.n_polygons
+    ok = np.isfinite(s)
+    w = cov.cov[at].astype(np.float64) * ok
+    cell_ha = cov.ha_per_cell[poly]  # true hectares of one whole cell of that site
+    south = (a >= 135) & (a <= 225) & (s >= 2)  # facing south (135–225°) on slopes of 2°+
+    for j, weights in enumerate((w, w * np.nan_to_num(s), w * (s > steep_deg) * cell_ha,
+                                 w * (s <= flat_deg) * cell_ha, w * south)):
+        sums.slope[:, j] += np.bincount(poly, weights=weights, minlength=n)
+    np.fmax.at(sums.top, poly[ok], s[ok])
+
+
+def _add_ring(sums: _Sums, reader: _Reader, ring, at: np.ndarray, z_strip: np.ndarray,
+              in_site: np.ndarray, r0: int) -> None:
+    """Normal equations of each site's ring plane from the ring cells of this strip that are
+    mostly in the ring (coverage > 0.5), not any site's ground, and have a height."""
+    local = ring.cell[at].astype(np.int64) - r0 * reader.width
+    z = z_strip[local]
+    keep = (ring.cov[at] > 0.5) & ~in_site[local] & np.isfinite(z)
+    if not keep.any():
+        return
+    poly, z = ring.poly[at][keep], z[keep]
+    x, y = _centres(reader, ring.cell[at][keep].astype(np.int64))
+    cols = (np.ones_like(x), x, y)
+    n = ring.n_polygons
+    for i in range(3):
+        sums.plane[:, 9 + i] += np.bincount(poly, weights=cols[i] * z, minlength=n)
+        for j in range(i, 3):
+            sums.plane[:, 3 * i + j] += np.bincount(poly, weights=cols[i] * cols[j], minlength=n)
+    sums.plane[:, 12] += np.bincount(poly, minlength=n)
+
+
+def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
+                  steep_deg: float = 25.0, flat_deg: float = 6.0,
+                  ring_m: tuple[float, float] = (50.0, 150.0),
+                  strip_rows: int = 256) -> pd.DataFrame:
+    """One row a site (:data:`TERRAIN_COLUMNS`), aligned with ``sites``; see the module text.
+    The DEM is read once, in strips, and summed per site as it is read: memory follows the
+    sites' cells, not the DEM's size."""
+    reader = _Reader(dem)
+    try:
+        key = reader.key()
+        local = sites.to_crs(reader.crs)
+        cov = coverage(sites.geometry, key)
+        rings = local.geometry.buffer(ring_m[1]).difference(local.geometry.buffer(ring_m[0]))
+        ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key)
+        sums = _scan(reader, cov, ring, steep_deg=steep_deg, flat_deg=flat_deg,
+                     strip_rows=strip_rows)
+    finally:
+        reader.close()
+    del ring
+    covered, slope_sum, steep, flat, south = sums.slope.T
+    has = covered > 0
+    safe = np.maximum(covered, 1e-12)
+    ref, n_ring = _planes(sums.plane)
+    pit, dump = _volumes(reader, cov, sums.site_z, ref)
+    return pd.DataFrame({
+        "site_id": sites["site_id"].astype(str).to_numpy(),
+        "mean_slope_deg": np.where(has, slope_sum / safe, np.nan), "max_slope_deg": sums.top,
+        "steep_ha": np.where(has, steep, np.nan), "flat_ha": np.where(has, flat, np.nan),
+        "south_share": np.where(has, south / safe, np.nan),
+        "pit_volume_m3": pit, "dump_volume_m3": dump,
+        "reference_cells": n_ring}, index=sites.index)
+
+
+def _planes(plane_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per site, the least-squares plane z = a + b·x + c·y (x, y from the grid origin) from its
+    ring's normal equations: coefficients (n, 3), NaN with fewer than 3 cells; cells used."""
+    n = len(plane_sums)
+    ata = np.zeros((n, 3, 3))
+    for i in range(3):
+        for j in range(i, 3):
+            ata[:, i, j] = ata[:, j, i] = plane_sums[:, 3 * i + j]
+    atb = plane_sums[:, 9:12]
+    count = plane_sums[:, 12].astype(np.int64)
+    coef = np.full((n, 3), np.nan)
+    good = count >= 3
+    if good.any():
+        ata[good] += np.eye(3) * 1e-9  # a ring on a straight line would be singular
+        coef[good] = np.linalg.solve(ata[good], atb[good][..., None])[..., 0]
+    return coef, count
+
+
+def _centres(reader, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres; x and y relative to the grid origin (well conditioned)."""
+    rows, cols = np.divmod(cells, reader.width)
+    t = reader.transform
+    return (cols + 0.5) * t.a, (rows + 0.5) * t.e
+
+
+def _volumes(reader, cov, site_z: np.ndarray, ref: np.ndarray,
+             chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Pit (below the ring plane) and dump (above it) volumes per site, in chunks of cells."""
+    n = cov.n_polygons
+    pit, dump = np.zeros(n), np.zeros(n)
+    for lo in range(0, len(cov.cell), chunk):
+        sl = slice(lo, lo + chunk)
+        poly = cov.poly[sl]
+        x, y = _centres(reader, cov.cell[sl].astype(np.int64))
+        diff = ref[poly, 0] + ref[poly, 1] * x + ref[poly, 2] * y - site_z[sl]  # > 0: a pit
+        ok = np.isfinite(diff)
+        area_m2 = cov.ha_per_cell[poly] * 10_000.0 * cov.cov[sl] * ok
+        diff = np.nan_to_num(diff)
+        pit += np.bincount(poly, weights=area_m2 * np.clip(diff, 0, None), minlength=n)
+        dump += np.bincount(poly, weights=area_m2 * np.clip(-diff, 0, None), minlength=n)
+    missing = ~np.isfinite(ref[:, 0])
+    pit[missing], dump[missing] = np.nan, np.nan
+    return pit, dump

@@ -1,0 +1,810 @@
+"""Contiguous-remediation zones (集中连片治理区).
+
+>>> graph = og.adjacency.neighbour_graph(sites, gap_m=500)
+>>> result = og.zones.build_zones(sites, graph, max_zone_ha=5000, islands="keep")
+>>> result.zones          # one row per zone: zone_id, site_ids, n_sites, area_ha, …
+>>> result.sites          # the input sites (same index) with zone_id
+
+How zones come about, in words an official can check:
+
+1. **Links.** Two sites are linked when they touch or lie within ``gap_m`` metres (metric CRS).
+   A pit, dump or other parcel is always linked to its mine (``mine_id``): it lies in its mine's
+   zone. Links across banners are dropped unless ``cross_banner=True``; a site flagged
+   ``zone_apart`` (e.g. protected land) loses its links to other mines — its mine and parcels stay
+   together, apart from everything else; ``cannot_link`` pairs never share a zone.
+2. **Groups.** Linked sites form connected groups (a mine and its parcels always move together).
+3. **Size band.** ``max_zone_ha`` bounds a zone's ``area_ha`` — its remediation area, the
+   members' union closed over the gap — and ``max_sites`` its number of sites. A group above the
+   band is rebuilt by joining its sites strongest link first — smallest gap, then nearest
+   centres — trying every link in that order (Kruskal), refusing any join that would exceed the
+   band or put a ``cannot_link`` pair together. Joins are first checked on the members'
+   hectares (a lower bound of the closed area), then every zone whose closed area still exceeds
+   the band is rebuilt the same way with the closed area of each join computed exactly. Every
+   zone stays connected; weak links are cut. A single unit (a mine with its parcels) larger than
+   the band is a zone alone.
+4. **Isolated sites** (no link at all): ``islands="keep"`` makes each its own zone;
+   ``"attach"`` joins it to the nearest zone of its banner within ``attach_m`` metres (nearest
+   isolated sites first; equal distances go to the zone of the first site id) when the band
+   allows (else it is kept alone); ``"drop"`` is refused — no site may be lost.
+5. **Ids.** ``<banner>-<priority area>-<nn>`` (``准格尔旗-薛家湾-03``; ``其他`` outside the priority
+   areas), numbered west to east. The same sites in any row order give the same zones and ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from ..io import datasets
+from ..core import projection
+from ..core.errors import UsageError, ValidationError
+from ..core.schema import normalise_id
+from .adjacency import NeighbourGraph, neighbour_graph
+
+__all__ = ["ZoneResult", "build_zones", "read_zones", "zone_of_sites", "zone_members",
+           "zone_figures", "sensitivity",
+           "plot_sensitivity", "ZONE_COLUMNS"]
+
+log = logging.getLogger("ordos_geo")
+
+Islands = Literal["keep", "attach", "drop"]
+#: Columns of the zones table before the rules add the standard and end use.
+ZONE_COLUMNS = ["zone_id", "site_ids", "n_sites", "n_ownerless", "area_ha", "area_mu", "sites_ha",
+                "disturbed_ha", "pit_ha", "flat_floor_ha", "ownerless_share", "open_pit_share",
+                "banner", "banners", "priority_area", "dist_town_km", "centroid_lon",
+                "centroid_lat", "geometry"]
+OTHER_AREA = {"zh": "其他", "en": "other"}
+
+
+@dataclass
+class ZoneResult:
+    """``zones`` (one row per zone), ``sites`` (input sites + ``zone_id``, same index) and the
+    ``graph`` after the cannot-link rules (what the zones were built from)."""
+
+    zones: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    graph: NeighbourGraph
+    parameters: dict
+
+
+# --- membership ---------------------------------------------------------------------------------
+def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
+                 gap_m: float = 500.0, max_zone_ha: float | None = None,
+                 max_sites: int | None = None, islands: Islands = "keep",
+                 attach_m: float = 1000.0, cross_banner: bool = False,
+                 cannot_link: Iterable[tuple[str, str]] = ()) -> tuple[np.ndarray, NeighbourGraph]:
+    """A zone number per site (aligned with ``sites``; numbers are arbitrary but deterministic)
+    and the constrained graph. See the module text for the rules."""
+    labels, graph, _ = _zone_members(sites, graph, gap_m=gap_m, max_zone_ha=max_zone_ha,
+                                     max_sites=max_sites, islands=islands, attach_m=attach_m,
+                                     cross_banner=cross_banner, cannot_link=cannot_link)
+    return labels, graph
+
+
+def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attach_m,
+                  cross_banner, cannot_link) -> tuple[np.ndarray, NeighbourGraph, dict]:
+    """:func:`zone_members`, plus the closed geometries it computed (by member positions)."""
+    if islands not in ("keep", "attach", "drop"):
+        raise ValueError(f"islands={islands!r}; allowed: 'keep', 'attach'.")
+    if islands == "drop":
+        raise ValueError("islands='drop' is not allowed: every site must stay in the output. "
+                         "Use 'keep' (single-site zones) or 'attach' (join the nearest zone).")
+    for name, value in (("max_zone_ha", max_zone_ha), ("max_sites", max_sites)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}.")
+    graph = graph if graph is not None else neighbour_graph(sites, gap_m=gap_m)
+    ids = sites["site_id"].astype(str).to_numpy()
+    if tuple(ids) != graph.site_ids:
+        raise ValueError("The graph was built from other sites (or another row order); "
+                         "build it from these sites.")
+    graph = _constrain(sites, graph, cross_banner)
+    n = len(ids)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(n)
+    metric_series = projection.to_metric(sites.geometry)
+    metric = np.asarray(metric_series.values)
+    area = projection.area_ha(sites).to_numpy()  # the band is in true (equal-area) hectares
+    a, b = graph.positions()
+    must = (graph.edges["source"] == "mine_id").to_numpy()
+    units = _units(n, a[must], b[must])
+    # number the units in the order of their first site id, so that nothing below depends on
+    # the row order of the input
+    first = _unit_rank(units, rank)
+    canon = np.empty_like(first)
+    canon[np.argsort(first, kind="stable")] = np.arange(len(first))
+    units = canon[units]
+    unit_area, unit_sites = _unit_sizes(units, metric, area, metric_series.crs)
+    cx, cy = _centres(metric, units, area)
+    ua, ub = units[a], units[b]
+    between = ua != ub
+    gaps = np.nan_to_num(graph.edges["gap_m"].to_numpy(dtype=float), nan=0.0)
+    forbid = _forbidden_pairs(cannot_link, ids, units)
+    labels = _components(len(unit_area), ua[between], ub[between])
+    labels = _size_band(labels, ua[between], ub[between], gaps[between], unit_area, unit_sites,
+                        cx, cy, max_zone_ha, max_sites, forbid)
+    if islands == "attach":
+        banner = sites["banner"].astype(str).to_numpy() if "banner" in sites.columns else \
+            np.full(n, "")
+        apart = _apart_sites(sites, a[must], b[must])
+        labels = _attach(labels, units, metric, banner, apart, ua[between], ub[between],
+                         unit_area, unit_sites, attach_m, max_zone_ha, max_sites, cross_banner,
+                         forbid)
+    edges = (ua[between], ub[between], gaps[between], cx, cy)
+    closing = graph.gap_m if np.isfinite(graph.gap_m) else gap_m  # as zone_figures closes
+    closed: dict = {}
+    labels = _closed_band(labels, units, metric, metric_series.crs, edges, unit_area, unit_sites,
+                          max_zone_ha, max_sites, closing, forbid, closed)
+    return labels[units], graph, closed
+
+
+def _constrain(sites: gpd.GeoDataFrame, graph: NeighbourGraph,
+               cross_banner: bool) -> NeighbourGraph:
+    """Drop links across banners (unless allowed) and every link of a ``zone_apart`` site's unit
+    (the mine and its parcels) to other units; the mine–parcel links themselves stay."""
+    a, b = graph.positions()
+    keep = np.ones(len(a), dtype=bool)
+    must = (graph.edges["source"] == "mine_id").to_numpy()
+    if not cross_banner and "banner" in sites.columns:
+        banner = sites["banner"].astype(str).to_numpy()
+        keep &= (banner[a] == banner[b]) | must
+    apart = _apart_sites(sites, a[must], b[must])
+    keep &= ~(apart[a] | apart[b]) | must
+    if keep.all():
+        return graph
+    return graph.subgraph_edges(keep)
+
+
+def _apart_sites(sites: gpd.GeoDataFrame, ma: np.ndarray, mb: np.ndarray) -> np.ndarray:
+    """Sites whose unit (a mine and its parcels) holds a ``zone_apart`` site."""
+    if "zone_apart" not in sites.columns:
+        return np.zeros(len(sites), dtype=bool)
+    flag = sites["zone_apart"].fillna(False).astype(bool).to_numpy()
+    units = _units(len(sites), ma, mb)
+    return np.isin(units, units[flag])
+
+
+def _units(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sites that must stay together (a mine and its parcels) share a unit number."""
+    m = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    return connected_components(m, directed=False)[1]
+
+
+def _unit_sizes(units: np.ndarray, metric: np.ndarray, area: np.ndarray, crs
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Area (ha, of the union of members, equal-area CRS) and site count of every unit."""
+    nu = units.max() + 1 if len(units) else 0
+    counts = np.bincount(units, minlength=nu)
+    size = np.bincount(units, weights=area, minlength=nu)
+    multi = np.flatnonzero(counts > 1)
+    if len(multi):  # overlapping parcels count once: the area of each unit's union
+        order = np.argsort(units, kind="stable")
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        merged = [shapely.union_all(metric[order[starts[u]:starts[u] + counts[u]]]) for u in multi]
+        size[multi] = projection.area_ha(gpd.GeoSeries(merged, crs=crs)).to_numpy()
+    return size, counts
+
+
+def _centres(metric: np.ndarray, units: np.ndarray, area: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    c = shapely.get_coordinates(shapely.centroid(metric))
+    w = np.maximum(area, 1e-9)
+    nu = units.max() + 1 if len(units) else 0
+    tw = np.bincount(units, weights=w, minlength=nu)
+    return (np.bincount(units, weights=c[:, 0] * w, minlength=nu) / tw,
+            np.bincount(units, weights=c[:, 1] * w, minlength=nu) / tw)
+
+
+def _unit_rank(units: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Each unit's rank: the smallest text rank of its site ids (a stable tie-breaker)."""
+    out = np.full(units.max() + 1 if len(units) else 0, np.iinfo(np.int64).max)
+    np.minimum.at(out, units, rank)
+    return out
+
+
+def _forbidden_pairs(pairs: Iterable[tuple[str, str]], ids: np.ndarray,
+                     units: np.ndarray) -> dict[int, set[int]]:
+    """Unit pairs that must not share a zone; unknown sites and mine–parcel pairs are refused,
+    every one named at once."""
+    pos = {s: i for i, s in enumerate(ids)}
+    out: dict[int, set[int]] = {}
+    problems = []
+    for k, (x, y) in enumerate(pairs, start=1):
+        x, y = normalise_id(x), normalise_id(y)
+        unknown = [s for s in (x, y) if s not in pos]
+        if unknown:
+            problems.append(f"pair {k} ({x!r}, {y!r}): no site {', '.join(map(repr, unknown))}")
+            continue
+        ux, uy = units[pos[x]], units[pos[y]]
+        if ux == uy:
+            problems.append(f"pair {k} ({x!r}, {y!r}): a parcel and its mine must share a zone; "
+                            "remove the pair or the parcel's mine_id")
+            continue
+        out.setdefault(ux, set()).add(uy)
+        out.setdefault(uy, set()).add(ux)
+    if problems:
+        raise ValidationError(f"cannot_link: {len(problems)} problem(s):\n- "
+                              + "\n- ".join(problems[:30]))
+    return out
+
+
+def _components(nu: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    m = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(nu, nu))
+    return connected_components(m, directed=False)[1]
+
+
+def _join_order(a, b, gaps, cx, cy, nu: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every link between two units once (the strongest of several), strongest first: smallest
+    gap, then nearest centres, then the smaller unit number (units are numbered canonically, so
+    the order does not depend on the row order of the input)."""
+    weight = np.round(gaps, 3) * 1000.0 + 1.0 + np.hypot(cx[a] - cx[b], cy[a] - cy[b]) * 1e-6
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo.astype(np.int64) * nu + hi
+    by_key = np.argsort(key, kind="stable")
+    order = by_key[np.argsort(weight[by_key], kind="stable")]  # by (weight, lo, hi)
+    first = np.unique(key[order], return_index=True)[1]  # each unit pair's strongest link
+    pick = order[np.sort(first)]
+    return lo[pick], hi[pick]
+
+
+class _UnionFind:
+    """Zones being grown: parent links, hectares and site counts per root, cannot-link sets."""
+
+    def __init__(self, size: np.ndarray, count: np.ndarray, forbid: dict[int, set[int]]):
+        self.parent = list(range(len(size)))
+        self.size = size.astype(float).tolist()
+        self.count = count.astype(float).tolist()
+        self.enemies = {u: set(v) for u, v in forbid.items()}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def allowed(self, ra: int, rb: int) -> bool:
+        ea, eb = self.enemies.get(ra), self.enemies.get(rb)
+        if ea and any(self.find(e) == rb for e in ea):
+            return False
+        return not (eb and any(self.find(e) == ra for e in eb))
+
+    def join(self, ra: int, rb: int) -> None:
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        self.count[ra] += self.count[rb]
+        eb = self.enemies.get(rb)
+        if eb:
+            self.enemies[ra] = self.enemies.get(ra, set()) | eb
+
+    def roots(self) -> np.ndarray:
+        """The root of every element (pointer jumping, vectorised)."""
+        p = np.asarray(self.parent, dtype=np.int64)
+        while True:
+            q = p[p]
+            if np.array_equal(q, p):
+                return p
+            p = q
+
+
+def _kruskal(uf: _UnionFind, rows: np.ndarray, cols: np.ndarray, limit_ha: float,
+             limit_n: float, accept=None) -> None:
+    """Kruskal over the links in order, each join refused when it would break a limit, a
+    cannot-link rule or ``accept(ra, rb)``.
+
+    Links are taken in batches; before each batch the links whose ends are already joined are
+    dropped at once (they would be skipped one by one: components only grow), so the Python
+    loop sees only the links that may still join two zones. The joins are those of plain
+    Kruskal, link for link.
+    """
+    batch = max(4096, len(uf.parent) // 2)
+    for start in range(0, len(rows), batch):
+        r, c = rows[start:start + batch], cols[start:start + batch]
+        root = uf.roots()
+        live = root[r] != root[c]
+        for u, v in zip(r[live].tolist(), c[live].tolist()):
+            ra, rb = uf.find(u), uf.find(v)
+            if ra == rb or uf.size[ra] + uf.size[rb] > limit_ha or \
+                    uf.count[ra] + uf.count[rb] > limit_n or not uf.allowed(ra, rb):
+                continue
+            if accept is not None and not accept(ra, rb):
+                continue
+            uf.join(ra, rb)
+
+
+def _size_band(labels, a, b, gaps, unit_area, unit_sites, cx, cy, max_ha, max_sites,
+               forbid) -> np.ndarray:
+    """Rebuild the groups that break the band or a cannot-link rule (see module text, step 3):
+    Kruskal over every link of those groups, strongest first, each join refused when it would
+    break the band (members' hectares here; the closed area is checked after) or a rule."""
+    nl = labels.max() + 1 if len(labels) else 0
+    over = np.zeros(nl, dtype=bool)
+    if max_ha is not None:
+        over |= np.bincount(labels, weights=unit_area, minlength=nl) > max_ha
+    if max_sites is not None:
+        over |= np.bincount(labels, weights=unit_sites, minlength=nl) > max_sites
+    for u, others in forbid.items():
+        over[labels[u]] |= any(labels[o] == labels[u] for o in others)
+    if not over.any():
+        return labels
+    todo = over[labels]
+    sel = todo[a] & todo[b]
+    nu = len(unit_area)
+    rows, cols = _join_order(a[sel], b[sel], gaps[sel], cx, cy, nu)
+    uf = _UnionFind(unit_area, unit_sites, forbid)
+    limit_ha = float("inf") if max_ha is None else float(max_ha)
+    limit_n = float("inf") if max_sites is None else float(max_sites)
+    _kruskal(uf, rows, cols, limit_ha, limit_n)
+    roots = uf.roots()
+    # units outside the rebuilt groups keep their group; renumber everything densely
+    key = np.where(todo, roots + nl, labels)
+    return np.unique(key, return_inverse=True)[1]
+
+
+def _attach(labels, units, metric, banner, apart, a, b, unit_area, unit_sites, attach_m,
+            max_ha, max_sites, cross_banner, forbid) -> np.ndarray:
+    """Join each isolated unit (no link at all) to the nearest zone of its banner within
+    ``attach_m`` metres, nearest units first; ties go to the smaller unit number, so the row
+    order of the input changes nothing."""
+    nu = len(unit_area)
+    degree = np.bincount(np.r_[a, b], minlength=nu)
+    site_isolated = np.isin(units, np.flatnonzero(degree == 0))
+    if not site_isolated.any():
+        return labels
+    targets = np.flatnonzero(~site_isolated & ~apart)
+    cand = np.flatnonzero(site_isolated & ~apart)
+    best: dict[int, tuple[float, int, int]] = {}  # unit -> (distance, target unit, zone)
+    for group in ([targets] if cross_banner else
+                  [targets[banner[targets] == bn] for bn in np.unique(banner[targets])]):
+        mine = cand if cross_banner else cand[banner[cand] == banner[group[0]]]
+        if not len(group) or not len(mine):
+            continue
+        src, hit = shapely.STRtree(metric[group]).query(metric[mine], predicate="dwithin",
+                                                        distance=attach_m)
+        dist = shapely.distance(metric[mine[src]], metric[group[hit]])
+        for s_, h, d in zip(mine[src], group[hit], dist):
+            option = (float(d), int(units[h]), int(labels[units[h]]))
+            if option < best.get(int(units[s_]), (np.inf, 0, 0)):
+                best[int(units[s_])] = option
+    labels = labels.copy()
+    zone_area = np.bincount(labels, weights=unit_area)
+    zone_sites = np.bincount(labels, weights=unit_sites)
+    for u, (_, _, z) in sorted(best.items(), key=lambda kv: (kv[1][0], kv[0])):
+        if max_ha is not None and zone_area[z] + unit_area[u] > max_ha:
+            continue
+        if max_sites is not None and zone_sites[z] + unit_sites[u] > max_sites:
+            continue
+        if any(labels[e] == z for e in forbid.get(u, ())):
+            continue
+        zone_area[z] += unit_area[u]
+        zone_sites[z] += unit_sites[u]
+        labels[u] = z
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha, max_sites,
+                 gap_m, forbid, closed_cache: dict) -> np.ndarray:
+    """The band bounds ``area_ha``, the zone's closed remediation area. Zones whose closed area
+    exceeds it are rebuilt like step 3 with the closed area of every join computed exactly."""
+    if max_ha is None:
+        return labels
+    site_groups = [g for g in _groups(labels[units]) if len(np.unique(units[g])) > 1]
+    # Two cheap upper bounds of the closed area; a zone under either (with 0.2 % for the metric
+    # CRS's area scale) needs no closing: the closed area lies within the members grown by half
+    # the gap (closing shrinks what growing added), so it is at most the sum of the grown
+    # members' areas; and it lies within the members' convex hull.
+    site_groups = [g for g, grown in zip(site_groups, _grown_ha(metric, site_groups, gap_m))
+                   if grown * 1.002 > max_ha]
+    site_groups = [g for g, hull in zip(site_groups, _hull_ha(metric, site_groups))
+                   if hull * 1.002 > max_ha]
+    if not site_groups:
+        return labels
+    geoms = _zone_geometry(metric, site_groups, gap_m)
+    closed_cache.update({tuple(np.sort(g)): geom for g, geom in zip(site_groups, geoms)})
+    closed = projection.area_ha(gpd.GeoSeries(geoms, crs=crs)).to_numpy()
+    over = [g for g, ha in zip(site_groups, closed) if ha > max_ha]
+    if not over:
+        return labels
+    labels = labels.copy()
+    next_label = int(labels.max()) + 1
+    for g in over:
+        zone_units = np.unique(units[g])
+        roots = _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites,
+                            max_ha, max_sites, gap_m, forbid)
+        labels[zone_units] = next_label + roots
+        next_label += len(zone_units)
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def _grown_ha(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -> np.ndarray:
+    """Sum over each group of its sites' areas (ha, metric CRS) grown by half the gap, as the
+    closing grows them (mitred corners, limit 2)."""
+    if not groups:
+        return np.empty(0)
+    members = np.concatenate(groups)
+    grown = shapely.buffer(metric[members], gap_m / 2.0, join_style="mitre", mitre_limit=2.0) \
+        if gap_m > 0 else metric[members]
+    zone = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    return np.bincount(zone, weights=shapely.area(grown), minlength=len(groups)) / 10_000.0
+
+
+def _hull_ha(metric: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Area (ha, metric CRS) of the convex hull of each group's sites."""
+    if not groups:
+        return np.empty(0)
+    members = np.concatenate(groups)
+    zone = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    coords, owner = shapely.get_coordinates(metric[members], return_index=True)
+    points = shapely.multipoints(coords, indices=zone[owner])
+    return shapely.area(shapely.convex_hull(points)) / 10_000.0
+
+
+def _exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, max_ha,
+                max_sites, gap_m, forbid) -> np.ndarray:
+    """Kruskal within one zone, each join checked on the closed area of the joined zone
+    (computed incrementally: the closing of the union of two closed zones is the closing of
+    all their sites). Returns a root number (0…) per unit of ``zone_units``."""
+    a, b, gaps, cx, cy = edges
+    inside = np.isin(a, zone_units) & np.isin(b, zone_units)
+    rows, cols = _join_order(a[inside], b[inside], gaps[inside], cx, cy, len(unit_area))
+    half = gap_m / 2.0
+    grow = (lambda g: shapely.buffer(g, half, join_style="mitre", mitre_limit=2.0)) \
+        if half > 0 else (lambda g: g)
+    members = {int(u): metric[units == u] for u in zone_units}
+    outer = {u: shapely.union_all(grow(m)) for u, m in members.items()}
+    sites_union = {u: shapely.union_all(m) for u, m in members.items()}
+    uf = _UnionFind(unit_area, unit_sites, forbid)
+
+    def closed_fits(ra: int, rb: int) -> bool:
+        grown = shapely.union(outer[ra], outer[rb])
+        union = shapely.union(sites_union[ra], sites_union[rb])
+        shrunk = shapely.make_valid(shapely.buffer(grown, -half, join_style="mitre",
+                                                   mitre_limit=2.0)) if half > 0 else grown
+        area = projection.area_ha(gpd.GeoSeries([shapely.union(shrunk, union)], crs=crs)).iloc[0]
+        if area > max_ha:
+            return False
+        outer[ra], sites_union[ra] = grown, union  # ra stays the root of the joined zone
+        return True
+
+    limit_n = float("inf") if max_sites is None else float(max_sites)
+    _kruskal(uf, rows, cols, float("inf"), limit_n, accept=closed_fits)
+    roots = uf.roots()[zone_units]
+    return np.unique(roots, return_inverse=True)[1]
+
+
+# --- figures and geometry -----------------------------------------------------------------------
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(order, bounds)
+
+
+def _zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float, *,
+                   cached: dict | None = None) -> np.ndarray:
+    """Union of each zone's sites, closed over the gap (metric CRS).
+
+    Morphological closing: grow every site by half the gap, merge, shrink by the same amount,
+    with mitred corners (limit 2) so that the strip between two sites less than ``gap_m`` apart
+    becomes part of the remediation area. Single-site zones are the site itself.
+    """
+    half = gap_m / 2.0
+    out = np.empty(len(groups), dtype=object)
+    multi = []
+    for k, g in enumerate(groups):
+        known = cached.get(tuple(np.sort(g))) if cached else None
+        if known is not None and len(g) > 1:
+            out[k] = known
+        elif len(g) > 1:
+            multi.append(k)
+    for k, g in enumerate(groups):
+        if len(g) == 1:
+            out[k] = metric[g[0]]
+    if multi and half > 0:
+        members = np.concatenate([groups[k] for k in multi])
+        grown = shapely.buffer(metric[members], half, join_style="mitre", mitre_limit=2.0)
+        start = 0
+        for k in multi:
+            size = len(groups[k])
+            merged = shapely.union_all(grown[start:start + size])
+            closed = shapely.make_valid(shapely.buffer(merged, -half, join_style="mitre",
+                                                       mitre_limit=2.0))
+            # erosion can shave a corner off an acute site: the zone always covers its sites
+            out[k] = shapely.union(closed, shapely.union_all(metric[groups[k]]))
+            start += size
+    elif multi:
+        for k in multi:
+            out[k] = shapely.union_all(metric[groups[k]])
+    return out
+
+
+def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
+                 priority_areas: gpd.GeoDataFrame | None = None,
+                 towns: gpd.GeoDataFrame | None = None, lang: str | None = None,
+                 closed: dict | None = None) -> gpd.GeoDataFrame:
+    """One row per zone: ids, counts, areas (ha, 亩), banner, priority area, distance to the
+    nearest town, centroid, and the remediation area (union closed over the gap) as geometry.
+
+    Areas: ``area_ha`` of the remediation area, ``sites_ha`` of the union of member sites,
+    ``disturbed_ha`` of pits, dumps, other parcels and ownerless sites, ``pit_ha`` of pits — all in
+    the equal-area CRS. ``dist_town_km`` is measured in the metric CRS from the zone centre.
+    ``closed`` holds remediation areas already computed for these ``sites`` (keyed by the
+    sorted member positions), as :func:`build_zones` passes them on from the band check.
+    """
+    from ..core.settings import settings
+
+    lang = settings.get("lang", lang)
+    metric_series = projection.to_metric(sites.geometry)
+    metric = np.asarray(metric_series.values)
+    groups = _groups(labels)
+    geoms = _zone_geometry(metric, groups, gap_m, cached=closed)
+    ids = sites["site_id"].astype(str).to_numpy()
+    area = projection.area_ha(sites).to_numpy()
+    facts = _site_facts(sites, metric)
+    unions: dict[str, list] = {"sites_ha": [], "disturbed_ha": [], "pit_ha": []}
+    rows = []
+    for g in groups:
+        g = g[np.argsort(ids[g], kind="stable")]
+        unions["sites_ha"].append(_union(metric[g]))
+        unions["disturbed_ha"].append(_union(metric[g[facts["disturbed"][g]]]))
+        unions["pit_ha"].append(_union(metric[g[facts["is_pit"][g]]]))
+        rows.append(_zone_row(g, ids, area, facts))
+    zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=metric_series.crs)
+    for name, members in unions.items():  # one reprojection per column, not per zone
+        zones[name] = projection.area_ha(
+            gpd.GeoSeries(members, crs=metric_series.crs)).fillna(0.0).to_numpy()
+    zones["area_ha"] = projection.area_ha(zones)
+    zones["area_mu"] = zones["area_ha"] * projection.HA_TO_MU
+    zones = zones.round({"area_ha": 4, "area_mu": 3, "sites_ha": 4, "disturbed_ha": 4,
+                         "pit_ha": 4, "flat_floor_ha": 4, "ownerless_share": 4,
+                         "open_pit_share": 4})
+    zones = _place(zones, sites, groups, area, priority_areas, towns, lang)
+    zones = zones.to_crs("EPSG:4326")
+    return zones[ZONE_COLUMNS]
+
+
+def _site_facts(sites: gpd.GeoDataFrame, metric: np.ndarray) -> dict[str, np.ndarray]:
+    """Per site, what the zone figures add up: kinds, status, method, banner, flat floor,
+    centre (metric CRS)."""
+    col = {c: (sites[c].to_numpy() if c in sites.columns else np.full(len(sites), None))
+           for c in ("kind", "status", "method", "banner", "flat_floor_ha")}
+    return {"disturbed": np.isin(col["kind"], ["pit", "dump", "other"])
+            | (col["status"] == "ownerless"),
+            "is_pit": col["kind"] == "pit", "ownerless": col["status"] == "ownerless",
+            "open_pit": col["method"] == "open_pit", "banner": col["banner"],
+            "flat": pd.to_numeric(pd.Series(col["flat_floor_ha"]), errors="coerce").to_numpy(),
+            "centres": shapely.get_coordinates(shapely.centroid(metric))}
+
+
+def _zone_row(g: np.ndarray, ids: np.ndarray, area: np.ndarray, facts: dict) -> dict:
+    """The figures of one zone (members ``g``, sorted by id) that need no geometry union."""
+    w = np.maximum(area[g], 1e-9)
+    totals: dict[str, float] = {}
+    for name, a_ in zip(facts["banner"][g].astype(str), area[g]):
+        totals[name] = totals.get(name, 0.0) + a_
+    names = sorted(totals)
+    centres = facts["centres"]
+    return {"site_ids": ";".join(ids[g]), "n_sites": len(g),
+            "n_ownerless": int(facts["ownerless"][g].sum()),
+            "flat_floor_ha": float(np.nansum(facts["flat"][g])),
+            "ownerless_share": float(area[g][facts["ownerless"][g]].sum() / w.sum()),
+            "open_pit_share": float(area[g][facts["open_pit"][g]].sum() / w.sum()),
+            "banner": max(names, key=totals.__getitem__),  # by area; ties: first by name
+            "banners": ";".join(names),
+            "_cx": np.average(centres[g, 0], weights=w), "_cy": np.average(centres[g, 1], weights=w),
+            "_first": ids[g][0]}
+
+
+def _union(members: np.ndarray):
+    """The union of ``members`` (None when there are none)."""
+    if not len(members):
+        return None
+    return members[0] if len(members) == 1 else shapely.union_all(members)
+
+
+def _place(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, groups: list[np.ndarray],
+           area: np.ndarray, priority_areas, towns, lang: str) -> gpd.GeoDataFrame:
+    """Priority area (largest share of member area), nearest town, centroid, readable ids."""
+    pa = priority_areas if priority_areas is not None else datasets.priority_areas()
+    pa = pa.dropna(subset=["geometry"])
+    short = "short_en" if lang == "en" else "short_zh"
+    label = pa[short] if short in pa.columns else pa["name_zh"]
+    pts = gpd.GeoDataFrame({"zone": np.concatenate([np.full(len(g), k) for k, g in
+                                                    enumerate(groups)]),
+                            "w": np.concatenate([area[g] for g in groups])},
+                           geometry=sites.geometry.representative_point().to_numpy()[
+                               np.concatenate(groups)], crs=sites.crs)
+    hit = pts.sjoin(gpd.GeoDataFrame({"pa": label.to_numpy(), "pa_name": pa["name_zh"].to_numpy()},
+                                     geometry=pa.geometry.to_numpy(), crs=pa.crs).to_crs(sites.crs),
+                    how="inner", predicate="within")
+    best = (hit.groupby(["zone", "pa", "pa_name"])["w"].sum().reset_index()
+            .sort_values(["zone", "w", "pa"], ascending=[True, False, True], kind="stable")
+            .drop_duplicates("zone").set_index("zone"))
+    zones["priority_area"] = best["pa_name"].reindex(range(len(zones))).to_numpy()
+    zones["_short"] = best["pa"].reindex(range(len(zones))).fillna(OTHER_AREA[lang]).to_numpy()
+    t = towns if towns is not None else _towns()
+    tm = projection.to_metric(t.geometry).to_numpy()
+    centre = shapely.points(zones["_cx"].to_numpy(), zones["_cy"].to_numpy())
+    tree = shapely.STRtree(tm)
+    _, dist = tree.query_nearest(centre, return_distance=True, all_matches=False)
+    zones["dist_town_km"] = np.round(dist / 1000.0, 2)
+    lonlat = gpd.GeoSeries(centre, crs=zones.crs).to_crs("EPSG:4326")
+    zones["centroid_lon"], zones["centroid_lat"] = lonlat.x.round(6), lonlat.y.round(6)
+    zones["zone_id"] = _zone_ids(zones)
+    order = np.lexsort((zones["_first"], zones["_cy"].round(0), zones["_cx"].round(0)))
+    return zones.drop(columns=["_cx", "_cy", "_short", "_first"]).iloc[order].reset_index(drop=True)
+
+
+def _zone_ids(zones: gpd.GeoDataFrame) -> list[str]:
+    """``<banner>-<area>-<nn>``, numbered west to east (then south to north) within each pair."""
+    out = [""] * len(zones)
+    key = zones["banner"].astype(str) + "-" + zones["_short"].astype(str)
+    for prefix, idx in key.groupby(key).groups.items():
+        sub = zones.loc[idx]
+        order = np.lexsort((sub["_first"].to_numpy(), sub["_cy"].round(0).to_numpy(),
+                            sub["_cx"].round(0).to_numpy()))
+        width = max(2, len(str(len(idx))))
+        for n, i in enumerate(np.asarray(idx)[order], start=1):
+            out[i] = f"{prefix}-{n:0{width}d}"
+    return out
+
+
+def _towns() -> gpd.GeoDataFrame:
+    p = datasets.places()
+    return p[p["kind"].str.startswith("populated place")]
+
+
+# --- the whole step -----------------------------------------------------------------------------
+def _check_options(*, gap_m, max_zone_ha, max_sites, attach_m) -> None:
+    """Refuse option values that cannot mean anything (a UsageError, exit 2 in the CLI)."""
+    import math
+
+    def finite(value) -> bool:
+        return isinstance(value, (int, float, np.number)) and math.isfinite(float(value))
+
+    if not finite(gap_m) or gap_m < 0:
+        raise UsageError(f"gap_m={gap_m!r}: give a finite distance ≥ 0 in metres.")
+    if not finite(attach_m) or attach_m < 0:
+        raise UsageError(f"attach_m={attach_m!r}: give a finite distance ≥ 0 in metres.")
+    if max_zone_ha is not None and (not finite(max_zone_ha) or max_zone_ha <= 0):
+        raise UsageError(f"max_zone_ha={max_zone_ha!r}: give a finite area > 0 in hectares.")
+    if max_sites is not None and (not finite(max_sites) or max_sites < 1 or max_sites % 1):
+        raise UsageError(f"max_sites={max_sites!r}: give a whole number ≥ 1.")
+
+
+def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
+                gap_m: float | None = None, max_zone_ha: float | None = None,
+                max_sites: int | None = None, islands: Islands = "keep", attach_m: float = 1000.0,
+                cross_banner: bool = False, cannot_link: Iterable[tuple[str, str]] = (),
+                priority_areas: gpd.GeoDataFrame | None = None,
+                lang: str | None = None) -> ZoneResult:
+    """Zones of ``sites`` (validated, with ``site_id``, ``banner``, ``kind``, ``status``).
+
+    ``graph`` defaults to :func:`ordos_geo.adjacency.neighbour_graph` at ``gap_m`` (500 m); an
+    edited graph may be passed. See the module text for the rules. The result's ``sites`` keep the
+    input index and gain ``zone_id``.
+    """
+    if graph is not None and gap_m is not None and graph.gap_m == graph.gap_m \
+            and gap_m != graph.gap_m:
+        raise ValueError(f"gap_m={gap_m!r} differs from the graph's {graph.gap_m!r}.")
+    gap = gap_m if gap_m is not None else (graph.gap_m if graph is not None else 500.0)
+    _check_options(gap_m=gap, max_zone_ha=max_zone_ha, max_sites=max_sites, attach_m=attach_m)
+    labels, used, closed = _zone_members(sites, graph, gap_m=gap, max_zone_ha=max_zone_ha,
+                                         max_sites=max_sites, islands=islands,
+                                         attach_m=attach_m, cross_banner=cross_banner,
+                                         cannot_link=cannot_link)
+    zones = zone_figures(sites, labels, gap_m=gap, priority_areas=priority_areas, lang=lang,
+                         closed=closed)
+    site_zone = pd.Series(np.repeat(zones["zone_id"].to_numpy(), zones["n_sites"].to_numpy()),
+                          index=np.concatenate(zones["site_ids"].str.split(";").to_list()))
+    out = sites.copy()
+    out["zone_id"] = site_zone.reindex(out["site_id"].astype(str)).to_numpy()
+    params = {"gap_m": gap, "max_zone_ha": max_zone_ha, "max_sites": max_sites,
+              "islands": islands, "attach_m": attach_m, "cross_banner": cross_banner,
+              "cannot_link": [tuple(p) for p in cannot_link]}
+    log.info("zoned %d sites into %d zones (gap %g m)", len(sites), len(zones), gap)
+    return ZoneResult(zones, out, used, params)
+
+
+# --- sensitivity to the gap ---------------------------------------------------------------------
+def read_zones(path: str | Path) -> gpd.GeoDataFrame:
+    """A ``zones.geojson`` (or GeoPackage layer ``zones``) written by ``ordos-geo zones``, with
+    ``zone_id`` and ``site_ids`` as text. A missing file, another kind of file or missing columns
+    are refused with the file named (:class:`~ordos_geo._errors.ValidationError`)."""
+    from .. import io
+    from ..core.errors import ValidationError
+    from ..core.messages import msg
+
+    path = Path(path)
+    layer = "zones" if path.suffix.lower() == ".gpkg" else None
+    frame = io.read_vector(path, layer=layer).frame
+    missing = [c for c in ("zone_id", "site_ids") if c not in frame.columns]
+    if missing:
+        raise ValidationError(msg("zones_file_columns", path=path, missing=", ".join(missing)))
+    bad = frame["zone_id"].isna() | frame["site_ids"].isna() | frame.geometry.isna()
+    if bad.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:10])
+        raise ValidationError(msg("zones_file_rows", path=path, rows=rows))
+    return frame.assign(zone_id=frame["zone_id"].astype(str),
+                        site_ids=frame["site_ids"].astype(str))
+
+
+def zone_of_sites(zones: gpd.GeoDataFrame) -> pd.Series:
+    """``site_id → zone_id`` from a zones table's ``site_ids`` (joined with ``;``)."""
+    members = zones[["zone_id", "site_ids"]].assign(site_id=zones["site_ids"].str.split(";"))
+    return members.explode("site_id").set_index("site_id")["zone_id"]
+
+
+def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1001, 100),
+                max_zone_ha: float | None = None, max_sites: int | None = None,
+                cross_banner: bool = False) -> pd.DataFrame:
+    """How the zoning changes with ``gap_m``: one row per gap, so planners choose it knowingly.
+
+    Columns: ``gap_m``, ``n_zones``, ``n_multi_site`` (zones of 2+ sites), ``n_single_site``,
+    ``share_sites_in_multi`` (share of sites in multi-site zones), ``largest_zone_ha`` and
+    ``median_zone_ha`` (area of member sites, overlaps counted once per mine). The graph is built
+    once, at the largest gap, and filtered for the smaller ones.
+    """
+    gaps = sorted(float(g) for g in gaps)
+    full = neighbour_graph(sites, gap_m=gaps[-1])
+    metric = np.asarray(projection.to_metric(sites.geometry).values)
+    fa, fb = full.positions()
+    must = (full.edges["source"] == "mine_id").to_numpy()
+    units = _units(len(sites), fa[must], fb[must])
+    unit_area, _ = _unit_sizes(units, metric, projection.area_ha(sites).to_numpy(),
+                               projection.metric_crs())
+    first_site = np.unique(units, return_index=True)[1]
+    rows = []
+    for g in gaps:
+        e = full.edges
+        keep = (e["source"] == "mine_id").to_numpy() | (e["gap_m"].to_numpy() <= g)
+        graph = full.subgraph_edges(keep, gap_m=g)
+        labels, _ = zone_members(sites, graph, gap_m=g, max_zone_ha=max_zone_ha,
+                                 max_sites=max_sites, cross_banner=cross_banner)
+        counts = np.bincount(labels)
+        size = np.bincount(labels[first_site], weights=unit_area)
+        multi = counts > 1
+        rows.append({"gap_m": g, "n_zones": len(counts), "n_multi_site": int(multi.sum()),
+                     "n_single_site": int((~multi).sum()),
+                     "share_sites_in_multi": float(counts[multi].sum() / len(labels)),
+                     "largest_zone_ha": float(size.max()),
+                     "median_zone_ha": float(np.median(size))})
+    return pd.DataFrame(rows)
+
+
+def plot_sensitivity(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Number of zones and the largest zone against ``gap_m`` (matplotlib); returns the axes."""
+    from ..core.settings import settings
+    from ..core.utils import cjk_font, import_optional
+
+    plt = import_optional("matplotlib.pyplot", purpose="plots", pip="matplotlib")
+    font = cjk_font()
+    zh = settings.get("lang", lang) == "zh" and font is not None  # no boxes for missing glyphs
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    if zh:
+        plt.rcParams["font.sans-serif"] = [font, *plt.rcParams["font.sans-serif"]]
+    ax.plot(table["gap_m"], table["n_zones"], "o-", color="tab:blue",
+            label="zones" if not zh else "分区数 zones")
+    ax.plot(table["gap_m"], table["n_multi_site"], "s--", color="tab:green",
+            label="multi-site zones" if not zh else "多图斑分区 multi-site")
+    ax.set_xlabel("gap_m (m)")
+    ax.set_ylabel("zones" if not zh else "分区数 zones")
+    right = ax.twinx()
+    right.plot(table["gap_m"], table["largest_zone_ha"], "^:", color="tab:red",
+               label="largest zone (ha)" if not zh else "最大分区（公顷）largest (ha)")
+    right.set_ylabel("ha")
+    lines = ax.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="upper center", fontsize=8, ncol=3,
+              bbox_to_anchor=(0.5, -0.16), frameon=False)
+    ax.set_title("Zones as a function of the linking distance" if not zh
+                 else "连片距离敏感性 / sensitivity to gap_m")
+    return ax
