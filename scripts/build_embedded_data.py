@@ -1,16 +1,15 @@
-"""Rebuild the real-data files of ordos_geo/data/ from ../shared/data (see ordos_geo/data/README.md).
+"""Rebuild the real-data files of data/ from ../shared/data (see data/README.md).
 
     python scripts/build_embedded_data.py [--shared ../shared/data]
 
-Banner boundaries: Amap GCJ-02 original converted to WGS84 with ordos_geo.projection's own
+Banner boundaries: Amap GCJ-02 original converted to WGS84 with og.projection's own
 GCJ-02 inverse, then simplified as one coverage (shared borders stay shared) at 100 m.
-Priority areas: derived from GCMT mine points and GeoNames places as described in ordos_geo/data/README.md.
+Priority areas: derived from GCMT mine points and GeoNames places as described in data/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import shapely
 from ordos_geo import projection
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "ordos_geo" / "data"
+DATA = ROOT / "data"
 SIMPLIFY_M = 100.0
 
 # name_zh, name_en, banner, anchor GCMT records (mine points), anchor places, note

@@ -1,4 +1,4 @@
-"""Regenerate ordos_geo/data/synthetic_sites.geojson from ordos_geo.demo.synthetic (seed 2026, deterministic).
+"""Regenerate data/synthetic_sites.geojson from ordos_geo.demo.synthetic (seed 2026, deterministic).
 
     python scripts/make_synthetic_data.py [--out PATH] [--seed N]
 """
@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 import ordos_geo as og
-
 from ordos_geo import datasets, projection
 from ordos_geo.demo.synthetic import SEED, synthetic_plans, synthetic_sites
 

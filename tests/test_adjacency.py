@@ -2,10 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import row_of_squares, sites_from_metric
 
 from ordos_geo import adjacency
-
-from conftest import row_of_squares, sites_from_metric
 
 
 def test_links_within_the_gap_with_gap_and_shared_boundary():

@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from conftest import site_frame
+from imagery_helpers import write_scene
 from rasterio.transform import from_origin
 
 import ordos_geo as og
 from ordos_geo import cli
-
-from conftest import site_frame
-from imagery_helpers import write_scene
 
 SITES = og.datasets.synthetic_sites_path()
 PLANS = og.datasets.synthetic_plans_path()

@@ -9,9 +9,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from conftest import site_frame, write_shapefile
 
 import ordos_geo as og
-from conftest import site_frame, write_shapefile
 
 EXE = shutil.which("ordos-geo", path=os.path.dirname(sys.executable)) or "ordos-geo"
 

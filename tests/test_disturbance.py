@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from imagery_helpers import ORIGIN, PIXEL, pixel_box
 
 import ordos_geo as og
 from ordos_geo import disturbance
 from ordos_geo.core.errors import ValidationError
-from imagery_helpers import ORIGIN, PIXEL, pixel_box
 
 EXE = [sys.executable, "-m", "ordos_geo"]
 

@@ -2,7 +2,8 @@
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ordos_geo as og
 from ordos_geo.core.errors import ValidationError

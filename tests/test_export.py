@@ -10,7 +10,6 @@ import ordos_geo as og
 from ordos_geo import export, io
 
 
-
 @pytest.fixture
 def sites():
     frame, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())

@@ -19,13 +19,12 @@ import openpyxl
 import pyogrio
 import pytest
 import yaml
+from browser_helpers import open_offline
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ordos_geo as og
 from ordos_geo import cli
-
-from browser_helpers import open_offline
 
 PWN_DIR = "PWNED_BY_TEMPLATE"
 NASTY = [

@@ -5,13 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from imagery_helpers import BARE, VEG, pixel_box, write_scene
 
 import ordos_geo as og
 from ordos_geo import imagery, reclamation
-from ordos_geo.imagery import grids
 from ordos_geo.core.errors import CRSError, ValidationError
-
-from imagery_helpers import BARE, VEG, pixel_box, write_scene
+from ordos_geo.imagery import grids
 
 
 def _scene(paths, date=dt.date(2023, 8, 1), baseline=None, sensor="sentinel2-l2a"):

@@ -11,16 +11,15 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from conftest import sites_from_metric
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from imagery_helpers import ORIGIN, PIXEL, pixel_box, write_scene
 from rasterio.transform import from_origin
 
 import ordos_geo as og
 from ordos_geo import imagery, reclamation
 from ordos_geo.imagery import Scene
-
-from conftest import sites_from_metric
-from imagery_helpers import ORIGIN, PIXEL, pixel_box, write_scene
 
 DAY = pd.Timestamp("2021-07-01").date()
 
@@ -67,7 +66,7 @@ def test_a_20m_swir_band_and_a_band_in_another_crs_are_resampled(tmp_path):
     paths["swir1"] = _write(tmp_path / "b11.tif", np.full((20, 20), 2500), pixel=20.0)
     # the NIR band delivered in UTM 48N (the neighbouring zone), covering the same ground
     with rasterio.open(paths["nir"]) as src:
-        from rasterio.warp import calculate_default_transform, reproject, Resampling
+        from rasterio.warp import Resampling, calculate_default_transform, reproject
 
         t, w, h = calculate_default_transform(src.crs, "EPSG:32648", src.width, src.height,
                                               *src.bounds, resolution=10.0)

@@ -5,12 +5,11 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from conftest import site_frame, write_shapefile, zip_shapefile
 
 import ordos_geo as og
 from ordos_geo import corners, io
 from ordos_geo.core.errors import InputFileError
-
-from conftest import site_frame, write_shapefile, zip_shapefile
 
 NAMES = ["测试煤矿1号", "测试煤矿2号", "测试煤矿3号"]
 

@@ -199,3 +199,31 @@ def test_the_checks_catch_what_they_claim(tmp_path, monkeypatch):
     assert re.search(r"zoning\.c:1 imports register\._storage, internal", str(caught.value))
     with pytest.raises(AssertionError, match=r"core\.x → core\.y → core\.x"):
         test_no_import_cycles_between_modules_at_module_level()
+
+
+def test_the_readme_layout_table_is_a_map_of_every_module():
+    """README, *Layout*: one row per subpackage naming every module in it (and no module that
+    is not there) — the newcomer's map of the code."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        found = re.match(r"\| `(\w+)/` \| (\w+) \|[^|]*\|(.*)\|\s*$", line)
+        if found:
+            rows[found.group(1)] = set(re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "",
+                                                                   found.group(3))))
+    assert set(rows) == set(RANKS), set(rows) ^ set(RANKS)
+    for package, named in rows.items():
+        files = {p.stem for p in (PACKAGE / package).glob("*.py") if p.stem != "__init__"}
+        assert named == files, (package, "missing", files - named, "not there", named - files)
+
+
+def test_lint_unused_names_and_import_order():
+    """ruff (pyproject.toml, [tool.ruff]): no unused or undefined name, imports sorted."""
+    import subprocess
+    import sys
+
+    found = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "ordos_geo",
+                            "tests", "benchmarks", "scripts", "data"], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert found.returncode == 0, found.stdout + found.stderr

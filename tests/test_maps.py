@@ -5,11 +5,10 @@ These tests never skip: `make test` installs chromium when it is missing.
 
 import pandas as pd
 import pytest
+from browser_helpers import open_offline
 
 import ordos_geo as og
 from ordos_geo import maps
-
-from browser_helpers import open_offline
 
 XSS = '<img src=x onerror="window.__xss=1">'
 

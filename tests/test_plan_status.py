@@ -11,13 +11,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import sites_from_metric
+from imagery_helpers import pixel_box, write_scene
 
 import ordos_geo as og
 from ordos_geo import reclamation
 from ordos_geo.imagery import Scene
-
-from conftest import sites_from_metric
-from imagery_helpers import pixel_box, write_scene
 
 YEARS = range(2019, 2026)
 PER_YEAR_PX = 40  # 0.4 ha

@@ -1,10 +1,9 @@
 import pandas as pd
 import pytest
+from conftest import row_of_squares, sites_from_metric
 
 import ordos_geo as og
 from ordos_geo import plans, rules, zones
-
-from conftest import row_of_squares, sites_from_metric
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-import geopandas as gpd
+from conftest import JUNGAR, squares_metric
 from pyproj import Geod
 
 import ordos_geo as og
 from ordos_geo import projection
 from ordos_geo.core.errors import CRSError
-
-from conftest import JUNGAR, squares_metric
 
 GEOD = Geod(ellps="GRS80")
 

@@ -12,12 +12,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from browser_helpers import open_offline
+from conftest import site_frame, write_shapefile
 
 import ordos_geo as og
 from ordos_geo import cli
-
-from conftest import site_frame, write_shapefile
-from browser_helpers import open_offline
 
 OSM = og.datasets.data_path("osm_landuse")
 ACROSS_THE_RIVER = [1371979424, 1371979425, 1371979426]  # OSM dumps in Shanxi

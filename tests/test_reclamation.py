@@ -112,10 +112,10 @@ def test_trajectory_classes_on_constructed_series():
 
 
 def test_progress_command(tmp_path, sample_imagery):
+    import os
+    import shutil
     import subprocess
     import sys
-    import shutil
-    import os
 
     manifest, _ = sample_imagery
     exe = shutil.which("ordos-geo", path=os.path.dirname(sys.executable))

@@ -13,13 +13,12 @@ import pandas as pd
 import pyogrio
 import pytest
 import sqlalchemy as sa
+from conftest import JUNGAR, sites_from_metric, squares_metric
 
 import ordos_geo as og
 from ordos_geo import cli
 from ordos_geo.core.errors import ValidationError
 from ordos_geo.register import current_state, rules
-
-from conftest import sites_from_metric, squares_metric, JUNGAR
 
 SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五", "responsible": "赵六"}
 

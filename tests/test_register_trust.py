@@ -6,23 +6,23 @@ sequence model; one function answers "is it overdue?" for the state, the lists, 
 weights and the map."""
 
 import datetime as dt
-import sys
 import shutil
+import sys
 import unicodedata
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import JUNGAR, sites_from_metric, squares_metric
+from conftest import run_cli as _cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ordos_geo as og
-from ordos_geo.register import _chain
-from ordos_geo.register import _storage as db
 from ordos_geo.core.errors import UsageError, ValidationError
+from ordos_geo.register import TamperedError, _chain
+from ordos_geo.register import _storage as db
 from ordos_geo.register._names import NameRefused, clean_name, clean_text
-from ordos_geo.register import TamperedError
-
-from conftest import JUNGAR, run_cli as _cli, sites_from_metric, squares_metric
 
 SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五", "responsible": "赵六"}
 

@@ -2,11 +2,10 @@ import textwrap
 
 import pandas as pd
 import pytest
+from conftest import row_of_squares, sites_from_metric
 
 from ordos_geo import rules, zones
 from ordos_geo.core.errors import ValidationError
-
-from conftest import row_of_squares, sites_from_metric
 
 
 def _zone_row(**facts):

@@ -2,13 +2,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from conftest import bowtie, site_frame, write_shapefile
 
 import ordos_geo as og
 from ordos_geo import sites
 from ordos_geo.core.errors import ValidationError
 from ordos_geo.sites import CANONICAL_FIELDS, REPORT_COLUMNS
-
-from conftest import bowtie, site_frame, write_shapefile
 
 
 def _write(frame, path, **kw):

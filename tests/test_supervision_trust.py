@@ -8,13 +8,14 @@ a fuzz over the commands: a user's mistake is never exit 70."""
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import JUNGAR, sites_from_metric, squares_metric
+from conftest import run_cli as _cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ordos_geo as og
 from ordos_geo import cli
 from ordos_geo.core.errors import UsageError, ValidationError
-
-from conftest import JUNGAR, run_cli as _cli, sites_from_metric, squares_metric
 
 MAXIMA = {"矿区环境": 220, "资源开发方式": 220, "资源综合利用": 200, "节能减排": 120,
           "科技创新与智能矿山": 120, "企业管理与企业形象": 120}

@@ -11,13 +11,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from conftest import DALAD, JUNGAR, bowtie, site_frame, squares_metric
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ordos_geo as og
 from ordos_geo import cli
-
-from conftest import DALAD, JUNGAR, bowtie, site_frame, squares_metric
 
 SITES = og.datasets.synthetic_sites_path()
 

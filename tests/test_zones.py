@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from conftest import row_of_squares, sites_from_metric
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from ordos_geo import adjacency, zones
-
-from conftest import row_of_squares, sites_from_metric
-
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "40"))  # more in a long local run
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core.settings import settings
 from ..core.messages import msg
-from .common import print_or_write, reading_options, print_problems, print_written
+from ..core.settings import settings
+from .common import print_or_write, print_problems, print_written, reading_options
 
 __all__ = ["add_validate", "add_tools", "COMMANDS"]
 

@@ -8,9 +8,16 @@ import argparse
 from pathlib import Path
 
 from ..core.messages import msg
-from .common import (AREA, COUNT, GAP, date_type, print_written, read_scenes, read_sites,
-                     write_report)
-
+from .common import (
+    AREA,
+    COUNT,
+    GAP,
+    date_type,
+    print_written,
+    read_scenes,
+    read_sites,
+    write_report,
+)
 
 __all__ = ["add_progress", "add_findings", "COMMANDS"]
 
@@ -59,11 +66,10 @@ def add_findings(sub, common, reading, h) -> None:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    from ..publish import export
     from .. import io
+    from ..imagery import Thresholds, reclamation
+    from ..publish import export
     from ..zoning import plans
-    from ..imagery import reclamation
-    from ..imagery import Thresholds
 
     frame = read_sites(args)
     zones = None
@@ -90,9 +96,11 @@ def _progress(args: argparse.Namespace) -> int:
 
 
 def _disturbance(args: argparse.Namespace) -> int:
-    from ..imagery import disturbance
     from .. import io
+    from ..imagery import disturbance
     from ..publish import maps
+
+    disturbance.load_thresholds(args.rules)  # a bad table fails before any work
     frame = read_sites(args)
     allowed = io.read_vector(args.allowed).frame if args.allowed else None
     result = disturbance.detect(frame, read_scenes(str(args.imagery)), search_m=args.search_m,
@@ -118,10 +126,11 @@ def _disturbance(args: argparse.Namespace) -> int:
 
 
 def _declarations(args: argparse.Namespace) -> int:
-    from ..imagery import disturbance
     from .. import io
-    from ..imagery import reclamation
     from ..core.errors import InputFileError
+    from ..imagery import disturbance, reclamation
+
+    disturbance.load_thresholds(args.rules)  # a bad table fails before any work
     summary_path = args.progress if args.progress.is_file() else \
         args.progress / "progress_summary.csv"
     if not summary_path.exists():

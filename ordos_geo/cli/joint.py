@@ -32,9 +32,9 @@ def add(sub, common, reading, h) -> None:
 
 
 def _terrain(args: argparse.Namespace) -> int:
-    from ..publish import export
     from .. import io
     from ..joint import terrain
+    from ..publish import export
 
     frame = read_sites(args)
     table = terrain.terrain_stats(frame, args.dem)
@@ -47,15 +47,10 @@ def _terrain(args: argparse.Namespace) -> int:
 
 
 def _earthworks(args: argparse.Namespace) -> int:
-    from ..joint import earthworks
-    from ..publish import export
     from .. import io
-    from ..publish import maps
-    from ..joint import terrain
-    from ..zoning import zones
-
-    from ..zoning import rules
-    from ..joint import suitability
+    from ..joint import earthworks, suitability, terrain
+    from ..publish import export, maps
+    from ..zoning import rules, zones
 
     frame = read_sites(args)
     if args.zones:
@@ -88,10 +83,9 @@ def _earthworks(args: argparse.Namespace) -> int:
 
 
 def _zone_sheets(args: argparse.Namespace) -> int:
-    from ..joint import earthworks
     from ..imagery import reclamation
+    from ..joint import earthworks, terrain
     from ..publish import sheets
-    from ..joint import terrain
     from ..zoning import zones
 
     frame = read_sites(args)

@@ -50,8 +50,8 @@ def _add_export(sub, common, reading, h) -> None:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from ..publish import maps
     from ..imagery import reclamation
+    from ..publish import maps
     from ..zoning import zones
 
     frame = read_sites(args)
@@ -114,8 +114,9 @@ def _export_layers(args: argparse.Namespace) -> dict:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..publish import export
     from .. import io
+    from ..publish import export
+
     if args.gk and args.format in ("geojson", "xlsx"):
         raise UsageError(msg("gk_format", format=args.format))
     layers = _export_layers(args)

@@ -188,7 +188,6 @@ def _register_blacklist(reg, args: argparse.Namespace) -> int:
 
 def _register_map(reg, args: argparse.Namespace) -> int:
     from ..publish import maps
-
     from ..register import effective_events
 
     head = reg.head()

@@ -8,8 +8,16 @@ import argparse
 from pathlib import Path
 
 from ..core.messages import msg
-from .common import (SHARE, YEAR, bounded, check_out, print_head, print_written, text_table,
-                     with_head)
+from .common import (
+    SHARE,
+    YEAR,
+    bounded,
+    check_out,
+    print_head,
+    print_written,
+    text_table,
+    with_head,
+)
 
 __all__ = ["add", "COMMANDS", "state_of_table"]
 
@@ -148,8 +156,8 @@ def _digest(plan) -> str:
 def _write_plan(plan, args, extra: dict) -> int:
     import json
 
-    from ..publish import export
     from .. import io
+    from ..publish import export
     from ..register import supervision
 
     meta = {"year": args.year, "seed": int(plan.attrs["seed"]),
@@ -216,9 +224,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _rectification(args: argparse.Namespace) -> int:
+    from .. import io, register
     from ..publish import export
-    from .. import io
-    from .. import register
     from ..register import supervision
 
     with register.open_register(args.register) as reg:
@@ -255,8 +262,8 @@ def _required(path: Path | None) -> list[str] | None:
 
 
 def _lookback(args: argparse.Namespace) -> int:
-    from ..publish import export
     from .. import register
+    from ..publish import export
     from ..register import supervision
 
     check_out(args.out)

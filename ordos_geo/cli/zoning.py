@@ -46,11 +46,10 @@ def _cannot_link(path: Path | None) -> list[tuple[str, str]]:
 
 
 def _zones(args: argparse.Namespace) -> int:
-    from ..publish import export
     from .. import io
-    from ..zoning import plans
-    from ..zoning import rules
-    from ..zoning import zones
+    from ..publish import export
+    from ..zoning import plans, rules, zones
+
     table = rules.load_rules(args.rules)  # a bad rule table fails before any work
     frame = read_sites(args)
     pairs = _cannot_link(args.cannot_link)

@@ -6,8 +6,8 @@ readers accept (``ordos-geo schema --out docs/schema.md``; a test compares the t
 
 from __future__ import annotations
 
-from .schema import aliases, schema
 from .problems import REPORT_COLUMNS
+from .schema import aliases, schema
 
 __all__ = ["markdown"]
 

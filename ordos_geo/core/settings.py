@@ -100,7 +100,8 @@ _OPTIONS = (
     _Option("export_crs", "CRS", "EPSG:4326",
             "CRS of GeoJSON/GeoPackage exports (RFC 7946: EPSG:4326, lon/lat).", _crs),
     _Option("data_dir", "path|None", None,
-            "Folder of the embedded data set; None means the package's own ordos_geo/data.",
+            "Folder of the embedded data set; None means the package's own (the repository's "
+            "data/, the package ordos_geo.data once installed).",
             _optional_path),
     _Option("maps_dir", "path", Path("maps"), "Folder where generated HTML maps are written.",
             _path),

@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import sites
+from .. import imagery, io, sites
 from ..core import projection
+from ..core.settings import settings
+from ..core.utils import import_optional, progress_bar, use_cjk_font
 from ..imagery import disturbance, reclamation, samples
-from .. import imagery
 from ..io import datasets
-from .. import io
 from ..joint import earthworks, terrain
 from ..publish import export, maps
 from ..zoning import plans, rules, zones
-from ..core.settings import settings
-from ..core.utils import import_optional, progress_bar, use_cjk_font
 
 __all__ = ["run_demo", "summary_by_banner", "plot_curves"]
 

@@ -1,6 +1,6 @@
 """Seeded generator of the synthetic planning data set (fictional mines, pits, dumps).
 
-    python scripts/make_synthetic_data.py    # regenerate ordos_geo/data/synthetic_sites.geojson (seed 2026)
+    python scripts/make_synthetic_data.py    # regenerate data/synthetic_sites.geojson (seed 2026)
 
 Mines are rotated rectangles (mining-right boundaries are corner-point polygons) placed without
 overlap inside the embedded priority areas. In Jungar Banner most are open pits with a median
@@ -13,15 +13,14 @@ enterprise's name.
 
 from __future__ import annotations
 
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from shapely import affinity
 
-from ..io import datasets
 from ..core import projection
+from ..io import datasets
 
 __all__ = ["synthetic_sites", "synthetic_plans", "clustered_sites", "SEED"]
 

@@ -3,9 +3,21 @@
 progress (``og.reclamation``), disturbance findings (``og.disturbance``) and seeded sample scenes
 (``og.samples``)."""
 
-from .scenes import (BANDS, S2_OFFSET_FROM, SCENE_COLUMNS, SENSORS, Scene, Thresholds,
-                     check_scenes, measures, read_manifest, reflectance, scenes_from_stac,
-                     search_stac, valid_mask)
+from .scenes import (
+                     BANDS,
+                     S2_OFFSET_FROM,
+                     SCENE_COLUMNS,
+                     SENSORS,
+                     Scene,
+                     Thresholds,
+                     check_scenes,
+                     measures,
+                     read_manifest,
+                     reflectance,
+                     scenes_from_stac,
+                     search_stac,
+                     valid_mask,
+)
 
 __all__ = ["Scene", "read_manifest", "check_scenes", "SCENE_COLUMNS", "scenes_from_stac",
            "search_stac", "SENSORS", "BANDS", "Thresholds", "reflectance", "valid_mask",

@@ -29,12 +29,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..io import datasets
+from .. import io
 from .. import sites as sites_mod
 from ..core.errors import ValidationError
 from ..core.messages import msg
+from ..io import atomic_path, datasets
 from .scenes import S2_OFFSET_FROM
-from ..io import atomic_path
 
 __all__ = ["write_sample_scenes", "write_sample_dem", "SURFACES"]
 
@@ -223,8 +223,7 @@ def _write_change_truth(path: Path, changes: dict, transform, crs: str, years: l
                      "first_year": first if kind == "excavation" else None,
                      "geometry": shapely.union_all(polys)})
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(4326)
-    with atomic_path(path) as tmp:
-        frame.to_file(tmp, driver="GeoJSON")
+    io.write_geojson(frame, path)  # RFC 7946, atomic, no temporary name inside
 
 
 def _truth_rows(site_ids, owner: np.ndarray, cls: np.ndarray, share: np.ndarray, year: int,

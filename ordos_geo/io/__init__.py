@@ -8,12 +8,34 @@ and units), :mod:`~ordos_geo.io.corners` (``og.corners``) and :mod:`~ordos_geo.i
 (``og.datasets``) are its other modules.
 """
 
-from .files import (MANIFEST, VECTOR_SUFFIXES, VectorSource, atomic_path, check_output_file,
-                    dates_as_text, decode_text, detect_encoding, file_set, flatten_lists, is_gbk,
-                    neutralise_formula, neutralise_formulas, output_set, polygons_only,
-                    publish_files, python_codec, read_metadata, read_table, read_vector,
-                    restore_formula, write_csv, write_geojson, write_gpkg, write_shapefile,
-                    write_xlsx)
+from .files import (
+    MANIFEST,
+    VECTOR_SUFFIXES,
+    VectorSource,
+    atomic_path,
+    check_output_file,
+    dates_as_text,
+    decode_text,
+    detect_encoding,
+    file_set,
+    flatten_lists,
+    is_gbk,
+    neutralise_formula,
+    neutralise_formulas,
+    output_set,
+    polygons_only,
+    publish_files,
+    python_codec,
+    read_metadata,
+    read_table,
+    read_vector,
+    restore_formula,
+    write_csv,
+    write_geojson,
+    write_gpkg,
+    write_shapefile,
+    write_xlsx,
+)
 
 __all__ = ["VectorSource", "read_vector", "detect_encoding", "read_table", "decode_text",
            "atomic_path", "MANIFEST", "output_set", "file_set", "check_output_file",

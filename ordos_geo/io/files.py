@@ -23,10 +23,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .atomic import (MANIFEST, atomic_path, check_output_file, file_set, output_set,
-                      publish_files)
 from ..core.errors import InputFileError
 from ..core.messages import msg
+from .atomic import MANIFEST, atomic_path, check_output_file, file_set, output_set, publish_files
 
 __all__ = [
     "VectorSource",

@@ -194,8 +194,8 @@ def retention(sites, *, terrain: pd.DataFrame, zone_of: pd.Series,
     """Final-pit retention (尾坑留置) of every pit (:data:`RETENTION_COLUMNS`): kept as a water
     body or landscape when its mean depth, area and distance to the nearest town meet the rule
     (``resources/earthworks.yaml``), else backfilled; each decision explained."""
-    from ..io import datasets
     from ..core import projection
+    from ..io import datasets
 
     spec = (table or rules())["retention"]
     pits = sites[sites["kind"] == "pit"]

@@ -17,6 +17,7 @@ from the terrain of the members (area-weighted), ``years_since_dumping`` (from a
 from __future__ import annotations
 
 import datetime as dt
+
 import numpy as np
 import pandas as pd
 

@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..io import datasets
 from ..core import projection
 from ..core.errors import OrdosGeoError
 from ..core.messages import msg
 from ..core.settings import settings
+from ..io import datasets
 from . import symbology
 
 __all__ = ["map_supervision", "map_disturbance", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",

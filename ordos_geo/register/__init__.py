@@ -11,10 +11,26 @@ verify), ``_tables`` (register tables), ``_state`` (derived state), ``_rectifica
 
 from ._checks import canonical_value
 from ._names import NameRefused, clean_name
-from .ledger import (EVENT_COLUMNS, HISTORY_COLUMNS, SIGNATURES, STATE_COLUMNS, Register,
-                     TamperedError, Verification, check_exported_chain,
-                     current_state, effective_events, events_of_table, init, mines_of_table,
-                     open_register, read_register_table, rules, summary_by_banner, upgrade)
+from .ledger import (
+    EVENT_COLUMNS,
+    HISTORY_COLUMNS,
+    SIGNATURES,
+    STATE_COLUMNS,
+    Register,
+    TamperedError,
+    Verification,
+    check_exported_chain,
+    current_state,
+    effective_events,
+    events_of_table,
+    init,
+    mines_of_table,
+    open_register,
+    read_register_table,
+    rules,
+    summary_by_banner,
+    upgrade,
+)
 
 __all__ = ["Register", "init", "open_register", "upgrade", "check_exported_chain",
            "current_state", "effective_events", "summary_by_banner", "read_register_table",

@@ -21,11 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.messages import msg
+from ._checks import CHINA, DATE_RANGE, DEFAULT_SCORE_MAX, NAME_FIELDS, Problem, now, rules
 from ._names import NameRefused, clean_name
-from ._checks import (CHINA, DATE_RANGE, DEFAULT_SCORE_MAX, NAME_FIELDS, Problem, now,
-                               rules)
-from ._sequence import (check_blacklist, check_corrections, check_references,
-                                 sequence_problems)
+from ._sequence import check_blacklist, check_corrections, check_references, sequence_problems
 
 __all__ = ["audit"]
 

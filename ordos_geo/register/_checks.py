@@ -18,10 +18,10 @@ import pandas as pd
 
 from ..core.errors import ValidationError
 from ..core.messages import msg
-from ._names import NameRefused, clean_name, clean_text
 from ..core.schema import Invalid, header_key, normalise_id, schema
 from ..core.yaml_tables import load_table
 from ..io.tables import parse_number
+from ._names import NameRefused, clean_name, clean_text
 
 #: The fields of an event (also the order in which they are hashed: ``_chain.HASHED``).
 EVENT_COLUMNS = ["event_id", "mine_id", "event", "date", "level", "score", "score_max",

@@ -15,11 +15,11 @@ import pandas as pd
 
 from ..core.errors import UsageError
 from ..core.messages import msg
-from ._checks import today
-from ..core.schema import normalise_id
-from ._supervision_rules import rules
-from ..io.tables import UserTable, numbers, read_user_table, shown, split_unit, table_problem
 from ..core.params import check_number
+from ..core.schema import normalise_id
+from ..io.tables import UserTable, numbers, read_user_table, shown, split_unit, table_problem
+from ._checks import today
+from ._supervision_rules import rules
 
 __all__ = ["fund_check", "capacity_check", "FUND_COLUMNS", "CAPACITY_COLUMNS", "parse_month"]
 

@@ -25,9 +25,18 @@ import numpy as np
 import pandas as pd
 
 from ..core.messages import msg
+from ._checks import (
+    CHINA,
+    CORRECTABLE,
+    DEFAULT_SCORE_MAX,
+    Problem,
+    check_needs,
+    effective_events,
+    passed_verification,
+    rules,
+    today,
+)
 from ._names import name_key
-from ._checks import (CHINA, CORRECTABLE, DEFAULT_SCORE_MAX, Problem, check_needs,
-                               effective_events, passed_verification, rules, today)
 
 __all__ = ["sequence_problems", "check_in_register", "check_references", "check_corrections",
            "check_blacklist"]

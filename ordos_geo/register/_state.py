@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ._rectification import REMOVABLE, finding_items
 from ._checks import DEFAULT_SCORE_MAX, effective_events, parse_date, rules, today
+from ._rectification import REMOVABLE, finding_items
 
 __all__ = ["current_state", "summary_by_banner", "STATE_COLUMNS", "PIPELINE"]
 

@@ -11,9 +11,18 @@ import pandas as pd
 
 from ..core.errors import ValidationError
 from ..core.messages import msg
-from ._checks import (EVENT_COLUMNS, Problem, canonical_value, check_event, missing,
-                               parse_event_number, raise_if, rules, typed_events)
 from ..core.schema import Invalid, normalise_id, schema
+from ._checks import (
+    EVENT_COLUMNS,
+    Problem,
+    canonical_value,
+    check_event,
+    missing,
+    parse_event_number,
+    raise_if,
+    rules,
+    typed_events,
+)
 
 __all__ = ["read_register_table", "events_of_table", "mines_of_table", "events_of",
            "check_exported_chain",

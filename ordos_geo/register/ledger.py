@@ -38,35 +38,52 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
-
-import logging
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from . import _chain
-from . import _storage as db
-from ..io.atomic import checkpoint
 from ..core.errors import InputFileError, UsageError, ValidationError
 from ..core.messages import msg
+from ..core.schema import Invalid, normalise_id, schema
+from ..io.atomic import checkpoint
+from . import _chain
+from . import _storage as db
+from ._audit import audit
+from ._checks import (
+    DATES,
+    EVENT_COLUMNS,
+    SIGNATURES,
+    Problem,
+    check_event,
+    effective_events,
+    event_key,
+    now,
+    raise_if,
+    rules,
+    today,
+    typed_events,
+)
+from ._memory import audited_upto, remember
 from ._names import name_key
 from ._rectification import default_months
-from ._checks import (DATES, EVENT_COLUMNS, Problem, SIGNATURES, check_event,
-                               effective_events, event_key, now, raise_if, rules,
-                               today, typed_events)
-from ._tables import (NO_MINES, check_exported_chain, checked_mines, events_of,
-                               events_of_table,
-                               mines_of_sites, mines_of_table, read_register_table,
-                               with_geometry)
-from ._audit import audit
 from ._sequence import check_in_register
 from ._state import STATE_COLUMNS, as_of_day, current_state, summary_by_banner
-from ..core.schema import Invalid, normalise_id, schema
+from ._tables import (
+    NO_MINES,
+    check_exported_chain,
+    checked_mines,
+    events_of,
+    events_of_table,
+    mines_of_sites,
+    mines_of_table,
+    read_register_table,
+    with_geometry,
+)
 
 __all__ = ["Register", "init", "open_register", "upgrade", "check_exported_chain", "current_state", "effective_events",
            "summary_by_banner", "read_register_table", "events_of_table", "mines_of_table",
@@ -265,7 +282,7 @@ class Register:
             checkpoint("register events")
             after = db.last_link(conn), db.register_id(conn)
         (n, last), register_id = after
-        _remember(register_id, n, last)  # signed in through the checks: audited
+        remember(register_id, n, last)  # signed in through the checks: audited
         return {"ids": ids, "mines": len(plan.new_mines), "skipped": plan.skipped}
 
     # --- reading ------------------------------------------------------------------------------
@@ -374,7 +391,7 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
         problems += _published_problems(head, rows, verdict.n_events)
     judged_after = legacy
     if not full and not problems:
-        judged_after = max(legacy, _audited_upto(register_id, columns))
+        judged_after = max(legacy, audited_upto(register_id, columns))
     events = None
     if frame or verdict.n_events > judged_after:
         events = typed_events(pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in
@@ -384,7 +401,7 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
         problems += audit(events, legacy_upto=judged_after, months=default_months())
     table = pd.DataFrame(problems, columns=["kind", "event_id", "last", "mine_id", "message"])
     if not problems and verdict.n_events:
-        _remember(register_id, verdict.n_events, verdict.head_hash)
+        remember(register_id, verdict.n_events, verdict.head_hash)
     return Verification(not problems, verdict.head, verdict.n_events, table), \
         (events if frame else None)
 
@@ -397,40 +414,6 @@ def _legacy_upto(conn) -> int:
         return max(int(value or 0), 0)
     except ValueError:
         return -1  # no number: the genesis cannot match, the chain is reported broken
-
-
-def _memory_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ordos_geo" / "audited.json"
-
-
-def _audited_upto(register_id: str, columns) -> int:
-    """The last event this machine checked against the rules in this register, when the
-    chain still holds it (0 otherwise)."""
-    try:
-        n, digest = json.loads(_memory_file().read_text("utf-8")).get(register_id, (0, ""))
-    except (OSError, ValueError, TypeError):
-        return 0
-    ids, hashes = columns[0], columns[-1]
-    if not (isinstance(n, int) and 0 < n <= len(ids) and int(ids[n - 1]) == n and
-            hashes[n - 1] == digest):
-        return 0
-    return n
-
-
-def _remember(register_id: str, n: int, digest: str | None) -> None:
-    """Remember the head this machine has checked (best effort: a machine that cannot write
-    its cache checks everything again next time)."""
-    path = _memory_file()
-    try:
-        known = json.loads(path.read_text("utf-8")) if path.exists() else {}
-        known[register_id] = [int(n), digest]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known), encoding="utf-8")
-        os.replace(tmp, path)
-    except (OSError, ValueError, TypeError):
-        pass
 
 
 def _break_row(b: _chain.Break) -> dict:

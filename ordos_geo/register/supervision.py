@@ -38,16 +38,16 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import UsageError, ValidationError
-from ._fund_capacity import CAPACITY_COLUMNS, FUND_COLUMNS, capacity_check, fund_check
 from ..core.messages import msg
-from ._rectification import ITEM_COLUMNS, REMOVABLE, default_months, finding_items
-from ._checks import effective_events
-from ._state import as_of_day, current_state
-from ..core.schema import header_key, normalise_id
-from ._supervision_rules import rules
-from ..io.tables import parse_number, read_user_table, table_problem
 from ..core.params import check_number
+from ..core.schema import header_key, normalise_id
 from ..core.utils import keywords_after
+from ..io.tables import parse_number, read_user_table, table_problem
+from ._checks import effective_events
+from ._fund_capacity import CAPACITY_COLUMNS, FUND_COLUMNS, capacity_check, fund_check
+from ._rectification import ITEM_COLUMNS, REMOVABLE, default_months, finding_items
+from ._state import as_of_day, current_state
+from ._supervision_rules import rules
 
 __all__ = ["rules", "default_months", "score_sheet", "spot_check_plan", "fund_check", "capacity_check",
            "rectification_items", "removal_list", "sanctions", "lookback", "ITEM_COLUMNS",

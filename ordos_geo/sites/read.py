@@ -27,13 +27,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..io import corners
 from .. import io
 from ..core import projection
 from ..core.errors import InputFileError, ValidationError
 from ..core.messages import msg
-from ..core.schema import Invalid, id_key, schema
 from ..core.problems import REPORT_COLUMNS, Problem, Problems
+from ..core.schema import Invalid, id_key, schema
+from ..io import corners
 
 __all__ = ["read_sites", "sites_from_frame", "validate", "ValidationResult", "CANONICAL_FIELDS",
            "REPORT_COLUMNS"]

@@ -29,9 +29,9 @@ import pandas as pd
 from ..core.errors import ValidationError
 from ..core.messages import msg
 from ..core.schema import aliases, match_columns, normalise_id
-from .rules import Rules, load_rules
 from ..core.settings import settings
 from ..core.utils import keywords_after
+from .rules import Rules, load_rules
 
 __all__ = ["read_plans", "check_plans", "PLAN_COLUMNS", "PROBLEM_COLUMNS"]
 

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ValidationError
-from ..core.yaml_tables import load_table, table_text
 from ..core.settings import settings
 from ..core.utils import keywords_after
+from ..core.yaml_tables import load_table, table_text
 
 __all__ = ["Rules", "load_rules", "default_rules_text", "rule_facts", "apply_rules", "FACTS",
            "STANDARD_COLUMNS"]
