@@ -257,20 +257,17 @@ def build(name: str, spec: dict, res: Results) -> tuple[list[tuple[str, ...]], l
 def _verdict(line: Line) -> list[str]:
     """The target's conditions that the measurement does not meet (empty: met)."""
     t, missed = line.target or {}, []
-    if "max_ratio" in t:
-        if line.ratio is None:
+    for key, measured, shown in (("max_ratio", line.ratio, lambda v: f"{fmt_ratio(v)} its floor"),
+                                 ("max_seconds", line.seconds, lambda v: f"{fmt_num(v)} s")):
+        if key not in t:
+            continue
+        if measured is None:
             missed.append("not measured")
-        elif line.ratio.value > t["max_ratio"]:
-            missed.append(f"{fmt_ratio(line.ratio.value)} its floor")
-        elif line.ratio.lower:
-            missed.append(f"above {fmt_ratio(line.ratio.value)}, not finished")
-    if "max_seconds" in t:
-        if line.seconds is None:
-            missed.append("not measured")
-        elif line.seconds.value > t["max_seconds"]:
-            missed.append(f"{fmt_num(line.seconds.value)} s")
-        elif line.seconds.lower:
-            missed.append(f"above {fmt_num(line.seconds.value)} s, not finished")
+        elif measured.value > t[key]:
+            missed.append(shown(measured.value))
+        elif measured.lower:
+            missed.append(f"above {shown(measured.value).removesuffix(' its floor')}, "
+                          "not finished")
     if "max_peak_mb" in t:
         if line.peak_mb is None:
             missed.append("memory not measured")

@@ -6,7 +6,7 @@
 ...     pass                          # temporary override
 
 Every function that reads a setting also takes it as a keyword argument, and the keyword wins.
-Unknown names and bad values are refused with :class:`~ordos_geo._errors.SettingsError`.
+Unknown names and bad values are refused with :class:`~ordos_geo.core.errors.SettingsError`.
 """
 
 from __future__ import annotations

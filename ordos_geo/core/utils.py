@@ -12,7 +12,7 @@ from typing import Iterable, TypeVar
 
 from .settings import settings
 
-__all__ = ["keywords_after", "logger", "enable_logging", "progress_bar", "show_versions", "import_optional",
+__all__ = ["keywords_after", "renamed", "logger", "enable_logging", "progress_bar", "show_versions", "import_optional",
            "cjk_font", "use_cjk_font"]
 
 T = TypeVar("T")
@@ -68,7 +68,7 @@ _EXTRAS = {"matplotlib": "maps", "openpyxl": "maps", "pystac_client": "stac",
 def import_optional(module: str, *, purpose: str, pip: str | None = None,
                     conda: str | None = None):
     """Import an optional dependency, or fail with the extra, pip and conda commands that
-    install it (:class:`~ordos_geo._errors.MissingDependencyError`, exit 1 in the CLI)."""
+    install it (:class:`~ordos_geo.core.errors.MissingDependencyError`, exit 1 in the CLI)."""
     import importlib
 
     from .errors import MissingDependencyError
@@ -165,3 +165,18 @@ def keywords_after(count: int, names: tuple[str, ...]):
             return func(*args[:count], **kwargs)
         return inner
     return wrap
+
+
+def renamed(module: str, names: dict[str, tuple[str, object]]):
+    """A module ``__getattr__`` for names that were renamed or moved: ``{old: (new spelling,
+    object)}``. The old name still gives the object, with a DeprecationWarning naming the new
+    spelling (removed in 1.0); any other unknown name is an AttributeError as usual."""
+    def __getattr__(name: str):
+        if name in names:
+            new, value = names[name]
+            warnings.warn(f"{module}.{name} is now {new} (the old name will be removed in 1.0).",
+                          DeprecationWarning, stacklevel=2)
+            return value
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__

@@ -8,6 +8,8 @@ and units), :mod:`~ordos_geo.io.corners` (``og.corners``) and :mod:`~ordos_geo.i
 (``og.datasets``) are its other modules.
 """
 
+from ..core.utils import renamed
+from . import corners
 from .files import (
     MANIFEST,
     VECTOR_SUFFIXES,
@@ -45,14 +47,7 @@ __all__ = ["VectorSource", "read_vector", "detect_encoding", "read_table", "deco
            "is_gbk", "VECTOR_SUFFIXES"]
 
 
-def __getattr__(name: str):
-    if name == "read_corner_points":  # 0.2 name: corner-point tables are domain data
-        import warnings
 
-        from .corners import read_corner_points
-
-        warnings.warn("ordos_geo.io.read_corner_points moved to "
-                      "ordos_geo.corners.read_corner_points; the old name will be removed in 1.0.",
-                      DeprecationWarning, stacklevel=2)
-        return read_corner_points
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# 0.2 name: corner-point tables are domain data
+__getattr__ = renamed(__name__, {"read_corner_points": ("og.corners.read_corner_points",
+                                                        corners.read_corner_points)})

@@ -276,7 +276,7 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None,
     """Read one layer of a GeoJSON, GeoPackage, Shapefile or zipped Shapefile.
 
     Shapefile attributes are decoded with ``encoding`` when given, else with the detected one
-    (see :func:`detect_encoding`). Raises :class:`~ordos_geo._errors.InputFileError` with a message
+    (see :func:`detect_encoding`). Raises :class:`~ordos_geo.core.errors.InputFileError` with a message
     naming the file when it is missing, of an unknown format, truncated or unreadable.
     """
     path = Path(path)

@@ -5,7 +5,7 @@ pasture, forest, grassland and tourism, with criteria and weights in an editable
 Each criterion scores a fact of the zone linearly between its ``worst`` (0) and ``best`` (1)
 value; a use's score (0–100) is the weighted mean of the criteria the zone has data for
 (missing facts are left out and named). The winning use is explained by its criteria, and
-compared with the rule table's choice (``end_use`` of :func:`ordos_geo.rules.apply_rules`):
+compared with the rule table's choice (``end_use`` of :func:`ordos_geo.zoning.rules.apply_rules`):
 ``agrees`` says whether they match, ``note`` says why they differ.
 
 Zone facts: ``mean_slope_deg``, ``flat_share`` (flat ha / area), ``south_share`` and ``area_ha``
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.messages import msg
-from ..core.utils import keywords_after
+from ..core.utils import keywords_after, renamed
 from ..core.yaml_tables import load_table
 
 __all__ = ["rules", "suitability_facts", "suitability", "SUITABILITY_COLUMNS"]
@@ -136,11 +136,6 @@ def suitability(facts: pd.DataFrame, *, zones: pd.DataFrame, table: dict | None 
     return out
 
 
-def __getattr__(name: str):
-    if name == "zone_facts":  # 0.3 name, the same as og.rules.zone_facts for another thing
-        import warnings
 
-        warnings.warn("og.suitability.zone_facts is now og.suitability.suitability_facts (the "
-                      "old name will be removed in 1.0).", DeprecationWarning, stacklevel=2)
-        return suitability_facts
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = renamed(__name__, {"zone_facts": ("og.suitability.suitability_facts",
+                                                suitability_facts)})  # 0.3: one name, two things

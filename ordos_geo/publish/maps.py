@@ -492,7 +492,7 @@ def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str 
               retained: gpd.GeoDataFrame | None = None) -> OfflineMap:
     """Zones coloured by end use, their sites by status (a legend for each), banners and
     priority areas; zones searchable by id, sites by name or id. With ``flows`` (haul lines of
-    :mod:`ordos_geo.earthworks`, ``volume_m3``) a layer of hauls, line width by volume; with
+    :mod:`ordos_geo.joint.earthworks`, ``volume_m3``) a layer of hauls, line width by volume; with
     ``retained`` (pits kept as water or landscape) a layer of retained pits."""
     spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key, attribution)
     spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02))
@@ -627,7 +627,7 @@ def map_disturbance(sites: gpd.GeoDataFrame, suspected: gpd.GeoDataFrame, *,
                     basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
                     tianditu_key: str | None = None, attribution: str | None = None
                     ) -> OfflineMap:
-    """The suspects of :func:`ordos_geo.disturbance.detect` in red over the mine boundaries and
+    """The suspects of :func:`ordos_geo.imagery.disturbance.detect` in red over the mine boundaries and
     parcels; tooltips give the nearest mine, the distance to its boundary, the area, first and
     last seen and the dates seen; suspects searchable by id or nearest mine. The map opens on
     the suspects (2 km around them) when there are any."""

@@ -6,7 +6,7 @@ when given, the reclamation chart.
 >>> paths = og.sheets.write_zone_sheets(zones, sites, "output/sheets", flows=flows)
 
 Each zone gets ``<zone_id>.png`` (150 dpi) and every zone one page of ``zone_sheets.pdf``.
-Drawn with matplotlib (Chinese through :func:`ordos_geo.utils.use_cjk_font`), in the metric CRS.
+Drawn with matplotlib (Chinese through :func:`ordos_geo.core.utils.use_cjk_font`), in the metric CRS.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The hash chain proves that no event was changed, removed or inserted *between* others; an
 event appended by another program with a correctly computed hash (and head record) extends
 the chain like one of ours. So verification also asks of every recorded event what
-:func:`ordos_geo._register_checks.check_event` and the register's checks asked when it was
+:func:`ordos_geo.register._checks.check_event` and the register's checks asked when it was
 signed in: a known kind, the mine present or absent as its scope wants, real dates up to the day
 it was recorded, scores within range, every field its kind needs, every signature a cleaned
 name, references to earlier events of the same mine, corrections signed as what they produce,

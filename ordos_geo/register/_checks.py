@@ -2,7 +2,7 @@
 event (:func:`check_event`), then what only the register knows — the mine exists, references
 point at the right events, a correction carries the signatures of what it produces, the
 evaluator is not blacklisted, and the mine's events still make sense in order
-(:func:`ordos_geo._register_sequence.check_in_register`). The rules are data:
+(:func:`ordos_geo.register._sequence.check_in_register`). The rules are data:
 ``resources/register.yaml``."""
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def current_state(events: pd.DataFrame, *, mines: pd.DataFrame | None = None,
     * ``verification_score`` and ``verification_passed`` — the last verification, passed at
       ≥ ``verification_pass_share`` (80 %) of its ``score_max`` (default 1000);
     * ``last_spot_check``, ``n_spot_checks``;
-    * the findings as rectification items (:func:`ordos_geo._rectification.finding_items`, the
+    * the findings as rectification items (:func:`ordos_geo.register._rectification.finding_items`, the
       one rule): ``open_findings`` — items not rectified; ``next_due`` — the earliest deadline
       among them; ``overdue`` — an item is overdue; ``failed_recheck`` — an item failed its
       re-check; ``removable`` — either (a listed mine to remove from the list);

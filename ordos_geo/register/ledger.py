@@ -22,12 +22,12 @@ and its seed).
 
 **Signatures** (谁核查、谁评估、谁跟踪、谁负责: ``checked_by``, ``evaluated_by``, ``tracked_by``,
 ``responsible``) are listed per event in ``register.yaml``; names are cleaned (NFKC, invisible
-characters removed) and refused when no letter is left (:mod:`ordos_geo._names`).
+characters removed) and refused when no letter is left (:mod:`ordos_geo.register._names`).
 
 **Nothing is updated or deleted.** A ``correction`` ``supersedes`` an earlier event of the same
 mine: its non-empty fields replace that event's, its ``corrected_date`` moves it, its
 ``corrected_event`` changes its kind (``void`` withdraws it); it carries the signatures of the
-kind it produces. Every event is chained to the one before by SHA-256 (:mod:`ordos_geo._chain`);
+kind it produces. Every event is chained to the one before by SHA-256 (:mod:`ordos_geo.register._chain`);
 opening a register verifies the chain and the mine rows against their events, and a register
 whose history was changed, shortened or added to by another program is refused
 (:class:`TamperedError`) — it can be read only by :meth:`Register.verify`.
@@ -160,7 +160,7 @@ class Register:
                full: bool = True) -> Verification:
         """Check the whole history: every event's hash and link, the head records, every mine
         row against its events, and every recorded event against the rules
-        (:mod:`ordos_geo._register_audit`); with ``head`` (a published ``<n>:<digits>``) also
+        (:mod:`ordos_geo.register._audit`); with ``head`` (a published ``<n>:<digits>``) also
         that the events up to ``n`` are still those the head was printed from. With
         ``full=False`` (what opening a register does) the rules are checked only for the
         events this machine has not checked before: the chain proves the others unchanged

@@ -1,6 +1,6 @@
 """Supervision of the green-mine list by the rules of the city notice: score sheets, quarterly
 spot checks, rectification and removal, sanctions, the yearly look-back; the restoration fund
-and output above capacity (:mod:`ordos_geo._fund_capacity`). The numbers are data
+and output above capacity (:mod:`ordos_geo.register._fund_capacity`). The numbers are data
 (``resources/supervision.yaml``) and parameters, each checked (NaN, infinity, sign, range:
 :class:`UsageError`).
 
@@ -373,7 +373,7 @@ def _banner_plan(group, banner, year, rate, years, w, rng) -> list[dict]:
 def rectification_items(events: pd.DataFrame, *, as_of=None, months: int | None = None
                         ) -> pd.DataFrame:
     """Every finding as a rectification item (:data:`ITEM_COLUMNS`) on ``as_of`` (default
-    today) — the register's one rule (:mod:`ordos_geo._rectification`): due on its latest
+    today) — the register's one rule (:mod:`ordos_geo.register._rectification`): due on its latest
     ``rectification_due`` date, else ``months`` (6) after it was found; closed by a
     ``rectified`` of its problem after it and after its last failed re-check (a later
     ``finding`` that refers to it). ``status``: ``rectified``, ``failed_recheck``, ``overdue``

@@ -56,13 +56,13 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
     Parameters
     ----------
     path : the file. A ``.csv`` is read as a corner-point table (拐点坐标, see
-        :func:`ordos_geo.corners.read_corner_points`).
+        :func:`ordos_geo.io.corners.read_corner_points`).
     layer : GeoPackage layer or Shapefile name inside a zip.
     encoding : attribute encoding; detected when None (``.cpg``, DBF byte, then the bytes).
     crs : declared CRS of the coordinates (EPSG code or anything pyproj reads); overrides the file's.
     gcj02 : the coordinates are GCJ-02 lon/lat from a Chinese web map; converted to WGS84.
     kind : ``mine|pit|dump|other`` for every feature whose ``kind`` is empty or absent.
-    refused : ``"raise"`` raises :class:`~ordos_geo._errors.ValidationError` (carrying the report)
+    refused : ``"raise"`` raises :class:`~ordos_geo.core.errors.ValidationError` (carrying the report)
         when any feature or the file is refused; ``"report"`` leaves refused features out of
         ``sites`` and lists them in the report.
     banners : banner polygons used to fill and check ``banner`` (default: the embedded ones).
@@ -354,7 +354,7 @@ def _check_values(attrs: pd.DataFrame, ids: list[str], kind: str | None,
 
 def _report_normalised_ids(name: str, uniques, canon: list, codes: np.ndarray, ids: list[str],
                            problems: Problems) -> None:
-    """Report every id whose spelling :func:`~ordos_geo._schema.normalise_id` changed."""
+    """Report every id whose spelling :func:`~ordos_geo.core.schema.normalise_id` changed."""
     for u, raw in enumerate(uniques):
         if canon[u] is None or str(raw).strip() == canon[u] or \
                 (isinstance(raw, float) and str(canon[u]) == str(int(raw))):
@@ -661,7 +661,7 @@ def _check_mine_refs(attrs: pd.DataFrame, ids: list[str], problems: Problems) ->
 
 # --- documentation ------------------------------------------------------------------------------
 def schema_markdown() -> str:
-    """Deprecated (0.3): the data dictionary is :func:`ordos_geo.dictionary.markdown`."""
+    """Deprecated (0.3): the data dictionary is :func:`ordos_geo.core.dictionary.markdown`."""
     import warnings
 
     from ..core.dictionary import markdown

@@ -146,7 +146,7 @@ def check_plans(plans: pd.DataFrame, *, zones: pd.DataFrame, sites: pd.DataFrame
     """Plans whose standard is weaker than their zone's unified standard, or whose target area,
     deadline, money or standard is missing. One row per problem (:data:`PROBLEM_COLUMNS`).
 
-    ``zones`` must carry the rule columns (:func:`ordos_geo.rules.apply_rules`); ``sites`` the
+    ``zones`` must carry the rule columns (:func:`ordos_geo.zoning.rules.apply_rules`); ``sites`` the
     ``zone_id`` of each site.
     """
     rules = rules if rules is not None else load_rules()

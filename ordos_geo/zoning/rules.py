@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import operator
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import pandas as pd
 
 from ..core.errors import ValidationError
 from ..core.settings import settings
-from ..core.utils import keywords_after
+from ..core.utils import keywords_after, renamed
 from ..core.yaml_tables import load_table, table_text
 
 __all__ = ["Rules", "load_rules", "default_rules_text", "rule_facts", "apply_rules", "FACTS",
@@ -474,9 +473,5 @@ def _explain(rule: Rule, facts: dict, st: dict, tightened: list, rules: Rules, l
     return text
 
 
-def __getattr__(name: str):
-    if name == "zone_facts":  # 0.3 name, the same as og.suitability.zone_facts for another thing
-        warnings.warn("og.rules.zone_facts is now og.rules.rule_facts (the old name will be "
-                      "removed in 1.0).", DeprecationWarning, stacklevel=2)
-        return rule_facts
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+__getattr__ = renamed(__name__, {"zone_facts": ("og.rules.rule_facts", rule_facts)})  # 0.3 name

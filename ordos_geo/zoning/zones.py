@@ -404,7 +404,7 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
                 lang: str | None = None) -> ZoneResult:
     """Zones of ``sites`` (validated, with ``site_id``, ``banner``, ``kind``, ``status``).
 
-    ``graph`` defaults to :func:`ordos_geo.adjacency.neighbour_graph` at ``gap_m`` (500 m); an
+    ``graph`` defaults to :func:`ordos_geo.zoning.adjacency.neighbour_graph` at ``gap_m`` (500 m); an
     edited graph may be passed. See the module text for the rules. The result's ``sites`` keep the
     input index and gain ``zone_id``.
     """
@@ -434,7 +434,7 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
 def read_zones(path: str | Path) -> gpd.GeoDataFrame:
     """A ``zones.geojson`` (or GeoPackage layer ``zones``) written by ``ordos-geo zones``, with
     ``zone_id`` and ``site_ids`` as text. A missing file, another kind of file or missing columns
-    are refused with the file named (:class:`~ordos_geo._errors.ValidationError`)."""
+    are refused with the file named (:class:`~ordos_geo.core.errors.ValidationError`)."""
     from .. import io
     from ..core.errors import ValidationError
     from ..core.messages import msg
