@@ -45,18 +45,22 @@ class Results:
     machine: str
     columns: list[str]
     rows: list[dict[str, str]]
+    notes: str = ""
 
 
 def parse_results(text: str, name: str = "results") -> Results:
     """The title, machine line and the (single) markdown table of a results file."""
     title = machine = ""
     table: list[list[str]] = []
+    notes: list[str] = []
     in_table = False
     for line in text.splitlines():
         if line.startswith("# ") and not title:
             title = line[2:].strip()
         elif line.startswith("Machine:") and not machine:
             machine = line.split(":", 1)[1].strip()
+        elif not line.startswith("|"):
+            notes.append(line)
         if line.startswith("|"):
             if table and not in_table:
                 raise ResultsError(f"{name}: more than one table")
@@ -73,7 +77,7 @@ def parse_results(text: str, name: str = "results") -> Results:
             raise ResultsError(f"{name}: row {cells} has {len(cells)} cells, "
                                f"the header {len(columns)}")
         rows.append(dict(zip(columns, cells)))
-    return Results(title, machine, columns, rows)
+    return Results(title, machine, columns, rows, " ".join(notes))
 
 
 @dataclass
@@ -243,6 +247,7 @@ def build(name: str, spec: dict, res: Results) -> tuple[list[tuple[str, ...]], l
             if line.target is not None:
                 line.missed = _verdict(line)
             _check_results_target(name, spec, row, line)
+            _check_row_ratio(name, spec, row, line, by_key)
             size_lines.append(line)
         for f in spec["rows"]:
             if f["role"] == "floor" and f["method"] in used_floors:
@@ -274,6 +279,45 @@ def _verdict(line: Line) -> list[str]:
         elif line.peak_mb.value > t["max_peak_mb"]:
             missed.append(fmt_mb(line.peak_mb.value))
     return list(dict.fromkeys(missed))
+
+
+_CLAIMS = (("max_ratio", rf"≤\s*({_NUM})\s*×", 1.0), ("max_peak_mb", rf"<\s*({_NUM})\s*GB", 1000.0),
+           ("max_peak_mb", rf"<\s*({_NUM})\s*MB", 1.0), ("max_seconds", rf"<\s*({_NUM})\s*s\b", 1.0))
+
+
+def check_prose(name: str, spec: dict, res: Results) -> None:
+    """A target a results file states in its text ("Target ≤ 3× the floor, < 1.5 GB") must be
+    one targets.yaml holds for that benchmark."""
+    held = {key: {float(r["target"][key]) for r in spec["rows"]
+                  if r.get("target") and key in r["target"]} for key, _, _ in _CLAIMS}
+    for found in re.finditer(r"Targets?\b(.*?)(?:\.\s|\.$|$)", res.notes):
+        for key, pattern, scale in _CLAIMS:
+            for number in re.findall(pattern, found.group(1)):
+                if float(number) * scale not in held[key]:
+                    raise ResultsError(f"{name}: {spec['results']} states {found.group(0)!r}; "
+                                       f"targets.yaml holds {sorted(held[key]) or 'no such target'}"
+                                       f" for {key}")
+
+
+def _check_row_ratio(name: str, spec: dict, row: dict, line: Line, by_key: dict) -> None:
+    """A results row's own ratio and floor cells must agree with its times: the floor one of
+    the row's floors in targets.yaml, the ratio its time over that floor's (to rounding)."""
+    ratio_col = next((c for c in row if c.strip().lower().startswith("x ")), None)
+    floor_cell = row.get("floor", "-").strip()
+    if ratio_col is None or floor_cell in ("", "-", "—") or line.seconds is None:
+        return
+    rs = next(r for r in spec["rows"] if r["method"] == line.method)
+    if floor_cell not in rs.get("floors", []):
+        raise ResultsError(f"{name}: {line.method} at {line.size}: {spec['results']} measures it "
+                           f"against {floor_cell!r}, not one of its floors {rs.get('floors')}")
+    stated, frow = parse_value(row[ratio_col]), by_key.get((line.size, floor_cell))
+    fsec = parse_value(frow[spec["seconds"]]) if frow else None
+    if stated is None or fsec is None or fsec.value <= 0:
+        return
+    actual = line.seconds.value / fsec.value
+    if abs(stated.value - actual) > 0.006 * actual + 0.006:
+        raise ResultsError(f"{name}: {line.method} at {line.size}: {spec['results']} says "
+                           f"{stated.value}× its floor; its times give {actual:.3g}×")
 
 
 def _check_results_target(name: str, spec: dict, row: dict, line: Line) -> None:
@@ -429,6 +473,7 @@ def render(results_dir: Path = RESULTS, targets_path: Path = TARGETS) -> str:
         if not path.exists():
             raise ResultsError(f"{name}: {path} does not exist (run the benchmark)")
         res = parse_results(path.read_text(encoding="utf-8"), spec["results"])
+        check_prose(name, spec, res)
         body += ["", f"**{res.title}** (`benchmarks/{spec['script']}`, "
                      f"`benchmarks/results/{spec['results']}`). "
                  + " ".join(str(spec["measures"]).split())

@@ -40,6 +40,11 @@ class _Moved(types.ModuleType):
         self.__dict__["_new"] = new
 
     def __getattr__(self, name: str):
+        if name == "__all__":  # `from <old path> import *`: the new module's names, warned
+            new = import_module(self._new)
+            warnings.warn(f"{self.__name__} moved to {self._new}; import from there (the old "
+                          "path will be removed in 1.0).", DeprecationWarning, stacklevel=2)
+            return list(getattr(new, "__all__", [n for n in vars(new) if not n.startswith("_")]))
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)  # import machinery probing: no warning, no import
         warnings.warn(f"{self.__name__} moved to {self._new}; import {name!r} from there "

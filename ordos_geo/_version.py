@@ -1,3 +1,3 @@
 """The version of ordos_geo (one place: pyproject.toml reads it from here)."""
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"

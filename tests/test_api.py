@@ -1,7 +1,9 @@
 """API consistency (osmnx 2 style): options after the main argument are keywords; the 0.2
 spellings keep working with a DeprecationWarning until 1.0."""
 
+import importlib
 import inspect
+import warnings
 
 import pytest
 
@@ -170,3 +172,30 @@ def test_analysis_functions_take_one_positional_argument(call, positional):
     assert not isinstance(caught.value, TypeError) or "positional" not in str(caught.value)
     with pytest.raises(TypeError, match="positional"):  # one more than it ever took
         func(object(), *[object() for _ in range(len(positional) + 1)])
+
+
+@pytest.mark.parametrize("old, name, home", [
+    ("ordos_geo.io", "write_gpkg_layer", "ordos_geo.io.files"),
+    ("ordos_geo.reclamation", "STRIP_ROWS", "ordos_geo.imagery.grids"),
+    ("ordos_geo.reclamation", "COVERAGE_PARALLEL", "ordos_geo.imagery.grids"),
+    ("ordos_geo.imagery", "REQUIRED_BANDS", "ordos_geo.imagery.scenes"),
+    ("ordos_geo.sites", "Refused", "ordos_geo.sites.read"),
+    ("ordos_geo.register", "CLOCK_SLACK", "ordos_geo.register.ledger"),
+    ("ordos_geo.register", "STATE_INPUT", "ordos_geo.register.ledger"),
+    ("ordos_geo.demo", "DEMO_GAP_M", "ordos_geo.demo.run"),
+    ("ordos_geo.demo", "STEPS", "ordos_geo.demo.run")])
+def test_public_names_of_0_3_modules_still_resolve_with_a_warning(old, name, home):
+    """0.3's flat modules had these public names; they live elsewhere now (adversary round 2)."""
+    with pytest.warns(DeprecationWarning, match=name):
+        value = getattr(importlib.import_module(old), name)
+    assert value is getattr(importlib.import_module(home), name)
+    with warnings.catch_warnings(), pytest.raises(AttributeError):
+        warnings.simplefilter("ignore", DeprecationWarning)  # the old path itself warns
+        getattr(importlib.import_module(old), "no_such_name_at_all")
+
+
+def test_a_star_import_from_an_old_path_still_imports_the_names():
+    namespace: dict = {}
+    with pytest.warns(DeprecationWarning, match="ordos_geo.maps moved"):
+        exec("from ordos_geo.maps import *", namespace)  # noqa: S102 - the import under test
+    assert namespace["map_zones"] is importlib.import_module("ordos_geo.publish.maps").map_zones

@@ -59,13 +59,20 @@ def _resolve(module: str, node: ast.ImportFrom) -> list[tuple[str, str]]:
 
 
 def _imports(module: str, *, top_level_only: bool = False):
-    """Every relative import of ``module``: (line, imported module, name)."""
+    """Every import of ours in ``module``, relative or absolute: (line, imported module,
+    name)."""
     tree = ast.parse(MODULES[module].read_text("utf-8"))
     nodes = tree.body if top_level_only else ast.walk(tree)
     for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.level >= 1:
             for target, name in _resolve(module, node):
                 yield node.lineno, target, name
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ordos_geo":
+            target = node.module.removeprefix("ordos_geo").lstrip(".")  # absolute: ours too
+            for alias in node.names:
+                sub = f"{target}.{alias.name}" if target else alias.name
+                yield (node.lineno, sub, "") if sub in MODULES else \
+                    (node.lineno, target or "__init__", alias.name)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("ordos_geo"):
@@ -165,6 +172,14 @@ def test_no_import_cycles_between_modules_at_module_level():
     assert found is None, " → ".join(found)
 
 
+def test_no_import_cycles_between_modules_at_any_level():
+    """Imports inside functions too: a lazy import that closes a circle is still a circle."""
+    graph = {m: {t for _, t, _ in _imports(m)
+                 if t in MODULES and t != m and t != _package_of(m)} for m in MODULES}
+    found = _cycle(graph)
+    assert found is None, " → ".join(found)
+
+
 def test_no_import_cycles_between_subpackages_at_any_level():
     graph: dict[str, set[str]] = {}
     for module in MODULES:
@@ -181,14 +196,16 @@ def test_the_checks_catch_what_they_claim(tmp_path, monkeypatch):
     internal module from another subpackage and a cycle are each found."""
     fake = {"core.a": "from ..zoning import b\n", "zoning.b": "def f():\n    from ..core.a import _hidden\n",
             "zoning.c": "from ..register import _storage\n", "register._storage": "",
-            "core.x": "from . import y\n", "core.y": "from . import x\n"}
+            "core.x": "from . import y\n", "core.y": "from . import x\n",
+            "core.z": "def f():\n    from ordos_geo.publish.maps import m\n",
+            "publish.maps": ""}
     paths = {}
     for name, text in fake.items():
         path = tmp_path.joinpath(*name.split(".")).with_suffix(".py")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         paths[name] = path
-    for pkg in ("core", "zoning", "register"):
+    for pkg in ("core", "zoning", "register", "publish"):
         (tmp_path / pkg / "__init__.py").write_text("")
         paths[pkg] = tmp_path / pkg / "__init__.py"
     monkeypatch.setattr(__import__(__name__), "MODULES", paths)
@@ -199,6 +216,8 @@ def test_the_checks_catch_what_they_claim(tmp_path, monkeypatch):
     assert re.search(r"zoning\.c:1 imports register\._storage, internal", str(caught.value))
     with pytest.raises(AssertionError, match=r"core\.x → core\.y → core\.x"):
         test_no_import_cycles_between_modules_at_module_level()
+    with pytest.raises(AssertionError, match=r"core\.z:2 \(0\) imports publish"):
+        test_subpackages_import_down_only()  # an absolute import inside a function
 
 
 def test_the_readme_layout_table_is_a_map_of_every_module():

@@ -438,3 +438,25 @@ def test_run_py_rewrites_the_readme_after_the_benchmarks(tmp_path):
                          check=False, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert log.read_text().splitlines() == ["bench --repeat 1", "readme --write"]
+
+
+@pytest.mark.parametrize("old, new, match", [
+    ("| ordos_geo detect, Dask threads | 21.2 | 2.25 |", "| ordos_geo detect, Dask threads | 21.2 | 0.5 |",
+     "its times give"),
+    ("| 2.25 | floor: read strips of every date, Dask threads |",
+     "| 2.25 | floor: read strips of every date, 1 thread |", "not one of its floors"),
+    ("Target ≤ 3× the floor, < 1.5 GB", "Target ≤ 30× the floor, < 15 GB", "targets.yaml holds"),
+])
+def test_a_results_file_cannot_say_other_than_its_times_and_targets(tmp_path, old, new, match):
+    """A results file's own ratio and floor cells, and the target its text states, are checked
+    too — not only the cells the README renders."""
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(ROOT / "benchmarks" / "results", results)
+    path = results / "disturbance.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(gen.ResultsError, match=match):
+        gen.render(results, ROOT / "benchmarks" / "targets.yaml")

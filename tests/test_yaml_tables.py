@@ -181,3 +181,97 @@ def test_maps_sheets_and_qgis_styles_share_one_symbology():
     assert f'value="{r},{g},{b},150"' in qml and 'label="生产"' in qml
     assert symbology.value_labels("zh")["producing"] == "生产"
     assert symbology.value_labels("en") == {}
+
+
+# --- the second adversary round (issue 21): what a hostile YAML file can do to a parser -------
+def _bomb(levels: int) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for k in range(1, levels):
+        refs = ", ".join([f"*a{k - 1}"] * 9)
+        lines.append(f"a{k}: &a{k} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("text, match", [
+    (_bomb(9), "aliases"),  # 9⁹ items if expanded: refused before anything walks it
+    ("value: &r [*r]\n", "aliases"),
+    ("x: " + "[" * 5000 + "]" * 5000 + "\n", "deeper"),
+    ("pixel:\n  ndvi_drop: {value: " + "9" * 5000 + "}\n", "digits"),
+])
+def test_a_hostile_yaml_file_is_refused_quickly(tmp_path, text, match):
+    import time
+
+    path = tmp_path / "disturbance.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(ValidationError, match=match):
+        load_table("disturbance", path=path)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_the_cli_refuses_an_alias_bomb_with_exit_1(tmp_path, capsys):
+    bad = tmp_path / "bomb.yaml"
+    bad.write_text(_bomb(9), encoding="utf-8")
+    table = tmp_path / "d.csv"
+    table.write_text("mine_id,year,declared_reclaimed_ha\nM1,2024,3\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text("site_id,year,vegetated_share\nM1,2024,0.5\n",
+                                    encoding="utf-8")
+    for argv in (["declarations", str(table), "--progress", str(tmp_path / "p.csv"), "--rules",
+                  str(bad), "--out", str(tmp_path / "o")],
+                 ["zones", str(og.datasets.synthetic_sites_path()), "--rules", str(bad),
+                  "--out", str(tmp_path / "z")]):
+        assert run_cli(argv) == 1
+        err = capsys.readouterr().err
+        assert "bomb.yaml" in err and "internal error" not in err, err
+
+
+def test_numbers_read_as_yaml_1_2():
+    from ordos_geo.core.yaml_tables import parse_yaml
+
+    assert parse_yaml("a: 1:30", source="t") == {"a": "1:30"}  # not 90 (base 60)
+    assert parse_yaml("a: 2e3\nb: 1.0e308\nc: 0.5", source="t") == {"a": 2000.0, "b": 1e308,
+                                                                      "c": 0.5}
+
+
+@pytest.mark.parametrize("path, bad", [
+    (("polygon", "min_ha", "value"), -1), (("polygon", "search_m", "value"), 0),
+    (("polygon", "min_dates", "value"), 2.5), (("polygon", "min_dates", "value"), 0),
+    (("polygon", "min_dates", "value"), 1000), (("declarations", "tolerance_share", "value"), 5),
+    (("declarations", "tolerance_share", "value"), -0.5),
+    (("declarations", "tolerance_ha", "value"), -100), (("pixel", "ndvi_drop", "value"), 7)])
+def test_a_threshold_out_of_its_range_is_refused(tmp_path, path, bad):
+    """The same values given as CLI options were refused; in the table they changed results."""
+    copy = yaml.safe_load(table_text("disturbance"))
+    _set(copy, path, bad)
+    target = tmp_path / "d.yaml"
+    target.write_text(yaml.safe_dump(copy, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match=re.escape(".".join(path))):
+        og.disturbance.load_thresholds(target)
+
+
+def test_the_range_syntax_on_known_answers():
+    from ordos_geo.core.yaml_tables import wrong_types
+
+    cases = [("number(0,)", 0, False), ("number(0,)", 1e-9, True), ("number[0,1]", 1, True),
+             ("number[0,1]", 1.0001, False), ("int[1,254]", 254, True), ("int[1,254]", 255, False),
+             ("int[1,)", True, False), ("number[-1,1]", -1, True), ("number(0,2]", 2, True),
+             ("number(0,2]", math.nan, False)]
+    for kind, value, ok in cases:
+        assert (wrong_types(value, kind, lines={}, source="t") == []) is ok, (kind, value)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda rules: rules["rules"][0].pop("when"), "when"),
+    (lambda rules: rules.update(version=True), "version"),
+    (lambda rules: rules["rules"][0]["when"].update(sites_ha=[math.nan, 1]), "finite"),
+    (lambda rules: rules["end_uses"][next(iter(rules["end_uses"]))].update(zh="\u200b"), "zh"),
+])
+def test_a_rule_table_missing_when_or_with_a_bad_version_or_label_is_refused(tmp_path, edit,
+                                                                             match):
+    """A rule without `when` fired for every zone (81 of 81 zones: PV)."""
+    data = yaml.safe_load(table_text("rules"))
+    edit(data)
+    target = tmp_path / "rules.yaml"
+    target.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match=match):
+        og.rules.load_rules(target)

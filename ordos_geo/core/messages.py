@@ -44,6 +44,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "属性编码：{encoding}（来源：{source}）。",
         "Attribute encoding: {encoding} (from {source}).",
     ),
+    "table_encoding_bad": (
+        "{path} 既不是 UTF-8/UTF-16 也不是 GBK 文本（按 {encoding} 无法解码）；请在 Excel 中另存为 "
+        "“CSV UTF-8” 或 XLSX。",
+        "{path} is neither UTF-8/UTF-16 nor GBK text (it cannot be decoded as {encoding}); save "
+        "it from Excel as \"CSV UTF-8\" or XLSX.",
+    ),
+    "table_old_excel": (
+        "{path} 是旧版 Excel（.xls）或其他电子表格格式（{kind}）；请在 Excel 中另存为 XLSX 或 CSV UTF-8。",
+        "{path} is an old Excel (.xls) or another spreadsheet format ({kind}); save it from "
+        "Excel as XLSX or \"CSV UTF-8\".",
+    ),
+    "table_repeated_column": (
+        "{path}：列名 {name!r} 出现了 {n} 次（第 {where} 列），无法确定用哪一列；请删除或改名其中一列。",
+        "{path}: the column {name!r} appears {n} times (columns {where}); which one is meant "
+        "cannot be told — remove or rename the others.",
+    ),
+    "table_no_rows": (
+        "{path}：{what}只有表头，没有数据行。",
+        "{path}: the {what} has a header but no rows.",
+    ),
+    "folder_not_file": (
+        "{path} 是文件夹，不是文件；请给出表格文件的路径。",
+        "{path} is a folder, not a file; give the path of the table file.",
+    ),
     "encoding_bad": (
         "用编码 {encoding!r} 无法解码 {path} 的属性。请用 --encoding 指定正确的编码（常见：GBK、UTF-8）。",
         "Attributes of {path} cannot be decoded as {encoding!r}. Pass the right one with --encoding "

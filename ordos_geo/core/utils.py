@@ -167,16 +167,28 @@ def keywords_after(count: int, names: tuple[str, ...]):
     return wrap
 
 
-def renamed(module: str, names: dict[str, tuple[str, object]]):
+def renamed(module: str, names: dict[str, tuple[str, object]], *,
+            homes: tuple[str, ...] = ()):
     """A module ``__getattr__`` for names that were renamed or moved: ``{old: (new spelling,
-    object)}``. The old name still gives the object, with a DeprecationWarning naming the new
-    spelling (removed in 1.0); any other unknown name is an AttributeError as usual."""
+    object)}``; and, with ``homes`` (module paths), any other public name found in one of them
+    (a 0.3 module turned into a package: its names now live in its modules). The old name still
+    gives the object, with a DeprecationWarning naming the new spelling (removed in 1.0); any
+    other unknown name is an AttributeError as usual."""
     def __getattr__(name: str):
         if name in names:
             new, value = names[name]
             warnings.warn(f"{module}.{name} is now {new} (the old name will be removed in 1.0).",
                           DeprecationWarning, stacklevel=2)
             return value
+        if not name.startswith("_"):
+            from importlib import import_module
+
+            for home in homes:
+                found = import_module(home)
+                if name in vars(found):
+                    warnings.warn(f"{module}.{name} is now {home}.{name} (the old path will be "
+                                  "removed in 1.0).", DeprecationWarning, stacklevel=2)
+                    return vars(found)[name]
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
 
     return __getattr__

@@ -5,8 +5,14 @@ the site schema, the register's and supervision's tables, symbology — packaged
 :func:`load_table` returns one shape, the table as a mapping, after checking it against its schema
 (``resources/table_schemas.yaml``: the mini-language is described there): valid YAML, a mapping,
 no key given twice, no unknown key, no required key missing, every value of its type (a number is finite: ``.nan`` and
-``.inf`` are refused). Every problem is reported at once with the file, the line and the key. A
-user's file may be UTF-8 (with or without BOM) or GBK/GB18030.
+``.inf`` are refused) and in its range. Every problem is reported at once with the file, the line
+and the key. A user's file may be UTF-8 (with or without BOM) or GBK/GB18030.
+
+Tables are parsed by :func:`parse_yaml`, guarded against what a hostile file can do to a YAML
+parser: anchors and aliases are refused (a few hundred bytes of nested aliases expand to
+gigabytes), nesting deeper than :data:`MAX_DEPTH` and numbers longer than :data:`MAX_DIGITS`
+digits are refused, and numbers read as YAML 1.2 does (``1:30`` is text, not the base-60
+number 90; ``2e3`` is the number 2000).
 """
 
 from __future__ import annotations
@@ -23,7 +29,61 @@ import yaml
 from .errors import ValidationError
 
 __all__ = ["load_table", "table_text", "check_table", "key_lines", "unknown_keys",
-           "duplicate_keys", "TYPES"]
+           "duplicate_keys", "TYPES", "parse_yaml", "MAX_DEPTH", "MAX_DIGITS"]
+
+MAX_DEPTH = 40  #: deepest nesting of mappings and lists a table may have
+MAX_DIGITS = 40  #: longest number (digits) a table may hold
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading with YAML 1.2's numbers: no base-60 (``1:30``), exponents without a dot."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
+
+
+def parse_yaml(text: str, *, source: str):
+    """``text`` parsed as YAML, guarded (module text); a :class:`ValidationError` naming the
+    file and line for anything refused or not YAML."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            where = f"{source}, line {event.start_mark.line + 1}"
+            if isinstance(event, (yaml.AliasEvent,)) or getattr(event, "anchor", None):
+                raise ValidationError(f"{where}: anchors and aliases (&name, *name) are not "
+                                      "allowed in a table; write the values out.")
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ValidationError(f"{where}: nested deeper than {MAX_DEPTH} levels; "
+                                          "a table is not that deep.")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent) and \
+                    len(re.sub(r"[^0-9]", "", event.value[:1000])) > MAX_DIGITS and \
+                    re.fullmatch(r"[-+0-9._eExXoO]+", event.value[:1000] or "x"):
+                raise ValidationError(f"{where}: a number of more than {MAX_DIGITS} digits.")
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except ValidationError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValidationError(f"{source}{where}: not valid YAML: {why}") from None
+    except (ValueError, RecursionError, OverflowError) as exc:
+        raise ValidationError(f"{source}: not a table ordos_geo can read ({type(exc).__name__}: "
+                              f"{str(exc)[:120]}).") from None
 
 #: The leaf types of the schema language and what each accepts.
 TYPES = {
@@ -38,6 +98,23 @@ TYPES = {
     "map": lambda v: isinstance(v, dict),
     "colour": lambda v: isinstance(v, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", v) is not None,
 }
+
+
+_RANGE = re.compile(r"^(number|int)([\[(])\s*([^,]*?)\s*,\s*([^\])]*?)\s*([\])])$")
+
+
+def _accepts(kind: str, value) -> bool:
+    """Whether ``value`` is of ``kind``: a type of :data:`TYPES`, or ``number``/``int`` with an
+    interval (``number(0,1]``: above 0, at most 1; an empty end is unbounded)."""
+    found = _RANGE.match(kind)
+    if not found:
+        return TYPES[kind](value)
+    base, left, lo, hi, right = found.groups()
+    if not TYPES[base](value):
+        return False
+    if lo and (value < float(lo) or (left == "(" and value == float(lo))):
+        return False
+    return not (hi and (value > float(hi) or (right == ")" and value == float(hi))))
 
 
 def table_text(name: str) -> str:
@@ -90,13 +167,7 @@ def check_table(text: str, *, source: str, schema, problems: list[str] | None = 
     """Parse ``text`` (YAML) and check it against ``schema`` (or ``schema(table)``, for a table
     whose keys depend on its own content); the mapping it holds. Problems raise, or are added to
     ``problems`` when a list is given (text that is not YAML, or not a mapping, always raises)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValidationError(f"{source}{where}: not valid YAML: {why}") from None
+    data = parse_yaml(text, source=source)
     if not isinstance(data, dict):
         raise ValidationError(f"{source}: expected a table of keys and values (a YAML mapping), "
                               f"got {type(data).__name__}.")
@@ -116,7 +187,7 @@ def check_table(text: str, *, source: str, schema, problems: list[str] | None = 
 def key_lines(text: str) -> dict[tuple, int]:
     """The line (1-based) of every mapping key, by its path (``("rules", 2, "when")``)."""
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return {}
     out: dict[tuple, int] = {}
@@ -184,7 +255,7 @@ def wrong_types(data, schema, *, lines: dict[tuple, int], source: str,
         return []
     if isinstance(schema, str):
         kinds = [k.strip() for k in schema.split("|")]
-        if any(TYPES[k](data) for k in kinds):
+        if any(_accepts(k, data) for k in kinds):
             return []
         return [f"{_where(lines, path, source)}: {shown} is {data!r}; expected {schema}"]
     if isinstance(schema, list):
@@ -207,7 +278,7 @@ def wrong_types(data, schema, *, lines: dict[tuple, int], source: str,
 def duplicate_keys(text: str, *, source: str) -> list[str]:
     """A message for every key given twice in one mapping (YAML keeps only the last)."""
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return []
     out: list[str] = []

@@ -22,3 +22,9 @@ from .scenes import (
 __all__ = ["Scene", "read_manifest", "check_scenes", "SCENE_COLUMNS", "scenes_from_stac",
            "search_stac", "SENSORS", "BANDS", "Thresholds", "reflectance", "valid_mask",
            "measures", "S2_OFFSET_FROM"]
+
+
+# 0.3's imagery.py was one module: its other public names, from where they live now (deprecated)
+from ..core.utils import renamed as _renamed  # noqa: E402
+
+__getattr__ = _renamed(__name__, {}, homes=('ordos_geo.imagery.scenes',))

@@ -76,7 +76,7 @@ import shapely
 from ..core import projection
 from ..core.errors import InputFileError, ValidationError
 from ..core.messages import msg
-from ..core.utils import progress_bar
+from ..core.utils import progress_bar, renamed
 from . import grids
 from .grids import Coverage, coverage
 from .scenes import Scene, Thresholds, check_scenes, measures, reflectance, valid_mask
@@ -379,11 +379,11 @@ def read_summary(path: str | os.PathLike) -> pd.DataFrame:
     """A ``progress_summary.csv`` written by ``ordos-geo progress``: ``site_id`` as text (``0001``
     stays ``0001``), ``year`` whole, ``vegetated_share`` in 0–1 or empty. A file without these
     columns or with bad values is refused, naming the rows."""
-    from .. import io
     from ..core.errors import ValidationError
     from ..core.messages import msg
+    from ..io.tables import read_raw
 
-    table, _ = io.read_table(path)
+    table = read_raw(path, as_text=True)
     missing = [c for c in ("site_id", "year", "vegetated_share") if c not in table.columns]
     if missing:
         raise ValidationError(msg("summary_columns", path=path, missing=", ".join(missing)))
@@ -650,3 +650,8 @@ def _latest(sites: gpd.GeoDataFrame, by_date: pd.DataFrame, summary: pd.DataFram
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     return out
 
+
+# 0.3 names: the strip and coverage settings live with the one strip reader now
+__getattr__ = renamed(__name__, {
+    name: (f"og.imagery.grids.{name}", getattr(grids, name))
+    for name in ("STRIP_ROWS", "COVERAGE_BATCH", "COVERAGE_PARALLEL")})

@@ -112,12 +112,9 @@ def _manifest_rows(path: Path) -> list[dict]:
     """The rows of a CSV (UTF-8 or GBK, detected) or YAML manifest; refused with the file named
     when it is empty or not a table of scenes."""
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+        from ..core.yaml_tables import parse_yaml
 
-        try:
-            data = yaml.safe_load(_decoded(path))
-        except yaml.YAMLError as exc:
-            raise ValidationError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+        data = parse_yaml(_decoded(path), source=str(path))
         rows = data.get("scenes", data) if isinstance(data, dict) else data
         if isinstance(rows, dict):
             rows = [rows]
@@ -125,10 +122,9 @@ def _manifest_rows(path: Path) -> list[dict]:
             raise ValidationError(f"{path}: a YAML manifest is a list of scenes (or a mapping "
                                   "with a 'scenes' list), each with date, sensor and bands.")
     else:
-        from ..io import read_table
+        from ..io.tables import read_raw
 
-        table, _ = read_table(path)
-        rows = table.to_dict("records")
+        rows = read_raw(path, as_text=True).to_dict("records")
     if not rows:
         raise ValidationError(f"{path}: the manifest lists no scenes.")
     return [{str(k).strip(): v.strip() if isinstance(v, str) else v for k, v in row.items()}

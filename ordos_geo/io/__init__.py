@@ -50,4 +50,5 @@ __all__ = ["VectorSource", "read_vector", "detect_encoding", "read_table", "deco
 
 # 0.2 name: corner-point tables are domain data
 __getattr__ = renamed(__name__, {"read_corner_points": ("og.corners.read_corner_points",
-                                                        corners.read_corner_points)})
+                                                        corners.read_corner_points)},
+                      homes=("ordos_geo.io.files", "ordos_geo.io.atomic", "ordos_geo.io.tables"))

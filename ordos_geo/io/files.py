@@ -133,7 +133,8 @@ def _unlikely(text: str) -> int:
     def likely(ch: str) -> bool:
         c = ord(ch)
         return (c < 0x100 or 0x2000 <= c <= 0x206F or 0x3000 <= c <= 0x303F
-                or 0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or 0xFF00 <= c <= 0xFFEF)
+                or 0x3400 <= c <= 0x4DBF or 0x4E00 <= c <= 0x9FFF or 0xFF00 <= c <= 0xFFEF
+                or c == 0xFEFF)  # a stray byte-order mark inside UTF-8 text
     return sum(1 for ch in text if not likely(ch))
 
 
@@ -376,35 +377,78 @@ def _choose_gpkg_layer(path: Path, layer: str | None) -> str:
     raise InputFileError(msg("layer_choose", path=path, layers=", ".join(layers)))
 
 
-def read_table(path: str | os.PathLike, *, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read a CSV table (UTF-8, UTF-8 with BOM or GBK, detected) as strings: ``(frame, encoding)``.
+def read_table(path: str | os.PathLike, *, encoding: str | None = None,
+               repeated: bool = False) -> tuple[pd.DataFrame, str]:
+    """Read a text table (UTF-8, UTF-8 with BOM, UTF-16 with BOM — Excel's "Unicode text" — or
+    GBK, detected; any file name) as strings: ``(frame, encoding)``.
 
-    Values are kept exactly (a leading space too); column names are stripped. Text that
-    :func:`neutralise_formula` protected reads back as written. A header without a comma but
-    with tabs or semicolons (as spreadsheets in some locales save) is read with those."""
+    Values are kept exactly (a leading space too); column names are stripped of spaces and
+    invisible characters. A column name given twice is refused (which one is meant cannot be
+    told) unless ``repeated`` (the caller then says which of them matter). Text that :func:`neutralise_formula` protected reads back as written. A header
+    without a comma but with tabs or semicolons (as spreadsheets in some locales save) is read
+    with those."""
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError(msg("folder_not_file", path=path))
     if not path.exists():
         raise InputFileError(msg("file_missing", path=path))
+    data = path.read_bytes()
     if encoding is None:
-        encoding, _ = detect_encoding(path)
-    codec = python_codec(encoding)
+        encoding = _text_encoding(data)
     try:
-        text = path.read_bytes().decode(codec)
-    except UnicodeDecodeError:
-        raise InputFileError(msg("encoding_bad", path=path, encoding=encoding)) from None
+        text = data.decode(python_codec(encoding))
+    except (UnicodeDecodeError, LookupError):
+        raise InputFileError(msg("table_encoding_bad", path=path, encoding=encoding)) from None
     header = text.lstrip("\ufeff").split("\n", 1)[0]
     sep = "," if "," in header or not ("\t" in header or ";" in header) else \
         ("\t" if header.count("\t") >= header.count(";") else ";")
     try:
-        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+        frame = pd.read_csv(_stdio.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
+                            header=None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputFileError(msg("file_unreadable", path=path, reason=str(exc).strip())) from None
-    frame.columns = [restore_formula(str(c).strip()) for c in frame.columns]
-    for column in frame.columns:  # only cells that start with the apostrophe can change
-        marked = frame[column].str.startswith("'").to_numpy(dtype=bool)
+    frame = header_row(frame, path, repeated=repeated)
+    frame.columns = [restore_formula(c) for c in frame.columns]
+    for k in range(frame.shape[1]):  # only cells that start with the apostrophe can change
+        column = frame.iloc[:, k]
+        marked = column.str.startswith("'").to_numpy(dtype=bool)
         if marked.any():
-            frame.loc[marked, column] = frame.loc[marked, column].map(restore_formula)
+            frame.iloc[np.flatnonzero(marked), k] = column[marked].map(restore_formula).to_numpy()
     return frame, encoding
+
+
+def _text_encoding(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return _decode_sample(data[:1_000_000]) or "UTF-8"
+
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+def header_row(frame: pd.DataFrame, path, *, repeated: bool = False) -> pd.DataFrame:
+    """``frame`` read without a header: its first row as the column names (stripped of spaces
+    and invisible characters; an empty one ``Unnamed: k``), the rest as the rows. A name given
+    twice is refused, naming the columns (kept, with ``repeated``)."""
+    if frame.empty and not len(frame.columns):
+        raise InputFileError(msg("file_unreadable", path=path, reason="no header row"))
+    names = []
+    for k, value in enumerate(frame.iloc[0].tolist() if len(frame) else []):
+        text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+        text = _INVISIBLE.sub("", text).strip()
+        names.append(text or f"Unnamed: {k}")
+    seen: dict[str, list[int]] = {}
+    for k, name in enumerate(names):
+        seen.setdefault(name, []).append(k + 1)
+    for name, where in seen.items():
+        if len(where) > 1 and not repeated:
+            raise InputFileError(msg("table_repeated_column", path=path, name=name, n=len(where),
+                                     where=", ".join(map(str, where))))
+    out = frame.iloc[1:].reset_index(drop=True)
+    out.columns = names
+    return out
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -61,29 +61,61 @@ class UserTable:
 
 
 def read_raw(source: str | os.PathLike | pd.DataFrame, *, encoding: str | None = None,
-             as_text: bool = False) -> pd.DataFrame:
+             as_text: bool = False, repeated: bool = False) -> pd.DataFrame:
     """Every column of a user's table as read: an XLSX sheet (cells as typed; with
     ``as_text``, as text the way a CSV reads: an empty cell ``""``, a whole number without
     ``.0``), or a CSV in UTF-8 or GBK (text, :func:`ordos_geo.io.read_table`). A missing,
     damaged or foreign file is an :class:`~ordos_geo.core.errors.InputFileError` naming it,
-    never a traceback."""
+    never a traceback. A column name given twice is refused, unless ``repeated``."""
     if isinstance(source, pd.DataFrame):
         return source.copy()
     file = Path(source)
+    if file.is_dir():
+        raise InputFileError(msg("folder_not_file", path=repr(str(file))))
     if not file.is_file():
         raise InputFileError(msg("file_missing", path=repr(str(file))))
-    if file.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(file, dtype=object)
-        except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
-            raise InputFileError(msg("file_unreadable", path=repr(str(file)),
-                                     reason=str(exc).splitlines()[0] if str(exc) else
-                                     type(exc).__name__)) from None
-        frame.columns = [str(c).strip() for c in frame.columns]
+    with open(file, "rb") as handle:
+        magic = handle.read(8)
+    kind = _spreadsheet(file, magic)
+    if kind in ("xls", "ods", "xlsb"):
+        raise InputFileError(msg("table_old_excel", path=repr(str(file)), kind=kind))
+    if kind == "xlsx":
+        frame = _read_xlsx(file, repeated)
         return frame.map(_as_text).astype(object) if as_text else frame
     from .files import read_table
 
-    return read_table(file, encoding=encoding)[0]
+    return read_table(file, encoding=encoding, repeated=repeated)[0]
+
+
+def _spreadsheet(file: Path, magic: bytes) -> str | None:
+    """``xlsx``, ``xls``, ``ods`` or ``xlsb`` from the first bytes and the name; None: a text
+    table (a CSV, TSV or text file of any name — also one misnamed ``.xls``)."""
+    suffix = file.suffix.lower()
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: old Excel, whatever the name
+        return "xls"
+    if magic.startswith(b"PK\x03\x04"):
+        with open(file, "rb") as handle:
+            head = handle.read(120)
+        if b"mimetypeapplication/vnd.oasis.opendocument" in head:
+            return "ods"
+        return "xlsb" if suffix == ".xlsb" else "xlsx"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"  # not a zip: read_excel says what is wrong with it
+    return None
+
+
+def _read_xlsx(file: Path, repeated: bool) -> pd.DataFrame:
+    from .files import header_row
+
+    try:
+        frame = pd.read_excel(file, dtype=object, header=None, engine="openpyxl")
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if reason in ("zip", "'zip'") or "zip" in type(exc).__name__.lower():
+            reason = "not a valid XLSX (a damaged or empty zip)"
+        raise InputFileError(msg("file_unreadable", path=repr(str(file)),
+                                 reason=reason)) from None
+    return header_row(frame, file, repeated=repeated)
 
 
 def _as_text(value) -> str:
@@ -104,7 +136,7 @@ def read_user_table(source: str | os.PathLike | pd.DataFrame, *, table: str | tu
     renamed; a missing ``required`` field, two columns for one field and a unit that is not
     listed for the field are refused, all at once."""
     path = "<table>" if isinstance(source, pd.DataFrame) else str(source)
-    raw = read_raw(source, encoding=encoding)
+    raw = read_raw(source, encoding=encoding, repeated=True)
     tables = (table,) if isinstance(table, str) else tuple(table)
     index = _index(tables)
     units = {f: u for t in tables for f, u in aliases().get("units", {}).get(t, {}).items()}

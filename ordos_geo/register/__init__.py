@@ -42,4 +42,8 @@ __all__ = ["Register", "init", "open_register", "upgrade", "check_exported_chain
 def __getattr__(name: str):
     if name == "EVENTS":
         return list(rules()["events"])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # 0.3's register.py was one module: its other public names, from where they live now
+    from ..core.utils import renamed
+
+    return renamed(__name__, {}, homes=("ordos_geo.register.ledger",
+                                        "ordos_geo.register._checks"))(name)

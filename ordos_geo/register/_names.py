@@ -81,9 +81,10 @@ def _clean(value: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _spec() -> dict:
-    from ._checks import rules
+    """The ``signatures`` section of the register table (``resources/register.yaml``)."""
+    from ..core.yaml_tables import load_table
 
-    return rules()["signatures"]
+    return load_table("register")["signatures"]
 
 
 def _small_capital(ch: str) -> str:

@@ -116,6 +116,8 @@ def score_sheet(sheet: str | os.PathLike | pd.DataFrame, *, scale: str = "2020",
     sheet = read_user_table(sheet, table="score_sheet", what=msg("what_score_sheet"),
                             required=["mine_id", "category", "max_points", "score"])
     table, cols, path = sheet.raw, sheet.source, sheet.path
+    if table.empty:
+        raise ValidationError(msg("table_no_rows", path=path, what=msg("what_score_sheet")))
     frame = pd.DataFrame({
         "mine_id": table[cols["mine_id"]].map(_mine_id),
         "category": table[cols["category"]].astype(str).str.strip().map(_category(spec)),

@@ -13,3 +13,9 @@ from .read import (
 
 __all__ = ["read_sites", "sites_from_frame", "validate", "ValidationResult", "CANONICAL_FIELDS",
            "REPORT_COLUMNS", "schema_markdown"]
+
+
+# 0.3's sites.py was one module: its other public names, from where they live now (deprecated)
+from ..core.utils import renamed as _renamed  # noqa: E402
+
+__getattr__ = _renamed(__name__, {}, homes=('ordos_geo.sites.read',))

@@ -140,12 +140,12 @@ def _schema(spec: dict) -> dict:
     params = spec.get("parameters") if isinstance(spec.get("parameters"), dict) else {}
     standard = {**labels, "pit_policy": None, "revegetation": dict(labels),
                 **{str(p): None for p in params}}
-    return {"version": None, "regions": {"*": None},
+    return {"!": ["version", "rules"], "version": "int", "regions": {"*": None},
             "parameters": {"*": {**labels, "stricter": None, "min": None, "max": None}},
             "pit_policies": {"*": labels}, "end_uses": {"*": labels},
             "standards": {"*": standard},
-            "rules": [{"id": None, **labels, "when": {"*": None}, "end_use": None,
-                       "standard": None}]}
+            "rules": [{"!": ["id", "when", "end_use"], "id": None, **labels,
+                       "when": {"*": None}, "end_use": None, "standard": None}]}
 
 
 def _mapping(spec: dict, key: str, problems: list[str]) -> dict:
@@ -162,8 +162,15 @@ def _mapping(spec: dict, key: str, problems: list[str]) -> dict:
 def _labelled(section: str, entries: dict, problems: list[str]) -> None:
     for name, entry in entries.items():
         for label in ("zh", "en"):
-            if not isinstance(entry, dict) or not str(entry.get(label) or "").strip():
+            if not isinstance(entry, dict) or not _visible(entry.get(label)):
                 problems.append(f"{section} {name!r}: label {label!r} missing")
+
+
+def _visible(value) -> bool:
+    """Text with something to read: not empty, not only spaces and invisible characters."""
+    import re
+
+    return bool(re.sub(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]", "", str(value or "")))
 
 
 def _regions(spec: dict, problems: list[str]) -> dict[str, str]:
@@ -299,8 +306,9 @@ def _condition(fact: str, raw: Any) -> Condition:
         raise ValueError(f"{raw!r} is not a condition on a number: write '<op> value' with op "
                          "one of >= > <= < == != (e.g. '>= 5'), or a number")
     if isinstance(raw, list):
-        if not all(isinstance(v, (str, int, float)) for v in raw):
-            raise ValueError(f"{raw!r}: a list of plain values is required")
+        if not all(isinstance(v, str) or _is_number(v) for v in raw) or not raw:
+            raise ValueError(f"{raw!r}: a list of plain values (text, or finite numbers) is "
+                             "required")
         return Condition(fact, "in", tuple(raw))
     if isinstance(raw, (dict, set)):
         raise ValueError(f"{raw!r}: give '<op> value', a value or a list of values")
