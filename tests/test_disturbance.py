@@ -48,7 +48,13 @@ def test_the_sample_excavation_is_found_with_precision_and_recall_above_0_9(samp
     assert row["nearest_mine_id"] == excavation["mine_id"]
     assert row["first_seen"].startswith(str(int(excavation["first_year"])))
     assert row["last_seen"] == max(s.date for s in sample[1]).isoformat()
-    assert row["n_dates"] >= 2 and 0.9 <= row["confidence"] <= 1.0
+    assert row["n_dates"] >= 2
+    # confidence: the share of its pixels confirmed (disturbed on two clear dates in a row up
+    # to the last); the ring dug in the last year only is growth, seen once
+    per_date = dict(part.split(":") for part in row["dates"].split(";"))
+    assert int(per_date[row["last_seen"]]) == row["pixels"]
+    confirmed = int(sorted(per_date.items())[-2][1])
+    assert row["confidence"] == pytest.approx(confirmed / row["pixels"], abs=0.005)
     assert "疑似" in row["explanation"] and row["nearest_mine_id"] in row["explanation"]
 
 

@@ -722,11 +722,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{n} scenes on one pixel grid, more than {limit}; run the years in batches.",
     ),
     "dist_explain": (
-        "距矿山 {mine} 边界 {distance} 米处疑似新增扰动 {area} 公顷：{first} 首次出现，至 {last} "
-        "共 {n} 个晴空日期为裸土/煤黑/积水且植被指数明显下降，位于所有矿权范围之外。",
-        "Suspected new disturbance of {area} ha, {distance} m from the boundary of mine {mine}: "
-        "first seen {first}, bare/coal-dark/water with a clear NDVI drop on {n} clear dates up "
-        "to {last}, outside every licence.",
+        "距矿山 {mine} 边界 {distance} 米处疑似新增扰动 {area} 公顷（{pixels} 个像元）：{first} 首次出现，"
+        "至 {last} 连续 {n} 个晴空日期为裸土/煤黑/积水，位于所有矿权范围之外；NDVI 由同季往年中位数 {nb} "
+        "降至 {na}（同期周边未扰动地面变化 {ref}），BSI 由 {bb} 升至 {ba}。",
+        "Suspected new disturbance of {area} ha ({pixels} pixels), {distance} m from the boundary "
+        "of mine {mine}: first seen {first}, bare/coal-dark/water on {n} clear dates up to {last}, "
+        "outside every licence; NDVI fell from {nb} (median of the same season in earlier years) "
+        "to {na} while the undisturbed ground around changed by {ref}; BSI rose from {bb} to {ba}.",
     ),
     "dist_summary": (
         "疑似越界扰动 {n_out} 处（共 {ha_out} 公顷），矿权内新增扰动 {n_in} 个矿山；影像 {n_scenes} 景。",

@@ -7,28 +7,54 @@ disturbance inside them, and mines' declared reclamation against what the imager
 >>> found.findings      # the suspects as register ``finding`` rows (``og.register`` imports them)
 >>> og.disturbance.compare_declarations(declared, summary=progress_summary)
 
-**Per pixel and date** (clear pixels only: clouds, shadow, snow and nodata never count), a pixel
-is *disturbed* when it is disturbance-like — bare soil, coal-dark or water (the classes of
-:func:`ordos_geo.imagery.measures`) or a bare-soil index above ``bsi_min`` — **and** its NDVI is at
-least ``ndvi_drop`` below the highest NDVI of its own earlier clear observations. Ground that was
-never vegetated, or is bare on every date, is therefore not new disturbance. A disturbed pixel
-that is clear and no longer disturbed on a later date (a field cropped again, grass after a dry
-year) is **seasonal** and never flagged. Thresholds live in ``resources/disturbance.yaml``.
+**Per pixel and date** (clear pixels only: clouds, shadow, snow and nodata never count, nor
+clouds the SCL/QA band missed — :func:`ordos_geo.imagery.missed_cloud` — nor pixels a
+``cloudprob`` band puts at 40 % or more), a pixel is judged against
+
+* its own past: the **baseline** is the median NDVI of its clear, undisturbed observations of
+  the same season (± ``season_days``) in earlier years — robust to one wet or dry year, unlike
+  the maximum; a date with no such observation (the first year) is not judged;
+* the ground around it: the **reference change** is the median NDVI change (against their own
+  baselines) of the vegetated ground outside every site in its block of ``reference_m`` ×
+  ``reference_m`` in the same scene — a drought that dries the whole steppe moves the reference
+  with it and cancels.
+
+It is **disturbed** that date when its NDVI fell at least ``ndvi_drop`` below its baseline
+beyond the reference change, **and** the soil shows it: bare-like (BSI ≥ ``bsi_min``, coal-dark
+or water; FVC bare where the blue or SWIR band is missing) and new for this pixel — coal-dark or
+water where it rarely was before, or brighter by ``bright_rise`` than the 80th percentile of its
+earlier clear observations (excavation exposes pale subsoil and rock; a fallow field is no
+brighter than its own ploughed seasons). Dark ground counts with bare soil's NDVI (coal holds no
+vegetation). **Persistence**: a pixel is flagged when its latest run of disturbed clear dates
+reaches ``min_dates`` and lasts to its last clear look. Cloudy dates do not break a run, nor a
+clear date that is neither disturbed nor recovered (a dug field in the season it was always
+bare); a recovered date does (no new bare-soil evidence and NDVI back within half of
+``ndvi_drop`` of its baseline beyond the surroundings' change): one dry August, a field cropped
+again, a cloud shadow that moves are never flagged, and ground that has recovered by its last
+clear look is not a suspect. Pixels on their first disturbed date next to flagged ones (a pit
+still growing) join their polygon. Observations within a run never enter a pixel's baseline or
+history, so a pit stays measured against the ground it
+replaced. Thresholds live in ``resources/disturbance.yaml``.
 
 **Suspected disturbance outside licences**: flagged pixels outside every site polygon (licence
 areas and their registered pits and dumps are known ground), outside the optional ``allowed``
 layer (approved temporary land use, roads, towns), and within ``search_m`` of a mine boundary
 (``kind`` = ``mine``); 8-connected pixels form a polygon (``rasterio.features.shapes``), kept when
-its true area is at least ``min_ha`` and some pixel of it was disturbed on at least ``min_dates``
-clear dates. Each polygon has ``nearest_mine_id``, ``distance_m`` (to that mine's boundary, in the
-metric CRS), ``area_ha`` (equal-area), ``first_seen``, ``last_seen``, ``n_dates`` (the most clear
-dates any of its pixels was disturbed on), ``confidence`` (disturbed dates over clear dates since
-first seen, summed over its pixels: 1 = disturbed on every clear look since) and an
-``explanation``. **New disturbance inside licences**: per mine, the true hectares of its pixels
+its true area is at least ``min_ha`` and it holds a flagged pixel. Each polygon has
+``nearest_mine_id``, ``distance_m`` (to that mine's boundary, in the metric CRS), ``area_ha``
+(equal-area), ``first_seen`` (where its pixels' runs began), ``last_seen``, ``n_dates`` (the most
+disturbed clear dates of any of its pixels), ``confidence`` (the share of its pixels flagged;
+the rest were seen on their first date, next to them), its **evidence** — ``pixels`` (pixels
+counted), ``dates`` (each date any of them was disturbed on, with the pixels that date:
+``2023-08-15:412;2024-08-15:1650``), ``ndvi_before`` / ``bsi_before`` (the baselines where each
+pixel's run began) and ``ndvi_after`` / ``bsi_after`` (its last disturbed date), means over its
+pixels, and ``reference_ndvi_change`` (the surroundings' NDVI change on those dates: −0.2 in a
+drought) — and an ``explanation`` that says all of it. **New disturbance inside licences**: per mine, the true hectares of its pixels
 first disturbed on or after ``since`` (default: the first date), for the spot-check weights.
 
 The scenes of one pixel grid are read together strip by strip (one strip a Dask task, threads):
-memory holds a strip of every date, and one byte a pixel of the searched window. Scenes on
+memory holds a strip of every date (16 bytes a pixel and date, strips of 64–512 rows sized to
+about 96 MB), and one byte a pixel of the searched window. Scenes on
 several grids (tiles in UTM 48 and 49) are read grid by grid; suspects that overlap across grids
 are merged.
 
@@ -57,23 +83,27 @@ from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
 from ..core.utils import keywords_after, progress_bar
 from ..core.yaml_tables import load_table
-from . import grids
-from .scenes import Scene, Thresholds, check_scenes, measures
+from . import _change, grids
+from .scenes import Scene, Thresholds, check_scenes
 
 __all__ = ["load_thresholds", "detect", "findings_table", "DisturbanceResult", "SUSPECTED_COLUMNS", "FINDING_COLUMNS",
-           "read_declarations", "compare_declarations", "DECLARATION_COLUMNS"]
+           "read_declarations", "compare_declarations", "DECLARATION_COLUMNS", "EVIDENCE_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")
 
+#: the evidence of a suspect: what an inspector shows the company (see the module text)
+EVIDENCE_COLUMNS = ["pixels", "dates", "ndvi_before", "ndvi_after", "bsi_before", "bsi_after",
+                    "reference_ndvi_change"]
 SUSPECTED_COLUMNS = ["suspect_id", "nearest_mine_id", "distance_m", "area_ha", "first_seen",
-                     "last_seen", "n_dates", "confidence", "explanation"]
+                     "last_seen", "n_dates", "confidence", "explanation", *EVIDENCE_COLUMNS]
 FINDING_COLUMNS = ["mine_id", "event", "date", "checked_by", "tracked_by", "responsible", "note",
                    "suspect_id", "area_ha", "distance_m", "first_seen", "last_seen", "n_dates",
-                   "confidence", "lon", "lat"]
+                   "confidence", "lon", "lat", *EVIDENCE_COLUMNS]
 DECLARATION_COLUMNS = ["mine_id", "year", "declared_reclaimed_ha", "baseline_year",
                        "declared_since_baseline_ha", "detected_gain_ha", "excess_ha", "status",
                        "explanation"]
-_NONE = 255  #: "never" in the per-pixel date indices (uint8)
+_NONE = _change.NONE  #: "never" in the per-pixel date indices (uint8)
+_STRIP_BYTES = 96 * 2**20  #: memory a strip of every date may take while it is judged
 _OUTSIDE, _INSIDE = 1, 2  #: the classes of the per-pixel result
 
 
@@ -124,6 +154,8 @@ class _Found:
     cls: np.ndarray
     flat: list = field(default_factory=list)
     info: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)  # float32 rows of _change.EVIDENCE
+    bits: list = field(default_factory=list)  # packed dates × pixels: disturbed that date
 
 
 def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | None = None,
@@ -218,9 +250,11 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
                    np.zeros((int(win.height), int(win.width)), dtype=np.uint8))
     first_new = sum(s.date < since for s in group)  # date index from which "new" counts
     height = int(win.height)
+    per_row = _change.BYTES_PER_PIXEL_DATE * len(group) * int(win.width)
+    step = int(min(grids.STRIP_ROWS, max(64, _STRIP_BYTES // max(per_row, 1))))
     tasks = [dask.delayed(_strip)(group, Window(win.col_off, win.row_off + r0, win.width, r1 - r0),
                                   r0, found, ground, params, thresholds, first_new)
-             for r0, r1 in grids.strips(0, height - 1, step=grids.STRIP_ROWS, height=height)]
+             for r0, r1 in grids.strips(0, height - 1, step=step, height=height)]
     for start in progress_bar(range(0, len(tasks), 8), desc="strips", progress=show):
         dask.compute(*tasks[start:start + 8], scheduler="threads")
     return found
@@ -228,38 +262,26 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
 
 def _strip(group: list[Scene], window, r0: int, found: _Found, ground: _Ground, params: dict,
            thresholds: Thresholds, first_new: int) -> None:
-    """The per-pixel time series of one strip: flags written into ``found``."""
+    """The per-pixel time series of one strip judged (:mod:`._change`): flags and evidence
+    written into ``found``."""
     shape = (int(window.height), int(window.width))
-    ref = np.full(shape, -np.inf, dtype=np.float32)
-    first = np.full(shape, _NONE, dtype=np.uint8)
-    last = np.full(shape, _NONE, dtype=np.uint8)
-    count = np.zeros(shape, dtype=np.uint8)
-    seen = np.zeros(shape, dtype=np.uint8)
-    seasonal = np.zeros(shape, dtype=bool)
-    for t, scene in enumerate(group):
-        refl, valid = grids.read_window(scene, window)
-        m = measures(refl, valid, thresholds, with_bsi=True)
-        ok, ndvi = m["valid"], m["ndvi"]
-        like = m["bare"] | m["dark"] | m["water"] | (m["bsi"] > params["bsi_min"])
-        hit = ok & like & (ref - ndvi >= params["ndvi_drop"])
-        started = first != _NONE
-        seasonal |= ok & ~hit & started
-        seen += ok & (started | hit)
-        first[hit & ~started] = t
-        last[hit] = t
-        count += hit
-        np.fmax(ref, np.where(ok, ndvi, -np.inf), out=ref)
-    flagged = (count > 0) & ~seasonal
-    if not flagged.any():
-        return
     known, inside, near = _masks(ground, window, found, shape)
-    cls = np.where(flagged & ~known & near, _OUTSIDE,
-                   np.where(flagged & inside & (first >= first_new), _INSIDE, 0)).astype(np.uint8)
+    series = _change.read_series(group, window, thresholds)
+    judged = _change.judge(series, known, params, abs(found.transform.a))
+    first = judged.first
+    on = first != _NONE
+    if not on.any():
+        return
+    cls = np.where(on & ~known & near, _OUTSIDE, np.where(
+        judged.persistent & inside & (first >= first_new), _INSIDE, 0)).astype(np.uint8)
     found.cls[r0:r0 + shape[0]] = cls
     at = np.flatnonzero(cls)
     found.flat.append(at + r0 * shape[1])
-    found.info.append(np.stack([first.ravel()[at], last.ravel()[at], count.ravel()[at],
-                                seen.ravel()[at], cls.ravel()[at]]))
+    found.info.append(np.stack([first.ravel()[at], judged.last.ravel()[at],
+                                judged.count.ravel()[at], judged.persistent.ravel()[at],
+                                cls.ravel()[at]]))
+    found.evidence.append(np.stack([judged.evidence[k].ravel()[at] for k in _change.EVIDENCE]))
+    found.bits.append(np.packbits(judged.cand.reshape(len(group), -1)[:, at], axis=0))
 
 
 def _masks(ground: _Ground, window, found: _Found, shape) -> tuple[np.ndarray, ...]:
@@ -282,61 +304,87 @@ def _masks(ground: _Ground, window, found: _Found, shape) -> tuple[np.ndarray, .
     return burn(ground.known), burn(ground.mines), burn(ground.search)
 
 
-def _pixel_info(found: _Found, cls: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices (sorted) and (first, last, count, seen) rows of the pixels of class ``cls``."""
+def _pixel_info(found: _Found, cls: int, n_dates: int):
+    """Flat indices (sorted), (first, last, count, persistent) rows, evidence rows and disturbed
+    dates (dates × pixels, bool) of the pixels of class ``cls``."""
     if not found.flat:
-        return np.empty(0, np.int64), np.empty((4, 0), np.uint8)
+        return (np.empty(0, np.int64), np.empty((4, 0), np.uint8),
+                np.empty((len(_change.EVIDENCE), 0), np.float32), np.empty((n_dates, 0), bool))
     flat, info = np.concatenate(found.flat), np.concatenate(found.info, axis=1)
+    evidence = np.concatenate(found.evidence, axis=1)
+    bits = np.concatenate([np.unpackbits(b, axis=0, count=n_dates) for b in found.bits],
+                          axis=1).astype(bool)
     order = np.argsort(flat)
-    flat, info = flat[order], info[:, order]
-    keep = info[4] == cls
-    return flat[keep], info[:4, keep]
+    keep = order[info[4, order] == cls]
+    return flat[keep], info[:4, keep], evidence[:, keep], bits[:, keep]
 
 
 def _outside_polygons(found: _Found, dates: list, params: dict) -> gpd.GeoDataFrame:
-    """8-connected polygons of the flagged pixels outside licences with enough dates and area
-    (area first checked in pixels, then in true hectares by the caller)."""
-    from rasterio.features import shapes
+    """8-connected polygons of the flagged pixels outside licences (area first checked in
+    pixels, then in true hectares by the caller), with their evidence."""
     from scipy import ndimage
 
-    flat, (first, last, count, seen) = _pixel_info(found, _OUTSIDE)
-    empty = gpd.GeoDataFrame({"first": [], "last": [], "n_dates": [], "confidence": []},
-                             geometry=[], crs="EPSG:4326")
+    flat, (first, last, count, persistent), evidence, bits = _pixel_info(found, _OUTSIDE,
+                                                                         len(dates))
     if not len(flat):
-        return empty
+        return _empty_suspects()
     labels, n = ndimage.label(found.cls == _OUTSIDE, structure=np.ones((3, 3), dtype=int))
     lab = labels.ravel()[flat]
     size = np.bincount(lab, minlength=n + 1)
-    n_dates = np.zeros(n + 1, dtype=int)
-    np.maximum.at(n_dates, lab, count)
     cell_ha = abs(found.transform.a * found.transform.e) / 10_000.0
-    keep = (size * cell_ha >= 0.8 * params["min_ha"]) & (n_dates >= params["min_dates"])
+    confirmed = np.bincount(lab, weights=persistent, minlength=n + 1)
+    keep = (size * cell_ha >= 0.8 * params["min_ha"]) & (confirmed > 0)
     keep[0] = False
     if not keep.any():
-        return empty
+        return _empty_suspects()
     f_min = np.full(n + 1, _NONE, dtype=int)
     np.minimum.at(f_min, lab, first)
     l_max = np.zeros(n + 1, dtype=int)
     np.maximum.at(l_max, lab, last)
-    hits = np.bincount(lab, weights=count, minlength=n + 1)
-    looks = np.bincount(lab, weights=seen, minlength=n + 1)
+    n_dates = np.zeros(n + 1, dtype=int)
+    np.maximum.at(n_dates, lab, count)
+    per_date = np.stack([np.bincount(lab, weights=b, minlength=n + 1) for b in bits])
+    means = {k: _mean_by(lab, evidence[j], n + 1) for j, k in enumerate(_change.EVIDENCE)}
     kept = np.where(keep[labels], labels, 0).astype(np.int32)
     del labels
+    ids, polys = _label_polygons(kept, found.transform)
+    return gpd.GeoDataFrame({
+        "first": [dates[f_min[i]] for i in ids], "last": [dates[l_max[i]] for i in ids],
+        "n_dates": n_dates[ids], "confidence": confirmed[ids] / size[ids],
+        "pixels": size[ids],
+        "dates": [{d: int(c) for d, c in zip(dates, per_date[:, i]) if c} for i in ids],
+        **{k: v[ids] for k, v in means.items()}}, geometry=polys, crs=found.crs).to_crs(4326)
+
+
+def _empty_suspects() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in ("first", "last", "n_dates", "confidence", "pixels",
+                                             "dates", *_change.EVIDENCE)},
+                            geometry=[], crs="EPSG:4326")
+
+
+def _mean_by(lab: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Mean of the finite ``values`` per label (NaN where none)."""
+    ok = np.isfinite(values)
+    total = np.bincount(lab[ok], weights=values[ok], minlength=n)
+    number = np.bincount(lab[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(number > 0, total / np.maximum(number, 1), np.nan)
+
+
+def _label_polygons(kept: np.ndarray, transform) -> tuple[np.ndarray, list]:
+    """The polygon of each label of ``kept`` (0 = none): ``(labels, polygons)``."""
+    from rasterio.features import shapes
+
     geoms: dict[int, list] = {}
-    for g, value in shapes(kept, mask=kept > 0, connectivity=8, transform=found.transform):
+    for g, value in shapes(kept, mask=kept > 0, connectivity=8, transform=transform):
         geoms.setdefault(int(value), []).append(shapely.geometry.shape(g))
     ids = np.array(sorted(geoms), dtype=int)
-    polys = [shapely.make_valid(shapely.union_all(geoms[i])) for i in ids]
-    return gpd.GeoDataFrame({"first": [dates[f_min[i]] for i in ids],
-                             "last": [dates[l_max[i]] for i in ids],
-                             "n_dates": n_dates[ids],
-                             "confidence": hits[ids] / np.maximum(looks[ids], 1)},
-                            geometry=polys, crs=found.crs).to_crs("EPSG:4326")
+    return ids, [shapely.make_valid(shapely.union_all(geoms[i])) for i in ids]
 
 
 def _inside_table(found: _Found, dates: list, mines: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per flagged pixel inside a licence (new since ``since``): its mine, dates and weight."""
-    flat, (first, last, count, _) = _pixel_info(found, _INSIDE)
+    flat, (first, last, count, _), _, _ = _pixel_info(found, _INSIDE, len(dates))
     if not len(flat):
         return pd.DataFrame({"mine": [], "first": [], "last": [], "n_dates": [], "ha": []})
     rows, cols = np.divmod(flat, found.cls.shape[1])
@@ -368,14 +416,14 @@ def _combine_inside(parts: list[pd.DataFrame], mines: gpd.GeoDataFrame) -> pd.Da
 
 def _merge(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """Suspects of several grids as one set: polygons that overlap are merged (earliest first
-    seen, latest last seen, most dates, area-weighted confidence)."""
+    seen, latest last seen, most dates, pixels and per-date pixels added, confidence and
+    evidence weighted by area)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if frame.empty:
-        return gpd.GeoDataFrame({"first": [], "last": [], "n_dates": [], "confidence": []},
-                                geometry=[], crs="EPSG:4326")
+        return _empty_suspects()
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
     if len(parts) == 1:
         return frame
@@ -384,20 +432,35 @@ def _merge(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     _, group = connected_components(coo_matrix((np.ones(len(a)), (a, b)),
                                                shape=(len(frame),) * 2), directed=False)
     area = shapely.area(metric)
-    frame = frame.assign(_g=group, _w=area * frame["confidence"].to_numpy(), _a=area)
-    out = frame.groupby("_g").agg(first=("first", "min"), last=("last", "max"),
-                                  n_dates=("n_dates", "max"), _w=("_w", "sum"), _a=("_a", "sum"))
-    geoms = frame.groupby("_g")["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
+    weighted = ["confidence", *_change.EVIDENCE]
+    frame = frame.assign(_g=group, _a=area, **{f"_w_{k}": area * frame[k].astype(float)
+                                               for k in weighted})
+    grouped = frame.groupby("_g")
+    out = grouped.agg(first=("first", "min"), last=("last", "max"), n_dates=("n_dates", "max"),
+                      pixels=("pixels", "sum"), _a=("_a", "sum"),
+                      **{f"_w_{k}": (f"_w_{k}", "sum") for k in weighted})
+    dates = grouped["dates"].agg(lambda ds: _added(ds.tolist()))
+    geoms = grouped["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
     return gpd.GeoDataFrame({"first": out["first"], "last": out["last"],
-                             "n_dates": out["n_dates"], "confidence": out["_w"] / out["_a"]},
+                             "n_dates": out["n_dates"], "pixels": out["pixels"],
+                             "dates": dates.to_numpy(),
+                             **{k: out[f"_w_{k}"] / out["_a"] for k in weighted}},
                             geometry=geoms.to_numpy(), crs="EPSG:4326").reset_index(drop=True)
+
+
+def _added(counts: list[dict]) -> dict:
+    out: dict = {}
+    for one in counts:
+        for date, n in one.items():
+            out[date] = out.get(date, 0) + n
+    return dict(sorted(out.items()))
 
 
 def _describe(frame: gpd.GeoDataFrame, mines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Nearest mine, distance to its boundary (m), true area and an explanation per suspect."""
     if frame.empty:
-        return gpd.GeoDataFrame({c: [] for c in SUSPECTED_COLUMNS}, geometry=[],
-                                crs="EPSG:4326")
+        return gpd.GeoDataFrame({c: pd.Series([], dtype=object) for c in SUSPECTED_COLUMNS},
+                                geometry=[], crs="EPSG:4326")
     metric = projection.to_metric(frame).geometry.to_numpy()
     mine_m = projection.to_metric(mines).geometry.to_numpy()
     near, dist = shapely.STRtree(mine_m).query_nearest(metric, return_distance=True,
@@ -412,12 +475,21 @@ def _describe(frame: gpd.GeoDataFrame, mines: gpd.GeoDataFrame) -> gpd.GeoDataFr
     out["last_seen"] = [d.isoformat() for d in out["last"]]
     out["n_dates"] = out["n_dates"].astype(int)
     out["confidence"] = out["confidence"].astype(float).round(2)
-    out["explanation"] = [msg("dist_explain", mine=m, distance=round(d), area=a, first=f,
-                              last=l_, n=n) for m, d, a, f, l_, n in
-                          zip(out["nearest_mine_id"], out["distance_m"], out["area_ha"],
-                              out["first_seen"], out["last_seen"], out["n_dates"])]
+    out["pixels"] = out["pixels"].astype(int)
+    out["dates"] = [";".join(f"{d.isoformat()}:{n}" for d, n in sorted(ds.items()))
+                    for ds in out["dates"]]
+    for k in _change.EVIDENCE:
+        out[k] = out[k].astype(float).round(3)
+    out["explanation"] = [_explain(r) for r in out.itertuples()]
     out = out.sort_values(["area_ha", "first_seen"], ascending=[False, True])
     return out.drop(columns=["first", "last"]).reset_index(drop=True)
+
+
+def _explain(r) -> str:
+    return msg("dist_explain", mine=r.nearest_mine_id, distance=round(r.distance_m),
+               area=r.area_ha, first=r.first_seen, last=r.last_seen, n=r.n_dates,
+               pixels=r.pixels, nb=r.ndvi_before, na=r.ndvi_after, bb=r.bsi_before,
+               ba=r.bsi_after, ref=r.reference_ndvi_change)
 
 
 def findings_table(suspected: gpd.GeoDataFrame, *, checked_by: str = "", tracked_by: str = "",
@@ -436,7 +508,8 @@ def findings_table(suspected: gpd.GeoDataFrame, *, checked_by: str = "", tracked
         "distance_m": suspected["distance_m"], "first_seen": suspected["first_seen"],
         "last_seen": suspected["last_seen"], "n_dates": suspected["n_dates"],
         "confidence": suspected["confidence"], "lon": centre.x.round(6).to_numpy(),
-        "lat": centre.y.round(6).to_numpy()})[FINDING_COLUMNS]
+        "lat": centre.y.round(6).to_numpy(),
+        **{k: suspected[k] for k in EVIDENCE_COLUMNS}})[FINDING_COLUMNS]
 
 
 # --- declared vs detected ----------------------------------------------------------------------

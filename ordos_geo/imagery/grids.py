@@ -260,7 +260,7 @@ def gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray | None 
     def pick(array: np.ndarray) -> np.ndarray:
         return array if local is None else array.ravel()[local]
 
-    refl, nodata, qa = {}, None, None
+    refl, nodata, qa, prob = {}, None, None, None
     for name, (src, index, warped) in datasets.items():
         values = pick(src.read(index, window=window))
         nodata = np.zeros(values.shape, dtype=bool) if nodata is None else nodata
@@ -269,10 +269,13 @@ def gather_strip(datasets: dict, scene: Scene, window, local: np.ndarray | None 
         if name == "qa":
             qa = values
             continue
+        if name == "cloudprob":
+            prob = np.where(values == src.nodata, 0, values) if src.nodata is not None else values
+            continue
         if src.nodata is not None:
             nodata |= values == src.nodata
         refl[name] = reflectance(values, scene)
-    return refl, valid_mask(qa, scene, nodata)
+    return refl, valid_mask(qa, scene, nodata, cloudprob=prob)
 
 
 def open_bands(scene: Scene, stack) -> dict:

@@ -25,6 +25,13 @@ Per pixel (:func:`measures`): NDVI; fractional vegetation cover (FVC, dimidiate 
 NDVI percentiles); bare-soil index BSI; a water mask (NDWI > 0); and a dark-surface mask (coal,
 burnt ground: mean visible reflectance < 0.06 and NIR < 0.12) — NDVI mistakes coal-covered ground
 for sparse grass, so dark pixels never count as vegetated.
+
+**Clouds the mask misses.** SCL and QA_PIXEL miss thin and small clouds. Beyond them, a pixel
+is cloud (and not clear) when it is bright in blue (reflectance > ``cloud_blue``, 0.20: bare soil,
+spoil and sand stay below it) and hazy by the Haze Optimized Transform (blue − 0.5·red − 0.08 >
+``cloud_hot``, 0: soil and sand are redder than blue, clouds are white; Zhang et al. 2002), and
+where the scene has a cloud-probability band (``cloudprob``: Sentinel-2 ``MSK_CLDPRB`` or
+s2cloudless, 0–100) when that probability is at least ``cloud_probability`` (40).
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ import pandas as pd
 from ..core.errors import InputFileError, ValidationError
 
 __all__ = ["Scene", "read_manifest", "check_scenes", "SCENE_COLUMNS", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
-           "Thresholds", "reflectance", "valid_mask", "measures", "S2_OFFSET_FROM"]
+           "Thresholds", "reflectance", "valid_mask", "measures", "missed_cloud",
+           "S2_OFFSET_FROM"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -67,6 +75,9 @@ class Thresholds:
     dark_visible: float = 0.06  #: dark surface: mean of blue, green, red below this …
     dark_nir: float = 0.12  #: … and NIR below this
     endmembers: str = "fixed"  #: "fixed" or "scene" (5th/95th NDVI percentiles of the scene)
+    cloud_blue: float = 0.20  #: missed cloud: blue reflectance above this …
+    cloud_hot: float = 0.0  #: … and blue − 0.5·red − 0.08 above this (Haze Optimized Transform)
+    cloud_probability: float = 40.0  #: cloud where a ``cloudprob`` band (0–100) is ≥ this
 
 
 @dataclass(frozen=True)
@@ -141,8 +152,9 @@ def read_manifest(path: str | os.PathLike) -> list[Scene]:
     """Scenes from a CSV or YAML manifest (paths relative to the manifest).
 
     Columns/keys: ``date``, ``sensor``, optional ``baseline`` and ``scene_id``, and either one file
-    per band (``blue``, ``green``, ``red``, ``nir``, ``swir1``, optional ``qa``) or one multi-band
-    ``file`` with a ``bands`` map such as ``blue=1;green=2;red=3;nir=4;swir1=5;qa=6``.
+    per band (``blue``, ``green``, ``red``, ``nir``, ``swir1``, optional ``qa`` and ``cloudprob``)
+    or one multi-band ``file`` with a ``bands`` map such as
+    ``blue=1;green=2;red=3;nir=4;swir1=5;qa=6``.
     """
     path = Path(path)
     if not path.is_file():
@@ -174,7 +186,7 @@ def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
                 raise ValidationError(f"{where}: bands entry {part!r} is not name=index "
                                       "(e.g. red=3, band indices from 1).")
             bands[name.strip()] = (folder / str(row["file"]), int(idx))
-    for name in (*BANDS, "qa"):
+    for name in (*BANDS, "qa", "cloudprob"):
         if row.get(name):
             bands[name] = (folder / str(row[name]), 1)
     missing = [b for b in REQUIRED_BANDS if b not in bands]
@@ -192,7 +204,8 @@ def _scene_from_row(row: dict, folder: Path, where: str) -> Scene:
 _STAC_KEYS = {"blue": ("blue", "B02", "B2", "blue"), "green": ("green", "B03", "B3", "green"),
               "red": ("red", "B04", "B4", "red"), "nir": ("nir", "nir08", "B08", "B8", "B5"),
               "swir1": ("swir16", "swir1", "B11", "B6"), "qa": ("scl", "SCL", "qa_pixel",
-                                                             "QA_PIXEL")}
+                                                             "QA_PIXEL"),
+              "cloudprob": ("cloudprob", "CLD", "cloud_probability", "MSK_CLDPRB")}
 
 
 def _sensor_of(item) -> str:
@@ -366,10 +379,15 @@ def reflectance(dn: np.ndarray, scene: Scene) -> np.ndarray:
     return x / 10000.0
 
 
-def valid_mask(qa: np.ndarray | None, scene: Scene, nodata: np.ndarray | None = None) -> np.ndarray:
-    """True where the pixel is usable (not cloud, shadow, snow, fill or nodata)."""
-    shape = qa.shape if qa is not None else nodata.shape
+def valid_mask(qa: np.ndarray | None, scene: Scene, nodata: np.ndarray | None = None, *,
+               cloudprob: np.ndarray | None = None,
+               cloud_probability: float = Thresholds.cloud_probability) -> np.ndarray:
+    """True where the pixel is usable (not cloud, shadow, snow, fill or nodata; not at or above
+    ``cloud_probability`` in a ``cloudprob`` band)."""
+    shape = next(a.shape for a in (qa, nodata, cloudprob) if a is not None)
     ok = np.ones(shape, dtype=bool)
+    if cloudprob is not None:
+        ok &= ~(cloudprob >= cloud_probability)
     if qa is not None:
         if scene.sensor == "sentinel2-l2a":
             ok &= ~np.isin(qa, _SCL_INVALID)
@@ -390,12 +408,14 @@ def measures(refl: dict[str, np.ndarray], valid: np.ndarray, thresholds: Thresho
              endmembers: tuple[float, float] | None = None, *,
              with_bsi: bool = True) -> dict[str, np.ndarray]:
     """Per-pixel NDVI, FVC, BSI and the vegetated, bare, water and dark masks (invalid pixels
-    False, their values 0). Works on arrays of any shape (a strip, or gathered cells)."""
+    False, their values 0); ``cloud``: the clouds the qa band missed (module text), not valid.
+    Works on arrays of any shape (a strip, or gathered cells)."""
     ndvi = _ratio(refl["nir"], refl["red"])
     soil, veg = endmembers or (thresholds.ndvi_soil, thresholds.ndvi_veg)
     fvc = np.clip((ndvi - soil) / max(veg - soil, 1e-6), 0.0, 1.0)
-    ok = valid & np.isfinite(ndvi)
     none = np.zeros(ndvi.shape, dtype=bool)
+    cloud = missed_cloud(refl, valid, thresholds) if "blue" in refl else none
+    ok = valid & np.isfinite(ndvi) & ~cloud
     if "green" in refl:
         water = ok & (_ratio(refl["green"], refl["nir"]) > thresholds.water_ndwi)
     else:
@@ -414,4 +434,13 @@ def measures(refl: dict[str, np.ndarray], valid: np.ndarray, thresholds: Thresho
     bare = ok & ~water & ~vegetated
     return {"valid": ok, "ndvi": np.where(ok, ndvi, 0.0), "fvc": np.where(ok, fvc, 0.0),
             "bsi": np.where(ok, bsi, 0.0), "vegetated": vegetated, "bare": bare, "water": water,
-            "dark": dark}
+            "dark": dark, "cloud": cloud}
+
+
+def missed_cloud(refl: dict[str, np.ndarray], valid: np.ndarray,
+                 thresholds: Thresholds) -> np.ndarray:
+    """Valid pixels that are cloud all the same: bright in blue and hazy (module text)."""
+    blue, red = refl["blue"], refl["red"]
+    with np.errstate(invalid="ignore"):
+        return valid & (blue > thresholds.cloud_blue) & \
+            (blue - 0.5 * red - 0.08 > thresholds.cloud_hot)
