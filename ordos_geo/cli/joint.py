@@ -41,7 +41,7 @@ def _terrain(args: argparse.Namespace) -> int:
     with io.output_set(args.out) as out:
         written = [io.write_csv(table.round(3), out.dir / "terrain.csv"),
                    export.write_table(table.round(3), out.dir / "terrain.xlsx")]
-        written += write_report(args, out.dir)
+        written += write_report(args, out.dir / "validation_report.csv")
     print_written([out.final(p) for p in written])
     return 0
 
@@ -77,7 +77,7 @@ def _earthworks(args: argparse.Namespace) -> int:
                            kept.loc[kept["retained"], "site_id"])]),
                        out.dir / "earthworks_map.html"),
                    export.write_table(per_zone.round(2), out.dir / "earthworks.xlsx")]
-        written += write_report(args, out.dir)
+        written += write_report(args, out.dir / "validation_report.csv")
     print_written([out.final(p) for p in written])
     return 0
 

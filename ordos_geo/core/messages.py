@@ -438,6 +438,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the progress summary was made from the same sites file.",
     ),
     # --- terrain ---
+    "dem_no_cover": ("{path}：{n} 个图斑都不在 DEM 的有效高程范围内（{ids}）；请检查 DEM 的范围与无数据值",
+                     "{path}: none of the {n} sites has a height on the DEM ({ids}); check the "
+                     "DEM's extent and nodata"),
+    "dem_filled": ("{n} 个图斑的 DEM 有缺测（覆盖 ≥ 80%），体积与坡度面积按已测部分的平均值补齐（volume_status = filled）：{ids}",
+                   "{n} site(s) with DEM holes (coverage ≥ 80 %): volumes and slope hectares "
+                   "filled from the covered part's average (volume_status = filled): {ids}"),
+    "dem_partial": ("{n} 个图斑的 DEM 覆盖不足 80%，不给出体积与坡度面积，只给出已测部分（volume_status = partial）：{ids}",
+                    "{n} site(s) covered less than 80 % by the DEM: no volumes nor slope "
+                    "hectares, only the covered part's (volume_status = partial): {ids}"),
+    "dem_no_dem": ("{n} 个图斑没有任何 DEM 高程（volume_status = no_dem）：{ids}",
+                   "{n} site(s) without any DEM height (volume_status = no_dem): {ids}"),
+    "dem_no_reference": ("{n} 个图斑周边环带高程不足，无参考面，不计体积（volume_status = no_reference）：{ids}",
+                         "{n} site(s) without enough ring heights for a reference surface: no "
+                         "volumes (volume_status = no_reference): {ids}"),
     "dem_no_crs": ("{path}：DEM 没有坐标系；ordos_geo 不猜测坐标系", "{path}: the DEM has no CRS; ordos_geo never guesses one"),
     "dem_degrees": ("{path}：DEM 为经纬度（{crs}），坡度需以米为单位；请先投影，如 gdalwarp -t_srs EPSG:4547",
                     "{path}: the DEM is in degrees ({crs}); slopes need metres: reproject it first, "

@@ -19,6 +19,27 @@ noise do not bias it; ``pit_volume_m3`` sums the depth below the plane, ``dump_v
 height above it, over the site's cells (coverage-weighted, true cell areas). Tested on DEMs the
 tests build: a frustum pit (V = πh/3·(R² + Rr + r²)) and a truncated-pyramid dump within 2 %, on
 flat, tilted and noisy ground.
+
+**Incomplete DEMs never shrink a figure silently.** ``dem_coverage`` is the share of the site's
+true area that has a height (a nodata hole, or the part of the site off the DEM, has none);
+``volume_status`` says what the figures are:
+
+* ``complete`` — coverage ≥ 99.9 %: measured;
+* ``filled`` — coverage from ``min_coverage`` (80 %) up: the holes are taken as deep (or as
+  high) as the covered rest on average — volumes and steep/flat hectares are the covered part's
+  divided by the coverage (``pit_volume_covered_m3`` / ``dump_volume_covered_m3`` keep what was
+  measured);
+* ``partial`` — less coverage: ``pit_volume_m3``, ``dump_volume_m3``, ``steep_ha`` and
+  ``flat_ha`` are empty (only the covered part's volumes are given), never a smaller figure;
+* ``no_dem`` — no height at all on the site; ``no_reference`` — fewer than 3 ring cells with a
+  height, no reference surface: no volumes.
+
+**Noise is not volume.** ``noise_m`` is the RMS of the ring cells about their plane (the DEM's
+noise plus the ground's roughness); pure noise of σ on an area A sums to about σ·A/√(2π) below
+(and as much above) a plane — ``noise_volume_m3``. A pit or dump volume that is not more than
+twice that is ``pit_significant`` / ``dump_significant`` = False (reported, not balanced by
+:mod:`ordos_geo.joint.earthworks`). A DEM on which no site has any height is refused, with the
+sites named.
 """
 
 from __future__ import annotations
@@ -30,14 +51,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..core.errors import CRSError, InputFileError
+from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
 from ..imagery.grids import coverage, key_of, strips
 
 __all__ = ["Dem", "read_dem", "horn_slope", "terrain_stats", "TERRAIN_COLUMNS"]
 
 TERRAIN_COLUMNS = ["site_id", "mean_slope_deg", "max_slope_deg", "steep_ha", "flat_ha",
-                   "south_share", "pit_volume_m3", "dump_volume_m3", "reference_cells"]
+                   "south_share", "pit_volume_m3", "dump_volume_m3", "reference_cells",
+                   "dem_coverage", "volume_status", "pit_volume_covered_m3",
+                   "dump_volume_covered_m3", "noise_m", "noise_volume_m3", "pit_significant",
+                   "dump_significant"]
+#: coverage from which a volume counts as complete (holes of rounding size)
+COMPLETE = 0.999
 
 
 @dataclass(frozen=True)
@@ -139,8 +165,9 @@ def read_dem_header(path: str | os.PathLike) -> None:
 
 #: per-site sums gathered strip by strip (columns of :class:`_Sums`)
 _SLOPE_SUMS = ("covered", "slope", "steep", "flat", "south")
-#: per-site normal equations of the ring plane z = a + b·x + c·y: ΣppT (9), Σpz (3), count
-_PLANE_SUMS = 13
+#: per-site normal equations of the ring plane z = a + b·x + c·y: ΣppT (9), Σpz (3), count,
+#: Σz² (for the residuals)
+_PLANE_SUMS = 14
 
 
 class _Sums:
@@ -212,15 +239,18 @@ def _add_ring(sums: _Sums, reader: _Reader, ring, at: np.ndarray, z_strip: np.nd
         for j in range(i, 3):
             sums.plane[:, 3 * i + j] += np.bincount(poly, weights=cols[i] * cols[j], minlength=n)
     sums.plane[:, 12] += np.bincount(poly, minlength=n)
+    sums.plane[:, 13] += np.bincount(poly, weights=z * z, minlength=n)
 
 
 def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
                   steep_deg: float = 25.0, flat_deg: float = 6.0,
                   ring_m: tuple[float, float] = (50.0, 150.0),
-                  strip_rows: int = 256) -> pd.DataFrame:
+                  min_coverage: float = 0.8, strip_rows: int = 256) -> pd.DataFrame:
     """One row a site (:data:`TERRAIN_COLUMNS`), aligned with ``sites``; see the module text.
     The DEM is read once, in strips, and summed per site as it is read: memory follows the
-    sites' cells, not the DEM's size."""
+    sites' cells, not the DEM's size. Refused (the sites named) when no site has a height."""
+    from ..core import projection
+
     reader = _Reader(dem)
     try:
         key = reader.key()
@@ -236,20 +266,58 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
     covered, slope_sum, steep, flat, south = sums.slope.T
     has = covered > 0
     safe = np.maximum(covered, 1e-12)
-    ref, n_ring = _planes(sums.plane)
-    pit, dump = _volumes(reader, cov, sums.site_z, ref)
+    ref, n_ring, noise = _planes(sums.plane)
+    area_ha = projection.area_ha(sites).to_numpy()
+    pit, dump, height_ha = _volumes(reader, cov, sums.site_z, ref)
+    share = np.clip(height_ha / np.maximum(area_ha, 1e-12), 0.0, 1.0)
+    ids = sites["site_id"].astype(str).to_numpy()
+    if not (height_ha > 0).any():
+        raise ValidationError(msg("dem_no_cover", path=reader.path, n=len(ids),
+                                  ids=", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")))
+    status = _status(share, n_ring, min_coverage)
+    scale = np.where(status == "complete", 1.0,
+                     np.where(status == "filled", 1.0 / np.maximum(share, 1e-12), np.nan))
+    slope_share = np.clip(covered * cov.ha_per_cell / np.maximum(area_ha, 1e-12), 0, 1)
+    slope_scale = np.where(status == "complete", 1.0,
+                           np.where(status == "filled", 1.0 / np.maximum(slope_share, 1e-12),
+                                    np.nan))
+    noise_volume = noise * area_ha * 10_000.0 / np.sqrt(2 * np.pi)
+    _warn_incomplete(ids, status)
     return pd.DataFrame({
-        "site_id": sites["site_id"].astype(str).to_numpy(),
+        "site_id": ids,
         "mean_slope_deg": np.where(has, slope_sum / safe, np.nan), "max_slope_deg": sums.top,
-        "steep_ha": np.where(has, steep, np.nan), "flat_ha": np.where(has, flat, np.nan),
+        "steep_ha": np.where(has, steep * slope_scale, np.nan),
+        "flat_ha": np.where(has, flat * slope_scale, np.nan),
         "south_share": np.where(has, south / safe, np.nan),
-        "pit_volume_m3": pit, "dump_volume_m3": dump,
-        "reference_cells": n_ring}, index=sites.index)
+        "pit_volume_m3": pit * scale, "dump_volume_m3": dump * scale,
+        "reference_cells": n_ring, "dem_coverage": share, "volume_status": status,
+        "pit_volume_covered_m3": pit, "dump_volume_covered_m3": dump,
+        "noise_m": noise, "noise_volume_m3": noise_volume,
+        "pit_significant": np.nan_to_num(pit * scale) > 2 * np.nan_to_num(noise_volume),
+        "dump_significant": np.nan_to_num(dump * scale) > 2 * np.nan_to_num(noise_volume)},
+        index=sites.index)
 
 
-def _planes(plane_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _status(share: np.ndarray, n_ring: np.ndarray, min_coverage: float) -> np.ndarray:
+    return np.select([share <= 0, n_ring < 3, share >= COMPLETE, share >= min_coverage],
+                     ["no_dem", "no_reference", "complete", "filled"], "partial").astype(object)
+
+
+def _warn_incomplete(ids: np.ndarray, status: np.ndarray) -> None:
+    import logging
+
+    log = logging.getLogger("ordos_geo")
+    for name in ("filled", "partial", "no_dem", "no_reference"):
+        which = ids[status == name]
+        if len(which):
+            log.warning(msg(f"dem_{name}", n=len(which),
+                            ids=", ".join(which[:10]) + (" …" if len(which) > 10 else "")))
+
+
+def _planes(plane_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per site, the least-squares plane z = a + b·x + c·y (x, y from the grid origin) from its
-    ring's normal equations: coefficients (n, 3), NaN with fewer than 3 cells; cells used."""
+    ring's normal equations: coefficients (n, 3), NaN with fewer than 3 cells; cells used; the
+    RMS of the ring cells about the plane (NaN with 3 cells or fewer)."""
     n = len(plane_sums)
     ata = np.zeros((n, 3, 3))
     for i in range(3):
@@ -258,11 +326,19 @@ def _planes(plane_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     atb = plane_sums[:, 9:12]
     count = plane_sums[:, 12].astype(np.int64)
     coef = np.full((n, 3), np.nan)
+    noise = np.full(n, np.nan)
     good = count >= 3
     if good.any():
         ata[good] += np.eye(3) * 1e-9  # a ring on a straight line would be singular
         coef[good] = np.linalg.solve(ata[good], atb[good][..., None])[..., 0]
-    return coef, count
+        # residual sum of squares: Σz² − 2cᵀAᵀz + cᵀAᵀAc (= Σz² − cᵀAᵀz at the optimum)
+        c = coef[good]
+        rss = plane_sums[good, 13] - 2 * np.einsum("ni,ni->n", c, atb[good]) + \
+            np.einsum("ni,nij,nj->n", c, ata[good], c)
+        dof = count[good] - 3
+        noise[good] = np.where(dof > 0, np.sqrt(np.clip(rss, 0, None) / np.maximum(dof, 1)),
+                               np.nan)
+    return coef, count, noise
 
 
 def _centres(reader, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,13 +349,17 @@ def _centres(reader, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _volumes(reader, cov, site_z: np.ndarray, ref: np.ndarray,
-             chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
-    """Pit (below the ring plane) and dump (above it) volumes per site, in chunks of cells."""
+             chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pit (below the ring plane) and dump (above it) volumes per site over its cells with a
+    height, and the true hectares of those cells, in chunks of cells."""
     n = cov.n_polygons
-    pit, dump = np.zeros(n), np.zeros(n)
+    pit, dump, height_ha = np.zeros(n), np.zeros(n), np.zeros(n)
     for lo in range(0, len(cov.cell), chunk):
         sl = slice(lo, lo + chunk)
         poly = cov.poly[sl]
+        known = np.isfinite(site_z[sl])
+        height_ha += np.bincount(poly, weights=cov.ha_per_cell[poly] * cov.cov[sl] * known,
+                                 minlength=n)
         x, y = _centres(reader, cov.cell[sl].astype(np.int64))
         diff = ref[poly, 0] + ref[poly, 1] * x + ref[poly, 2] * y - site_z[sl]  # > 0: a pit
         ok = np.isfinite(diff)
@@ -287,6 +367,6 @@ def _volumes(reader, cov, site_z: np.ndarray, ref: np.ndarray,
         diff = np.nan_to_num(diff)
         pit += np.bincount(poly, weights=area_m2 * np.clip(diff, 0, None), minlength=n)
         dump += np.bincount(poly, weights=area_m2 * np.clip(-diff, 0, None), minlength=n)
-    missing = ~np.isfinite(ref[:, 0])
+    missing = ~np.isfinite(ref[:, 0]) | (height_ha <= 0)
     pit[missing], dump[missing] = np.nan, np.nan
-    return pit, dump
+    return pit, dump, height_ha
