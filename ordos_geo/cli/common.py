@@ -12,7 +12,7 @@ from pathlib import Path
 from ..core.messages import msg
 
 __all__ = ["at_least", "bounded", "GAP", "AREA", "COUNT", "YEAR", "SHARE", "date_type",
-           "reading_options", "read_sites", "print_problems", "write_report", "print_written", "print_or_write",
+           "reading_options", "read_sites", "print_problems", "write_report", "attribution_of", "print_written", "print_or_write",
            "text_table", "read_scenes", "check_out", "print_head", "with_head"]
 
 
@@ -97,6 +97,17 @@ def write_report(args: argparse.Namespace, path: Path) -> list[Path]:
     if report is None or not (report["severity"] != "info").any():
         return []
     return [io.write_csv(report, path)]
+
+
+def attribution_of(path: Path, frame) -> str:
+    """The attribution a GeoPackage written by ordos_geo carries, else one from the data."""
+    from .. import io
+    from ..publish import maps
+
+    text = io.read_metadata(path).get("attribution") if path.suffix.lower() == ".gpkg" \
+        else None
+    return f"{text} · {maps.REFERENCE_ATTRIBUTION}" if text else \
+        maps.attribution_for(frame, source=str(path))
 
 
 def print_written(paths) -> None:

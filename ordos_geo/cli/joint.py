@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import print_written, read_sites, write_report
+from .common import attribution_of, print_written, read_sites, write_report
 
 __all__ = ["add", "COMMANDS"]
 
@@ -58,8 +58,8 @@ def _earthworks(args: argparse.Namespace) -> int:
     else:
         built = zones.build_zones(frame)
         zone_table = rules.apply_rules(built.zones, sites=built.sites)
+    zone_of = zones.zone_of_sites(zone_table, sites=frame)
     table = terrain.terrain_stats(frame, args.dem)
-    zone_of = zones.zone_of_sites(zone_table)
     flows, per_zone, kept = earthworks.zone_balances(frame, terrain=table, zone_of=zone_of)
     facts = suitability.suitability_facts(zone_table, sites=frame, terrain=table,
                                           zone_of=zone_of, retention=kept)
@@ -90,16 +90,17 @@ def _zone_sheets(args: argparse.Namespace) -> int:
 
     frame = read_sites(args)
     zone_table = zones.read_zones(args.zones)
+    zone_of = zones.zone_of_sites(zone_table, sites=frame)
     flows = kept = per_zone = None
     if args.dem:
         table = terrain.terrain_stats(frame, args.dem)
-        flows, per_zone, kept = earthworks.zone_balances(
-            frame, terrain=table, zone_of=zones.zone_of_sites(zone_table))
+        flows, per_zone, kept = earthworks.zone_balances(frame, terrain=table, zone_of=zone_of)
         flows = earthworks.flow_lines(flows, sites=frame)
     progress = reclamation.read_summary(args.progress) if args.progress else None
     print_written(sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
                                             retained=kept, earthworks=per_zone,
-                                            progress=progress))
+                                            progress=progress,
+                                            attribution=attribution_of(args.sites, frame)))
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..core.errors import UsageError
 from ..core.messages import msg
-from .common import print_written, read_sites, write_report
+from .common import attribution_of, print_written, read_sites, write_report
 
 __all__ = ["add", "COMMANDS"]
 
@@ -56,7 +56,7 @@ def _map(args: argparse.Namespace) -> int:
 
     frame = read_sites(args)
     credit = f"{args.attribution} · {maps.REFERENCE_ATTRIBUTION}" if args.attribution else \
-        _attribution_of(args.sites, frame)
+        attribution_of(args.sites, frame)
     if args.progress:
         m = maps.map_progress(frame, reclamation.read_summary(args.progress),
                               basemap=args.basemap, attribution=credit)
@@ -73,17 +73,6 @@ def _map(args: argparse.Namespace) -> int:
         written += write_report(args, out.dir / f"{args.out.stem}.validation.csv")
     print_written(out.final(p) for p in written)
     return 0
-
-
-def _attribution_of(path: Path, frame) -> str:
-    """The attribution a GeoPackage written by ordos_geo carries, else one from the file name."""
-    from .. import io
-    from ..publish import maps
-
-    text = io.read_metadata(path).get("attribution") if path.suffix.lower() == ".gpkg" \
-        else None
-    return f"{text} · {maps.REFERENCE_ATTRIBUTION}" if text else \
-        maps.attribution_for(frame, source=str(path))
 
 
 def _export_targets(out: Path, fmt: str, names: list[str]) -> dict[str, Path]:

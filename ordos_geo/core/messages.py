@@ -438,6 +438,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the progress summary was made from the same sites file.",
     ),
     # --- terrain ---
+    "zones_members_missing": (
+        "分区文件的 {total} 个成员图斑中有 {n} 个不在所给图斑中：{ids}。分区文件与图斑须来自同一次运行（同一批数据）。",
+        "{n} of the {total} member sites of the zones file are not among the sites given: {ids}. "
+        "The zones file and the sites must come from the same run (the same data).",
+    ),
     "dem_no_cover": ("{path}：{n} 个图斑都不在 DEM 的有效高程范围内（{ids}）；请检查 DEM 的范围与无数据值",
                      "{path}: none of the {n} sites has a height on the DEM ({ids}); check the "
                      "DEM's extent and nodata"),
@@ -468,7 +473,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "retain_town": ("距城镇 {value} 公里（≤ {limit} 公里 {ok}）", "town {value} km away (≤ {limit} km {ok})"),
     "retain_keep": ("保留为水面或景观：{reasons}", "kept as a water body or landscape: {reasons}"),
     "retain_fill": ("回填：{reasons}", "backfilled: {reasons}"),
-    "suit_no_data": ("无地形数据，无法评分", "no terrain data: not scored"),
+    "suit_no_data": ("数据不足，无法评分（缺少：{missing}）", "not enough data to score (missing: {missing})"),
+    "suit_missing": ("；未计入的缺失数据：{missing}", "; missing data left out: {missing}"),
     "suit_why": ("最适宜{use}：{why}", "best suited to {use}: {why}"),
     "suit_disagree": ("数据与规则表不一致：规则选 {rule}（得分 {score}），数据最适宜 {use}（得分 {best}）",
                       "the data disagree with the rule table: it chose {rule} (score {score}), "

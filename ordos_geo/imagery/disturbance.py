@@ -81,6 +81,7 @@ import shapely
 from ..core import projection
 from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
+from ..core.schema import Invalid, normalise_id
 from ..core.utils import keywords_after, progress_bar
 from ..core.yaml_tables import load_table
 from . import _change, grids
@@ -515,7 +516,8 @@ def findings_table(suspected: gpd.GeoDataFrame, *, checked_by: str = "", tracked
 # --- declared vs detected ----------------------------------------------------------------------
 def read_declarations(path: str | os.PathLike) -> pd.DataFrame:
     """A declarations table (CSV in UTF-8 or GBK, or XLSX; Chinese headers through the alias
-    table's ``declarations`` section): ``mine_id, year, declared_reclaimed_ha``. Every bad row is
+    table's ``declarations`` section): ``mine_id, year, declared_reclaimed_ha``. Ids in one
+    spelling (full-width ``Ｍ０１`` → ``M01``, invisible characters dropped). Every bad row is
     named (row, field, value, why) and the table refused."""
     from ..io.tables import read_user_table
 
@@ -525,9 +527,17 @@ def read_declarations(path: str | os.PathLike) -> pd.DataFrame:
     problems = []
     year = pd.to_numeric(table["year"], errors="coerce")
     ha = pd.to_numeric(table["declared_reclaimed_ha"], errors="coerce")
+    ids = []
     for k in range(len(table)):
         row = k + 2  # row 1 is the header
-        if pd.isna(table["mine_id"].iloc[k]) or not str(table["mine_id"].iloc[k]).strip():
+        try:
+            ids.append(normalise_id(table["mine_id"].iloc[k]))
+        except Invalid as exc:
+            ids.append(None)
+            problems.append(msg("decl_bad", row=row, field="mine_id",
+                                value=table["mine_id"].iloc[k], why=msg(exc.code, **exc.values)))
+            continue
+        if ids[-1] is None:
             problems.append(msg("decl_bad", row=row, field="mine_id", value="", why="empty"))
         if pd.isna(year.iloc[k]) or year.iloc[k] != round(year.iloc[k]):
             problems.append(msg("decl_bad", row=row, field="year", value=table["year"].iloc[k],
@@ -538,8 +548,7 @@ def read_declarations(path: str | os.PathLike) -> pd.DataFrame:
                                 why="not a number ≥ 0"))
     if problems:
         raise ValidationError(msg("decl_refused", path=path) + "\n" + "\n".join(problems))
-    return pd.DataFrame({"mine_id": table["mine_id"].astype(str).str.strip(),
-                         "year": year.astype(int),
+    return pd.DataFrame({"mine_id": ids, "year": year.astype(int),
                          "declared_reclaimed_ha": ha.astype(float) *
                          factor.get("declared_reclaimed_ha", 1.0)})
 
@@ -554,6 +563,8 @@ def compare_declarations(declared: pd.DataFrame, *, summary: pd.DataFrame,
     params = load_thresholds(rules)
     tol_ha = params["tolerance_ha"] if tolerance_ha is None else tolerance_ha
     tol_share = params["tolerance_share"] if tolerance_share is None else tolerance_share
+    spelled = {_id_key(i): str(i) for i in summary["site_id"].dropna().astype(str)}
+    declared = declared.assign(mine_id=[spelled.get(_id_key(m), m) for m in declared["mine_id"]])
     summ = summary.assign(site_id=summary["site_id"].astype(str),
                           year=pd.to_numeric(summary["year"]).astype(int),
                           baseline_year=pd.to_numeric(summary["baseline_year"], errors="coerce"),
@@ -571,11 +582,21 @@ def compare_declarations(declared: pd.DataFrame, *, summary: pd.DataFrame,
                                                                           out["year"])]
     out["excess_ha"] = (out["declared_since_baseline_ha"] - out["detected_gain_ha"]).round(2)
     allowance = np.maximum(tol_ha, tol_share * out["declared_since_baseline_ha"])
+    for column in ("declared_reclaimed_ha", "declared_since_baseline_ha", "detected_gain_ha"):
+        out[column] = out[column].round(2)  # 300 亩 is 20 ha, not 20.000000000000004
     out["status"] = np.select(
         [out["baseline_year"].isna() | out["detected_gain_ha"].isna(), ~after,
          out["excess_ha"] > allowance], ["no_data", "baseline", "over_declared"], "consistent")
     out["explanation"] = [_declaration_text(r) for r in out.itertuples()]
     return out[DECLARATION_COLUMNS]
+
+
+def _id_key(value) -> str:
+    """The comparison key of a mine id: one spelling (NFKC, no invisible characters), any case."""
+    try:
+        return (normalise_id(value) or "").casefold()
+    except Invalid:
+        return str(value)
 
 
 def _declaration_text(r) -> str:

@@ -12,8 +12,9 @@ where every pit's demand is met by dumps or by borrow from outside, and every du
 to pits or to an outside spoil site; a haul longer than ``haul_limit_m`` is not allowed. Outside
 borrow and spoil are priced as hauls of the given kilometres, so with no limit and costs above
 every distance the result balances as much as the volumes allow. ``separate_m3km`` prices the
-same work done by each mine alone (its own dump fills its own pit, the rest borrowed or spoiled);
-``saving_pct`` is what the joint plan saves. A problem that cannot be solved (a pit out of reach
+same work done by each mine alone (its own dump fills its own pit, the rest borrowed or spoiled),
+under the same haul limit — so the joint plan is never dearer than each mine alone (it may do
+what they do); ``saving_pct`` is what the joint plan saves. A problem that cannot be solved (a pit out of reach
 of every dump and no borrow) is explained, not raised as a solver error.
 """
 
@@ -89,7 +90,7 @@ def balance(supply: pd.Series, *, demand: pd.Series, distance_m: pd.DataFrame,
     table["m3km"] = table["volume_m3"] * table["distance_m"] / 1000.0
     return Balance(table[FLOW_COLUMNS], float(x[nx:nx + nd].sum()),
                    float(x[nx + nd:].sum()), float(res.fun),
-                   _separate(s, d, dist, owner, borrow_cost_km, spoil_cost_km))
+                   _separate(s, d, dist, owner, borrow_cost_km, spoil_cost_km, haul_limit_m))
 
 
 #: Hauls offered to the programme at first, per dump and per pit (the nearest ones); more are
@@ -152,9 +153,10 @@ def _solve(cost_km, allowed, supply, demand, borrow, spoil, outside):
 
 
 def _separate(s: pd.Series, d: pd.Series, dist: np.ndarray, owner: pd.Series | None,
-              borrow_km: float, spoil_km: float) -> float:
+              borrow_km: float, spoil_km: float, haul_limit_m: float | None = None) -> float:
     """m³·km when each mine balances alone: its dumps fill its own pits (nearest first, by the
-    same programme restricted to the mine), the rest borrowed or spoiled."""
+    same programme restricted to the mine, under the same haul limit), the rest borrowed or
+    spoiled."""
     own_s = (owner.reindex(s.index) if owner is not None else pd.Series(s.index, index=s.index))
     own_d = (owner.reindex(d.index) if owner is not None else pd.Series(d.index, index=d.index))
     total = 0.0
@@ -164,7 +166,8 @@ def _separate(s: pd.Series, d: pd.Series, dist: np.ndarray, owner: pd.Series | N
             part = balance(s.iloc[si], demand=d.iloc[dj],
                            distance_m=pd.DataFrame(dist[np.ix_(si, dj)], index=s.index[si],
                                                    columns=d.index[dj]),
-                           borrow_cost_km=borrow_km, spoil_cost_km=spoil_km)
+                           haul_limit_m=haul_limit_m, borrow_cost_km=borrow_km,
+                           spoil_cost_km=spoil_km)
             total += part.joint_m3km
         else:
             total += s.iloc[si].sum() * spoil_km + d.iloc[dj].sum() * borrow_km
@@ -176,7 +179,8 @@ def _separate(s: pd.Series, d: pd.Series, dist: np.ndarray, owner: pd.Series | N
 
 # --- a zone's plan from the terrain -------------------------------------------------------------
 ZONE_COLUMNS = ["zone_id", "supply_m3", "demand_m3", "retained_m3", "joint_m3km",
-                "separate_m3km", "saving_pct", "unbalanced_m3"]
+                "separate_m3km", "saving_pct", "unbalanced_m3", "borrowed_m3", "spoiled_m3",
+                "not_significant", "incomplete"]
 RETENTION_COLUMNS = ["site_id", "zone_id", "pit_volume_m3", "mean_depth_m", "area_ha",
                      "town_km", "retained", "explanation"]
 
@@ -229,47 +233,78 @@ def zone_balances(sites, *, terrain: pd.DataFrame, zone_of: pd.Series,
                   table: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per zone, dumps (supply: their dump volume) against pits to backfill (demand: their
     void, unless retained), hauls measured between the parcels' centres in the metric CRS.
-    Returns ``(flows with zone_id, zones table (ZONE_COLUMNS), retention table)``."""
+    Only volumes the terrain measured (``volume_status`` complete or filled) and that stand
+    out of the DEM's noise (``pit_significant`` / ``dump_significant``) are balanced; the pits
+    and dumps left out are named per zone (``incomplete``, ``not_significant``), never dropped
+    silently. Returns ``(flows with zone_id, zones table (ZONE_COLUMNS), retention table)``."""
     from ..core import projection
 
     spec = table or rules()
     kept = retention(sites, terrain=terrain, zone_of=zone_of, table=spec)
-    t = terrain.set_index("site_id")
     ids = sites["site_id"].astype(str)
     centre = projection.to_metric(sites.geometry).centroid.set_axis(ids.to_numpy())
     owner = pd.Series(sites["mine_id"].where(sites["mine_id"].notna(), ids).astype(str).to_numpy()
                       if "mine_id" in sites else ids.to_numpy(), index=ids.to_numpy())
     zone = ids.map(zone_of).set_axis(ids.to_numpy())
     kind = sites["kind"].set_axis(ids.to_numpy())
+    usable = _usable(terrain)
     retained = set(kept.loc[kept["retained"], "site_id"])
     flows, rows = [], []
     for zone_id in sorted(zone.dropna().unique()):
-        members = zone.index[zone == zone_id]
-        dumps = [m for m in members if kind[m] == "dump" and t.loc[m, "dump_volume_m3"] > 0]
-        pits = [m for m in members if kind[m] == "pit" and m not in retained
-                and t.loc[m, "pit_volume_m3"] > 0]
-        held = float(sum(t.loc[m, "pit_volume_m3"] for m in members
-                         if kind[m] == "pit" and m in retained and
-                         np.isfinite(t.loc[m, "pit_volume_m3"])))
-        if not dumps and not pits:
-            continue
-        supply = t.loc[dumps, "dump_volume_m3"] if dumps else pd.Series(dtype=float)
-        demand = t.loc[pits, "pit_volume_m3"] if pits else pd.Series(dtype=float)
-        dist = pd.DataFrame([[centre[a].distance(centre[b]) for b in pits] for a in dumps],
-                            index=dumps, columns=pits)
-        haul = spec["haul"]
-        result = balance(supply, demand=demand, distance_m=dist, haul_limit_m=haul["limit_m"],
-                         borrow_cost_km=haul["borrow_cost_km"],
-                         spoil_cost_km=haul["spoil_cost_km"], owner=owner)
-        flows.append(result.flows.assign(zone_id=zone_id))
-        rows.append({"zone_id": zone_id, "supply_m3": float(supply.sum()),
-                     "demand_m3": float(demand.sum()), "retained_m3": held,
-                     "joint_m3km": result.joint_m3km, "separate_m3km": result.separate_m3km,
-                     "saving_pct": result.saving_pct, "unbalanced_m3": result.unbalanced_m3})
+        members = [m for m in zone.index[zone == zone_id] if kind[m] in ("pit", "dump")]
+        row, flow = _zone(zone_id, members, kind, usable, retained, centre, owner, spec["haul"])
+        if row is not None:
+            rows.append(row)
+            flows.append(flow)
     flow_table = pd.concat(flows, ignore_index=True) if flows else \
         pd.DataFrame(columns=[*FLOW_COLUMNS, "zone_id"])
     flow_table = flow_table[["zone_id", *FLOW_COLUMNS]]
     return flow_table, pd.DataFrame(rows, columns=ZONE_COLUMNS), kept
+
+
+def _usable(terrain: pd.DataFrame) -> pd.DataFrame:
+    """Per site: its pit and dump volumes where usable (NaN where not) and why not."""
+    t = terrain.set_index("site_id")
+    status = t["volume_status"] if "volume_status" in t else \
+        pd.Series("complete", index=t.index)
+    measured = status.isin(["complete", "filled"]) & t["pit_volume_m3"].notna()
+    out = pd.DataFrame(index=t.index)
+    for part in ("pit", "dump"):
+        significant = t[f"{part}_significant"].astype(bool) if f"{part}_significant" in t else \
+            t[f"{part}_volume_m3"] > 0
+        out[part] = t[f"{part}_volume_m3"].where(measured & significant)
+        out[f"{part}_noise"] = measured & ~significant
+    out["incomplete"] = ~measured
+    return out
+
+
+def _zone(zone_id, members, kind, usable, retained, centre, owner, haul):
+    """One zone's row of :data:`ZONE_COLUMNS` and its flows (None, None: nothing to say)."""
+    incomplete = [m for m in members if usable.loc[m, "incomplete"]]
+    noise = [m for m in members if m not in incomplete and
+             usable.loc[m, "pit_noise" if kind[m] == "pit" else "dump_noise"]]
+    dumps = [m for m in members if kind[m] == "dump" and usable.loc[m, "dump"] > 0]
+    pits = [m for m in members if kind[m] == "pit" and m not in retained and
+            usable.loc[m, "pit"] > 0]
+    held = float(sum(usable.loc[m, "pit"] for m in members if kind[m] == "pit" and
+                     m in retained and np.isfinite(usable.loc[m, "pit"])))
+    if not dumps and not pits and not incomplete and not noise:
+        return None, None
+    supply = usable.loc[dumps, "dump"] if dumps else pd.Series(dtype=float)
+    demand = usable.loc[pits, "pit"] if pits else pd.Series(dtype=float)
+    dist = pd.DataFrame([[centre[a].distance(centre[b]) for b in pits] for a in dumps],
+                        index=dumps, columns=pits)
+    result = balance(supply, demand=demand, distance_m=dist, haul_limit_m=haul["limit_m"],
+                     borrow_cost_km=haul["borrow_cost_km"], spoil_cost_km=haul["spoil_cost_km"],
+                     owner=owner) if dumps or pits else \
+        Balance(pd.DataFrame(columns=FLOW_COLUMNS), 0.0, 0.0, 0.0, 0.0)
+    row = {"zone_id": zone_id, "supply_m3": float(supply.sum()), "demand_m3": float(demand.sum()),
+           "retained_m3": held, "joint_m3km": result.joint_m3km,
+           "separate_m3km": result.separate_m3km, "saving_pct": result.saving_pct,
+           "unbalanced_m3": result.unbalanced_m3, "borrowed_m3": result.borrowed_m3,
+           "spoiled_m3": result.spoiled_m3, "not_significant": ";".join(noise),
+           "incomplete": ";".join(incomplete)}
+    return row, result.flows.assign(zone_id=zone_id)
 
 
 @keywords_after(1, ("sites",))

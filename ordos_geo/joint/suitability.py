@@ -3,8 +3,11 @@ pasture, forest, grassland and tourism, with criteria and weights in an editable
 (``resources/suitability.yaml``; every threshold cited or marked a local choice).
 
 Each criterion scores a fact of the zone linearly between its ``worst`` (0) and ``best`` (1)
-value; a use's score (0–100) is the weighted mean of the criteria the zone has data for
-(missing facts are left out and named). The winning use is explained by its criteria, and
+value; a use's score (0–100) is the weighted mean of the criteria the zone has data for, and
+only when those carry at least ``min_known_weight`` (0.6) of the use's weight — tourism is not
+scored 100 on the distance to a town alone when the retained pits are unknown. The missing
+facts are named: ``missing_facts`` lists them per use (``tourism: retained_pits``), and the
+explanation of the winner says which of its own were left out. The winning use is explained by its criteria, and
 compared with the rule table's choice (``end_use`` of :func:`ordos_geo.zoning.rules.apply_rules`):
 ``agrees`` says whether they match, ``note`` says why they differ.
 
@@ -28,7 +31,7 @@ from ..core.yaml_tables import load_table
 __all__ = ["rules", "suitability_facts", "suitability", "SUITABILITY_COLUMNS"]
 
 SUITABILITY_COLUMNS = ["zone_id", "best_use", "best_score", "end_use", "agrees", "explanation",
-                       "note"]
+                       "note", "missing_facts"]
 
 
 def rules() -> dict:
@@ -87,54 +90,69 @@ def _score(values: pd.Series, worst: float, best: float) -> pd.Series:
     return ((values - worst) / (best - worst)).clip(0, 1)
 
 
+def _use_scores(facts: pd.DataFrame, use: dict, min_known: float):
+    """One use: its score per zone (NaN below ``min_known`` of its weight), the weighted
+    criteria behind it and the facts missing, per zone."""
+    total = pd.Series(0.0, index=facts.index)
+    weight = pd.Series(0.0, index=facts.index)
+    parts = {z: [] for z in facts.index}
+    missing = {z: [] for z in facts.index}
+    for c in use["criteria"]:
+        values = facts[c["fact"]] if c["fact"] in facts else pd.Series(np.nan, index=facts.index)
+        s = _score(values.astype(float), c["worst"], c["best"])
+        have = s.notna()
+        total[have] += c["weight"] * s[have]
+        weight[have] += c["weight"]
+        for zid in facts.index:
+            if have[zid]:
+                parts[zid].append((c["weight"] * s[zid], c["fact"], values[zid]))
+            else:
+                missing[zid].append(c["fact"])
+    full = sum(c["weight"] for c in use["criteria"])
+    enough = weight >= min_known * full - 1e-9
+    return (100.0 * total / weight.where(weight > 0)).where(enough).round(1), parts, missing
+
+
 @keywords_after(1, ("zones",))
 def suitability(facts: pd.DataFrame, *, zones: pd.DataFrame, table: dict | None = None
                 ) -> pd.DataFrame:
     """Scores (``score_<use>``, 0–100) and the winner per zone, explained and compared with
     the rule table's ``end_use`` (:data:`SUITABILITY_COLUMNS`)."""
     spec = table or rules()
-    scores, reasons = {}, {}
+    min_known = float(spec["min_known_weight"]["value"])
+    scores, reasons, missing = {}, {}, {}
     for use, u in spec["uses"].items():
-        total = pd.Series(0.0, index=facts.index)
-        weight = pd.Series(0.0, index=facts.index)
-        parts = pd.Series([[] for _ in facts.index], index=facts.index, dtype=object)
-        for c in u["criteria"]:
-            values = facts[c["fact"]] if c["fact"] in facts else \
-                pd.Series(np.nan, index=facts.index)
-            s = _score(values.astype(float), c["worst"], c["best"])
-            have = s.notna()
-            total[have] += c["weight"] * s[have]
-            weight[have] += c["weight"]
-            for zid in facts.index[have]:
-                parts[zid] = parts[zid] + [(c["weight"] * s[zid], c["fact"], values[zid])]
-        scores[use] = (100.0 * total / weight.where(weight > 0)).round(1)
-        reasons[use] = parts
+        scores[use], reasons[use], missing[use] = _use_scores(facts, u, min_known)
     table_ = pd.DataFrame({f"score_{u}": v for u, v in scores.items()})
-    best = table_.idxmax(axis=1, skipna=True).str.replace("score_", "", regex=False)
-    rows = []
+    best = table_.idxmax(axis=1, skipna=True).str.replace("score_", "", regex=False) \
+        if table_.notna().any(axis=None) else pd.Series(np.nan, index=table_.index)
     end_use = zones.set_index("zone_id").get("end_use", pd.Series(dtype=object))
-    for zid in facts.index:
-        use = best.get(zid)
-        if not isinstance(use, str):
-            rows.append({"zone_id": zid, "best_use": None, "best_score": np.nan,
-                         "end_use": end_use.get(zid), "agrees": None,
-                         "explanation": msg("suit_no_data"), "note": ""})
-            continue
-        top = sorted(reasons[use][zid], reverse=True)[:3]
-        why = "，".join(f"{fact} = {value:.2f}" for _, fact, value in top)
-        rule_use = end_use.get(zid)
-        agrees = rule_use == use or (rule_use == "water" and use == "tourism")
-        rows.append({"zone_id": zid, "best_use": use,
-                     "best_score": float(table_.loc[zid, f"score_{use}"]),
-                     "end_use": rule_use, "agrees": bool(agrees),
-                     "explanation": msg("suit_why", use=spec["uses"][use]["zh"], why=why),
-                     "note": "" if agrees else msg(
-                         "suit_disagree", rule=rule_use,
-                         score=table_.loc[zid].get(f"score_{rule_use}", np.nan), use=use,
-                         best=table_.loc[zid, f"score_{use}"])})
-    out = pd.DataFrame(rows).set_index("zone_id").join(table_).reset_index()
-    return out
+    rows = [_row(zid, best.get(zid), spec, table_, reasons, missing, end_use.get(zid))
+            for zid in facts.index]
+    out = pd.DataFrame(rows, columns=[c for c in SUITABILITY_COLUMNS if c != "zone_id"] +
+                       ["zone_id"])
+    return out.set_index("zone_id").join(table_).reset_index()
 
+
+def _row(zid, use, spec, table_, reasons, missing, rule_use) -> dict:
+    gaps = "; ".join(f"{u}: {', '.join(m[zid])}" for u, m in missing.items() if m[zid])
+    if not isinstance(use, str):
+        return {"zone_id": zid, "best_use": None, "best_score": np.nan, "end_use": rule_use,
+                "agrees": None, "explanation": msg("suit_no_data", missing=gaps or "—"),
+                "note": "", "missing_facts": gaps}
+    top = sorted(reasons[use][zid], reverse=True)[:3]
+    why = "，".join(f"{fact} = {value:.2f}" for _, fact, value in top)
+    if missing[use][zid]:
+        why += msg("suit_missing", missing=", ".join(missing[use][zid]))
+    agrees = rule_use == use or (rule_use == "water" and use == "tourism")
+    return {"zone_id": zid, "best_use": use, "best_score": float(table_.loc[zid, f"score_{use}"]),
+            "end_use": rule_use, "agrees": bool(agrees),
+            "explanation": msg("suit_why", use=spec["uses"][use]["zh"], why=why),
+            "note": "" if agrees else msg(
+                "suit_disagree", rule=rule_use,
+                score=table_.loc[zid].get(f"score_{rule_use}", np.nan), use=use,
+                best=table_.loc[zid, f"score_{use}"]),
+            "missing_facts": gaps}
 
 
 __getattr__ = renamed(__name__, {"zone_facts": ("og.suitability.suitability_facts",

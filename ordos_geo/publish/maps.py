@@ -111,6 +111,8 @@ def attribution_for(sites: gpd.GeoDataFrame, *, source: str | None = None) -> st
     set, or the file they were read from), then the reference layers' sources."""
     if "synthetic" in sites.columns and len(sites) and sites["synthetic"].fillna(False).all():
         first = "Sites: ordos_geo synthetic data (fictional)"
+    elif "osm_id" in sites.columns or (source and "osm" in Path(str(source)).name.lower()):
+        first = "Sites: © OpenStreetMap contributors (ODbL)"
     elif source:
         first = f"Sites: {Path(str(source)).name}"
     else:

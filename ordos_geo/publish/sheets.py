@@ -1,21 +1,32 @@
 """One sheet per zone (一区一图一表): a printable A4 page per contiguous-remediation zone for
 reports and meetings — the map of its members (with retained pits and hauls, a scale bar and a
-north arrow), the member table, the unified standard, the end use, the earthworks figures and,
-when given, the reclamation chart.
+north arrow beside it), the member table, the unified standard, the end use, the earthworks
+figures (with the fill to bring from outside and the spoil to take away) and, when given, the
+reclamation chart; the data's sources at the foot of the page.
 
 >>> paths = og.sheets.write_zone_sheets(zones, sites, "output/sheets", flows=flows)
 
-Each zone gets ``<zone_id>.png`` (150 dpi) and every zone one page of ``zone_sheets.pdf``.
-Drawn with matplotlib (Chinese through :func:`ordos_geo.core.utils.use_cjk_font`), in the metric CRS.
+Each zone gets ``<zone_id>.png`` (150 dpi; characters a file name cannot hold — ``/``, ``\\``,
+``:``, ``..`` — become ``_``, and the file always stays in the output folder) and every zone one
+page of ``zone_sheets.pdf``. Drawn with matplotlib's object interface (no ``pyplot``: a
+notebook's backend is left alone), Chinese through :func:`ordos_geo.core.utils.use_cjk_font`, in
+the metric CRS; characters the font lacks are reported once, not as raw warnings. The member
+table shows the first :data:`TABLE_ROWS` members and says how many more there are; the chart
+draws each member when there are at most :data:`CHART_LINES`, else the zone's area-weighted
+mean with the range of its members, always with a legend.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .. import io
@@ -24,19 +35,45 @@ from ..core.settings import settings
 from ..core.utils import import_optional, use_cjk_font
 from . import symbology
 
-__all__ = ["write_zone_sheets", "zone_sheet"]
+__all__ = ["write_zone_sheets", "zone_sheet", "sheet_file_name", "TABLE_ROWS", "CHART_LINES"]
 
+log = logging.getLogger("ordos_geo")
+TABLE_ROWS = 14  #: member rows a sheet's table shows (the rest are counted)
+CHART_LINES = 6  #: members drawn one by one in the chart (more: mean and range)
 _COLOURS = symbology.colours()  # resources/symbology.yaml, as on the maps
 _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用途", "area": "面积",
-                "earthworks": "土方调配", "joint": "联合调配", "separate": "各自平衡",
+                "ha": "公顷", "earthworks": "土方调配", "joint": "联合调配", "separate": "各自平衡",
                 "saving": "节省", "retained": "留置尾坑", "hauls": "运土线",
-                "progress": "植被覆盖比例", "north": "北", "none": "—",
+                "borrow": "须从区外取土", "spoil": "须运往区外弃土", "m3": "立方米",
+                "left_out": "未计入（DEM 不全或体积低于噪声）",
+                "more": "… 另有 {n} 个图斑（完整名单见分区文件）",
+                "progress": "植被覆盖比例", "mean": "分区面积加权平均",
+                "range": "{n} 个图斑的范围", "north": "北", "none": "—", "source": "数据来源",
                 "cols": ["编号", "名称", "类型", "状态", "面积(公顷)"]},
          "en": {"members": "Members", "standard": "Standard", "end_use": "End use",
-                "area": "Area", "earthworks": "Cut–fill", "joint": "joint",
+                "area": "Area", "ha": "ha", "earthworks": "Cut–fill", "joint": "joint",
                 "separate": "each mine alone", "saving": "saving", "retained": "retained pits",
-                "hauls": "hauls", "progress": "Vegetated share", "north": "N", "none": "—",
+                "hauls": "hauls", "borrow": "fill to bring from outside",
+                "spoil": "spoil to take outside", "m3": "m³",
+                "left_out": "left out (DEM incomplete or volume below its noise)",
+                "more": "… and {n} more members (full list in the zones file)",
+                "progress": "Vegetated share", "mean": "zone mean (area-weighted)",
+                "range": "range of {n} members", "north": "N", "none": "—", "source": "Sources",
                 "cols": ["Id", "Name", "Kind", "Status", "Area (ha)"]}}
+_UNSAFE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
+
+
+def sheet_file_name(zone_id, used: set[str] | None = None) -> str:
+    """The PNG name of a zone: its id with the characters a file name cannot hold (and leading
+    dots) made ``_``; a name already ``used`` gets ``-2``, ``-3`` …"""
+    stem = _UNSAFE.sub("_", str(zone_id)).strip().lstrip(".") or "_"
+    stem = re.sub(r"\.\.+", "_", stem)[:120]
+    name, k = f"{stem}.png", 2
+    while used is not None and name.casefold() in used:
+        name, k = f"{stem}-{k}.png", k + 1
+    if used is not None:
+        used.add(name.casefold())
+    return name
 
 
 def _scale_bar(ax, width_m: float) -> None:
@@ -52,21 +89,25 @@ def _scale_bar(ax, width_m: float) -> None:
     ax.text(x + length / 2, y + 0.02 * (y1 - y0), label, ha="center", va="bottom", fontsize=8)
 
 
-def _north_arrow(ax, label: str) -> None:
-    ax.annotate(label, xy=(0.95, 0.95), xytext=(0.95, 0.84), xycoords="axes fraction",
-                ha="center", va="center", fontsize=10, fontweight="bold",
-                arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
+def _north_arrow(fig, label: str) -> None:
+    """The north arrow in the page margin right of the map: it never covers the zone."""
+    from matplotlib.patches import FancyArrow
+
+    fig.text(0.955, 0.915, label, ha="center", va="bottom", fontsize=10, fontweight="bold")
+    fig.add_artist(FancyArrow(0.955, 0.86, 0, 0.04, width=0.004, head_width=0.018,
+                              head_length=0.015, color="black", transform=fig.transFigure))
 
 
 def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoDataFrame | None,
                retained: set[str], earthworks: pd.Series | None, progress: pd.DataFrame | None,
-               lang: str):
-    """The figure of one zone (matplotlib ``Figure``, A4 portrait)."""
-    plt = import_optional("matplotlib.pyplot", purpose="zone sheets", pip="matplotlib")
+               lang: str, attribution: str = ""):
+    """The figure of one zone (a matplotlib ``Figure``, A4 portrait, not registered with
+    ``pyplot``)."""
+    figure = import_optional("matplotlib.figure", purpose="zone sheets", pip="matplotlib")
     t = _TEXT[lang]
-    fig = plt.figure(figsize=(8.27, 11.69))
+    fig = figure.Figure(figsize=(8.27, 11.69))
     fig.suptitle(f"{zone['zone_id']}  ·  {zone.get('banner', '')}", fontsize=14)
-    ax = fig.add_axes([0.06, 0.45, 0.88, 0.48])
+    ax = fig.add_axes([0.06, 0.45, 0.84, 0.48])
     metric = projection.to_metric(members)
     colours = metric["kind"].map(_COLOURS["kind"]).fillna(_COLOURS["kind_unset"]).to_numpy() \
         if "kind" in metric else "#cccccc"
@@ -78,17 +119,21 @@ def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoData
     if flows is not None and len(flows):
         lines = flows.to_crs(metric.crs)
         volume = lines["volume_m3"].to_numpy(dtype=float)
-        lines.plot(ax=ax, color=_COLOURS["flow"], linewidth=1.0 + 5.0 * volume / max(volume.max(), 1.0))
+        lines.plot(ax=ax, color=_COLOURS["flow"],
+                   linewidth=1.0 + 5.0 * volume / max(volume.max(), 1.0))
     ax.set_axis_off()
     ax.set_aspect("equal")
     x0, x1 = ax.get_xlim()
     _scale_bar(ax, x1 - x0)
-    _north_arrow(ax, t["north"])
+    _north_arrow(fig, t["north"])
     _legend(ax, t, lang)
     _facts(fig, zone, earthworks, t)
     _table(fig, members, t, lang)
     if progress is not None and len(progress):
-        _chart(fig, progress, t)
+        _chart(fig, progress, members, t)
+    if attribution:
+        fig.text(0.04, 0.012, f"{t['source']}: {attribution}", fontsize=6, color="#444444",
+                 wrap=True)
     return fig
 
 
@@ -105,7 +150,7 @@ def _legend(ax, t: dict, lang: str) -> None:
 
 
 def _facts(fig, zone: pd.Series, earthworks: pd.Series | None, t: dict) -> None:
-    lines = [f"{t['area']}: {zone.get('area_ha', float('nan')):,.1f} ha · "
+    lines = [f"{t['area']}: {zone.get('area_ha', float('nan')):,.1f} {t['ha']} · "
              f"{t['members']}: {zone.get('n_sites', '')}",
              f"{t['end_use']}: {zone.get('end_use_label', zone.get('end_use', t['none']))}",
              f"{t['standard']}: {zone.get('standard_label', zone.get('standard', t['none']))}"]
@@ -113,7 +158,17 @@ def _facts(fig, zone: pd.Series, earthworks: pd.Series | None, t: dict) -> None:
         lines.append(f"{t['earthworks']}: {t['joint']} {earthworks['joint_m3km']:,.0f} m³·km, "
                      f"{t['separate']} {earthworks['separate_m3km']:,.0f} m³·km "
                      f"({t['saving']} {earthworks['saving_pct']:.0f} %)")
-    fig.text(0.06, 0.40, "\n".join(str(v) for v in lines), fontsize=9, va="top")
+        for key in ("borrow", "spoil"):
+            value = float(earthworks.get(f"{'borrowed' if key == 'borrow' else 'spoiled'}_m3",
+                                         0.0) or 0.0)
+            if value > 0:
+                lines.append(f"{t[key]}: {value:,.0f} {t['m3']}")
+        left = ";".join(str(earthworks.get(c) or "") for c in ("incomplete", "not_significant"))
+        left = [v for v in left.split(";") if v and v != "nan"]
+        if left:
+            lines.append(f"{t['left_out']}: {', '.join(left[:6])}"
+                         + (f" (+{len(left) - 6})" if len(left) > 6 else ""))
+    fig.text(0.06, 0.42, "\n".join(str(v) for v in lines), fontsize=9, va="top")
 
 
 def _table(fig, members: gpd.GeoDataFrame, t: dict, lang: str) -> None:
@@ -122,23 +177,41 @@ def _table(fig, members: gpd.GeoDataFrame, t: dict, lang: str) -> None:
     rows = [[str(r.get("site_id", "")), str(r.get("name", "") or "")[:14],
              values.get(r.get("kind"), str(r.get("kind", ""))),
              values.get(r.get("status"), str(r.get("status", "") or "")), f"{a:,.1f}"]
-            for (_, r), a in zip(members.head(14).iterrows(), area.head(14))]
-    ax = fig.add_axes([0.04, 0.05, 0.56, 0.27])
+            for (_, r), a in zip(members.head(TABLE_ROWS).iterrows(), area.head(TABLE_ROWS))]
+    ax = fig.add_axes([0.04, 0.06, 0.56, 0.25])
     ax.set_axis_off()
     if rows:
         table = ax.table(cellText=rows, colLabels=t["cols"], loc="upper left",
                          colWidths=[0.22, 0.38, 0.11, 0.12, 0.17])
         table.auto_set_font_size(False)
         table.set_fontsize(6.5)
+    if len(members) > TABLE_ROWS:
+        fig.text(0.05, 0.045, t["more"].format(n=len(members) - TABLE_ROWS), fontsize=7.5)
 
 
-def _chart(fig, progress: pd.DataFrame, t: dict) -> None:
-    ax = fig.add_axes([0.64, 0.08, 0.3, 0.22])
-    for site_id, g in progress.groupby("site_id"):
-        ax.plot(g["year"], g["vegetated_share"], marker="o", lw=1, label=str(site_id))
+def _chart(fig, progress: pd.DataFrame, members: gpd.GeoDataFrame, t: dict) -> None:
+    ax = fig.add_axes([0.66, 0.09, 0.3, 0.2])
+    groups = list(progress.groupby("site_id"))
+    if len(groups) <= CHART_LINES:
+        for site_id, g in groups:
+            ax.plot(g["year"], g["vegetated_share"], marker="o", lw=1, label=str(site_id))
+    else:
+        area = pd.Series(projection.area_ha(members).to_numpy(),
+                         index=members["site_id"].astype(str))
+        frame = progress.assign(w=progress["site_id"].astype(str).map(area).fillna(0.0))
+        frame = frame.dropna(subset=["vegetated_share"])
+        by_year = frame.groupby("year")
+        mean = by_year.apply(lambda g: np.average(g["vegetated_share"], weights=g["w"])
+                             if g["w"].sum() > 0 else g["vegetated_share"].mean())
+        ax.fill_between(mean.index, by_year["vegetated_share"].min(),
+                        by_year["vegetated_share"].max(), color="#9ecae1", alpha=0.6,
+                        label=t["range"].format(n=len(groups)))
+        ax.plot(mean.index, mean.to_numpy(), marker="o", lw=1.5, color="#08519c",
+                label=t["mean"])
     ax.set_ylim(0, 1)
     ax.set_title(t["progress"], fontsize=9)
     ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, loc="upper left", frameon=False)
 
 
 def write_zone_sheets(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
@@ -146,41 +219,65 @@ def write_zone_sheets(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                       retained: pd.DataFrame | None = None,
                       earthworks: pd.DataFrame | None = None,
                       progress: pd.DataFrame | None = None,
-                      lang: str | None = None) -> list[Path]:
+                      lang: str | None = None, attribution: str | None = None) -> list[Path]:
     """A PNG per zone and ``zone_sheets.pdf`` (a page per zone) into ``out``, written as one
-    output set; returns the paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    output set; returns the paths. ``attribution``: the data's sources (default: from the
+    sites, as on the maps)."""
     from matplotlib.backends.backend_pdf import PdfPages
+
+    from .maps import attribution_for
 
     lang = settings.get("lang", lang)
     use_cjk_font()
+    credit = attribution if attribution is not None else attribution_for(sites)
     members_of = zones.set_index("zone_id")["site_ids"].str.split(";")
     kept = set(retained.loc[retained["retained"], "site_id"]) if retained is not None else set()
     per_zone = earthworks.set_index("zone_id") if earthworks is not None else None
     sites = sites.assign(site_id=sites["site_id"].astype(str))
-    written = []
-    with io.output_set(out) as target:
+    written, used, missing = [], set(), set()
+    with io.output_set(out) as target, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         pdf_path = target.dir / "zone_sheets.pdf"
         with PdfPages(pdf_path) as pdf:
             for _, zone in zones.iterrows():
                 ids = members_of[zone["zone_id"]]
-                members = sites[sites["site_id"].isin(ids)]
-                zone_flows = flows[flows["zone_id"] == zone["zone_id"]] \
-                    if flows is not None and "zone_id" in flows else None
-                fig = zone_sheet(zone, members, flows=zone_flows, retained=kept,
+                fig = zone_sheet(zone, sites[sites["site_id"].isin(ids)],
+                                 flows=_of_zone(flows, zone["zone_id"]), retained=kept,
                                  earthworks=per_zone.loc[zone["zone_id"]]
                                  if per_zone is not None and zone["zone_id"] in per_zone.index
                                  else None,
                                  progress=progress[progress["site_id"].isin(ids)]
-                                 if progress is not None else None, lang=lang)
-                path = target.dir / f"{zone['zone_id']}.png"
+                                 if progress is not None else None, lang=lang,
+                                 attribution=credit)
+                path = target.dir / sheet_file_name(zone["zone_id"], used)
+                if path.resolve().parent != target.dir.resolve():  # never outside the set
+                    raise ValueError(f"zone sheet {path} would leave {target.dir}")
                 fig.savefig(path, dpi=150)
                 pdf.savefig(fig)
-                plt.close(fig)
                 written.append(path)
         written.append(pdf_path)
+        missing |= _missing_glyphs(caught)
+    if missing:
+        log.warning("zone sheets: %d character(s) have no glyph in the font and show as boxes: "
+                    "%s (install fonts-noto-cjk)", len(missing), " ".join(sorted(missing)))
     return [target.final(p) for p in written]
 
+
+def _of_zone(flows, zone_id):
+    return flows[flows["zone_id"] == zone_id] if flows is not None and "zone_id" in flows \
+        else None
+
+
+def _missing_glyphs(caught) -> set[str]:
+    """The characters matplotlib reported missing from the font ("Glyph 8722 (\\N{MINUS SIGN})
+    missing from font(s) …"); other warnings are passed on as they were."""
+    out = set()
+    for w in caught:
+        text = str(w.message)
+        if "missing from font" in text:
+            named = re.search(r"\\N\{([^}]*)\}", text)
+            plain = re.search(r"Glyph \d+ \((.)\)", text)
+            out.add(named.group(1) if named else plain.group(1) if plain else text[:40])
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out

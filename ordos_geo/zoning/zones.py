@@ -453,10 +453,23 @@ def read_zones(path: str | Path) -> gpd.GeoDataFrame:
                         site_ids=frame["site_ids"].astype(str))
 
 
-def zone_of_sites(zones: gpd.GeoDataFrame) -> pd.Series:
-    """``site_id → zone_id`` from a zones table's ``site_ids`` (joined with ``;``)."""
+def zone_of_sites(zones: gpd.GeoDataFrame, *, sites: gpd.GeoDataFrame | None = None
+                  ) -> pd.Series:
+    """``site_id → zone_id`` from a zones table's ``site_ids`` (joined with ``;``). Given the
+    ``sites``, a zones table whose members are not all among them (a zones file of another
+    run or another area) is refused, naming the missing ids and their zones."""
     members = zones[["zone_id", "site_ids"]].assign(site_id=zones["site_ids"].str.split(";"))
-    return members.explode("site_id").set_index("site_id")["zone_id"]
+    out = members.explode("site_id").set_index("site_id")["zone_id"]
+    if sites is not None:
+        from ..core.errors import ValidationError
+        from ..core.messages import msg
+
+        missing = out[~out.index.isin(sites["site_id"].astype(str))]
+        if len(missing):
+            shown = ", ".join(f"{s} ({z})" for s, z in list(missing.items())[:10])
+            raise ValidationError(msg("zones_members_missing", n=len(missing), total=len(out),
+                                      ids=shown + (" …" if len(missing) > 10 else "")))
+    return out
 
 
 def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1001, 100),
