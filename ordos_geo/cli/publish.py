@@ -117,7 +117,7 @@ def _export(args: argparse.Namespace) -> int:
         io.check_output_file(target)
     folder = Path(os.path.commonpath([p.parent.absolute()
                                       for p in [*targets.values(), *gk.values()]]))
-    credit = args.attribution or _attribution_of(args.sites, layers["sites"]).split(" · ")[0]
+    credit = args.attribution or attribution_of(args.sites, layers["sites"]).split(" · ")[0]
     with io.file_set(folder) as out:
         def staged(path: Path) -> Path:
             return out.dir / path.absolute().relative_to(folder)

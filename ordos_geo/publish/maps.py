@@ -112,7 +112,8 @@ def attribution_for(sites: gpd.GeoDataFrame, *, source: str | None = None) -> st
     if "synthetic" in sites.columns and len(sites) and sites["synthetic"].fillna(False).all():
         first = "Sites: ordos_geo synthetic data (fictional)"
     elif "osm_id" in sites.columns or (source and "osm" in Path(str(source)).name.lower()):
-        first = "Sites: © OpenStreetMap contributors (ODbL)"
+        named = f"{Path(str(source)).name}, " if source else ""
+        first = f"Sites: {named}© OpenStreetMap contributors (ODbL)"
     elif source:
         first = f"Sites: {Path(str(source)).name}"
     else:
