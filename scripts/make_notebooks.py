@@ -471,8 +471,16 @@ JOINT = [
     new_markdown_cell("## 1 地形与方量 / Terrain and volumes"),
     new_code_cell(
         "terrain = og.terrain.terrain_stats(zoning.sites, dem)\n"
-        "terrain.dropna().join(zoning.sites['kind']).groupby('kind')[\n"
+        "terrain.dropna(subset=['pit_volume_m3']).join(zoning.sites['kind']).groupby('kind')[\n"
         "    ['mean_slope_deg', 'steep_ha', 'pit_volume_m3', 'dump_volume_m3']].sum().round(1)"),
+    new_markdown_cell(
+        "DEM 不全时数值不会悄悄变小：`volume_status` 说明每个图斑的体积是实测（complete）、"
+        "按已测部分补齐（filled）、只有部分（partial）还是没有 DEM（no_dem）；"
+        "低于 DEM 噪声的体积标为不显著。\n\n"
+        "An incomplete DEM never shrinks a figure silently: `volume_status` says what each "
+        "volume is, and volumes below the DEM's noise are marked not significant."),
+    new_code_cell(
+        "terrain[['volume_status', 'dem_coverage']].value_counts(subset=['volume_status'])"),
     new_markdown_cell("## 2 尾坑留置与挖填平衡 / Final pits and cut–fill balance"),
     new_code_cell(
         "zone_of = og.zones.zone_of_sites(zones)\n"
@@ -511,9 +519,12 @@ FINDINGS = [
         "og.disturbance.load_thresholds()   # thresholds: resources/disturbance.yaml"),
     new_markdown_cell(
         "## 1 疑似越界扰动 / Suspected disturbance outside licences\n\n"
-        "像元在晴空日期为裸土/煤黑/积水且植被指数比自身以往明显下降才算扰动；之后又恢复植被的"
-        "（农田、季节性草地）不算。矿界外 2 公里内、不在任何已登记图斑和许可用地内、"
-        "≥ 0.5 公顷且至少两期可见的连片像元，记为疑似越界扰动。"),
+        "每个晴空像元与两样东西比较：它自己往年同季的植被指数中位数，以及同一景中周边未扰动"
+        "地面的变化（干旱年份整片草原一起变干，会相互抵消）。植被指数比往年明显下降、超出周边的"
+        "变化，并且出现新的裸土证据（比以往更亮的新鲜剥离土、煤黑或积水），才算当期扰动；"
+        "连续两个晴空日期扰动并持续到最后一次观测的像元才被标记（撂荒地、轮作农田、漏判的云"
+        "都不会被标记）。矿界外 2 公里内、不在任何已登记图斑和许可用地内、≥ 0.5 公顷的连片像元，"
+        "记为疑似越界扰动，并附上证据：日期与像元数、前后 NDVI/BSI、周边的变化。"),
     new_code_cell(
         "found = og.disturbance.detect(sites, scenes, search_m=2000, min_ha=0.5)\n"
         "found.suspected.drop(columns='geometry')"),
@@ -529,7 +540,8 @@ FINDINGS = [
     new_code_cell(
         "findings = og.disturbance.findings_table(found.suspected, checked_by='张三',\n"
         "                                         tracked_by='李四', responsible='王五')\n"
-        "findings[['mine_id', 'event', 'date', 'area_ha', 'distance_m', 'note']]"),
+        "findings[['mine_id', 'event', 'date', 'area_ha', 'distance_m', 'dates', 'ndvi_before',\n"
+        "          'ndvi_after', 'reference_ndvi_change', 'note']]"),
     new_code_cell(
         "og.maps.map_disturbance(sites, found.suspected)"),
     new_markdown_cell(
