@@ -265,3 +265,25 @@ def test_the_readme_quotes_the_accuracy_results():
         cells = [c.strip() for c in line.split("|")]
         if cells[2] == "nothing":
             assert cells[4] == "0", line  # no suspect at all
+
+
+def test_the_window_cut_in_many_parts_gives_the_same_findings(sample_imagery, monkeypatch):
+    """Parts of the window on the file's tiles (rows and columns) judged apart: the same
+    suspects, evidence and new-inside table as one part (the reference blocks are per part, so
+    the reference change may differ in the last digit, nothing else)."""
+    manifest, _ = sample_imagery
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    scenes = og.imagery.read_manifest(manifest)
+    whole = disturbance.detect(sites, scenes, show_progress=False)
+    monkeypatch.setattr(disturbance, "_STRIP_BYTES", 16 * 7 * 256 * 256)  # one tile a part
+    parts = disturbance._parts(disturbance._window(disturbance._ground(
+        sites, sites[sites["kind"] == "mine"], None,
+        og.imagery.grids.grid_of(scenes[0].bands["red"][0]), 2000.0),
+        og.imagery.grids.grid_of(scenes[0].bands["red"][0])),
+        og.imagery.grids.grid_of(scenes[0].bands["red"][0]), scenes)
+    assert len(parts) >= 4 and len({p.col_off for p in parts}) >= 2
+    cut = disturbance.detect(sites, scenes, show_progress=False)
+    columns = [c for c in disturbance.SUSPECTED_COLUMNS if c not in ("reference_ndvi_change",
+                                                                      "explanation")]
+    pd.testing.assert_frame_equal(whole.suspected[columns], cut.suspected[columns])
+    pd.testing.assert_frame_equal(whole.new_inside, cut.new_inside)

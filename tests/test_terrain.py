@@ -254,3 +254,39 @@ def test_a_real_pit_in_noise_is_significant(tmp_path):
     path, sites, pit_true = _pit_and_dump(tmp_path)
     row = terrain_stats(sites, path).set_index("site_id").loc["S0"]
     assert row["pit_significant"] and not row["dump_significant"]
+
+
+@pytest.mark.parametrize("share, status", [(0.1, "filled"), (0.3, "partial")])
+def test_a_hole_over_a_sample_mine_pit(tmp_path, share, status):
+    """The issue's case: a hole punched into the sample DEM over a pit halved its volume and
+    its flat area, exit 0. Now: filled within 15 % of the whole DEM's figures, or no figure."""
+    from rasterio.features import rasterize
+
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    dem = og.samples.write_sample_dem(tmp_path / "dem.tif", cell_m=20.0)
+    with rasterio.open(dem) as src:
+        z, profile = src.read(1), src.profile
+        local = sites.to_crs(src.crs)
+    pits = local[(local["kind"] == "pit")]
+    whole = terrain_stats(pits, dem).set_index("site_id")
+    target = whole[whole["volume_status"] == "complete"]["pit_volume_m3"].idxmax()
+    geom = local.set_index("site_id").geometry[target]
+    x0, y0, x1, y1 = geom.bounds
+    cut = x0 + (x1 - x0) * share  # the west part of the pit's extent …
+    for _ in range(40):  # … holding `share` of its area
+        part = geom.intersection(shapely.box(x0 - 1, y0 - 1, cut, y1 + 1)).area / geom.area
+        cut += (x1 - x0) * (share - part) * 0.9
+    hole = rasterize([(geom.intersection(shapely.box(x0 - 1, y0 - 1, cut, y1 + 1)), 1)],
+                     out_shape=z.shape, transform=profile["transform"]).astype(bool)
+    holed = tmp_path / "holed.tif"
+    with rasterio.open(holed, "w", **profile) as dst:
+        dst.write(np.where(hole, profile["nodata"], z).astype(z.dtype), 1)
+    row = terrain_stats(pits, holed).set_index("site_id").loc[target]
+    assert row["volume_status"] == status
+    assert row["dem_coverage"] == pytest.approx(1 - share, abs=0.03)
+    if status == "filled":
+        assert row["pit_volume_m3"] == pytest.approx(whole.loc[target, "pit_volume_m3"], rel=0.15)
+        assert row["flat_ha"] == pytest.approx(whole.loc[target, "flat_ha"], rel=0.15, abs=1.0)
+    else:
+        assert np.isnan(row["pit_volume_m3"]) and np.isnan(row["flat_ha"])
+        assert row["pit_volume_covered_m3"] < whole.loc[target, "pit_volume_m3"]

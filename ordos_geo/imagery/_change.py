@@ -38,17 +38,24 @@ def read_series(group: list, window, thresholds: Thresholds) -> Series:
     coal holds no vegetation), BSI, brightness (mean reflectance of the bands there are), and
     the dark, water and bare (FVC) flags; clouds, shadow, snow, nodata and missed clouds NaN."""
     shape = (len(group), int(window.height), int(window.width))
-    ndvi, bsi, bright = (np.full(shape, np.nan, np.float32) for _ in range(3))
-    dark, water, bare = (np.zeros(shape, bool) for _ in range(3))
+    ndvi, bsi, bright = (np.empty(shape, np.float32) for _ in range(3))
+    dark, water, bare = (np.empty(shape, bool) for _ in range(3))
     for t, scene in enumerate(group):
         refl, valid = grids.read_window(scene, window)
         m = measures(refl, valid, thresholds, with_bsi=True)
-        ok = m["valid"]
-        ndvi[t][ok] = np.where(m["dark"], np.minimum(m["ndvi"], thresholds.ndvi_soil),
-                               m["ndvi"])[ok]
-        bsi[t][ok] = m["bsi"][ok] if "swir1" in refl and "blue" in refl else np.nan
+        cloudy = ~m["valid"]
+        np.copyto(ndvi[t], m["ndvi"])
+        if m["dark"].any():
+            np.copyto(ndvi[t], np.minimum(ndvi[t], thresholds.ndvi_soil), where=m["dark"])
+        if "swir1" in refl and "blue" in refl:
+            np.copyto(bsi[t], m["bsi"])
+        else:
+            bsi[t] = np.nan
         bands = [refl[b] for b in ("blue", "green", "red", "nir", "swir1") if b in refl]
-        bright[t][ok] = np.mean(bands, axis=0)[ok]
+        np.add.reduce(bands, out=bright[t]) if len(bands) > 1 else np.copyto(bright[t], bands[0])
+        bright[t] /= len(bands)
+        for stack in (ndvi, bsi, bright):
+            np.copyto(stack[t], np.nan, where=cloudy)
         dark[t], water[t], bare[t] = m["dark"], m["water"], m["bare"]
     return Series(ndvi, bsi, bright, dark, water, bare,
                   np.array([s.date.year for s in group]),
@@ -69,19 +76,47 @@ def nan_quantile(stack: np.ndarray, q: float) -> np.ndarray:
     return np.where(n > 0, out, np.nan).astype(np.float32)
 
 
-def block_median(values: np.ndarray, use: np.ndarray, block: int) -> np.ndarray:
-    """Per pixel, the median of ``values`` over the ``use`` pixels of its block of ``block`` ×
-    ``block`` pixels; a block with fewer than a tenth of its pixels (at least 30) to go by
-    takes the median of the whole strip, and a strip without enough takes 0 (no reference)."""
-    h, w = values.shape
+#: the reference change is taken from every SAMPLE-th pixel of every SAMPLE-th row (a 1/64
+#: sample: about a thousand pixels a 2.5 km block of 10 m pixels, ample for a median)
+SAMPLE = 8
+
+
+@dataclass
+class _Blocks:
+    """The fixed sample of a strip grouped by reference block: ``pixels`` (flat indices, block
+    by block), ``bounds`` (each block's slice of them) and every pixel's ``block``."""
+
+    pixels: np.ndarray
+    bounds: list
+    block: np.ndarray
+
+
+def _blocks(h: int, w: int, block: int, known: np.ndarray) -> _Blocks:
+    nbx = -(-w // block)
+    of = ((np.arange(h) // block)[:, None] * nbx + (np.arange(w) // block)[None, :]).astype(
+        np.int32)
+    mask = np.zeros((h, w), bool)
+    mask[::SAMPLE, ::SAMPLE] = True
+    sample = np.flatnonzero(mask & ~known)
+    order = np.argsort(of.ravel()[sample], kind="stable")
+    pixels = sample[order]
+    counts = np.bincount(of.ravel()[pixels], minlength=int(of.max()) + 1)
+    ends = np.cumsum(counts)
+    return _Blocks(pixels, [slice(e - c, e) for c, e in zip(counts, ends)], of.ravel())
+
+
+def block_medians(values: np.ndarray, use: np.ndarray, bounds: list,
+                  min_count: int) -> np.ndarray:
+    """The median of the ``use`` ``values`` per block (``bounds``: each block's slice); a block
+    with fewer than ``min_count`` takes the median of all of them, and with fewer than
+    ``min_count`` in all, 0 (no reference)."""
     pooled = values[use]
-    fallback = float(np.median(pooled)) if pooled.size >= 30 else 0.0
-    out = np.full((h, w), fallback, np.float32)
-    for r in range(0, h, block):
-        for c in range(0, w, block):
-            u = use[r:r + block, c:c + block]
-            if u.sum() >= max(30, u.size // 10):
-                out[r:r + block, c:c + block] = np.median(values[r:r + block, c:c + block][u])
+    fallback = float(np.median(pooled)) if pooled.size >= min_count else 0.0
+    out = np.full(len(bounds), fallback, np.float32)
+    for k, part in enumerate(bounds):
+        v = values[part][use[part]]
+        if v.size >= min_count:
+            out[k] = np.median(v)
     return out
 
 
@@ -90,8 +125,9 @@ class Judged:
     """Per pixel, its latest run of disturbed clear dates (cloudy dates do not break a run, a
     clear recovered one ends it): ``first`` (date index where it began, :data:`NONE` when the
     pixel was not disturbed on its last clear look), ``last`` (its last date), ``count`` (its
-    disturbed dates), ``persistent`` (``count`` ≥ ``min_dates``); ``cand`` (dates × pixels:
-    disturbed that date, within the run) and the :data:`EVIDENCE` arrays."""
+    disturbed dates), ``persistent`` (``count`` ≥ ``min_dates``); ``cand`` (dates × flat
+    pixels: disturbed that date — from ``first`` on, the run) and the :data:`EVIDENCE`
+    arrays."""
 
     first: np.ndarray
     last: np.ndarray
@@ -102,63 +138,103 @@ class Judged:
 
 
 def judge(s: Series, known: np.ndarray, params: dict, cell_m: float) -> Judged:
-    """Each clear date of each pixel judged in date order (see the disturbance module text)."""
+    """Each clear date of each pixel judged in date order (see the disturbance module text).
+    Only the pixels that can change state are judged on a date — those in a run, and bare-like
+    ones that are dark, wet or brighter than the darkest they have been — and the reference from
+    a sample (:data:`SAMPLE`): any other pixel neither starts nor ends a run."""
     n_dates, h, w = s.ndvi.shape
-    block = max(8, int(round(params["reference_m"] / cell_m)))
-    cand = np.zeros(s.ndvi.shape, bool)
-    held = np.zeros(s.ndvi.shape, bool)  # within a run that date: never a baseline
-    run = np.zeros((h, w), np.int16)
-    start, last = (np.full((h, w), NONE, np.uint8) for _ in range(2))
-    ev = {k: np.full((h, w), np.nan, np.float32) for k in EVIDENCE}
+    n = h * w
+    blocks = _blocks(h, w, max(8, int(round(params["reference_m"] / cell_m))), known)
+    flat = {k: getattr(s, k).reshape(n_dates, n) for k in
+            ("ndvi", "bsi", "bright", "dark", "water", "bare")}
+    cand = np.zeros((n_dates, n), bool)
+    held = np.zeros((n_dates, n), bool)  # within a run that date: never a baseline
+    run = np.zeros(n, np.int16)
+    start, last = np.full(n, NONE, np.uint8), np.full(n, NONE, np.uint8)
+    # written where a run starts or goes on, read only there: no need to fill (page faults)
+    ev = {k: np.empty(n, np.float32) for k in EVIDENCE}
+    darkest = np.full(n, np.inf, np.float32)  # the lowest brightness seen so far: a filter
     for t in range(n_dates):
-        step = _date(s, t, held, known, params, block)
+        step = _date(s, flat, t, held, (run, darkest), params, blocks)
+        np.fmin(darkest, flat["bright"][t], out=darkest)
         if step is None:
             continue
-        c, recovered, base, base_bsi, ref = step
-        cand[t] = c
-        run = np.where(c, run + 1, np.where(recovered, 0, run)).astype(np.int16)
+        idx, c, recovered, base, base_bsi, ref = step
+        run[idx] = np.where(c, run[idx] + 1, np.where(recovered, 0, run[idx]))
+        cand[t, idx[c]] = True
         held[t] = run > 0
-        starting = c & (run == 1)
-        start[starting] = t
-        ev["ndvi_before"][starting], ev["bsi_before"][starting] = base[starting], \
-            base_bsi[starting]
-        last[c] = t
-        ev["ndvi_after"][c], ev["bsi_after"][c] = s.ndvi[t][c], s.bsi[t][c]
-        ev["reference_ndvi_change"][c] = -ref[c]
+        new_run = idx[c & (run[idx] == 1)]
+        start[new_run] = t
+        first_of = c & (run[idx] == 1)
+        ev["ndvi_before"][new_run], ev["bsi_before"][new_run] = base[first_of], base_bsi[first_of]
+        hit = idx[c]
+        last[hit] = t
+        ev["ndvi_after"][hit], ev["bsi_after"][hit] = flat["ndvi"][t, hit], flat["bsi"][t, hit]
+        ev["reference_ndvi_change"][hit] = -ref[c]
     on = run > 0
     first = np.where(on, start, NONE).astype(np.uint8)
-    in_run = np.arange(n_dates)[:, None, None] >= np.where(on, start, n_dates)[None].astype(int)
-    return Judged(first, np.where(on, last, NONE).astype(np.uint8),
-                  np.minimum(run, NONE - 1).astype(np.uint8), run >= params["min_dates"],
-                  cand & in_run, ev)
+    shape = (h, w)
+    return Judged(first.reshape(shape), np.where(on, last, NONE).astype(np.uint8).reshape(shape),
+                  np.minimum(run, NONE - 1).astype(np.uint8).reshape(shape),
+                  (run >= params["min_dates"]).reshape(shape), cand,
+                  {k: v.reshape(shape) for k, v in ev.items()})
 
 
-def _date(s: Series, t: int, held: np.ndarray, known: np.ndarray, params: dict, block: int):
-    """One date: ``(disturbed, recovered, baseline NDVI, baseline BSI, reference drop)``, or
-    None when no earlier year has a clear observation in this season (nothing to judge against).
-    Recovered: clear, no new bare-soil evidence, and its NDVI within half of ``ndvi_drop`` of its
-    baseline (beyond the surroundings' change): a field cropped again. A clear date that is neither (a dug field in
-    the season it was always bare) leaves a run as it is, like a cloudy one."""
-    earlier = s.years < s.years[t]
-    same = earlier & (np.abs(s.doy - s.doy[t]) <= params["season_days"])
-    if not same.any():
+def _baseline(flat: dict, key: str, dates: np.ndarray, idx: np.ndarray, held: np.ndarray,
+              q: float = 0.5) -> np.ndarray:
+    """The ``q`` quantile of ``key`` over ``dates`` for the pixels ``idx``, leaving out the
+    observations held in a run."""
+    values = flat[key][np.ix_(dates, idx)]
+    return nan_quantile(np.where(held[np.ix_(dates, idx)], np.nan, values), q)
+
+
+def _date(s: Series, flat: dict, t: int, held: np.ndarray, state: tuple, params: dict,
+          blocks: tuple):
+    """One date: ``(pixels judged, disturbed, recovered, baseline NDVI, baseline BSI,
+    reference drop)`` over those pixels, or None when no earlier year has a clear observation
+    in this season (nothing to judge against). Recovered: clear, no new bare-soil evidence, and
+    its NDVI within half of ``ndvi_drop`` of its baseline (beyond the surroundings' change): a
+    field cropped again. A clear date that is neither (a dug field in the season it was always
+    bare) leaves a run as it is, like a cloudy one."""
+    earlier = np.flatnonzero(s.years < s.years[t])
+    same = earlier[np.abs(s.doy[earlier] - s.doy[t]) <= params["season_days"]]
+    if not len(same):
         return None
-    undisturbed = ~held[same]
-    base = nan_quantile(np.where(undisturbed, s.ndvi[same], np.nan), 0.5)
-    base_bsi = nan_quantile(np.where(undisturbed, s.bsi[same], np.nan), 0.5)
-    prior = ~held[earlier] & np.isfinite(s.ndvi[earlier])
-    h_bright = nan_quantile(np.where(prior, s.bright[earlier], np.nan), 0.8)
-    n_prior = np.maximum(prior.sum(axis=0), 1)
-    h_dark = (s.dark[earlier] & prior).sum(axis=0) / n_prior
-    h_water = (s.water[earlier] & prior).sum(axis=0) / n_prior
-    ok = np.isfinite(s.ndvi[t]) & np.isfinite(base)
-    drop = base - s.ndvi[t]
+    run, darkest = state
+    clear = np.isfinite(flat["ndvi"][t])
     with np.errstate(invalid="ignore"):
-        ref = block_median(drop, ok & (base >= params["reference_min_ndvi"]) & ~known, block)
-        like = s.dark[t] | s.water[t] | (s.bsi[t] >= params["bsi_min"]) | \
-            (np.isnan(s.bsi[t]) & s.bare[t])
-        new = (s.dark[t] & (h_dark < 0.5)) | (s.water[t] & (h_water < 0.5)) | \
-            (s.bright[t] - h_bright >= params["bright_rise"])
-        c = ok & (drop - ref >= params["ndvi_drop"]) & like & new
-        recovered = ok & ~c & ~new & (drop - ref < params["ndvi_drop"] / 2)
-    return c, recovered, base, base_bsi, ref
+        like = flat["dark"][t] | flat["water"][t] | (flat["bsi"][t] >= params["bsi_min"]) | \
+            (np.isnan(flat["bsi"][t]) & flat["bare"][t])
+        # new bare-soil evidence needs dark or water, or a brightness above the 80th percentile
+        # of the earlier ones by bright_rise, so above the darkest one seen by as much: no other
+        # pixel can start a run, and a pixel out of a run has nothing to end
+        maybe = like & (flat["dark"][t] | flat["water"][t] |
+                        (flat["bright"][t] - darkest >= params["bright_rise"]))
+    idx = np.flatnonzero(clear & (maybe | (run > 0)))
+    ref_block = _reference(flat, t, same, held, blocks, params)
+    base = _baseline(flat, "ndvi", same, idx, held)
+    base_bsi = _baseline(flat, "bsi", same, idx, held)
+    prior = ~held[np.ix_(earlier, idx)] & np.isfinite(flat["ndvi"][np.ix_(earlier, idx)])
+    h_bright = nan_quantile(np.where(prior, flat["bright"][np.ix_(earlier, idx)], np.nan), 0.8)
+    n_prior = np.maximum(prior.sum(axis=0), 1)
+    h_dark = (flat["dark"][np.ix_(earlier, idx)] & prior).sum(axis=0) / n_prior
+    h_water = (flat["water"][np.ix_(earlier, idx)] & prior).sum(axis=0) / n_prior
+    ref = ref_block[blocks.block[idx]]
+    with np.errstate(invalid="ignore"):
+        rel = base - flat["ndvi"][t, idx] - ref
+        new = (flat["dark"][t, idx] & (h_dark < 0.5)) | (flat["water"][t, idx] & (h_water < 0.5)) \
+            | (flat["bright"][t, idx] - h_bright >= params["bright_rise"])
+        ok = np.isfinite(base)
+        c = ok & (rel >= params["ndvi_drop"]) & like[idx] & new
+        recovered = ok & ~c & ~new & (rel < params["ndvi_drop"] / 2)
+    return idx, c, recovered, base, base_bsi, ref
+
+
+def _reference(flat: dict, t: int, same: np.ndarray, held: np.ndarray, blocks: _Blocks,
+               params: dict) -> np.ndarray:
+    """Per block, the median NDVI drop (baseline − now) of the sampled vegetated ground."""
+    base = _baseline(flat, "ndvi", same, blocks.pixels, held)
+    drop = base - flat["ndvi"][t, blocks.pixels]
+    with np.errstate(invalid="ignore"):
+        use = np.isfinite(drop) & (base >= params["reference_min_ndvi"])
+    return block_medians(drop, use, blocks.bounds, 20)

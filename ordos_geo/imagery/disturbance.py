@@ -49,12 +49,15 @@ counted), ``dates`` (each date any of them was disturbed on, with the pixels tha
 ``2023-08-15:412;2024-08-15:1650``), ``ndvi_before`` / ``bsi_before`` (the baselines where each
 pixel's run began) and ``ndvi_after`` / ``bsi_after`` (its last disturbed date), means over its
 pixels, and ``reference_ndvi_change`` (the surroundings' NDVI change on those dates: −0.2 in a
-drought) — and an ``explanation`` that says all of it. **New disturbance inside licences**: per mine, the true hectares of its pixels
-first disturbed on or after ``since`` (default: the first date), for the spot-check weights.
+drought) — and an ``explanation`` that says all of it.
+
+**New disturbance inside licences**: per mine, the true hectares of its flagged pixels whose
+run began on or after ``since`` (default: the first date), for the spot-check weights.
 
 The scenes of one pixel grid are read together strip by strip (one strip a Dask task, threads):
-memory holds a strip of every date (16 bytes a pixel and date, strips of 64–512 rows sized to
-about 96 MB), and one byte a pixel of the searched window. Scenes on
+memory holds a part of every date (16 bytes a pixel and date; parts on the file's tiles —
+each tile decompressed once — sized to about 96 MB), and one byte a pixel of the searched
+window. Scenes on
 several grids (tiles in UTM 48 and 49) are read grid by grid; suspects that overlap across grids
 are merged.
 
@@ -70,6 +73,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -87,8 +91,9 @@ from ..core.yaml_tables import load_table
 from . import _change, grids
 from .scenes import Scene, Thresholds, check_scenes
 
-__all__ = ["load_thresholds", "detect", "findings_table", "DisturbanceResult", "SUSPECTED_COLUMNS", "FINDING_COLUMNS",
-           "read_declarations", "compare_declarations", "DECLARATION_COLUMNS", "EVIDENCE_COLUMNS"]
+__all__ = ["load_thresholds", "detect", "findings_table", "DisturbanceResult",
+           "SUSPECTED_COLUMNS", "FINDING_COLUMNS", "read_declarations", "compare_declarations",
+           "DECLARATION_COLUMNS", "EVIDENCE_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -105,6 +110,7 @@ DECLARATION_COLUMNS = ["mine_id", "year", "declared_reclaimed_ha", "baseline_yea
                        "explanation"]
 _NONE = _change.NONE  #: "never" in the per-pixel date indices (uint8)
 _STRIP_BYTES = 96 * 2**20  #: memory a strip of every date may take while it is judged
+_RASTERIZE = threading.Lock()
 _OUTSIDE, _INSIDE = 1, 2  #: the classes of the per-pixel result
 
 
@@ -240,7 +246,6 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     import dask
     from pyproj import CRS
     from rasterio.transform import Affine
-    from rasterio.windows import Window
     from rasterio.windows import transform as window_transform
 
     win = _window(ground, key)
@@ -250,22 +255,44 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     found = _Found(win, transform, CRS.from_wkt(key[0]),
                    np.zeros((int(win.height), int(win.width)), dtype=np.uint8))
     first_new = sum(s.date < since for s in group)  # date index from which "new" counts
-    height = int(win.height)
-    per_row = _change.BYTES_PER_PIXEL_DATE * len(group) * int(win.width)
-    step = int(min(grids.STRIP_ROWS, max(64, _STRIP_BYTES // max(per_row, 1))))
-    tasks = [dask.delayed(_strip)(group, Window(win.col_off, win.row_off + r0, win.width, r1 - r0),
-                                  r0, found, ground, params, thresholds, first_new)
-             for r0, r1 in grids.strips(0, height - 1, step=step, height=height)]
+    tasks = [dask.delayed(_strip)(group, part, found, ground, params, thresholds, first_new)
+             for part in _parts(win, key, group)]
     for start in progress_bar(range(0, len(tasks), 8), desc="strips", progress=show):
         dask.compute(*tasks[start:start + 8], scheduler="threads")
     return found
 
 
-def _strip(group: list[Scene], window, r0: int, found: _Found, ground: _Ground, params: dict,
+def _parts(win, key: tuple, group: list[Scene]) -> list:
+    """The searched window cut into parts on the file's tile grid (each tile decompressed once)
+    of about :data:`_STRIP_BYTES` of series each: whole rows of tiles, and as many columns of
+    tiles as fit."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(group[0].bands["red"][0]) as src:
+        tile_h, tile_w = src.block_shapes[group[0].bands["red"][1] - 1]
+    width, height = key[2], key[3]
+    per_pixel = _change.BYTES_PER_PIXEL_DATE * len(group)
+    rows = grids.strip_step(tile_h)
+    if tile_w >= int(win.width):  # striped, or one tile wide: whole rows, as many as fit
+        rows, cols = grids.strip_step(tile_h, max(64, _STRIP_BYTES // (per_pixel * width))), width
+    else:
+        cols = tile_w * max(1, _STRIP_BYTES // (per_pixel * rows) // tile_w)
+    r_lo, c_lo = int(win.row_off), int(win.col_off)
+    r_hi, c_hi = r_lo + int(win.height), c_lo + int(win.width)
+    return [Window(max(c0, c_lo), max(r0, r_lo), min(c1, c_hi) - max(c0, c_lo),
+                   min(r1, r_hi) - max(r0, r_lo))
+            for r0, r1 in grids.strips(r_lo, r_hi - 1, step=rows, height=height)
+            for c0, c1 in grids.strips(c_lo, c_hi - 1, step=cols, height=width)]
+
+
+def _strip(group: list[Scene], window, found: _Found, ground: _Ground, params: dict,
            thresholds: Thresholds, first_new: int) -> None:
-    """The per-pixel time series of one strip judged (:mod:`._change`): flags and evidence
-    written into ``found``."""
+    """The per-pixel time series of one part of the window judged (:mod:`._change`): flags and
+    evidence written into ``found``."""
     shape = (int(window.height), int(window.width))
+    r0 = int(window.row_off - found.window.row_off)
+    c0 = int(window.col_off - found.window.col_off)
     known, inside, near = _masks(ground, window, found, shape)
     series = _change.read_series(group, window, thresholds)
     judged = _change.judge(series, known, params, abs(found.transform.a))
@@ -275,22 +302,25 @@ def _strip(group: list[Scene], window, r0: int, found: _Found, ground: _Ground, 
         return
     cls = np.where(on & ~known & near, _OUTSIDE, np.where(
         judged.persistent & inside & (first >= first_new), _INSIDE, 0)).astype(np.uint8)
-    found.cls[r0:r0 + shape[0]] = cls
+    found.cls[r0:r0 + shape[0], c0:c0 + shape[1]] = cls
     at = np.flatnonzero(cls)
-    found.flat.append(at + r0 * shape[1])
+    rows, cols = np.divmod(at, shape[1])
+    found.flat.append((rows + r0) * found.cls.shape[1] + cols + c0)
     found.info.append(np.stack([first.ravel()[at], judged.last.ravel()[at],
                                 judged.count.ravel()[at], judged.persistent.ravel()[at],
                                 cls.ravel()[at]]))
     found.evidence.append(np.stack([judged.evidence[k].ravel()[at] for k in _change.EVIDENCE]))
-    found.bits.append(np.packbits(judged.cand.reshape(len(group), -1)[:, at], axis=0))
+    in_run = np.arange(len(group))[:, None] >= first.ravel()[at][None].astype(int)
+    found.bits.append(np.packbits(judged.cand[:, at] & in_run, axis=0))
 
 
 def _masks(ground: _Ground, window, found: _Found, shape) -> tuple[np.ndarray, ...]:
-    """Known ground, inside a mine, within the search distance — pixel centres, this strip."""
+    """Known ground, inside a mine, within the search distance — pixel centres, this part."""
     from rasterio.features import rasterize
     from rasterio.transform import Affine
 
-    transform = found.transform * Affine.translation(0, window.row_off - found.window.row_off)
+    transform = found.transform * Affine.translation(window.col_off - found.window.col_off,
+                                                     window.row_off - found.window.row_off)
     x0, y0 = transform * (0, shape[0])
     x1, y1 = transform * (shape[1], 0)
     box = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
@@ -299,8 +329,9 @@ def _masks(ground: _Ground, window, found: _Found, shape) -> tuple[np.ndarray, .
         near = geoms[shapely.intersects(geoms, box)]
         if not len(near):
             return np.zeros(shape, dtype=bool)
-        return rasterize([(g, 1) for g in near], out_shape=shape, transform=transform,
-                         fill=0, dtype="uint8").astype(bool)
+        with _RASTERIZE:  # rasterio's warning filters are not thread-safe: one at a time
+            return rasterize([(g, 1) for g in near], out_shape=shape, transform=transform,
+                             fill=0, dtype="uint8").astype(bool)
 
     return burn(ground.known), burn(ground.mines), burn(ground.search)
 

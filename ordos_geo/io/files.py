@@ -384,7 +384,8 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None,
 
     Values are kept exactly (a leading space too); column names are stripped of spaces and
     invisible characters. A column name given twice is refused (which one is meant cannot be
-    told) unless ``repeated`` (the caller then says which of them matter). Text that :func:`neutralise_formula` protected reads back as written. A header
+    told) unless ``repeated`` (the caller then says which of them matter). Text that
+    :func:`neutralise_formula` protected reads back as written. A header
     without a comma but with tabs or semicolons (as spreadsheets in some locales save) is read
     with those."""
     path = Path(path)
