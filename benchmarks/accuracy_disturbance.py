@@ -5,8 +5,8 @@ then digging, clouds the SCL band misses, crops with three scenes a year, excava
 flagged area (hectares flagged that are truly dug over hectares flagged; over hectares dug),
 per family and over all; the families where nothing should be found must have no suspect at
 all. Targets: precision ≥ 0.9 and recall ≥ 0.9 over all, no suspect in the drought, fallow,
-missed-cloud and crops families. Writes ``benchmarks/accuracy/disturbance.md``; the README quotes
-its table (a test checks they agree).
+missed-cloud and crops families. Writes ``benchmarks/accuracy/disturbance.md`` and puts its
+table into the README (a test checks they agree).
 """
 
 from __future__ import annotations
@@ -20,6 +20,17 @@ import warnings
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "accuracy" / "disturbance.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def write_readme(results: Path = OUT, readme: Path = README) -> None:
+    """Put the results table into the README between its accuracy markers."""
+    table = [line for line in results.read_text(encoding="utf-8").splitlines()
+             if line.startswith("|")]
+    text = readme.read_text(encoding="utf-8")
+    start = text.index("\n", text.index("<!-- accuracy:begin")) + 1
+    end = text.index("<!-- accuracy:end -->")
+    readme.write_text(text[:start] + "\n".join(table) + "\n" + text[end:], encoding="utf-8")
 
 
 def run(seeds: int) -> list[dict]:
@@ -72,6 +83,7 @@ def main() -> int:
              *table(rows), "", " ".join(__doc__.split())]
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_readme()
     print("\n".join(lines))
     flagged = sum(r["flagged_ha"] for r in rows)
     both = sum(r["both_ha"] for r in rows)
