@@ -255,3 +255,21 @@ def test_missing_glyphs_are_one_message_not_raw_warnings(tmp_path, caplog):
         sheets.write_zone_sheets(zones, members, tmp_path / "s")
     assert not [w for w in caught if "Glyph" in str(w.message)]
     assert "MATHEMATICAL DOUBLE-STRUCK CAPITAL X" in caplog.text
+
+
+def test_a_zones_file_with_a_zone_twice_or_without_areas(tmp_path, capsys):
+    sites = og.datasets.synthetic_sites_path()
+    assert run_cli(["zones", str(sites), "--out", str(tmp_path / "z")]) == 0
+    zones = og.zones.read_zones(tmp_path / "z" / "zones.geojson")
+    twice = pd.concat([zones, zones.head(2)], ignore_index=True)
+    og.io.write_geojson(twice, tmp_path / "twice.geojson")
+    dem = og.samples.write_sample_dem(tmp_path / "dem.tif", cell_m=60.0)
+    for command in ("earthworks", "zone-sheets"):
+        assert run_cli([command, str(sites), "--zones", str(tmp_path / "twice.geojson"),
+                        "--dem", str(dem), "--out", str(tmp_path / command)]) == 1
+        err = capsys.readouterr().err
+        assert zones["zone_id"].iloc[0] in err and "internal error" not in err
+    bare = zones[["zone_id", "site_ids", "geometry"]]
+    og.io.write_geojson(bare, tmp_path / "bare.geojson")
+    read = og.zones.read_zones(tmp_path / "bare.geojson")
+    assert np.allclose(read["area_ha"], og.projection.area_ha(bare))

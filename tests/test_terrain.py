@@ -290,3 +290,36 @@ def test_a_hole_over_a_sample_mine_pit(tmp_path, share, status):
     else:
         assert np.isnan(row["pit_volume_m3"]) and np.isnan(row["flat_ha"])
         assert row["pit_volume_covered_m3"] < whole.loc[target, "pit_volume_m3"]
+
+
+@pytest.mark.parametrize("fill", [-32768.0, 0.0, np.inf, 3.4e38])
+def test_an_undeclared_nodata_value_is_no_height(tmp_path, fill, caplog):
+    """A hole at the bottom of a pit written as −32768 (or 0, inf, float max) in a DEM that
+    declares no nodata value: missing, with a warning — not a 380-million-m³ 'complete' pit."""
+    path, sites, pit_true = _holed(tmp_path, 0.1)  # a declared hole over a tenth of the pit
+    with rasterio.open(path) as src:
+        z, profile = src.read(1), src.profile
+    profile.pop("nodata")
+    bad = tmp_path / "undeclared.tif"
+    with rasterio.open(bad, "w", **profile) as dst:
+        dst.write(np.where(z == -9999, fill, z).astype("float32"), 1)
+    with caplog.at_level("WARNING", logger="ordos_geo"):
+        row = terrain_stats(sites, bad).iloc[0]
+    assert row["volume_status"] == "filled" and row["dem_coverage"] == pytest.approx(0.9, abs=0.01)
+    assert row["pit_volume_m3"] == pytest.approx(pit_true, rel=0.15)
+    assert "nodata" in caplog.text
+
+
+def test_a_reference_of_a_few_ring_cells_is_none(tmp_path):
+    """Four ring cells fit a plane but say nothing of the noise: no reference, no volume, and
+    nothing called significant."""
+    x, y = _grid()
+    z = _ground(x, y, (0.0, 0.0), 0.5, seed=3)
+    site = shapely.box(X0 + 200, Y0 - 400, X0 + 400, Y0 - 200)
+    ring = site.buffer(150).difference(site.buffer(50))
+    inside_ring = shapely.contains_xy(ring, x, y)
+    keep = inside_ring & (np.cumsum(inside_ring.ravel()).reshape(inside_ring.shape) <= 4)
+    z = np.where(inside_ring & ~keep, np.nan, z)
+    row = terrain_stats(_sites(site), _write(tmp_path, z)).iloc[0]
+    assert row["reference_cells"] < 20 and row["volume_status"] == "no_reference"
+    assert np.isnan(row["pit_volume_m3"]) and not row["pit_significant"]

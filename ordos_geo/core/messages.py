@@ -438,11 +438,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the progress summary was made from the same sites file.",
     ),
     # --- terrain ---
+    "zones_file_twice": ("{path}：{n} 个分区编号出现了不止一次（{ids}）；每个分区只能有一行。",
+                         "{path}: {n} zone id(s) appear more than once ({ids}); one row a zone."),
     "zones_members_missing": (
         "分区文件的 {total} 个成员图斑中有 {n} 个不在所给图斑中：{ids}。分区文件与图斑须来自同一次运行（同一批数据）。",
         "{n} of the {total} member sites of the zones file are not among the sites given: {ids}. "
         "The zones file and the sites must come from the same run (the same data).",
     ),
+    "dem_implausible": ("{path}：{n} 个像元的高程不可能（如未声明的无数据值 -32768、0 或无穷大），已按缺测处理；请在 DEM 中声明无数据值",
+                        "{path}: {n} cell(s) with heights no ground has (an undeclared nodata "
+                        "value such as -32768, 0 or infinity) were taken as missing; declare the "
+                        "DEM's nodata value"),
     "dem_no_cover": ("{path}：{n} 个图斑都不在 DEM 的有效高程范围内（{ids}）；请检查 DEM 的范围与无数据值",
                      "{path}: none of the {n} sites has a height on the DEM ({ids}); check the "
                      "DEM's extent and nodata"),

@@ -12,6 +12,9 @@ from . import grids
 from .scenes import Thresholds, measures
 
 NONE = 255  #: "never" in the per-pixel date indices (uint8)
+#: a dark pixel is coal (bare, its NDVI that of bare soil) only below this NDVI: shadowed grass
+#: is as dark but keeps the NDVI of grass (coal and burnt ground read 0.1–0.3)
+DARK_MAX_NDVI = 0.35
 #: bytes held a pixel and date while a strip is judged (three float32 series, four flags)
 BYTES_PER_PIXEL_DATE = 16
 #: evidence kept per flagged pixel, in this order (see :func:`judge`)
@@ -34,9 +37,10 @@ class Series:
 
 
 def read_series(group: list, window, thresholds: Thresholds) -> Series:
-    """Every date of ``group`` over ``window``: NDVI (dark ground counted as bare soil's NDVI:
-    coal holds no vegetation), BSI, brightness (mean reflectance of the bands there are), and
-    the dark, water and bare (FVC) flags; clouds, shadow, snow, nodata and missed clouds NaN."""
+    """Every date of ``group`` over ``window``: NDVI (coal-dark ground — dark, with an NDVI
+    below :data:`DARK_MAX_NDVI` — counted as bare soil's NDVI: coal holds no vegetation), BSI,
+    brightness (mean reflectance of the bands there are), and the coal-dark, water and bare
+    (FVC) flags; clouds, shadow, snow, nodata and missed clouds NaN."""
     shape = (len(group), int(window.height), int(window.width))
     ndvi, bsi, bright = (np.empty(shape, np.float32) for _ in range(3))
     dark, water, bare = (np.empty(shape, bool) for _ in range(3))
@@ -45,8 +49,9 @@ def read_series(group: list, window, thresholds: Thresholds) -> Series:
         m = measures(refl, valid, thresholds, with_bsi=True)
         cloudy = ~m["valid"]
         np.copyto(ndvi[t], m["ndvi"])
-        if m["dark"].any():
-            np.copyto(ndvi[t], np.minimum(ndvi[t], thresholds.ndvi_soil), where=m["dark"])
+        coal = m["dark"] & (m["ndvi"] < DARK_MAX_NDVI)  # a shadow on grass keeps its NDVI
+        if coal.any():
+            np.copyto(ndvi[t], np.minimum(ndvi[t], thresholds.ndvi_soil), where=coal)
         if "swir1" in refl and "blue" in refl:
             np.copyto(bsi[t], m["bsi"])
         else:
@@ -56,7 +61,7 @@ def read_series(group: list, window, thresholds: Thresholds) -> Series:
         bright[t] /= len(bands)
         for stack in (ndvi, bsi, bright):
             np.copyto(stack[t], np.nan, where=cloudy)
-        dark[t], water[t], bare[t] = m["dark"], m["water"], m["bare"]
+        dark[t], water[t], bare[t] = coal, m["water"], m["bare"]
     return Series(ndvi, bsi, bright, dark, water, bare,
                   np.array([s.date.year for s in group]),
                   np.array([s.date.timetuple().tm_yday for s in group]))
@@ -211,7 +216,8 @@ def _date(s: Series, flat: dict, t: int, held: np.ndarray, state: tuple, params:
         maybe = like & (flat["dark"][t] | flat["water"][t] |
                         (flat["bright"][t] - darkest >= params["bright_rise"]))
     idx = np.flatnonzero(clear & (maybe | (run > 0)))
-    ref_block = _reference(flat, t, same, held, blocks, params)
+    ref_block = _reference(flat, t, same, held, blocks, params,
+                           quiet=~maybe[blocks.pixels] & (run[blocks.pixels] == 0))
     base = _baseline(flat, "ndvi", same, idx, held)
     base_bsi = _baseline(flat, "bsi", same, idx, held)
     prior = ~held[np.ix_(earlier, idx)] & np.isfinite(flat["ndvi"][np.ix_(earlier, idx)])
@@ -231,10 +237,12 @@ def _date(s: Series, flat: dict, t: int, held: np.ndarray, state: tuple, params:
 
 
 def _reference(flat: dict, t: int, same: np.ndarray, held: np.ndarray, blocks: _Blocks,
-               params: dict) -> np.ndarray:
-    """Per block, the median NDVI drop (baseline − now) of the sampled vegetated ground."""
+               params: dict, *, quiet: np.ndarray) -> np.ndarray:
+    """Per block, the median NDVI drop (baseline − now) of the sampled vegetated ground that
+    shows no sign of disturbance (``quiet``: no new bare-soil evidence, not in a run) — a dig
+    filling the unlicensed ground between licences does not become its own reference."""
     base = _baseline(flat, "ndvi", same, blocks.pixels, held)
     drop = base - flat["ndvi"][t, blocks.pixels]
     with np.errstate(invalid="ignore"):
-        use = np.isfinite(drop) & (base >= params["reference_min_ndvi"])
+        use = quiet & np.isfinite(drop) & (base >= params["reference_min_ndvi"])
     return block_medians(drop, use, blocks.bounds, 20)

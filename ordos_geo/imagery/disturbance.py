@@ -16,15 +16,17 @@ clouds the SCL/QA band missed — :func:`ordos_geo.imagery.missed_cloud` — nor
   the maximum; a date with no such observation (the first year) is not judged;
 * the ground around it: the **reference change** is the median NDVI change (against their own
   baselines) of the vegetated ground outside every site in its block of ``reference_m`` ×
-  ``reference_m`` in the same scene — a drought that dries the whole steppe moves the reference
-  with it and cancels.
+  ``reference_m`` in the same scene (one pixel in 64) that shows no sign of disturbance itself
+  (no new bare-soil evidence, not in a run) — a drought that dries the whole steppe moves the
+  reference with it and cancels; a dig filling the ground between two licences does not.
 
 It is **disturbed** that date when its NDVI fell at least ``ndvi_drop`` below its baseline
 beyond the reference change, **and** the soil shows it: bare-like (BSI ≥ ``bsi_min``, coal-dark
 or water; FVC bare where the blue or SWIR band is missing) and new for this pixel — coal-dark or
 water where it rarely was before, or brighter by ``bright_rise`` than the 80th percentile of its
 earlier clear observations (excavation exposes pale subsoil and rock; a fallow field is no
-brighter than its own ploughed seasons). Dark ground counts with bare soil's NDVI (coal holds no
+brighter than its own ploughed seasons). Coal-dark ground (dark, and an NDVI below 0.35: a
+shadow on grass keeps the NDVI of grass) counts with bare soil's NDVI (coal holds no
 vegetation). **Persistence**: a pixel is flagged when its latest run of disturbed clear dates
 reaches ``min_dates`` and lasts to its last clear look. Cloudy dates do not break a run, nor a
 clear date that is neither disturbed nor recovered (a dug field in the season it was always
@@ -448,8 +450,9 @@ def _combine_inside(parts: list[pd.DataFrame], mines: gpd.GeoDataFrame) -> pd.Da
 
 def _merge(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """Suspects of several grids as one set: polygons that overlap are merged (earliest first
-    seen, latest last seen, most dates, pixels and per-date pixels added, confidence and
-    evidence weighted by area)."""
+    seen, latest last seen, most dates, pixels and per-date pixels added and scaled to the
+    union's area — ground seen on two grids counts once —, confidence and evidence weighted by
+    area)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -471,11 +474,17 @@ def _merge(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     out = grouped.agg(first=("first", "min"), last=("last", "max"), n_dates=("n_dates", "max"),
                       pixels=("pixels", "sum"), _a=("_a", "sum"),
                       **{f"_w_{k}": (f"_w_{k}", "sum") for k in weighted})
-    dates = grouped["dates"].agg(lambda ds: _added(ds.tolist()))
     geoms = grouped["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
+    # the same ground seen on two grids counts once: pixels scaled to the union's area
+    share = (shapely.area(projection.to_metric(gpd.GeoSeries(geoms.to_numpy(), crs=4326))
+                          .to_numpy()) / out["_a"].to_numpy())
+    share = np.minimum(share, 1.0)
+    dates = [{d: int(round(n * f)) for d, n in _added(list(ds)).items()}
+             for ds, f in zip(grouped["dates"].agg(list), share)]
     return gpd.GeoDataFrame({"first": out["first"], "last": out["last"],
-                             "n_dates": out["n_dates"], "pixels": out["pixels"],
-                             "dates": dates.to_numpy(),
+                             "n_dates": out["n_dates"],
+                             "pixels": np.round(out["pixels"].to_numpy() * share).astype(int),
+                             "dates": dates,
                              **{k: out[f"_w_{k}"] / out["_a"] for k in weighted}},
                             geometry=geoms.to_numpy(), crs="EPSG:4326").reset_index(drop=True)
 

@@ -31,14 +31,18 @@ true area that has a height (a nodata hole, or the part of the site off the DEM,
   measured);
 * ``partial`` — less coverage: ``pit_volume_m3``, ``dump_volume_m3``, ``steep_ha`` and
   ``flat_ha`` are empty (only the covered part's volumes are given), never a smaller figure;
-* ``no_dem`` — no height at all on the site; ``no_reference`` — fewer than 3 ring cells with a
-  height, no reference surface: no volumes.
+* ``no_dem`` — no height at all on the site; ``no_reference`` — fewer than 20 ring cells with
+  a height, no reference surface: no volumes.
+
+Heights no ground has — an undeclared nodata value such as −32768, ±inf, anything outside
+−500…9000 m, and 0 in a DEM of high ground that declares no nodata value — are missing, with
+a warning that counts them (declare the DEM's nodata value).
 
 **Noise is not volume.** ``noise_m`` is the RMS of the ring cells about their plane (the DEM's
 noise plus the ground's roughness); pure noise of σ on an area A sums to about σ·A/√(2π) below
 (and as much above) a plane — ``noise_volume_m3``. A pit or dump volume that is not more than
-twice that is ``pit_significant`` / ``dump_significant`` = False (reported, not balanced by
-:mod:`ordos_geo.joint.earthworks`). A DEM on which no site has any height is refused, with the
+twice that — or whose noise is unknown — is ``pit_significant`` / ``dump_significant`` = False
+(reported, not balanced by :mod:`ordos_geo.joint.earthworks`). A DEM on which no site has any height is refused, with the
 sites named.
 """
 
@@ -64,6 +68,8 @@ TERRAIN_COLUMNS = ["site_id", "mean_slope_deg", "max_slope_deg", "steep_ha", "fl
                    "dump_significant"]
 #: coverage from which a volume counts as complete (holes of rounding size)
 COMPLETE = 0.999
+#: ring cells with a height a reference surface needs (3 fix a plane, not its noise)
+MIN_RING_CELLS = 20
 
 
 @dataclass(frozen=True)
@@ -105,14 +111,30 @@ def horn_slope(z: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, np.ndar
     return slope, aspect
 
 
+#: heights a DEM cell may have, metres (the Dead Sea shore to Everest, with a margin)
+HEIGHT_RANGE = (-500.0, 9000.0)
+
+
+def _zero_is_nodata(sample: np.ndarray) -> bool:
+    """A DEM without a nodata value whose ground is high (median above 100 m, as all of Ordos
+    at 850–2150 m) and that holds zeros: the zeros are holes, not sea level."""
+    with np.errstate(invalid="ignore"):
+        ok = sample[np.isfinite(sample) & (sample > HEIGHT_RANGE[0]) & (sample < HEIGHT_RANGE[1])]
+    return bool(ok.size) and float(np.median(ok)) > 100.0
+
+
 class _Reader:
-    """Rows of a DEM, from a file (a window at a time) or from a :class:`Dem` in memory."""
+    """Rows of a DEM, from a file (a window at a time) or from a :class:`Dem` in memory;
+    implausible heights are missing (:meth:`_plausible`)."""
 
     def __init__(self, dem: Dem | str | os.PathLike) -> None:
+        self.implausible, self.zero_is_nodata = 0, False
         if isinstance(dem, Dem):
             self.mem, self.path = dem, dem.path
             self.height, self.width = dem.z.shape
             self.transform, self.crs = dem.transform, dem.crs
+            self.zero_is_nodata = _zero_is_nodata(dem.z[::max(1, dem.z.shape[0] // 200),
+                                                        ::max(1, dem.z.shape[1] // 200)])
             return
         import rasterio
 
@@ -124,6 +146,9 @@ class _Reader:
         self.src = rasterio.open(dem)
         self.height, self.width = self.src.height, self.src.width
         self.transform, self.crs = self.src.transform, self.src.crs
+        if self.src.nodata is None:  # a hole written as 0 in a DEM of high ground
+            sample = self.src.read(1, out_shape=(min(200, self.height), min(200, self.width)))
+            self.zero_is_nodata = _zero_is_nodata(sample.astype("float64"))
 
     def rows(self, r0: int, r1: int) -> np.ndarray:
         """Rows ``r0`` to ``r1`` (exclusive) as float64, NaN where missing or off the grid."""
@@ -135,7 +160,21 @@ class _Reader:
 
             block = self.src.read(1, window=Window(0, lo, self.width, hi - lo), masked=True) \
                 .astype("float64").filled(np.nan)
+        block = self._plausible(np.asarray(block, dtype="float64"))
         return np.pad(block, ((lo - r0, r1 - hi), (0, 0)), constant_values=np.nan)
+
+    def _plausible(self, block: np.ndarray) -> np.ndarray:
+        """Heights no ground has (undeclared nodata such as −32768 or 3.4e38, ±inf; 0 in a DEM
+        of high ground without a nodata value) made missing, and counted."""
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(block) | (block < HEIGHT_RANGE[0]) | (block > HEIGHT_RANGE[1])
+            if self.zero_is_nodata:
+                bad |= block == 0
+        bad &= ~np.isnan(block)
+        if bad.any():
+            self.implausible += int(bad.sum())
+            block = np.where(bad, np.nan, block)
+        return block
 
     def key(self) -> tuple:
         return key_of(self.crs, self.transform, self.width, self.height)
@@ -262,6 +301,11 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
                      strip_rows=strip_rows)
     finally:
         reader.close()
+    if reader.implausible:
+        import logging
+
+        logging.getLogger("ordos_geo").warning(msg("dem_implausible", path=reader.path,
+                                                   n=reader.implausible))
     del ring
     covered, slope_sum, steep, flat, south = sums.slope.T
     has = covered > 0
@@ -293,13 +337,16 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
         "reference_cells": n_ring, "dem_coverage": share, "volume_status": status,
         "pit_volume_covered_m3": pit, "dump_volume_covered_m3": dump,
         "noise_m": noise, "noise_volume_m3": noise_volume,
-        "pit_significant": np.nan_to_num(pit * scale) > 2 * np.nan_to_num(noise_volume),
-        "dump_significant": np.nan_to_num(dump * scale) > 2 * np.nan_to_num(noise_volume)},
+        "pit_significant": np.isfinite(noise_volume) & (np.nan_to_num(pit * scale) >
+                                                        2 * np.nan_to_num(noise_volume)),
+        "dump_significant": np.isfinite(noise_volume) & (np.nan_to_num(dump * scale) >
+                                                         2 * np.nan_to_num(noise_volume))},
         index=sites.index)
 
 
 def _status(share: np.ndarray, n_ring: np.ndarray, min_coverage: float) -> np.ndarray:
-    return np.select([share <= 0, n_ring < 3, share >= COMPLETE, share >= min_coverage],
+    return np.select([share <= 0, n_ring < MIN_RING_CELLS, share >= COMPLETE,
+                      share >= min_coverage],
                      ["no_dem", "no_reference", "complete", "filled"], "partial").astype(object)
 
 

@@ -433,8 +433,9 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
 # --- sensitivity to the gap ---------------------------------------------------------------------
 def read_zones(path: str | Path) -> gpd.GeoDataFrame:
     """A ``zones.geojson`` (or GeoPackage layer ``zones``) written by ``ordos-geo zones``, with
-    ``zone_id`` and ``site_ids`` as text. A missing file, another kind of file or missing columns
-    are refused with the file named (:class:`~ordos_geo.core.errors.ValidationError`)."""
+    ``zone_id`` and ``site_ids`` as text (``area_ha`` from the shapes when the file has none). A
+    missing file, another kind of file, missing columns and a zone id given twice are refused
+    with the file named (:class:`~ordos_geo.core.errors.ValidationError`)."""
     from .. import io
     from ..core.errors import ValidationError
     from ..core.messages import msg
@@ -449,8 +450,15 @@ def read_zones(path: str | Path) -> gpd.GeoDataFrame:
     if bad.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:10])
         raise ValidationError(msg("zones_file_rows", path=path, rows=rows))
-    return frame.assign(zone_id=frame["zone_id"].astype(str),
-                        site_ids=frame["site_ids"].astype(str))
+    frame = frame.assign(zone_id=frame["zone_id"].astype(str),
+                         site_ids=frame["site_ids"].astype(str))
+    twice = frame["zone_id"][frame["zone_id"].duplicated(keep=False)].unique()
+    if len(twice):
+        raise ValidationError(msg("zones_file_twice", path=path, n=len(twice),
+                                  ids=", ".join(twice[:10])))
+    if "area_ha" not in frame.columns:  # a zones file edited elsewhere: the area of its shape
+        frame["area_ha"] = projection.area_ha(frame).to_numpy()
+    return frame
 
 
 def zone_of_sites(zones: gpd.GeoDataFrame, *, sites: gpd.GeoDataFrame | None = None
