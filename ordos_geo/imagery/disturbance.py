@@ -58,7 +58,7 @@ run began on or after ``since`` (default: the first date), for the spot-check we
 
 The scenes of one pixel grid are read together strip by strip (one strip a Dask task, threads):
 memory holds a part of every date (16 bytes a pixel and date; parts on the file's tiles —
-each tile decompressed once — sized to about 96 MB), and one byte a pixel of the searched
+each tile decompressed once — sized to about 192 MB), and one byte a pixel of the searched
 window. Scenes on
 several grids (tiles in UTM 48 and 49) are read grid by grid; suspects that overlap across grids
 are merged.
@@ -111,7 +111,7 @@ DECLARATION_COLUMNS = ["mine_id", "year", "declared_reclaimed_ha", "baseline_yea
                        "declared_since_baseline_ha", "detected_gain_ha", "excess_ha", "status",
                        "explanation"]
 _NONE = _change.NONE  #: "never" in the per-pixel date indices (uint8)
-_STRIP_BYTES = 96 * 2**20  #: memory a strip of every date may take while it is judged
+_STRIP_BYTES = 192 * 2**20  #: memory a part of every date may take while it is judged
 _RASTERIZE = threading.Lock()
 _OUTSIDE, _INSIDE = 1, 2  #: the classes of the per-pixel result
 
