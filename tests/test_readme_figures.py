@@ -422,8 +422,9 @@ def test_prose_of_the_targets_file_carries_no_measured_figures():
 
 
 def test_run_py_rewrites_the_readme_after_the_benchmarks(tmp_path):
-    """run.py, copied beside a stand-in benchmark and a stand-in generator, runs the
-    benchmarks with its arguments, then the generator with --write."""
+    """run.py, copied beside a stand-in benchmark, accuracy run and generator, runs the
+    benchmarks with its arguments, then the accuracy benchmark, then the generator with
+    --write."""
     shutil.copy(BENCH / "run.py", tmp_path / "run.py")
     log = tmp_path / "log"
     (tmp_path / "bench_fake.py").write_text(textwrap.dedent(f"""
@@ -434,10 +435,14 @@ def test_run_py_rewrites_the_readme_after_the_benchmarks(tmp_path):
         import sys
         open({str(log)!r}, "a").write("readme " + " ".join(sys.argv[1:]) + "\\n")
     """), encoding="utf-8")
+    (tmp_path / "accuracy_disturbance.py").write_text(textwrap.dedent(f"""
+        import sys
+        open({str(log)!r}, "a").write("accuracy " + " ".join(sys.argv[1:]) + "\\n")
+    """), encoding="utf-8")
     out = subprocess.run([sys.executable, str(tmp_path / "run.py"), "--repeat", "1"],
                          check=False, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert log.read_text().splitlines() == ["bench --repeat 1", "readme --write"]
+    assert log.read_text().splitlines() == ["bench --repeat 1", "accuracy ", "readme --write"]
 
 
 def _ratio_cell(text: str) -> str:
