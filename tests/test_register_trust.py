@@ -1336,3 +1336,28 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr  # the command's own exit code
     assert "Broken pipe" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_write_committed_between_two_reads_is_not_a_removal(monkeypatch):
+    """A reader without the write lock read the events, a writer committed event 7 and its
+    head, the reader read the heads: a head named an event it had not seen, reported as
+    "events #7–#7 removed" (eight PostGIS writers, now and then). The heads are read around
+    the events until they agree."""
+    from ordos_geo.register import _storage, ledger
+
+    states = [([(k,) for k in range(1, 7)], [(6, "h6")]),
+              ([(k,) for k in range(1, 8)], [(6, "h6"), (7, "h7")])]
+    calls = {"rows": 0, "heads": 0}
+
+    def chain_rows(conn, *, columns):
+        calls["rows"] += 1
+        return states[min(calls["rows"] - 1, 1)][0]
+
+    def heads(conn):  # before the first read: 6; the writer commits 7 during it
+        calls["heads"] += 1
+        return states[0][1] if calls["heads"] == 1 else states[1][1]
+
+    monkeypatch.setattr(_storage, "chain_rows", chain_rows)
+    monkeypatch.setattr(_storage, "heads", heads)
+    rows, got = ledger._snapshot(None)
+    assert [r[0] for r in rows] == list(range(1, 8)) and got == states[1][1]

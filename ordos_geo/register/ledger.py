@@ -374,13 +374,12 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
     """The chain, the mine rows and the rules over the recorded events (all, or with
     ``full=False`` those after the head this machine last audited, when the chain still holds
     it); with ``frame`` also the events as a frame (for the writers)."""
-    rows = db.chain_rows(conn, columns=HISTORY_COLUMNS)
+    rows, heads = _snapshot(conn)
     columns = list(zip(*rows)) if rows else [()] * len(HISTORY_COLUMNS)
     register_id = db.register_id(conn)
     legacy = _legacy_upto(conn)
     start = _chain.genesis(register_id, legacy)
-    verdict = _chain.verify(rows, start=start, heads=db.heads(conn), gaps_upto=legacy,
-                            columns=columns)
+    verdict = _chain.verify(rows, start=start, heads=heads, gaps_upto=legacy, columns=columns)
     problems = [_break_row(b) for b in verdict.breaks]
     problems += _mine_problems(_read_mines(conn, engine, geometry=True), rows)
     layer = db.layer_srid(conn)
@@ -404,6 +403,21 @@ def _verify(conn, engine, location, *, head: str | None = None, frame: bool = Fa
         remember(register_id, verdict.n_events, verdict.head_hash)
     return Verification(not problems, verdict.head, verdict.n_events, table), \
         (events if frame else None)
+
+
+def _snapshot(conn, tries: int = 20) -> tuple[list, list]:
+    """The events and the head records as of one moment, read without the write lock: the
+    heads are read before and after the events, and again while a writer committed between
+    (every write records its head in the same transaction) — else a reader could see a head
+    naming events its read of the events missed, and report them removed."""
+    before = db.heads(conn)
+    for _ in range(tries):
+        rows = db.chain_rows(conn, columns=HISTORY_COLUMNS)
+        after = db.heads(conn)
+        if after == before:
+            break
+        before = after
+    return rows, after
 
 
 def _legacy_upto(conn) -> int:
