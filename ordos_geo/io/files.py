@@ -202,11 +202,9 @@ def detect_encoding(path: str | os.PathLike, *, member: str | None = None) -> tu
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data = path.read_bytes()
-        if data.startswith(b"\xef\xbb\xbf"):
-            return "utf-8-sig", "byte-order mark"
-        found = _decode_sample(data[:1_000_000])
-        return (found or "UTF-8"), "detected from the bytes"
+        found = _text_encoding(path.read_bytes())
+        return found, ("byte-order mark" if found in ("utf-8-sig", "utf-16")
+                       else "detected from the bytes")
     if suffix == ".zip":
         with zipfile.ZipFile(path) as zf:
             stem = member[: -len(".shp")] if member else None
@@ -419,6 +417,8 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None,
 
 
 def _text_encoding(data: bytes) -> str:
+    """The encoding of a text table's bytes: a byte-order mark (UTF-8, UTF-16), else UTF-8 or
+    GBK as :func:`_decode_sample` finds (UTF-8 when ASCII)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
