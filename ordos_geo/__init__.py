@@ -29,6 +29,7 @@ MODULES = {
     "terrain": "joint.terrain", "earthworks": "joint.earthworks",
     "suitability": "joint.suitability",
     "maps": "publish.maps", "sheets": "publish.sheets", "export": "publish.export",
+    "symbology": "publish.symbology",
     "demo": "demo", "synthetic": "demo.synthetic",
     "core": "core", "zoning": "zoning", "joint": "joint", "publish": "publish", "cli": "cli",
 }

@@ -39,3 +39,59 @@ def open_offline(browser, path):
     page.wait_for_function("window.L !== undefined && window.ordosLayers !== undefined",
                            timeout=15000)
     return page, errors, external, dialogs
+
+
+_LEGEND_JS = """() => {
+  const hex = c => { const m = c.match(/\\d+/g); if (!m) return c.toLowerCase();
+    return '#' + m.slice(0, 3).map(v => (+v).toString(16).padStart(2, '0')).join(''); };
+  const legend = Array.from(document.querySelectorAll('.ordos-swatch')).map(e => ({
+    colour: (e.dataset.colour || '').toLowerCase(), style: e.dataset.style,
+    scale: e.dataset.scale === '1',
+    label: e.parentElement.textContent.trim(),
+    shown: hex(e.dataset.style === 'fill' ? getComputedStyle(e).backgroundColor
+                                           : getComputedStyle(e).borderTopColor)}));
+  const drawn = [];
+  Object.entries(window.ordosLayers).forEach(([key, layer]) => {
+    if (!window.ordosMap.hasLayer(layer)) return;   // a hidden layer draws nothing
+    layer.eachLayer(f => {
+      const o = f.options;
+      if (o.fill !== false && o.fillOpacity > 0) drawn.push({layer: key, part: 'fill',
+                                                            colour: o.fillColor.toLowerCase()});
+      if (o.stroke !== false && o.weight > 0) drawn.push({layer: key, part: 'outline',
+                                                         colour: o.color.toLowerCase()});
+    });
+  });
+  return {legend, drawn};
+}"""
+
+
+def legend_and_drawn(page, *, all_layers: bool = True):
+    """The legend's swatches (colour, style, label, the colour actually shown) and every colour
+    drawn by a visible feature (fill and outline), after turning every overlay on (the layer
+    control lets an official do so)."""
+    if all_layers:
+        page.evaluate("Object.values(window.ordosLayers).forEach(l => l.addTo(window.ordosMap))")
+    return page.evaluate(_LEGEND_JS)
+
+
+def check_legend(page):
+    """What an official would find wrong: a drawn colour with no legend swatch, a swatch that
+    shows another colour than it says, two legend classes whose colours cannot be told apart."""
+    from ordos_geo.publish import symbology
+
+    seen = legend_and_drawn(page)
+    legend = {s["colour"] for s in seen["legend"]}
+    missing = sorted({(d["layer"], d["part"], d["colour"]) for d in seen["drawn"]
+                      if d["colour"] not in legend})
+    wrong = [s for s in seen["legend"] if s["shown"] != s["colour"]]
+    drawn = {d["colour"] for d in seen["drawn"]}
+    unused = sorted(s["label"] for s in seen["legend"]
+                    if s["style"] != "outline" and not s["scale"] and s["colour"] not in drawn)
+    classes = {s["label"]: s["colour"] for s in seen["legend"]
+               if s["style"] != "outline"}  # a heavy outline is a style, not a class colour
+    clash = symbology.clashes(classes)
+    labels = [s["label"] for s in seen["legend"]]
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    return {"missing": missing, "wrong": wrong, "clashes": clash, "repeated": repeated,
+            "unused": unused,
+            "legend": seen["legend"], "drawn": seen["drawn"]}

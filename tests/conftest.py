@@ -143,8 +143,9 @@ def sample_imagery(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """``ordos-geo demo`` run once per test session, as a user runs it (a subprocess in a fresh
-    folder): ``(completed process, folder)``; the CLI and the map tests both look at it."""
+    """``ordos-geo demo`` run once per test session, as a user runs it (a subprocess started in
+    the empty ``folder/cwd``, writing to ``folder/demo``): ``(completed process, folder)``; the
+    CLI, map and flow tests look at it."""
     import os
     import shutil
     import subprocess
@@ -152,8 +153,9 @@ def demo_run(tmp_path_factory):
 
     exe = shutil.which("ordos-geo", path=os.path.dirname(sys.executable)) or "ordos-geo"
     folder = tmp_path_factory.mktemp("demo")
+    (folder / "cwd").mkdir()
     res = subprocess.run([exe, "demo", "--out", str(folder / "demo"), "--no-progress"],
-                         capture_output=True, text=True, cwd=folder, timeout=600)
+                         capture_output=True, text=True, cwd=folder / "cwd", timeout=600)
     return res, folder
 
 

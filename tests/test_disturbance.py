@@ -285,7 +285,7 @@ def test_disturbance_and_declarations_commands(sample_imagery, tmp_path):
     assert res.returncode == 1 and "progress_summary.csv" in res.stderr + res.stdout
 
 
-def test_the_map_shows_the_suspects_in_red_offline(sample, tmp_path, browser):
+def test_the_map_shows_the_suspects_in_their_colour_offline(sample, tmp_path, browser):
     from browser_helpers import open_offline
 
     sites, _, _, found = sample
@@ -296,7 +296,7 @@ def test_the_map_shows_the_suspects_in_red_offline(sample, tmp_path, browser):
     shown = page.evaluate("""() => { var out = []; window.ordosLayers.suspected.eachLayer(
         function (l) { out.push([l.feature.properties.t, l.options.fillColor]); });
         return out; }""")
-    assert [(t[0], c) for t, c in shown] == [(i, "#e31a1c") for i in found.suspected["suspect_id"]]
+    assert [(t[0], c) for t, c in shown] == [(i, og.symbology.colours()["suspected"]) for i in found.suspected["suspect_id"]]
     first = dict(zip(["suspect_id", "nearest_mine_id", "distance_m", "area_ha", "first_seen",
                       "last_seen"], shown[0][0]))
     assert first["first_seen"] == found.suspected["first_seen"].iloc[0]

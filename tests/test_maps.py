@@ -31,12 +31,14 @@ def test_overview_map_loads_offline_with_every_feature(browser, embedded, tmp_pa
     n_areas = len(og.datasets.priority_areas().dropna(subset=["geometry"]))
     assert counts == {"banners": 9, "areas": n_areas, "zones": len(zones),
                       "mines": len(sites) - n_parcels, "parcels": n_parcels}
-    assert page.locator(".ordos-legend").count() == 1
+    assert page.locator(".ordos-legend").count() == 2  # one box per corner used
+    titles = page.locator(".ordos-legend-section > b").all_inner_texts()
+    assert {"参考图层", "用途", "矿山状态（矿区填色，图斑边框色）", "图斑类型（填色）"} <= set(titles)
     assert page.locator(".leaflet-control-layers").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-minimap").count() == 1
     assert errors == [] and external == []
-    assert "无主" in page.locator(".ordos-legend").inner_text()
+    assert "无主" in page.locator(".ordos-legend").last.inner_text()
 
 
 def test_zones_map_has_a_legend_of_end_uses(browser, embedded, tmp_path):
@@ -139,8 +141,8 @@ def test_tianditu_needs_a_key(embedded, monkeypatch):
 def test_the_demo_maps_load_offline(browser, demo_run):
     res, folder = demo_run  # the demo the CLI test runs too: one run per session
     assert res.returncode == 0, res.stderr
-    pages = [folder / "maps" / name for name in ("ordos_overview.html", "zones.html",
-                                                  "progress.html")]
+    pages = [folder / "demo" / "maps" / name for name in ("ordos_overview.html", "zones.html",
+                                                           "progress.html")]
     assert all(p.exists() for p in pages)
     for path in pages:
         page, errors, external, _ = open_offline(browser, path)

@@ -184,14 +184,15 @@ def test_a_geopackage_carries_its_attribution_into_the_map(osm_maps, tmp_path, c
     assert rc == 0
     page = (tmp_path / "m.html").read_text("utf-8")
     spec = json.loads(page.split('id="ordos-data">', 1)[1].split("</script>", 1)[0])
-    assert spec["attribution"].startswith("© OpenStreetMap contributors (ODbL) · Banners")
+    assert spec["attribution"].startswith("© OpenStreetMap contributors (ODbL) · 旗区：高德")
 
 
 def test_every_colour_has_a_legend_entry_in_readable_type(osm_maps, browser):
     page, errors, _, _ = open_offline(browser, osm_maps / "zones.html")
     legends = page.locator(".ordos-legend").all_inner_texts()
     text = "\n".join(legends)
-    assert "用途" in text and "矿山状态" in text and "状态不明" in text  # OSM sites have no status
+    # OSM pits and dumps have no status: coloured by kind, no "status unknown" on the map
+    assert "用途" in text and "图斑类型" in text and "状态不明" not in text
     colours = page.evaluate("""() => { var out = new Set();
         ['zones', 'mines', 'parcels'].forEach(k => { var l = window.ordosLayers[k];
           if (l) l.eachLayer(f => out.add(f.options.fillColor)); }); return Array.from(out); }""")
@@ -203,7 +204,7 @@ def test_every_colour_has_a_legend_entry_in_readable_type(osm_maps, browser):
                           ".map(e => parseFloat(getComputedStyle(e).fontSize))")
     assert min(sizes) >= 13
     en, *_ = open_offline(browser, osm_maps / "en.html")
-    assert "Site status" in en.locator(".ordos-legend").first.inner_text()
+    assert "Parcel kind" in en.locator(".ordos-legend").last.inner_text()
     assert errors == []
 
 
@@ -271,11 +272,11 @@ def test_gk_copies_in_the_chosen_format_and_never_as_geojson(osm_maps, tmp_path,
     assert rc == 2 and "RFC 7946" in out and not (tmp_path / "o.geojson").exists()
     rc, _ = run(["export", sites, "--format", "shp", "--gk", "--out", tmp_path / "s.shp"], capsys)
     assert rc == 0
-    assert gpd.read_file(tmp_path / "sites_cgcs2000_gk.shp").crs.to_epsg() in (4525, 4526)
+    assert gpd.read_file(tmp_path / "s_cgcs2000_gk37.shp").crs.to_epsg() == 4525  # 111°E
     rc, _ = run(["export", sites, "--format", "gpkg", "--gk", "--out", tmp_path / "g.gpkg"],
                 capsys)
-    assert rc == 0 and gpd.read_file(tmp_path / "sites_cgcs2000_gk.gpkg").crs.to_epsg() in (4525,
-                                                                                           4526)
+    assert rc == 0 and gpd.read_file(tmp_path / "g_cgcs2000_gk37.gpkg",
+                                     layer="sites").crs.to_epsg() == 4525
 
 
 def test_geopackages_are_version_1_2_with_qgis_styles(osm_maps, tmp_path, capsys):

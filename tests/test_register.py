@@ -411,7 +411,7 @@ def test_cli_register_round_trip(tmp_path, mines, capsys):
     out = capsys.readouterr().out
     assert "准格尔旗" in out and " 1 " in out
     assert cli.main(["register", "history", db, "--mine-id", "M1"]) == 0
-    assert "spot_check" in capsys.readouterr().out
+    assert "Spot check" in capsys.readouterr().out  # spot_check, as people read it (issue 23)
     for name in ("state.xlsx", "state.csv", "state.gpkg"):
         assert cli.main(["register", "export", db, "--out", str(tmp_path / name)]) == 0
     assert cli.main(["register", "export", db, "--history", "--out",

@@ -140,7 +140,7 @@ def test_bowtie_is_repaired_and_reported_with_its_areas(tmp_path):
 @pytest.mark.parametrize("geom,code", [
     (None, "geom_null"),
     (shapely.Polygon(), "geom_empty"),
-    (shapely.Point(111.2, 39.8), "geom_wrong_type"),
+    (shapely.Point(111.2, 39.8), "geom_point"),
     (shapely.LineString([(111.2, 39.8), (111.21, 39.81)]), "geom_wrong_type"),
 ])
 def test_unusable_geometries_are_refused(tmp_path, geom, code):

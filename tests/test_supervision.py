@@ -336,8 +336,12 @@ def test_supervision_map_in_chromium(history, browser, tmp_path):
     assert colours["M4"][0] == want["sup_open"]
     assert colours["M5"][0] == want["sup_removed"]
     assert colours["M1"][0] == want["sup_national"] and colours["M1"][1] == 3.5  # checked
-    legend = page.locator(".ordos-legend").inner_text()
+    legend = page.locator(".ordos-legend").last.inner_text()
     assert "逾期或复查未通过" in legend and "已移出名录" in legend
+    from browser_helpers import check_legend
+
+    found = check_legend(page)
+    assert not found["missing"] and not found["wrong"] and not found["clashes"], found
     assert errors == [] and external == []
 
 

@@ -85,9 +85,10 @@ def test_the_installed_wheel_runs_the_demo_from_another_folder(installed, tmp_pa
     assert res.returncode == 0, res.stderr
     for name in ("zones.geojson", "progress_summary.csv", "zones_report.xlsx"):
         assert (tmp_path / "out" / name).exists()
-    pages = sorted(p.name for p in (tmp_path / "maps").glob("*.html"))
+    pages = sorted(p.name for p in (tmp_path / "out" / "maps").glob("*.html"))
     assert pages == ["disturbance.html", "ordos_overview.html", "progress.html", "zones.html"]
-    assert "ordos_map.js" in (tmp_path / "maps" / "zones.html").read_text("utf-8")
+    assert "ordos_map.js" in (tmp_path / "out" / "maps" / "zones.html").read_text("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing beside --out
 
 
 @pytest.mark.parametrize("missing", ["matplotlib", "openpyxl"])

@@ -37,12 +37,14 @@ def _validate(args: argparse.Namespace) -> int:
     from .. import io
     from ..sites import validate
 
-    result = validate(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs,
-                      gcj02=args.gcj02, kind=args.kind)
+    tolerance = args.boundary_tolerance_m
+    with settings.context(**({} if tolerance is None else {"boundary_tolerance_m": tolerance})):
+        result = validate(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs,
+                          gcj02=args.gcj02, kind=args.kind, point_radius_m=args.point_radius_m)
     report_path = args.report or Path(f"{args.path.name}.validation.csv")
-    print_problems(result.report)
+    io.write_csv(result.report, report_path)  # first: the problems not shown are there
+    print_problems(result.report, path=report_path)
     print(result.summary())
-    io.write_csv(result.report, report_path)
     print(msg("wrote", what="report" if settings.lang == "en" else "校验报告", path=report_path))
     return 0 if result.usable else 1
 

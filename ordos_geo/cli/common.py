@@ -5,6 +5,7 @@ report carries."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import math
 from pathlib import Path
@@ -13,7 +14,8 @@ from ..core.messages import msg
 
 __all__ = ["at_least", "bounded", "GAP", "AREA", "COUNT", "YEAR", "SHARE", "date_type",
            "reading_options", "read_sites", "print_problems", "write_report", "attribution_of", "print_written", "print_or_write",
-           "text_table", "read_scenes", "check_out", "print_head", "with_head"]
+           "text_table", "read_scenes", "check_out", "print_head", "with_head",
+           "progress_summary_path", "report_beside"]
 
 
 def at_least(kind: str, low: float, *, strict: bool):
@@ -73,30 +75,115 @@ def read_sites(args: argparse.Namespace):
     """The sites of a command, read and validated with the shared reading options; repairs,
     filled banners and warnings are printed (the report is in ``args.site_report``)."""
     from .. import sites
+    from ..core.settings import settings
 
-    frame, report = sites.read_sites(args.sites, layer=args.layer, encoding=args.encoding,
-                                     crs=args.crs, gcj02=args.gcj02, kind=args.kind)
+    tolerance = getattr(args, "boundary_tolerance_m", None)
+    with settings.context(**({} if tolerance is None else {"boundary_tolerance_m": tolerance})), \
+            _with_options_hint(), _report_when_refused(args):
+        frame, report = sites.read_sites(
+            args.sites, layer=args.layer, encoding=args.encoding, crs=args.crs,
+            gcj02=args.gcj02, kind=args.kind, point_radius_m=getattr(args, "point_radius_m", None),
+            refused="report" if getattr(args, "drop_refused", False) else "raise")
     args.site_report = report
     print_problems(report)
+    dropped = int(report.attrs.get("n_features", 0)) - len(frame)
+    if dropped:
+        print(msg("dropped_refused", n=dropped, total=report.attrs.get("n_features", 0)))
     return frame
 
 
-def print_problems(report, limit: int = 30) -> None:
+@contextlib.contextmanager
+def _with_options_hint():
+    """A refused sites file: the message goes on with what the planner can do about it."""
+    from ..core.errors import ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        report = exc.report
+        features = report is not None and (report["severity"] == "error").any() and \
+            report.loc[report["severity"] == "error", "feature_index"].notna().all()
+        if not features:  # the file itself is refused: no feature to leave out
+            raise
+        far = report.attrs.get("max_outside_m")
+        more = msg("validation_option_tolerance", distance_m=far) if far else ""
+        raise ValidationError(f"{exc}\n{msg('validation_options', more=more)}",
+                              report=report) from None
+
+
+@contextlib.contextmanager
+def _report_when_refused(args: argparse.Namespace):
+    """A refused sites file whose message cannot show every problem: its whole report is written
+    beside the command's output (:func:`report_beside`) and the message ends naming it."""
+    from .. import io
+    from ..core.errors import ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        report = exc.report
+        if report is None:
+            raise
+        problems = int((report["severity"] != "info").sum())
+        hidden = problems - min(REFUSED_SHOWN, int((report["severity"] == "error").sum()))
+        if hidden <= 0:
+            raise
+        try:
+            path = io.write_csv(report, getattr(args, "report_at", None) or report_beside(args))
+        except OSError:  # the refusal is the news: it goes out even if its report cannot
+            raise exc from None
+        raise ValidationError(f"{exc}\n{msg('more_in_report_at', n=hidden, path=path)}",
+                              report=report) from None
+
+
+#: Problems a command prints of a sites file it reads; the rest are in its report file.
+SHOWN = 30
+#: Errors the message of a refused sites file lists (``sites.read_sites``: the first ten).
+REFUSED_SHOWN = 10
+#: Commands whose ``--out`` is a file (their report is ``<stem>.validation.csv`` beside it).
+_FILE_OUT = ("map", "export")
+
+
+def print_problems(report, limit: int = SHOWN, *, path: Path | None = None) -> None:
+    """The first ``limit`` repairs, warnings and errors. The line saying how many more there
+    are names the report file that holds them: ``path``, once written; a command that writes it
+    later leaves ``path`` out and :func:`write_report` prints that line."""
     shown = report[report["severity"] != "info"]
     for row in shown.head(limit).itertuples():
         print(f"[{row.severity}] {row.feature_id} {row.field}: {row.problem}")
-    if len(shown) > limit:
-        print(msg("more_in_report", n=len(shown) - limit))
+    if len(shown) > limit and path is not None:
+        print(msg("more_in_report_at", n=len(shown) - limit, path=path))
 
 
-def write_report(args: argparse.Namespace, path: Path) -> list[Path]:
-    """The read report beside the outputs when it holds repairs or warnings."""
+def write_report(args: argparse.Namespace, path: Path, *, out=None) -> list[Path]:
+    """The read report at ``path`` when it holds repairs or warnings (``out``: the output set
+    ``path`` is staged in); the problems :func:`print_problems` left out are counted in a line
+    naming the report's final path."""
     from .. import io
 
     report = getattr(args, "site_report", None)
     if report is None or not (report["severity"] != "info").any():
         return []
-    return [io.write_csv(report, path)]
+    written = io.write_csv(report, path)
+    hidden = int((report["severity"] != "info").sum()) - SHOWN
+    if hidden > 0:
+        print(msg("more_in_report_at", n=hidden,
+                  path=out.final(written) if out is not None else written))
+    return [written]
+
+
+def report_beside(args: argparse.Namespace) -> Path:
+    """Where a command's reading report goes when it is not in its output set: beside
+    ``--out`` (a file: ``<stem>.validation.csv``; a folder: ``<folder>.validation.csv``), else
+    beside the register (``<sites file>.validation.csv``; a PostgreSQL register: in the current
+    folder, as ``validate`` writes it)."""
+    out = getattr(args, "out", None)
+    if out is not None and getattr(args, "command", None) != "register":
+        return out.with_name(f"{out.stem if args.command in _FILE_OUT else out.name}"
+                             ".validation.csv")
+    db = str(getattr(args, "db", "") or "")
+    folder = Path(db).parent if db.lower().endswith(".gpkg") else Path()
+    return folder / f"{Path(args.sites).name}.validation.csv"
 
 
 def attribution_of(path: Path, frame) -> str:
@@ -106,7 +193,7 @@ def attribution_of(path: Path, frame) -> str:
 
     text = io.read_metadata(path).get("attribution") if path.suffix.lower() == ".gpkg" \
         else None
-    return f"{text} · {maps.REFERENCE_ATTRIBUTION}" if text else \
+    return f"{text} · {maps.reference_attribution()}" if text else \
         maps.attribution_for(frame, source=str(path))
 
 
@@ -128,13 +215,18 @@ def print_or_write(text: str, out: Path | None) -> int:
 
 
 def text_table(frame) -> str:
-    """A table for the terminal: dates as YYYY-MM-DD, empty cells blank, every row."""
+    """A table for the terminal as people read it: headers and values in the user's language
+    (:func:`ordos_geo.publish.export.readable_table`), dates as YYYY-MM-DD, empty cells blank,
+    every row."""
     import pandas as pd
+
+    from ..publish.export import readable_table
 
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
+    out = readable_table(out)
     return out.astype(object).where(out.notna(), "").to_string(index=False) if len(out) else "—"
 
 
@@ -144,6 +236,19 @@ def read_scenes(source: str) -> list:
     if source.endswith(".json") or source.startswith(("http://", "https://")):
         return imagery.scenes_from_stac(source)
     return imagery.read_manifest(source)
+
+
+def progress_summary_path(path: Path) -> Path:
+    """The progress summary a command reads: ``path`` itself (a missing file is named by its
+    reader), or in the output folder of ``ordos-geo progress`` its ``progress_summary.csv``."""
+    if not path.is_dir():
+        return path
+    summary = path / "progress_summary.csv"
+    if not summary.is_file():
+        from ..core.errors import InputFileError
+
+        raise InputFileError(msg("decl_no_summary", path=path))
+    return summary
 
 
 def check_out(path: Path) -> None:
@@ -177,4 +282,12 @@ def reading_options(h, *, positional: str = "sites") -> argparse.ArgumentParser:
                          help=h("the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
     reading.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
                          help=h("kind of every feature whose kind is empty or absent"))
+    reading.add_argument("--point-radius-m", type=AREA, metavar="M",
+                         help=h("draw point features (mine locations) as circles of this radius"))
+    reading.add_argument("--boundary-tolerance-m", type=GAP, metavar="M",
+                         help=h("how far outside the indicative city boundary a site may lie "
+                                "(default 200)"))
+    reading.add_argument("--drop-refused", action="store_true",
+                         help=h("leave refused features out (listed in the report) instead of "
+                                "refusing the file"))
     return reading

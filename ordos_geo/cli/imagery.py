@@ -14,6 +14,7 @@ from .common import (
     GAP,
     date_type,
     print_written,
+    progress_summary_path,
     read_scenes,
     read_sites,
     write_report,
@@ -84,7 +85,7 @@ def _progress(args: argparse.Namespace) -> int:
                                   thresholds=Thresholds(endmembers=args.endmembers))
     with io.output_set(args.out) as out:
         written = export.write_progress(result, out.dir)
-        written += write_report(args, out.dir / "validation_report.csv")
+        written += write_report(args, out.dir / "validation_report.csv", out=out)
     counts = result.summary.drop_duplicates("site_id", keep="last")["status"].value_counts()
     used = int((result.scenes["n_sites_covered"] > 0).sum())
     print(msg("progress_summary", n_sites=result.by_date["site_id"].nunique(),
@@ -115,7 +116,7 @@ def _disturbance(args: argparse.Namespace) -> int:
                    io.write_csv(result.new_inside, out.dir / "new_inside.csv"),
                    maps.save_map(maps.map_disturbance(frame, result.suspected),
                                  out.dir / "disturbance_map.html")]
-        written += write_report(args, out.dir / "validation_report.csv")
+        written += write_report(args, out.dir / "validation_report.csv", out=out)
     print(msg("dist_summary", n_out=len(result.suspected),
               ha_out=round(float(result.suspected["area_ha"].sum()), 2),
               n_in=len(result.new_inside), n_scenes=len(result.scenes)))
@@ -127,14 +128,10 @@ def _disturbance(args: argparse.Namespace) -> int:
 
 def _declarations(args: argparse.Namespace) -> int:
     from .. import io
-    from ..core.errors import InputFileError
     from ..imagery import disturbance, reclamation
 
     disturbance.load_thresholds(args.rules)  # a bad table fails before any work
-    summary_path = args.progress if args.progress.is_file() else \
-        args.progress / "progress_summary.csv"
-    if not summary_path.exists():
-        raise InputFileError(msg("decl_no_summary", path=args.progress))
+    summary_path = progress_summary_path(args.progress)
     table = disturbance.compare_declarations(disturbance.read_declarations(args.table),
                                              summary=reclamation.read_summary(summary_path),
                                              rules=args.rules)

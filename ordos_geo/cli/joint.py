@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import attribution_of, print_written, read_sites, write_report
+from .common import (
+    attribution_of,
+    print_written,
+    progress_summary_path,
+    read_sites,
+    report_beside,
+    write_report,
+)
 
 __all__ = ["add", "COMMANDS"]
 
@@ -27,7 +34,8 @@ def add(sub, common, reading, h) -> None:
                     help=h("zones.geojson from `ordos-geo zones`"))
     zs.add_argument("--dem", type=Path, help=h("DEM GeoTIFF in a projected CRS"))
     zs.add_argument("--progress", type=Path,
-                    help=h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
+                    help=h("output folder of `ordos-geo progress` or its progress_summary.csv "
+                           "(adds the year slider)"))
     zs.add_argument("--out", type=Path, required=True, help=h("output folder"))
 
 
@@ -41,7 +49,7 @@ def _terrain(args: argparse.Namespace) -> int:
     with io.output_set(args.out) as out:
         written = [io.write_csv(table.round(3), out.dir / "terrain.csv"),
                    export.write_table(table.round(3), out.dir / "terrain.xlsx")]
-        written += write_report(args, out.dir / "validation_report.csv")
+        written += write_report(args, out.dir / "validation_report.csv", out=out)
     print_written([out.final(p) for p in written])
     return 0
 
@@ -77,7 +85,7 @@ def _earthworks(args: argparse.Namespace) -> int:
                            kept.loc[kept["retained"], "site_id"])]),
                        out.dir / "earthworks_map.html"),
                    export.write_table(per_zone.round(2), out.dir / "earthworks.xlsx")]
-        written += write_report(args, out.dir / "validation_report.csv")
+        written += write_report(args, out.dir / "validation_report.csv", out=out)
     print_written([out.final(p) for p in written])
     return 0
 
@@ -96,11 +104,13 @@ def _zone_sheets(args: argparse.Namespace) -> int:
         table = terrain.terrain_stats(frame, args.dem)
         flows, per_zone, kept = earthworks.zone_balances(frame, terrain=table, zone_of=zone_of)
         flows = earthworks.flow_lines(flows, sites=frame)
-    progress = reclamation.read_summary(args.progress) if args.progress else None
-    print_written(sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
-                                            retained=kept, earthworks=per_zone,
-                                            progress=progress,
-                                            attribution=attribution_of(args.sites, frame)))
+    progress = reclamation.read_summary(progress_summary_path(args.progress)) \
+        if args.progress else None
+    written = sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
+                                       retained=kept, earthworks=per_zone, progress=progress,
+                                       attribution=attribution_of(args.sites, frame))
+    written += write_report(args, report_beside(args))  # the sheets' set holds no tables
+    print_written(written)
     return 0
 
 

@@ -45,10 +45,31 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
         prog="ordos-geo", parents=[common],
         description=h("鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner."))
     parser.add_argument("--version", action="version", version=f"ordos_geo {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help=h("the command (ordos-geo COMMAND --help describes it)"))
     for add in GROUPS:
         add(sub, common, reading, h)
+    _localise(parser, h)
     return parser
+
+
+def _localise(parser: argparse.ArgumentParser, h) -> None:
+    """The help of ``parser`` and of every command under it in the language of ``h``: each
+    command described by its one-line help, argparse's section titles and -h translated too
+    (``usage:`` stays: scripts look for it on a usage error)."""
+    parser._positionals.title = h("positional arguments")
+    parser._optionals.title = h("options")
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = h("show this help message and exit")
+        elif isinstance(action, argparse._VersionAction):
+            action.help = h("show the version and exit")
+        elif isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, command in action.choices.items():
+                if command.description is None:
+                    command.description = helps.get(name)
+                _localise(command, h)
 
 
 def _common_options(h) -> argparse.ArgumentParser:
@@ -67,6 +88,29 @@ def _common_options(h) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``ordos-geo``; the exit code. A reader that went away (``| head -1``) ends it quietly,
+    the standard way: what is left for stdout goes to the null device, exit 0."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 0
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     wanted = next((argv[k + 1] for k, a in enumerate(argv[:-1]) if a == "--lang"), None)
     parser = build_parser("en" if wanted == "en" else "zh" if wanted == "zh" else None)
@@ -74,12 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, default in (("lang", None), ("verbose", 0), ("no_progress", False), ("debug", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
-    if args.lang:
-        settings.lang = args.lang
-    if args.no_progress:
-        settings.progress = False
+    chosen = {**({"lang": args.lang} if args.lang else {}),
+              **({"progress": False} if args.no_progress else {})}
     enable_logging("DEBUG" if args.verbose > 1 else "INFO" if args.verbose else "WARNING")
-    return _guarded(COMMANDS[args.command], args)
+    with settings.context(**chosen):  # a command run in a notebook leaves the settings as found
+        return _guarded(COMMANDS[args.command], args)
 
 
 def _guarded(command, args: argparse.Namespace) -> int:
@@ -92,12 +135,8 @@ def _guarded(command, args: argparse.Namespace) -> int:
     except OrdosGeoError as exc:
         print(f"ordos-geo: {exc}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the final flush is quiet
-        except OSError:
-            pass
-        return 0
+    except BrokenPipeError:  # the reader went away (`| head`): main ends quietly
+        raise
     except OSError as exc:  # a file the user named: missing, a folder, not writable, disk full
         if args.debug:
             raise

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from ..core.errors import UsageError
 from ..core.messages import msg
-from .common import attribution_of, print_written, read_sites, write_report
+from .common import (
+    attribution_of,
+    print_written,
+    progress_summary_path,
+    read_sites,
+    write_report,
+)
 
 __all__ = ["add", "COMMANDS"]
 
@@ -24,7 +30,8 @@ def _add_map(sub, common, reading, h) -> None:
                         help=h("write an offline interactive HTML map"))
     mp.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
     mp.add_argument("--progress", type=Path,
-                    help=h("progress_summary.csv from `ordos-geo progress` (adds the year slider)"))
+                    help=h("output folder of `ordos-geo progress` or its progress_summary.csv "
+                           "(adds the year slider)"))
     mp.add_argument("--basemap", choices=["none", "tianditu", "osm", "amap"], default="none",
                     help=h("background map (default none: works with no network)"))
     mp.add_argument("--attribution",
@@ -37,13 +44,15 @@ def _add_export(sub, common, reading, h) -> None:
     ex = sub.add_parser("export", parents=[common, reading],
                         help=h("export sites (and zones) for GIS staff"))
     ex.add_argument("--zones", type=Path, help=h("zones.geojson to export too"))
-    ex.add_argument("--format", choices=["geojson", "gpkg", "shp", "xlsx"], required=True)
+    ex.add_argument("--format", choices=["geojson", "gpkg", "shp", "xlsx"], required=True,
+                    help=h("output format (xlsx: a report table with labels for people)"))
     ex.add_argument("--out-encoding", choices=["UTF-8", "GBK"], default="UTF-8",
                     help=h("Shapefile attribute encoding written (default UTF-8; GBK for older "
                            "software)"))
     ex.add_argument("--gk", action="store_true",
-                    help=h("also write a CGCS2000 Gauss-Krüger copy in the same format "
-                           "(gpkg or shp; GeoJSON is lon/lat by RFC 7946)"))
+                    help=h("also write CGCS2000 3-degree Gauss-Krüger copies in the same format, "
+                           "one per zone: <out>_cgcs2000_gk<zone> (gpkg or shp; GeoJSON is "
+                           "lon/lat by RFC 7946)"))
     ex.add_argument("--attribution", help=h("the data's sources, kept in the GeoPackage metadata"))
     ex.add_argument("--out", type=Path, required=True,
                     help=h("output file (geojson/gpkg/xlsx) or folder (shp)"))
@@ -55,14 +64,15 @@ def _map(args: argparse.Namespace) -> int:
     from ..zoning import zones
 
     frame = read_sites(args)
-    credit = f"{args.attribution} · {maps.REFERENCE_ATTRIBUTION}" if args.attribution else \
+    credit = f"{args.attribution} · {maps.reference_attribution()}" if args.attribution else \
         attribution_of(args.sites, frame)
-    if args.progress:
-        m = maps.map_progress(frame, reclamation.read_summary(args.progress),
-                              basemap=args.basemap, attribution=credit)
-    elif args.zones:
-        m = maps.map_zones(zones.read_zones(args.zones), frame, basemap=args.basemap,
-                           attribution=credit)
+    zoned = zones.read_zones(args.zones) if args.zones else None
+    if args.progress:  # with --zones too: the zones are a layer under the progress
+        summary = reclamation.read_summary(progress_summary_path(args.progress))
+        m = maps.map_progress(frame, summary,
+                              basemap=args.basemap, attribution=credit, zones=zoned)
+    elif zoned is not None:
+        m = maps.map_zones(zoned, frame, basemap=args.basemap, attribution=credit)
     else:
         m = maps.map_overview(frame, basemap=args.basemap, attribution=credit)
     from .. import io
@@ -70,7 +80,8 @@ def _map(args: argparse.Namespace) -> int:
     io.check_output_file(args.out)
     with io.file_set(args.out.parent) as out:
         written = [maps.save_map(m, out.dir / args.out.name)]
-        written += write_report(args, out.dir / f"{args.out.stem}.validation.csv")
+        written += write_report(args, out.dir / f"{args.out.stem}.validation.csv",
+                                 out=out)
     print_written(out.final(p) for p in written)
     return 0
 
@@ -84,6 +95,15 @@ def _export_targets(out: Path, fmt: str, names: list[str]) -> dict[str, Path]:
     first = out if out.suffix else out.with_suffix(suffix)
     return {name: first if k == 0 else first.with_name(f"{first.stem}_{name}{first.suffix}")
             for k, name in enumerate(names)}
+
+
+def _check_export_out(out: Path, fmt: str) -> None:
+    """``--out`` an existing folder is the Shapefile's folder form only; for another format it
+    is a usage error (a file named after the folder is not what was asked)."""
+    if out.is_dir() and fmt != "shp":
+        suffix = f".{fmt}"
+        raise UsageError(msg("export_out_is_dir", path=out, format=fmt, suffix=suffix,
+                             example=out / f"sites{suffix}"))
 
 
 def _export_layers(args: argparse.Namespace) -> dict:
@@ -108,15 +128,20 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.gk and args.format in ("geojson", "xlsx"):
         raise UsageError(msg("gk_format", format=args.format))
+    _check_export_out(args.out, args.format)
+    first = _export_targets(args.out, args.format, ["sites"])["sites"]
+    args.report_at = first.with_name(f"{first.stem}.validation.csv")  # if the sites are refused
     layers = _export_layers(args)
     targets = _export_targets(args.out, args.format, list(layers))
-    suffix = ".shp" if args.format == "shp" else ".gpkg"
-    gk = {name: args.out.parent / f"{name}_cgcs2000_gk{suffix}" for name in layers} \
-        if args.gk else {}
-    for target in [*targets.values(), *gk.values()]:
+    # GK copies named after --out: the GeoPackage's for all layers, a Shapefile's per layer
+    gk = ({targets["sites"]: layers} if args.format == "gpkg" else
+          {targets[name]: {name: layer} for name, layer in layers.items()}) if args.gk else {}
+    gk_targets = [export.gk_path(base, zone) for base, group in gk.items()
+                  for zone in export.gk_zones(group)]
+    for target in [*targets.values(), *gk_targets]:
         io.check_output_file(target)
     folder = Path(os.path.commonpath([p.parent.absolute()
-                                      for p in [*targets.values(), *gk.values()]]))
+                                      for p in [*targets.values(), *gk_targets]]))
     credit = args.attribution or attribution_of(args.sites, layers["sites"]).split(" · ")[0]
     with io.file_set(folder) as out:
         def staged(path: Path) -> Path:
@@ -137,14 +162,16 @@ def _export(args: argparse.Namespace) -> int:
                                                   encoding=args.out_encoding)
             elif args.format == "xlsx":
                 written.append(export.write_table(layer, staged(targets[name])))
-            if args.gk and args.format == "shp":
-                written += io.write_shapefile(flat, staged(gk[name]),
-                                                  encoding=args.out_encoding,
-                                                  crs=export.gk_crs_for(layer))
-            elif args.gk:
-                written.append(export.write_gk_copy(flat, staged(gk[name])))
-        first = targets["sites"]
-        written += write_report(args, staged(first.with_name(f"{first.stem}.validation.csv")))
+        for base, group in gk.items():  # one copy per 3° zone: each feature near its meridian
+            written += export.write_gk_copies({n: io.flatten_lists(f) for n, f in group.items()},
+                                              staged(base), encoding=args.out_encoding)
+        if gk:
+            from ..core.settings import settings
+
+            print(msg("gk_zones_written", zones=("、" if settings.lang == "zh" else ", ").join(
+                str(z) for z in export.gk_zones(layers))))
+        written += write_report(args, staged(first.with_name(f"{first.stem}.validation.csv")),
+                                 out=out)
     print_written(out.final(p) for p in written)
     return 0
 

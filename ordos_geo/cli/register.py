@@ -11,7 +11,17 @@ import argparse
 from pathlib import Path
 
 from ..core.messages import msg
-from .common import YEAR, check_out, print_head, print_problems, print_written, text_table
+from .common import (
+    YEAR,
+    check_out,
+    print_head,
+    print_written,
+    read_sites,
+    reading_options,
+    report_beside,
+    text_table,
+    write_report,
+)
 
 __all__ = ["add", "COMMANDS"]
 
@@ -21,16 +31,17 @@ def add(sub, common, reading, h) -> None:
     .gpkg file or a postgresql:// URL."""
     reg = sub.add_parser("register", parents=[common],
                          help=h("the green-mine register: listing, checks and sign-offs"))
-    rs = reg.add_subparsers(dest="register_command", required=True, metavar="ACTION")
+    rs = reg.add_subparsers(dest="register_command", required=True, metavar="ACTION",
+                            help=h("what to do with the register"))
     db_help = h("the register: a .gpkg file or a postgresql:// URL")
-    init = rs.add_parser("init", parents=[common], help=h("create a register"))
+    init = _with_sites(rs, "init", common, h, h("create a register"),
+                       h("sites file whose mines (kind mine) to enter"))
     init.add_argument("db", help=db_help)
-    init.add_argument("--sites", type=Path, help=h("sites file whose mines (kind mine) to enter"))
-    imp = rs.add_parser("import", parents=[common],
-                        help=h("import a listing or history table (CSV/XLSX); all or nothing"))
+    imp = _with_sites(rs, "import", common, h,
+                      h("import a listing or history table (CSV/XLSX); all or nothing"),
+                      h("sites file giving new mines their boundary"))
     imp.add_argument("db", help=db_help)
     imp.add_argument("table", type=Path, help=h("CSV or XLSX table"))
-    imp.add_argument("--sites", type=Path, help=h("sites file giving new mines their boundary"))
     _add_add(rs, common, h, db_help)
     show = rs.add_parser("show", parents=[common], help=h("current state per banner"))
     show.add_argument("db", help=db_help)
@@ -70,6 +81,15 @@ def add(sub, common, reading, h) -> None:
     up.add_argument("db", help=db_help)
 
 
+def _with_sites(rs, name: str, common, h, text: str, sites_text: str) -> argparse.ArgumentParser:
+    """The parser of ``register NAME``: its ``--sites`` read as every command reads its sites
+    (``--kind``, ``--layer``, ``--crs`` …), the help saying what the register takes from it."""
+    parser = rs.add_parser(name, parents=[common, reading_options(h, positional="--sites")],
+                           help=text)
+    next(a for a in parser._actions if a.dest == "sites").help = sites_text
+    return parser
+
+
 def _add_add(rs, common, h, db_help: str) -> None:
     add = rs.add_parser("add", parents=[common], help=h("record one event"))
     add.add_argument("db", help=db_help)
@@ -97,32 +117,33 @@ def _register(args: argparse.Namespace) -> int:
 
     action = args.register_command
     if action == "init":
-        with register.init(args.db, sites=_register_sites(args.sites)) as reg:
-            print(msg("register_created", db=args.db, n=len(reg.mines())))
+        with register.init(args.db, sites=_register_sites(args)) as reg:
+            print(msg("register_created", db=register.masked_location(args.db),
+                      n=len(reg.mines())))
             print_head(reg)
         return 0
     if action == "upgrade":
         done = register.upgrade(args.db)
-        print(msg("reg_upgraded", db=args.db, n=done["events"], mines=done["mines"],
-                   blacklist=done["blacklist"], head=done["head"]))
+        print(msg("reg_upgraded", db=register.masked_location(args.db), n=done["events"],
+                  mines=done["mines"], blacklist=done["blacklist"], head=done["head"]))
         return 0
     with register.open_register(args.db, verify=action != "verify") as reg:
         return _REGISTER_ACTIONS[action](reg, args)
 
 
-def _register_sites(path: Path | None):
-    """A sites file for the register (its mines and their boundaries), read and validated."""
-    if path is None:
+def _register_sites(args: argparse.Namespace):
+    """The ``--sites`` file for the register (its mines and their boundaries), read and
+    validated with the reading options; its report, when it holds repairs or warnings, beside
+    the register."""
+    if args.sites is None:
         return None
-    from .. import sites
-
-    frame, report = sites.read_sites(path)
-    print_problems(report)
+    frame = read_sites(args)
+    print_written(write_report(args, report_beside(args)))
     return frame
 
 
 def _register_import(reg, args: argparse.Namespace) -> int:
-    counts = reg.import_table(args.table, sites=_register_sites(args.sites))
+    counts = reg.import_table(args.table, sites=_register_sites(args))
     print(msg("register_imported", path=args.table, **counts))
     print_head(reg)
     return 0

@@ -97,7 +97,8 @@ def _spot_check(args: argparse.Namespace) -> int:
                               default_rate)
         state = reg.state(as_of=f"{args.year}-01-01", upto=choice["upto"])
         plan = _draw(state, args.year, seed=choice["seed"], rate=choice["rate"])
-        meta = {"register": source, "register_head": head, "upto": choice["upto"],
+        meta = {"register": register.masked_location(source), "register_head": head,
+                "upto": choice["upto"],
                 "rate": choice["rate"], "recorded": True, "seed_source": choice["source"]}
         if choice["source"] == "os":
             meta["event_id"] = reg.record_plan(

@@ -67,7 +67,7 @@ def _zones(args: argparse.Namespace) -> int:
             found = plans.check_plans(plan_table, zones=zoned, sites=result.sites)
             written.append(io.write_csv(found, out.dir / "plan_problems.csv"))
             print(msg("plans_checked", n=len(found)))
-        written += write_report(args, out.dir / "validation_report.csv")
+        written += write_report(args, out.dir / "validation_report.csv", out=out)
     print(msg("zones_summary", n_zones=len(zoned), n_sites=len(frame),
               n_multi=int((zoned["n_sites"] > 1).sum())))
     print_written(out.final(p) for p in written)

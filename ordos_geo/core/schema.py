@@ -116,6 +116,7 @@ class Schema:
                 values={k: [str(v) for v in vs] for k, vs in (f.get("values") or {}).items()},
                 minimum=f.get("min"), fill=f.get("fill"))
         self.banners: dict[str, dict[str, Any]] = spec["banners"]
+        self._unknown = {_key(str(v)) for v in spec.get("unknown_values") or []}
         self._field_index: dict[str, tuple[str, float]] = {}
         for f in self.fields.values():
             names = [(a, 1.0) for a in [f.name, *f.aliases]] + list(f.scaled_aliases.items())
@@ -147,6 +148,8 @@ class Schema:
         if spec.type == "id":
             return normalise_id(value)
         if spec.type == "category":
+            if _key(_as_text(value)) in self._unknown:
+                return None
             canon = self._value_index[name].get(_key(_as_text(value)))
             if canon is None:
                 raise Invalid("value_not_allowed", allowed=", ".join(spec.values))

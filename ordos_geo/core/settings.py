@@ -103,8 +103,9 @@ _OPTIONS = (
             "Folder of the embedded data set; None means the package's own (the repository's "
             "data/, the package ordos_geo.data once installed).",
             _optional_path),
-    _Option("maps_dir", "path", Path("maps"), "Folder where generated HTML maps are written.",
-            _path),
+    _Option("maps_dir", "path|None", None,
+            "Folder of the demo's HTML maps; None means maps/ inside the demo's output folder.",
+            _optional_path),
     _Option("boundary_tolerance_m", "float", 200.0,
             "How far (m) a site may lie outside the embedded city boundary before it is refused "
             "as outside Ordos: the boundary is indicative (Amap, simplified by 100 m).",

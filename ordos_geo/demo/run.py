@@ -5,6 +5,7 @@ Each step prints nothing itself; :func:`run_demo` returns the paths it wrote, in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,8 @@ DEMO_GAP_M = 500.0
 DEMO_MAX_ZONE_HA = 10_000.0
 
 
-def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> list[Path]:
+def run_demo(out: str | Path = "output", *, maps_dir: str | Path | None = None,
+             progress: bool | None = None) -> list[Path]:
     """Run every step on the embedded data and return the paths written into ``out``.
 
     1. validate the synthetic sites → ``validation_report.csv``
@@ -61,19 +63,23 @@ def run_demo(out: str | Path = "output", *, progress: bool | None = None) -> lis
     7. generate a sample DEM (``sample_dem.tif``), measure the terrain and balance cut and fill
        between the mines of each zone → ``terrain.csv``, ``flows.csv``,
        ``earthworks_zones.csv``, ``retention.csv``
-    8. offline HTML maps into ``settings.maps_dir`` (default ``maps/``): ``ordos_overview.html``,
-       ``zones.html``, ``progress.html``, ``disturbance.html``
+    8. offline HTML maps into ``out/maps`` (or ``maps_dir``, default ``settings.maps_dir``):
+       ``ordos_overview.html``, ``zones.html``, ``progress.html``, ``disturbance.html``
 
-    ``out`` and the maps folder are each published as one set (:func:`ordos_geo.io.output_set`):
-    a run that fails or is killed leaves the earlier demo outputs as they were.
+    ``out`` (with its maps) and a maps folder of its own are each published as one set
+    (:func:`ordos_geo.io.output_set`): a run that fails or is killed leaves the earlier demo
+    outputs as they were. Nothing is written outside them (not into the current folder).
     """
     for module in ("matplotlib", "openpyxl"):  # before any work: say which extra is missing
         import_optional(module, purpose="ordos-geo demo")
-    with io.output_set(out) as out_set, io.output_set(settings.maps_dir) as map_set:
-        written = _run_steps(out_set.dir, map_set.dir, progress=progress)
-    finals = {**{p: map_set.final(p) for p in written if map_set.dir in p.parents},
-              **{p: out_set.final(p) for p in written if out_set.dir in p.parents}}
-    return [finals[p] for p in written]
+    folder = settings.get("maps_dir", maps_dir)
+    with contextlib.ExitStack() as stack:
+        out_set = stack.enter_context(io.output_set(out))
+        map_set = None if folder is None else stack.enter_context(io.output_set(folder))
+        written = _run_steps(out_set.dir, out_set.dir / "maps" if map_set is None else
+                             map_set.dir, progress=progress)
+    return [map_set.final(p) if map_set is not None and map_set.dir in p.parents
+            else out_set.final(p) for p in written]
 
 
 @dataclass

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputFileError, ValidationError
+from ..core.messages import msg
 
 __all__ = ["Scene", "read_manifest", "check_scenes", "SCENE_COLUMNS", "scenes_from_stac", "search_stac", "SENSORS", "BANDS",
            "Thresholds", "reflectance", "valid_mask", "measures", "missed_cloud",
@@ -241,13 +242,23 @@ def _scene_from_item(item) -> Scene:
 
 
 def scenes_from_stac(catalog: str | os.PathLike) -> list[Scene]:
-    """Scenes from a static STAC catalog (local path or URL) read with pystac."""
+    """Scenes from a static STAC catalog (local path or URL) read with pystac: its items and
+    those of its children, each catalog and item once however the links loop; a single STAC
+    Item is a catalog of one scene."""
     from ..core.utils import import_optional
 
     pystac = import_optional("pystac", purpose="STAC catalogs", pip="pystac")
     try:
-        cat = pystac.Catalog.from_file(str(catalog))
-        items = list(cat.get_items(recursive=True))
+        root = pystac.read_file(str(catalog))
+        if not isinstance(root, (pystac.Catalog, pystac.Item)):
+            raise InputFileError(msg("stac_not_catalog", path=str(catalog),
+                                     kind=type(root).__name__))
+        items = [root] if isinstance(root, pystac.Item) else _stac_items(root)
+    except InputFileError:
+        raise
+    except pystac.STACTypeError as exc:  # JSON, but no Catalog, Collection or Item
+        raise InputFileError(msg("stac_not_catalog", path=str(catalog),
+                                 kind=str(exc).split(":")[0][:80])) from None
     except (OSError, ValueError, KeyError, TypeError, pystac.STACError) as exc:
         where = getattr(exc, "filename", None) or catalog
         raise InputFileError(f"STAC catalog {str(catalog)!r}: cannot read {str(where)!r} "
@@ -257,6 +268,27 @@ def scenes_from_stac(catalog: str | os.PathLike) -> list[Scene]:
     scenes = [_scene_from_item(item) for item in items]
     log.info("read %d scenes from STAC catalog %s", len(scenes), catalog)
     return sorted(scenes, key=lambda s: (s.date, s.scene_id))
+
+
+def _stac_items(root) -> list:
+    """The items under ``root``, each catalog visited once (a child link back to itself or to
+    a parent is no loop) and each item taken once."""
+    seen_catalogs: set[str] = set()
+    seen_items: set[str] = set()
+    items, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        key = node.get_self_href() or f"id:{id(node)}"
+        if key in seen_catalogs:
+            continue
+        seen_catalogs.add(key)
+        for item in node.get_items(recursive=False):
+            item_key = item.get_self_href() or f"{key}#{item.id}"
+            if item_key not in seen_items:
+                seen_items.add(item_key)
+                items.append(item)
+        todo.extend(reversed(list(node.get_children())))
+    return items
 
 
 def search_stac(api_url: str, *, bbox: tuple[float, float, float, float], datetime: str,

@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..core.errors import InputFileError
+from ..core.errors import InputFileError, UsageError
 from ..core.messages import msg
 from .atomic import MANIFEST, atomic_path, check_output_file, file_set, output_set, publish_files
 
@@ -100,6 +100,18 @@ def python_codec(encoding: str, *, strict: bool = False) -> str:
     if is_gbk(encoding):
         return "gbk" if strict else "gb18030"
     return str(encoding).strip() or "utf-8"
+
+
+def check_encoding(encoding: str) -> str:
+    """``encoding`` when it names an encoding; else a :class:`UsageError` saying the name (not
+    the file) is wrong, with examples."""
+    import codecs
+
+    try:
+        codecs.lookup(python_codec(encoding))
+    except LookupError:
+        raise UsageError(msg("encoding_unknown", encoding=repr(str(encoding)))) from None
+    return encoding
 
 
 def _decode_sample(sample: bytes) -> str | None:
@@ -279,6 +291,8 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None,
     naming the file when it is missing, of an unknown format, truncated or unreadable.
     """
     path = Path(path)
+    if encoding is not None:
+        check_encoding(encoding)
     if not path.exists():
         raise InputFileError(msg("file_missing", path=path))
     suffix = path.suffix.lower()
@@ -387,6 +401,8 @@ def read_table(path: str | os.PathLike, *, encoding: str | None = None,
     without a comma but with tabs or semicolons (as spreadsheets in some locales save) is read
     with those."""
     path = Path(path)
+    if encoding is not None:
+        check_encoding(encoding)
     if path.is_dir():
         raise InputFileError(msg("folder_not_file", path=path))
     if not path.exists():

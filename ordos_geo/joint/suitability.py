@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.messages import msg
+from ..core.settings import settings
 from ..core.utils import keywords_after, renamed
 from ..core.yaml_tables import load_table
 
@@ -135,24 +136,59 @@ def suitability(facts: pd.DataFrame, *, zones: pd.DataFrame, table: dict | None 
 
 
 def _row(zid, use, spec, table_, reasons, missing, rule_use) -> dict:
+    """One zone's row: the codes (``best_use``, ``end_use``, ``missing_facts``) as they are,
+    the explanation and the note in the user's language — end uses and facts by their labels."""
+    lang = settings.get("lang")
     gaps = "; ".join(f"{u}: {', '.join(m[zid])}" for u, m in missing.items() if m[zid])
+    shown_gaps = "; ".join(f"{_use_label(spec, u, lang)}: {_facts_shown(m[zid], lang)}"
+                           for u, m in missing.items() if m[zid])
     if not isinstance(use, str):
         return {"zone_id": zid, "best_use": None, "best_score": np.nan, "end_use": rule_use,
-                "agrees": None, "explanation": msg("suit_no_data", missing=gaps or "—"),
+                "agrees": None, "explanation": msg("suit_no_data", missing=shown_gaps or "—"),
                 "note": "", "missing_facts": gaps}
     top = sorted(reasons[use][zid], reverse=True)[:3]
-    why = "，".join(f"{fact} = {value:.2f}" for _, fact, value in top)
+    why = ("，" if lang == "zh" else ", ").join(
+        f"{_fact_label(fact, lang)} = {value:.2f}" for _, fact, value in top)
     if missing[use][zid]:
-        why += msg("suit_missing", missing=", ".join(missing[use][zid]))
+        why += msg("suit_missing", missing=_facts_shown(missing[use][zid], lang))
     agrees = rule_use == use or (rule_use == "water" and use == "tourism")
     return {"zone_id": zid, "best_use": use, "best_score": float(table_.loc[zid, f"score_{use}"]),
             "end_use": rule_use, "agrees": bool(agrees),
-            "explanation": msg("suit_why", use=spec["uses"][use]["zh"], why=why),
+            "explanation": msg("suit_why", use=_use_label(spec, use, lang), why=why),
             "note": "" if agrees else msg(
-                "suit_disagree", rule=rule_use,
-                score=table_.loc[zid].get(f"score_{rule_use}", np.nan), use=use,
-                best=table_.loc[zid, f"score_{use}"]),
+                "suit_disagree", rule=_use_label(spec, rule_use, lang),
+                score=_score_shown(table_.loc[zid].get(f"score_{rule_use}", np.nan)),
+                use=_use_label(spec, use, lang), best=table_.loc[zid, f"score_{use}"]),
             "missing_facts": gaps}
+
+
+def _use_label(spec: dict, use, lang: str) -> str:
+    """An end use as people read it: its label in the suitability table, else in the rule
+    table (``water``), else the code."""
+    if not isinstance(use, str):
+        return "—"
+    label = spec["uses"].get(use, {}).get(lang)
+    if label:
+        return label
+    from ..zoning.rules import load_rules
+
+    return load_rules().end_uses.get(use, {}).get(lang) or use
+
+
+def _fact_label(fact: str, lang: str) -> str:
+    """A zone fact as people read it (``resources/headers.yaml``: 平均坡度(°), mean slope (°))."""
+    from ..core.schema import headers
+
+    return headers().get(lang, {}).get(fact, fact)
+
+
+def _facts_shown(facts, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(_fact_label(f, lang) for f in facts)
+
+
+def _score_shown(score):
+    """A score for a sentence: "—" for a use not scored (``water``), never ``nan``."""
+    return "—" if pd.isna(score) else score
 
 
 __getattr__ = renamed(__name__, {"zone_facts": ("og.suitability.suitability_facts",

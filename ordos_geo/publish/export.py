@@ -17,7 +17,9 @@ from ..core.messages import msg
 from ..core.schema import headers
 
 __all__ = ["write_zones", "write_progress", "write_gk_copy", "write_table",
-           "write_gpkg_with_metadata", "write_register", "gk_crs_for", "CHINESE_HEADERS"]
+           "write_gpkg_with_metadata", "write_register", "gk_crs_for", "CHINESE_HEADERS",
+           "readable_table", "table_headers", "CODED_FIELDS", "write_gk_copies", "gk_zone_of",
+           "gk_crs", "gk_path", "gk_zones", "GK_ZONES"]
 
 #: Chinese column headers of report tables (CSV/XLSX for reports; GIS files keep field names):
 #: ``resources/headers.yaml``, which the readers also accept back.
@@ -90,12 +92,82 @@ def gk_crs_for(frame: gpd.GeoDataFrame):
     return CRS.from_epsg(4513 + zone - 25)
 
 
+#: CGCS2000 3-degree Gauss-Krüger zones with the zone number before the easting: EPSG:4513 is
+#: zone 25 (75°E) … EPSG:4533 zone 45 (135°E); Ordos lies in zones 36 (108°E) and 37 (111°E).
+GK_ZONES = range(25, 46)
+
+
+def gk_zone_of(frame: gpd.GeoDataFrame) -> pd.Series:
+    """The CGCS2000 3-degree Gauss-Krüger zone of each feature: the zone of its centroid's
+    longitude (centre ±1.5° of the zone's central meridian), indexed like ``frame``."""
+    from ..core import projection
+
+    if not len(frame):
+        return pd.Series([], index=frame.index, dtype=int)
+    lon = projection.to_metric(frame).geometry.centroid.to_crs(4326).x
+    return np.floor(lon / 3.0 + 0.5).astype(int)
+
+
+def gk_crs(zone: int):
+    """The CRS of CGCS2000 3-degree Gauss-Krüger zone ``zone`` (zone-prefixed eastings):
+    EPSG:4513 + zone − 25."""
+    from pyproj import CRS
+
+    from ..core.errors import CRSError
+
+    if int(zone) not in GK_ZONES:
+        raise CRSError(f"Gauss-Krüger zone {zone!r} is not a CGCS2000 3-degree zone of China "
+                       f"({GK_ZONES.start}–{GK_ZONES.stop - 1}).")
+    return CRS.from_epsg(4513 + int(zone) - 25)
+
+
+def gk_path(path: str | Path, zone: int) -> Path:
+    """The name of a Gauss-Krüger copy: ``<stem>_cgcs2000_gk<zone><suffix>`` beside ``path``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_cgcs2000_gk{int(zone)}{path.suffix}")
+
+
+def gk_zones(layers: dict[str, gpd.GeoDataFrame]) -> list[int]:
+    """The Gauss-Krüger zones the features of ``layers`` fall in, west to east."""
+    return sorted({int(z) for frame in layers.values() for z in gk_zone_of(frame)})
+
+
+def write_gk_copies(layers: dict[str, gpd.GeoDataFrame], path: str | Path, *,
+                    encoding: str = "UTF-8") -> list[Path]:
+    """Copies in CGCS2000 3-degree Gauss-Krüger for GIS staff who work in it, one per zone the
+    features fall in, each feature in the zone of its centroid (:func:`gk_zone_of`: never more
+    than 1.5° from its central meridian, so planar areas stay within about 0.05 % in Ordos):
+    :func:`gk_path` ``(path, zone)`` in the zone's CRS (:func:`gk_crs`) — for a ``.gpkg``
+    ``path`` a GeoPackage (1.2) holding each layer's features of that zone; for a ``.shp``
+    ``path`` a Shapefile (``.prj``, ``.cpg``) of the one layer given. Returns every path
+    written, zone by zone."""
+    path = Path(path)
+    shapefile = path.suffix.lower() == ".shp"
+    if shapefile and len(layers) != 1:
+        raise UsageError(f"A Shapefile holds one layer; got {len(layers)} ({', '.join(layers)}).")
+    zone_of = {name: gk_zone_of(frame) for name, frame in layers.items()}
+    zones = sorted({int(z) for found in zone_of.values() for z in found})
+    written: list[Path] = []
+    for zone in zones:
+        parts = {name: frame[zone_of[name] == zone] for name, frame in layers.items()
+                 if (zone_of[name] == zone).any()}
+        if shapefile:
+            written += io.write_shapefile(next(iter(parts.values())), gk_path(path, zone),
+                                          encoding=encoding, crs=gk_crs(zone))
+        else:
+            written.append(io.write_gpkg(parts, gk_path(path, zone), crs=gk_crs(zone)))
+    log.info("wrote Gauss-Krüger copies of %s in zones %s", ", ".join(layers),
+             ", ".join(map(str, zones)))
+    return written
+
+
 def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = None,
                   encoding: str = "UTF-8") -> Path:
     """A copy in CGCS2000 Gauss-Krüger (default: the zone of the layer's median longitude, e.g.
     EPSG:4525 for zone 37), for GIS staff who work in it: a GeoPackage (1.2) for a ``.gpkg``
     path, a Shapefile (with ``.prj`` and ``.cpg``; see :func:`write_shapefile`) for a ``.shp``
-    path. Returns ``path``."""
+    path. Returns ``path``. One zone for the whole layer: a layer spanning zones is better
+    written by :func:`write_gk_copies` (one copy per zone)."""
     target = gk_crs_for(frame) if crs is None else crs
     path = Path(path)
     if path.suffix.lower() == ".shp":
@@ -106,10 +178,11 @@ def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = No
 
 
 def _styles_for(layers: dict[str, gpd.GeoDataFrame], lang: str) -> dict[str, str]:
-    """QML styles matching the HTML maps: sites by status, zones by end use."""
-    from .symbology import categorized_qml, colours, value_labels
+    """QML styles matching the HTML maps: mines by status, parcels by kind (outlined by
+    status), zones by end use."""
+    from .symbology import categorized_qml, colours, sites_qml
 
-    values, palette = value_labels(lang), colours()
+    palette = colours()
     out = {}
     for name, frame in layers.items():
         if "end_use" in frame.columns:
@@ -118,11 +191,8 @@ def _styles_for(layers: dict[str, gpd.GeoDataFrame], lang: str) -> dict[str, str
             out[name] = categorized_qml("end_use", cats, label_field="zone_id",
                                         other=("用途未定" if lang == "zh" else "not set",
                                                palette["end_use_unset"]))
-        elif "status" in frame.columns:
-            cats = {k: (values.get(k, k), c) for k, c in palette["status"].items()}
-            out[name] = categorized_qml("status", cats, label_field="name",
-                                        other=("状态不明" if lang == "zh" else "unknown",
-                                               palette["status_unknown"]))
+        elif "status" in frame.columns or "kind" in frame.columns:
+            out[name] = sites_qml(lang)  # as the maps draw them
     return out
 
 
@@ -151,7 +221,9 @@ def write_gpkg_with_metadata(layers: dict[str, gpd.GeoDataFrame], path: str | Pa
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = None) -> Path:
     """A report table (CSV with BOM or XLSX by suffix) with Chinese headers (``lang='zh'``);
-    another suffix is refused (:class:`UsageError`)."""
+    another suffix is refused (:class:`UsageError`). An XLSX is for people: its values are
+    labels in ``lang`` (:func:`readable_table`); a CSV keeps the codes (a contract for GIS
+    staff)."""
     from ..core.settings import settings
 
     path = Path(path)
@@ -160,11 +232,77 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = Non
     table = pd.DataFrame(frame.drop(columns=[c for c in frame.columns
                                              if c == getattr(frame, "_geometry_column_name", None)
                                              or c == "geometry"]))
-    if settings.get("lang", lang) == "zh":
+    if path.suffix.lower() == ".xlsx":  # for people: labels, not codes
+        return io.write_xlsx(readable_table(table, lang=lang), path)
+    if settings.get("lang", lang) == "zh":  # CSV keeps the codes: a contract for GIS staff
         table = table.rename(columns=CHINESE_HEADERS)
-    if path.suffix.lower() == ".xlsx":
-        return io.write_xlsx(table, path)
     return io.write_csv(table, path)
+
+
+#: Fields whose values are codes, shown to people (XLSX reports, the screen) as their labels
+#: (``values`` of ``resources/symbology.yaml``); CSV files keep the codes. Columns that are
+#: codes by name (``end_use``, ``standard``, ``pit_policy``, ``measure``, ``code``, ``rule_id``:
+#: 用途代码 …) stay codes — their label is the column beside them.
+CODED_FIELDS = frozenset({"kind", "method", "status", "site_status", "green_status", "level",
+                          "stage", "event", "corrected_event", "trajectory", "projection",
+                          "rule", "volume_status"})
+
+
+def readable_table(frame: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:
+    """``frame`` as people read it — an XLSX report, a table on the screen — in ``lang``
+    (default ``settings.lang``): the codes of :data:`CODED_FIELDS` as their labels and yes/no
+    (booleans) as 是/否 (``values`` of ``resources/symbology.yaml``), the headers of
+    :func:`table_headers`. A new frame, indexed like ``frame``; CSV files keep the codes."""
+    from ..core.settings import settings
+    from .symbology import value_labels
+
+    lang = settings.get("lang", lang)
+    labels = value_labels(lang)
+    yes_no = {True: labels.get("true", "true"), False: labels.get("false", "false")}
+
+    def shown(value, coded: bool):
+        if isinstance(value, (bool, np.bool_)):
+            return yes_no[bool(value)]
+        return labels.get(value, value) if coded and isinstance(value, str) else value
+
+    out = pd.DataFrame(frame).copy()
+    for k, col in enumerate(out.columns):
+        series = out.iloc[:, k]
+        coded = col in CODED_FIELDS
+        if coded or series.dtype == object or pd.api.types.is_bool_dtype(series.dtype):
+            out.isetitem(k, series.map(lambda v, c=coded: shown(v, c)).astype(object))
+    return out.rename(columns=table_headers(out.columns, lang=lang))
+
+
+def table_headers(columns, *, lang: str | None = None) -> dict:
+    """The header people read for each column: in Chinese those of ``resources/headers.yaml``
+    (``mine_id`` is 所属矿山 in every table; the readers accept 矿山编号 too), in English the
+    field names; a score sheet's points of a category (``points_<category>``) named by the
+    category (资源综合利用得分, comprehensive utilisation (points))."""
+    from ..core.settings import settings
+
+    lang = settings.get("lang", lang)
+    out = {}
+    for col in columns:
+        name = str(col)
+        if name.startswith("points_"):
+            out[col] = msg("score_points_header", lang=lang,
+                           category=_category_name(name[len("points_"):], lang))
+        elif lang == "zh" and name in CHINESE_HEADERS:
+            out[col] = CHINESE_HEADERS[name]
+    return out
+
+
+def _category_name(key: str, lang: str) -> str:
+    """A score sheet's category in ``lang`` (``resources/supervision.yaml``); a category the
+    sheet named itself (2024 indicators) as it was named."""
+    from ..register.supervision import rules
+
+    for scale in rules()["scales"].values():
+        spec = (scale.get("categories") or {}).get(key)
+        if spec:
+            return spec.get(lang, spec["zh"])
+    return key
 
 
 def write_register(register, path: str | Path, *, history: bool = False) -> Path:
@@ -185,10 +323,6 @@ def write_register(register, path: str | Path, *, history: bool = False) -> Path
                                                      "register_head": head})
     if suffix not in (".csv", ".xlsx"):
         raise UsageError(msg("reg_export_suffix", path=repr(str(path))))
-    from ..core.settings import settings
-
     table = io.dates_as_text(register.history() if history else register.state())
     table["register_head"] = head
-    if settings.get("lang") == "zh":  # in the register, mine_id is the mine's own number
-        table = table.rename(columns={"mine_id": "矿山编号"})
     return write_table(table, path)

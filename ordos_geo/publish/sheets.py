@@ -126,7 +126,8 @@ def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoData
     x0, x1 = ax.get_xlim()
     _scale_bar(ax, x1 - x0)
     _north_arrow(fig, t["north"])
-    _legend(ax, t, lang)
+    _legend(ax, t, lang, kinds=set(metric["kind"]) if "kind" in metric else set(),
+            retained=bool(len(kept)), flows=flows is not None and bool(len(flows)))
     _facts(fig, zone, earthworks, t)
     _table(fig, members, t, lang)
     if progress is not None and len(progress):
@@ -137,15 +138,18 @@ def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoData
     return fig
 
 
-def _legend(ax, t: dict, lang: str) -> None:
+def _legend(ax, t: dict, lang: str, *, kinds: set, retained: bool, flows: bool) -> None:
+    """The classes drawn on this sheet, each once (as on the maps)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     values = symbology.value_labels(lang)
     handles = [Patch(facecolor=c, edgecolor="#333333", label=values.get(k, k))
-               for k, c in _COLOURS["kind"].items()]
-    handles += [Patch(facecolor=_COLOURS["retained"], hatch="///", label=t["retained"]),
-                Line2D([0], [0], color=_COLOURS["flow"], lw=3, label=t["hauls"])]
+               for k, c in _COLOURS["kind"].items() if k in kinds]
+    if retained:
+        handles.append(Patch(facecolor=_COLOURS["retained"], hatch="///", label=t["retained"]))
+    if flows:
+        handles.append(Line2D([0], [0], color=_COLOURS["flow"], lw=3, label=t["hauls"]))
     ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=True)
 
 

@@ -4,6 +4,7 @@
 state; a GeoPackage or PostgreSQL/PostGIS); ``og.supervision`` is
 :mod:`~ordos_geo.register.supervision`. The underscore modules are the register's internals:
 ``_storage`` (the two backends), ``_chain`` (the hash chain), ``_names`` (names and signatures),
+``_ids`` (mine ids as the register looks them up),
 ``_checks``/``_sequence``/``_audit`` (the rules of one event, of a mine's sequence, re-checked on
 verify), ``_tables`` (register tables), ``_state`` (derived state), ``_rectification``,
 ``_fund_capacity`` and ``_supervision_rules``.
@@ -11,6 +12,7 @@ verify), ``_tables`` (register tables), ``_state`` (derived state), ``_rectifica
 
 from ._checks import canonical_value
 from ._names import NameRefused, clean_name
+from ._storage import masked_location
 from .ledger import (
     EVENT_COLUMNS,
     HISTORY_COLUMNS,
@@ -36,7 +38,7 @@ __all__ = ["Register", "init", "open_register", "upgrade", "check_exported_chain
            "current_state", "effective_events", "summary_by_banner", "read_register_table",
            "events_of_table", "mines_of_table", "TamperedError", "Verification", "EVENT_COLUMNS",
            "HISTORY_COLUMNS", "STATE_COLUMNS", "SIGNATURES", "rules", "canonical_value",
-           "clean_name", "NameRefused"]
+           "clean_name", "NameRefused", "masked_location"]
 
 
 def __getattr__(name: str):

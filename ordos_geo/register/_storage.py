@@ -20,6 +20,7 @@ proves the history. Every value reaches SQL as a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import uuid
 from pathlib import Path
@@ -30,7 +31,7 @@ from ..core.errors import InputFileError, UsageError
 from ..core.messages import msg
 
 __all__ = ["EVENTS", "MINES", "HEADS", "connect", "create", "geometry_param",
-           "mine_geometry_sql", "WRITER_ROLE", "SCHEMA_VERSION"]
+           "mine_geometry_sql", "WRITER_ROLE", "SCHEMA_VERSION", "masked_location"]
 
 SCHEMA_VERSION = "2"
 APPEND_ONLY = "the register is append-only: record a correction instead"
@@ -144,10 +145,24 @@ def schema_version(engine: sa.Engine, db) -> str:
 
 
 def shown(db: str | Path) -> str:
-    """The database as it may be printed: a URL without its password."""
-    if is_postgres(db):
-        return sa.make_url(_url(db)).render_as_string(hide_password=True)
-    return repr(str(db))
+    """The database as it may be printed: a URL without its password, a file quoted."""
+    return masked_location(db) if is_postgres(db) else repr(str(db))
+
+
+def masked_location(db: str | Path) -> str:
+    """The register's location as every message prints it: a file as given, a URL as typed
+    but with its password masked (``postgresql://user:***@host/db``, ``password=***``)."""
+    text = str(db)
+    if not is_postgres(text):
+        return text
+    scheme, rest = text.split("://", 1)
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    authority, tail = rest[:min(ends, default=len(rest))], rest[min(ends, default=len(rest)):]
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    tail = re.sub(r"([?&]password=)[^&]*", r"\1***", tail, flags=re.IGNORECASE)
+    return f"{scheme}://{authority}{tail}"
 
 
 def _sqlite_writes_queue(engine: sa.Engine) -> None:
@@ -255,10 +270,15 @@ def _sqlite_triggers(conn) -> None:
 
 
 def _create_postgres(engine: sa.Engine, db, register_id: str) -> None:
-    with engine.begin() as conn:
+    try:
+        conn = engine.connect()
+    except sa.exc.DBAPIError as exc:  # no server there, a refused login, no such database
+        raise InputFileError(msg("reg_cannot_open", db=shown(db),
+                                 reason=str(exc.orig).strip().splitlines()[0])) from None
+    with conn, conn.begin():
         if sa.inspect(conn).has_table("register_events"):
             raise UsageError(msg("reg_exists", db=shown(db)))
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+        _postgis(conn, db)
         conn.exec_driver_sql(
             "CREATE TABLE register_mines (fid serial PRIMARY KEY, mine_id text NOT NULL UNIQUE, "
             "name text, banner text, geom geometry(MultiPolygon, 4326))")
@@ -267,6 +287,19 @@ def _create_postgres(engine: sa.Engine, db, register_id: str) -> None:
                                        {"key": "register_id", "value": register_id}])
         _pg_triggers(conn)
         _pg_writer_role(conn, db)
+
+
+def _postgis(conn, db) -> None:
+    """PostGIS in the database: there already, or created now; a user who may not create it
+    (an untrusted extension: superusers only) is told to ask the administrator."""
+    if conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").scalar():
+        return
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+    except sa.exc.DBAPIError as exc:
+        raise InputFileError(msg("reg_no_postgis", db=shown(db),
+                                 reason=str(exc.orig).strip().splitlines()[0])) from None
 
 
 def _pg_triggers(conn) -> None:

@@ -5,13 +5,15 @@ the mines of a sites layer."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import ValidationError
 from ..core.messages import msg
-from ..core.schema import Invalid, normalise_id, schema
+from ..core.schema import Invalid, header_key, id_key, normalise_id, schema
+from ..core.yaml_tables import load_table
 from ._checks import (
     EVENT_COLUMNS,
     Problem,
@@ -69,9 +71,11 @@ def checked_mines(mines: pd.DataFrame, row) -> pd.DataFrame:
 
 
 def with_geometry(mines: pd.DataFrame, sites) -> pd.DataFrame:
-    shapes = mines_of_sites(sites).set_index("mine_id")["geometry"]
+    """``mines`` with the boundary of the site of the same id (ids compare case-folded)."""
+    shapes = mines_of_sites(sites)
+    by_key = dict(zip(shapes["mine_id"].map(id_key), shapes["geometry"]))
     out = mines.copy()
-    out["geometry"] = out["mine_id"].map(shapes)
+    out["geometry"] = out["mine_id"].map(lambda m: by_key.get(id_key(str(m))))
     return out
 
 
@@ -90,8 +94,31 @@ def read_register_table(path: str | os.PathLike) -> pd.DataFrame:
         blank = np.array([v is None or (isinstance(v, float) and np.isnan(v)) or
                           (isinstance(v, str) and not v.strip()) for v in values], dtype=bool)
         values[blank] = None
+        if col in LABELLED:
+            values = np.array([_code_of(v) for v in values], dtype=object)
         out[col] = pd.Series(values, index=table.index, dtype=object)
     return pd.DataFrame(out, index=table.index)
+
+
+#: Columns whose values ordos_geo writes for people as labels (an XLSX export: 抽查, 国家级,
+#: "On the list"): read back as their codes, so an export reads back — and its hashes hold —
+#: as it was written. Other spellings go on to the register's own (``values`` of register.yaml).
+LABELLED = ("event", "corrected_event", "level", "status", "stage")
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    """``header_key(label)`` → code, for the labels of every language (``values`` of
+    ``resources/symbology.yaml``)."""
+    out: dict[str, str] = {}
+    for labels in load_table("symbology")["values"].values():
+        for code, label in labels.items():
+            out.setdefault(header_key(label), str(code))
+    return out
+
+
+def _code_of(value):
+    return _labels().get(header_key(value), value) if isinstance(value, str) else value
 
 
 def events_of(table: pd.DataFrame, path) -> tuple[pd.DataFrame, list[dict], list[int]]:

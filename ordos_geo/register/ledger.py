@@ -49,7 +49,7 @@ import sqlalchemy as sa
 
 from ..core.errors import InputFileError, UsageError, ValidationError
 from ..core.messages import msg
-from ..core.schema import Invalid, normalise_id, schema
+from ..core.schema import Invalid, schema
 from ..io.atomic import checkpoint
 from . import _chain
 from . import _storage as db
@@ -68,6 +68,7 @@ from ._checks import (
     today,
     typed_events,
 )
+from ._ids import find_id, respelled
 from ._memory import audited_upto, remember
 from ._names import name_key
 from ._rectification import default_months
@@ -272,7 +273,9 @@ class Register:
                                         first=verdict.problems["message"].iloc[0]),
                                     verdict.problems)
             plan = _Plan(conn, existing, verdict.n_events)
-            plan.enter(mines if mines is not None else NO_MINES)
+            mines, events = respelled(mines if mines is not None else NO_MINES, events,
+                                      plan.known)  # m0341#1 is the mine stored as M0341#1
+            plan.enter(mines)
             plan.take(events, rows, history=history, dedupe=dedupe)
             raise_if(plan.problems, what)
             plan.check()
@@ -315,9 +318,9 @@ class Register:
         ``prev_hash`` and ``hash`` (:data:`HISTORY_COLUMNS`)."""
         query = sa.select(*[db.EVENTS.c[c] for c in HISTORY_COLUMNS]).order_by(
             db.EVENTS.c.event_id)
-        if mine_id is not None:
-            query = query.where(db.EVENTS.c.mine_id == normalise_id(mine_id))
         with self.engine.connect() as conn:
+            if mine_id is not None:  # any spelling the register compares equal
+                query = query.where(db.EVENTS.c.mine_id == find_id(conn, mine_id))
             frame = _columns(conn.execute(query).all(), HISTORY_COLUMNS)
         return typed_events(frame, HISTORY_COLUMNS)
 

@@ -45,6 +45,7 @@ from ..core.utils import keywords_after
 from ..io.tables import parse_number, read_user_table, table_problem
 from ._checks import effective_events
 from ._fund_capacity import CAPACITY_COLUMNS, FUND_COLUMNS, capacity_check, fund_check
+from ._ids import spellings, stored_id
 from ._rectification import ITEM_COLUMNS, REMOVABLE, default_months, finding_items
 from ._state import as_of_day, current_state
 from ._supervision_rules import rules
@@ -435,7 +436,9 @@ def sanctions(items: pd.DataFrame, *, state: pd.DataFrame, as_of=None,
     for mine in removed:
         facts.setdefault(mine, set()).add("removed")
     listed = set(state.loc[state["listed"].fillna(False).astype(bool), "mine_id"])
+    stored, lookup = set(state["mine_id"].dropna()), spellings(state["mine_id"])
     for mine in required_mines or []:
+        mine = stored_id(mine, stored, lookup)  # m1 is the mine the register stores as M1
         if mine not in listed:
             facts.setdefault(mine, set()).add("target_missed")
     rows = []

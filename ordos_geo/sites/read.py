@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -50,7 +51,8 @@ _GCJ02_NAMES = re.compile(r"amap|gaode|autonavi|gcj|高德|腾讯|tencent|baidu|
 def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None,
                crs: object = None, gcj02: bool = False, kind: str | None = None,
                refused: Refused = "raise", lang: str | None = None,
-               banners: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+               banners: gpd.GeoDataFrame | None = None, point_radius_m: float | None = None,
+               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read, map and validate a sites file: GeoJSON, GeoPackage, Shapefile (or .zip), corner CSV.
 
     Parameters
@@ -66,6 +68,9 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
         when any feature or the file is refused; ``"report"`` leaves refused features out of
         ``sites`` and lists them in the report.
     banners : banner polygons used to fill and check ``banner`` (default: the embedded ones).
+    point_radius_m : Point features (a mine's location, as GEM's Global Coal Mine Tracker gives
+        it) become circles of this radius, drawn in the metric CRS and reported once as
+        indicative; without it a Point is refused, the message naming this option.
     """
     problems = Problems(str(path), lang=lang)
     try:
@@ -98,7 +103,8 @@ def read_sites(path: str | os.PathLike, *, layer: str | None = None, encoding: s
         problems.add("crs_overridden", severity="warning", action="kept", field="crs",
                      declared=str(crs), file_crs=frame.crs.to_string())
     return sites_from_frame(frame, source=str(path), crs=source_crs, gcj02=gcj02, kind=kind,
-                            refused=refused, problems=problems, banners=banners)
+                            refused=refused, problems=problems, banners=banners,
+                            point_radius_m=point_radius_m)
 
 
 def _same_crs(declared: object, actual: CRS) -> bool | None:
@@ -143,12 +149,13 @@ class ValidationResult:
 
 def validate(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None,
              crs: object = None, gcj02: bool = False, kind: str | None = None,
-             lang: str | None = None, banners: gpd.GeoDataFrame | None = None
-             ) -> ValidationResult:
+             lang: str | None = None, banners: gpd.GeoDataFrame | None = None,
+             point_radius_m: float | None = None) -> ValidationResult:
     """Validate a sites file without raising (refused features are reported, not raised);
     the options are those of :func:`read_sites`."""
     sites, report = read_sites(path, layer=layer, encoding=encoding, crs=crs, gcj02=gcj02,
-                               kind=kind, refused="report", lang=lang, banners=banners)
+                               kind=kind, refused="report", lang=lang, banners=banners,
+                               point_radius_m=point_radius_m)
     total = int(report.attrs.get("n_features", 0))
     repaired = report.loc[report["severity"] == "repaired", "feature_index"].dropna()
     n_repaired = int(repaired[repaired.isin(sites.index)].nunique())
@@ -160,6 +167,7 @@ def validate(path: str | os.PathLike, *, layer: str | None = None, encoding: str
 def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: object = None,
                      gcj02: bool = False, kind: str | None = None, refused: Refused = "raise",
                      problems: Problems | None = None, banners: gpd.GeoDataFrame | None = None,
+                     point_radius_m: float | None = None,
                      ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Map ``frame`` onto the canonical schema and validate it; see :func:`read_sites`.
 
@@ -173,6 +181,8 @@ def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: o
     if n == 0:
         problems.add("no_features", severity="error", action="refused", path=source)
         return _finish(_empty_sites(), problems, refused, source, n)
+    if point_radius_m is not None:
+        frame = _points_as_circles(frame, crs, float(point_radius_m), problems)
     attrs, extras = _map_fields(frame, problems)
     ids = _feature_ids(attrs)
     kind = kind if kind is not None else _mining_right_kind(attrs, problems)
@@ -203,12 +213,32 @@ def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: o
     return _finish(out, problems, refused, source, n)
 
 
+def _points_as_circles(frame: gpd.GeoDataFrame, crs, radius_m: float,
+                       problems: Problems) -> gpd.GeoDataFrame:
+    """Point features as circles of ``radius_m`` (metric CRS), reported once; others unchanged."""
+    if not math.isfinite(radius_m) or radius_m <= 0:
+        raise ValueError(f"point_radius_m={radius_m!r}; give a finite number of metres > 0.")
+    points = np.isin(shapely.get_type_id(frame.geometry.values), [0, 4]) & \
+        ~shapely.is_empty(frame.geometry.values)
+    finite = np.isfinite(shapely.get_coordinates(frame.geometry.values[points])).all() \
+        if points.any() else True
+    if not points.any() or crs is None or not finite:
+        return frame  # nothing to draw, or refused later with the reason (no CRS, NaN)
+    circles = projection.to_metric(gpd.GeoSeries(frame.geometry.values[points], crs=crs))
+    out = frame.copy()
+    out.loc[points, out.geometry.name] = circles.buffer(radius_m, quad_segs=16).to_crs(crs).values
+    problems.add("points_as_circles", severity="warning", action="repaired", field="geometry",
+                 n=int(points.sum()), radius_m=radius_m)
+    return out
+
+
 def _finish(sites: gpd.GeoDataFrame, problems: Problems, refused: Refused, source,
             n: int = 0) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     if refused not in ("raise", "report"):
         raise ValueError(f"refused={refused!r}; allowed: 'raise', 'report'.")
     report = problems.to_frame()
     report.attrs["n_features"] = n
+    report.attrs.update(problems.facts)
     errors = report[report["severity"] == "error"]
     if refused == "raise" and len(errors):
         first = "\n".join(f"- [{r.feature_id}] {r.field}: {r.problem}"
@@ -260,7 +290,8 @@ def _map_fields(frame: gpd.GeoDataFrame, problems: Problems) -> tuple[pd.DataFra
 
 #: Fields only a mining-right (采矿权) layer carries: with one of them and no ``kind`` column, the
 #: features are taken as mine boundaries (reported).
-_MINING_RIGHT_SOURCES = ("采矿许可证号", "许可证号", "采矿权人", "生产规模")
+_MINING_RIGHT_SOURCES = ("采矿许可证号", "许可证号", "采矿权人", "生产规模", "owner",
+                         "capacity_mtpa", "gem_mine_id")  # the last three: GEM's coal mines
 
 
 def _mining_right_kind(attrs: pd.DataFrame, problems: Problems) -> str | None:
@@ -398,7 +429,8 @@ def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems, *,
         elif nonfinite[i]:
             code = "geom_nonfinite"
         elif not polygonal[i]:
-            code, values = "geom_wrong_type", {"geom_type": g.geom_type}
+            code = "geom_point" if type_id[i] in (0, 4) else "geom_wrong_type"
+            values = {"geom_type": g.geom_type}
         else:
             reason = shapely.is_valid_reason(g) if not g.is_valid else "GeometryCollection"
             fixed = _polygonal(shapely.make_valid(g))
@@ -576,6 +608,8 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
         if not inside_city[k]:
             away = float(shapely.distance(site_m[k], city))
             if away > tol:
+                problems.facts["max_outside_m"] = max(problems.facts.get("max_outside_m", 0),
+                                                      round(away))
                 problems.add("outside_city", severity="error", action="refused", field="geometry",
                              index=int(i), feature_id=ids[i], distance_m=round(away),
                              tolerance_m=round(tol))

@@ -229,7 +229,7 @@ def _standards(spec: dict, params: dict, policies: dict, problems: list[str]) ->
             if (_is_number(low) and value < low) or (_is_number(high) and value > high):
                 problems.append(f"standard {name!r}, field {p!r}: {value!r} is outside "
                                 f"{low}–{high if high is not None else '∞'}")
-        if st.get("pit_policy") not in policies:
+        if not isinstance(st.get("pit_policy"), str) or st["pit_policy"] not in policies:
             problems.append(f"standard {name!r}, field 'pit_policy': {st.get('pit_policy')!r} is "
                             f"not one of {sorted(policies)}")
         reveg = st.get("revegetation")
@@ -289,7 +289,7 @@ def _rule(k: int, r, end_uses: dict, standards: dict, problems: list[str]) -> Ru
         except ValueError as exc:
             problems.append(f"rule {rid!r}, condition on {fact!r}: {exc}")
     for key, allowed in (("end_use", end_uses), ("standard", standards)):
-        if r.get(key) not in allowed:
+        if not isinstance(r.get(key), str) or r[key] not in allowed:  # text: a list is no name
             problems.append(f"rule {rid!r}, field {key!r}: {r.get(key)!r} is not one of "
                             f"{sorted(allowed)}")
     return Rule(rid, str(r.get("zh", rid)), str(r.get("en", rid)), tuple(conds),

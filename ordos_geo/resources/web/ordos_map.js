@@ -58,7 +58,9 @@
     var layer = L.geoJSON(d.geojson, {
       style: function (f) {
         var c = palette[f.properties.c];
-        return {color: c, fillColor: c, fillOpacity: d.fill,
+        var o = f.properties.o === undefined ? c : palette[f.properties.o];
+        return {color: o, fillColor: c, fillOpacity: d.fill, fill: d.fill > 0,
+                dashArray: d.dash || null,
                 weight: f.properties.w === undefined ? d.weight : f.properties.w};
       }
     });
@@ -80,23 +82,39 @@
   L.control.layers(null, overlays, {collapsed: false}).addTo(map);
   L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
 
-  function legend(g) {
-    var c = L.control({position: g.position || "bottomright"});
+  // one box per corner, a titled section per legend (every class drawn has its entry)
+  function section(g) {
+    var part = el("div", "ordos-legend-section");
+    part.appendChild(el("b", null, g.title));
+    g.entries.forEach(function (e) {
+      var row = el("div", "ordos-legend-row"), style = e[2] || "fill";
+      var sw = el("span", "ordos-swatch" + (style === "fill" ? "" : " ordos-" + style));
+      sw.dataset.colour = e[1];
+      sw.dataset.style = style;
+      if (g.scale) sw.dataset.scale = "1";
+      if (style === "fill") sw.style.background = e[1];
+      sw.style.borderColor = style === "fill" ? "#555" : e[1];
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(e[0]));
+      part.appendChild(row);
+    });
+    return part;
+  }
+  var corners = {};
+  (spec.legends || []).forEach(function (g) {
+    var where = g.position || "bottomright";
+    (corners[where] = corners[where] || []).push(g);
+  });
+  Object.keys(corners).forEach(function (where) {
+    var c = L.control({position: where});
     c.onAdd = function () {
       var box = el("div", "ordos-legend");
-      box.appendChild(el("b", null, g.title));
-      g.entries.forEach(function (e) {
-        var row = el("div"), sw = el("span", "ordos-swatch");
-        sw.style.background = e[1];
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode(e[0]));
-        box.appendChild(row);
-      });
+      corners[where].forEach(function (g) { box.appendChild(section(g)); });
+      L.DomEvent.disableScrollPropagation(box);
       return box;
     };
     c.addTo(map);
-  }
-  (spec.legends || []).forEach(legend);
+  });
   (spec.notes || []).forEach(function (text) {
     var c = L.control({position: "topright"});
     c.onAdd = function () { return el("div", "ordos-legend ordos-note", text); };
@@ -123,6 +141,10 @@
         window.ordosHighlighted = hit;
       }
     }).addTo(map);
+    // leaflet-search puts its whole group on the map: a layer meant to start hidden stays hidden
+    spec.layers.forEach(function (d) {
+      if (!d.show) map.removeLayer(window.ordosLayers[d.key]);
+    });
   }
   if (L.Control.MiniMap) {
     var outline = L.geoJSON(spec.outline || null, {style: {color: "#555", weight: 1, fill: false}});
