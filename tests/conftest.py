@@ -194,3 +194,15 @@ def run_cli(argv) -> int:
         return cli.main(argv)
     except SystemExit as exc:
         return exc.code
+
+
+def five_listed_mines(path):
+    """A register at ``path`` of five 1 ha mines M1–M5 (M5 in Dalad Banner, the rest in Jungar),
+    all listed as national green mines on 2022-01-01: ``(open register, the mines)``."""
+    mines = sites_from_metric(squares_metric(JUNGAR, 5, 100.0, 400.0),
+                              ids=["M1", "M2", "M3", "M4", "M5"])
+    mines.loc[4, "banner"] = "达拉特旗"
+    reg = og.register.init(path, sites=mines)
+    for m in ("M1", "M2", "M3", "M4", "M5"):
+        reg.add(mine_id=m, event="listed", date="2022-01-01", level="national")
+    return reg, mines

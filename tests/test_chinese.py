@@ -13,7 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import JUNGAR, sites_from_metric, squares_metric
+from conftest import five_listed_mines
 
 import ordos_geo as og
 from ordos_geo import cli
@@ -101,12 +101,7 @@ def test_every_code_has_a_label_in_chinese_and_english():
 
 # --- what the command line writes ------------------------------------------------------------
 def _register(folder):
-    mines = sites_from_metric(squares_metric(JUNGAR, 5, 100.0, 400.0),
-                              ids=["M1", "M2", "M3", "M4", "M5"])
-    mines.loc[4, "banner"] = "达拉特旗"
-    reg = og.register.init(folder / "r.gpkg", sites=mines)
-    for m in ("M1", "M2", "M3", "M4", "M5"):
-        reg.add(mine_id=m, event="listed", date="2022-01-01", level="national")
+    reg, mines = five_listed_mines(folder / "r.gpkg")
     reg.add(mine_id="M2", event="verification", date="2021-06-01", score=900,
             evaluator_org="绿评咨询有限公司", **SIGN)
     reg.add(mine_id="M1", event="demonstration", date="2022-02-01", responsible="赵六")

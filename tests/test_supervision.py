@@ -237,14 +237,9 @@ SIGN = {"checked_by": "张三", "evaluated_by": "李四", "tracked_by": "王五"
 
 @pytest.fixture
 def history(tmp_path):
-    from conftest import JUNGAR, sites_from_metric, squares_metric
+    from conftest import five_listed_mines
 
-    mines = sites_from_metric(squares_metric(JUNGAR, 5, 100.0, 400.0),
-                              ids=["M1", "M2", "M3", "M4", "M5"])
-    mines.loc[4, "banner"] = "达拉特旗"
-    reg = og.register.init(tmp_path / "r.gpkg", sites=mines)
-    for m in ("M1", "M2", "M3", "M4", "M5"):
-        reg.add(mine_id=m, event="listed", date="2022-01-01", level="national")
+    reg, _ = five_listed_mines(tmp_path / "r.gpkg")
     reg.add(mine_id="M1", event="demonstration", date="2022-02-01", responsible="赵六")
     reg.add(mine_id="M2", event="demonstration", date="2022-02-01", responsible="赵六")
     reg.add(mine_id="M1", event="spot_check", date="2024-03-01", **SIGN)
