@@ -74,12 +74,12 @@ def legend_and_drawn(page, *, all_layers: bool = True):
     return page.evaluate(_LEGEND_JS)
 
 
-def check_legend(page):
+def check_legend(page, *, all_layers: bool = True):
     """What an official would find wrong: a drawn colour with no legend swatch, a swatch that
     shows another colour than it says, two legend classes whose colours cannot be told apart."""
     from ordos_geo.publish import symbology
 
-    seen = legend_and_drawn(page)
+    seen = legend_and_drawn(page, all_layers=all_layers)
     legend = {s["colour"] for s in seen["legend"]}
     missing = sorted({(d["layer"], d["part"], d["colour"]) for d in seen["drawn"]
                       if d["colour"] not in legend})
@@ -87,9 +87,7 @@ def check_legend(page):
     drawn = {d["colour"] for d in seen["drawn"]}
     unused = sorted(s["label"] for s in seen["legend"]
                     if s["style"] != "outline" and not s["scale"] and s["colour"] not in drawn)
-    classes = {s["label"]: s["colour"] for s in seen["legend"]
-               if s["style"] != "outline"}  # a heavy outline is a style, not a class colour
-    clash = symbology.clashes(classes)
+    clash = symbology.clashes({s["label"]: s["colour"] for s in seen["legend"]})
     labels = [s["label"] for s in seen["legend"]]
     repeated = sorted({x for x in labels if labels.count(x) > 1})
     return {"missing": missing, "wrong": wrong, "clashes": clash, "repeated": repeated,

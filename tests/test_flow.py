@@ -384,6 +384,31 @@ def test_a_stac_file_of_another_kind_is_named(tmp_path, capsys):
     assert rc in (1, 2) and "internal error" not in out and "fc.json" in out, out
 
 
+@pytest.mark.parametrize("content", [
+    [1, 2, 3],                                                    # JSON, but no object
+    {"type": "Catalog", "stac_version": "1.0.0", "id": "c", "description": "d",
+     "links": [{"rel": "item", "href": "./catalog.json"}]},       # itself as its own item
+])
+def test_a_stac_catalog_that_is_no_catalog_is_a_message(content, tmp_path, capsys):
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    for command in ("progress", "disturbance"):
+        rc, out = run([command, SITES, "--imagery", path, "--out", tmp_path / "o"], capsys)
+        assert rc in (1, 2) and "internal error" not in out and "catalog.json" in out, out
+
+
+@pytest.mark.parametrize("db", ["postgresql://u:pw@host:port/db", "postgresql://u:pw@[::1/db",
+                                "host=/tmp/sock dbname=reg user=planner password=S3cret!"])
+def test_a_register_location_that_is_no_location_is_a_message(db, tmp_path, capsys,
+                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for argv in (["register", "show", db], ["register", "init", db, "--sites", SITES]):
+        rc, out = run(argv, capsys)
+        assert rc in (1, 2) and "internal error" not in out, out
+        assert "pw@" not in out and "S3cret" not in out and "***" in out
+    assert list(tmp_path.iterdir()) == []  # no folder made from a path that is no register
+
+
 # --- 13. a rule or threshold table that is not quite right: file, key, why --------------------
 def _rules_with(tmp_path: Path, change) -> Path:
     data = yaml.safe_load(og.rules.default_rules_text())
@@ -431,3 +456,42 @@ def test_a_command_run_in_a_notebook_leaves_the_settings_as_found(tmp_path, caps
     assert cli.main(["rules", "--lang", "en", "--no-progress", "--out",
                      str(tmp_path / "r.yaml")]) == 0
     assert og.settings.lang == "zh" and og.settings.progress is True
+    import logging
+
+    logger = logging.getLogger("ordos_geo")
+    before = (logger.level, list(logger.handlers))
+    assert cli.main(["rules", "-vv", "--out", str(tmp_path / "r2.yaml")]) == 0
+    assert (logger.level, list(logger.handlers)) == before
+
+
+@pytest.mark.parametrize("fmt, out", [("gpkg", "q.geojson"), ("xlsx", "r.csv"),
+                                      ("geojson", "s.gpkg"), ("shp", "t.gpkg")])
+def test_an_out_suffix_of_another_format_is_a_usage_error(fmt, out, tmp_path, capsys):
+    rc, text = run(["export", SITES, "--format", fmt, "--out", tmp_path / out], capsys)
+    assert rc == 2 and "--format" in text and not (tmp_path / out).exists()
+
+
+def test_a_feature_wider_than_its_zone_is_named(tmp_path, caplog):
+    import shapely
+
+    wide = shapely.MultiPolygon([shapely.box(107.10, 39.50, 107.12, 39.52),
+                                 shapely.box(111.28, 39.50, 111.30, 39.52)])
+    narrow = shapely.box(109.10, 39.50, 109.12, 39.52)
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"site_id": ["WIDE", "NARROW"]}, geometry=[wide, narrow], crs=4326)
+    with caplog.at_level("WARNING", logger="ordos_geo"):
+        og.export.write_gk_copies({"sites": frame}, tmp_path / "s.gpkg")
+    text = caplog.text
+    assert "WIDE" in text and "NARROW" not in text and "0.1%" in text
+
+
+@pytest.mark.parametrize("argv", [["map", "--lang=en", "--help"], ["--lang=en", "map", "--help"],
+                                  ["map", "--lang", "zh", "--lang", "en", "--help"]])
+def test_help_follows_lang_however_it_is_written(argv, capsys):
+    from ordos_geo import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    out = capsys.readouterr().out
+    assert "offline interactive HTML map" in out and "生成离线" not in out

@@ -93,7 +93,7 @@ def test_progress_map_slider_restyles_features(browser, embedded, tmp_path):
     assert page.evaluate("window.ordosLayers.progress.getLayers().length") == 5
     late = page.evaluate(colour)
     slider = page.locator("#ordos-year")
-    slider.evaluate("(el) => { el.value = '2019'; el.dispatchEvent(new Event('input')); }")
+    slider.evaluate("(el) => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
     early = page.evaluate(colour)
     assert late == maps._SHARE_COLOURS[-1] and early == maps._SHARE_COLOURS[0]
     assert page.locator("#ordos-year-label").inner_text() == "2019"

@@ -92,9 +92,10 @@ def test_points_without_a_radius_are_refused_with_the_option_named(tmp_path, cap
 
 
 def test_the_refused_dumps_leave_the_planner_a_choice(tmp_path, capsys):
-    rc, out = run(["zones", OSM, "--out", tmp_path / "z"], capsys)
+    rc, refused = run(["zones", OSM, "--out", tmp_path / "z"], capsys)
     assert rc == 1
-    assert "--drop-refused" in out and "--boundary-tolerance-m" in out and "2340" in out
+    assert "--drop-refused" in refused and "--boundary-tolerance-m" in refused
+    assert "2340" in refused
     rc, out = run(["zones", OSM, "--drop-refused", "--out", tmp_path / "z"], capsys)
     assert rc == 0 and "3" in out
     report = pd.read_csv(tmp_path / "z" / "validation_report.csv", dtype=str)
@@ -102,7 +103,11 @@ def test_the_refused_dumps_leave_the_planner_a_choice(tmp_path, capsys):
     assert set(left_out["feature_id"]) == ACROSS_THE_RIVER
     zoned = gpd.read_file(tmp_path / "z" / "sites_zoned.geojson")
     assert len(zoned) == 15 and not set(zoned["site_id"].astype(str)) & ACROSS_THE_RIVER
-    rc, out = run(["zones", OSM, "--boundary-tolerance-m", "2500", "--out", tmp_path / "w"],
+    import re
+
+    enough = re.findall(r"--boundary-tolerance-m (\d+)", refused)[-1]  # the one it suggests
+    assert int(enough) > 2340
+    rc, out = run(["zones", OSM, "--boundary-tolerance-m", enough, "--out", tmp_path / "w"],
                   capsys)
     assert rc == 0
     assert len(gpd.read_file(tmp_path / "w" / "sites_zoned.geojson")) == 18
@@ -260,6 +265,7 @@ def test_what_the_commands_wrote(work):
     assert len(pits) and (pits["volume_status"] != "no_dem").all()
     assert list((tmp / "sheets").glob("*.pdf")) or list((tmp / "sheets").glob("*.png"))
     # the register of the GCMT mines: the lower-case id found the mine
+    assert "M0341#1" in steps["register_add"][1]  # the id as the register holds it
     hist = steps["register_history"][1]
     assert "M0341#1" in hist and "抽查" in hist
     assert (tmp / "register.html").exists() and (tmp / "lookback.xlsx").exists()
@@ -292,3 +298,34 @@ def test_geopackage_exports_open_in_ogrinfo(work):
                          text=True, check=True).stdout
     assert "Feature Count: 15" in out and "EPSG" in out or "WGS 84" in out
     json.loads((tmp / "osm.geojson").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("radius", ["0", "-1", "nan", "inf", "20001", "1e9"])
+def test_a_radius_that_makes_no_mine_is_a_usage_error(radius, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["validate", str(GCMT), "--point-radius-m", radius])
+    assert exc.value.code == 2 and "--point-radius-m" in capsys.readouterr().err
+
+
+def test_points_that_cannot_be_drawn_say_why_not_which_option(tmp_path, capsys):
+    raw = gpd.read_file(GCMT).head(3)
+    frame = raw.set_crs(None, allow_override=True)  # a layer without a CRS
+    _, report = og.sites.sites_from_frame(frame, refused="report", point_radius_m=500)
+    points = report[report["field"] == "geometry"]
+    assert "geom_point" not in set(points["code"])          # the option was given: no hint
+    assert len(report[report["severity"] == "error"]) >= 1
+
+
+def test_gem_values_of_other_releases_are_understood():
+    raw = gpd.read_file(GCMT).head(8).copy()
+    raw["status"] = ["cancelled", "announced", "pre-permit", "permitted", "construction",
+                     "idle", "operating", "retired"]
+    raw["mine_type"] = ["Underground & Surface", "surface/underground", "surface",
+                        "underground", "unknown", "surface", "underground", "surface"]
+    sites, report = og.sites.sites_from_frame(raw, refused="report", point_radius_m=500)
+    assert len(sites) == 8 and not (report["severity"] == "error").any()
+    assert list(sites["status"]) == ["closed", "new", "new", "new", "new", "suspended",
+                                     "producing", "closed"]
+    assert list(sites["method"].fillna("-")) == ["open_pit", "open_pit", "open_pit",
+                                                 "underground", "-", "open_pit", "underground",
+                                                 "open_pit"]

@@ -266,7 +266,7 @@ def test_a_site_named_like_a_code_keeps_its_name(browser, tmp_path):
     path = maps.save_map(maps.map_overview(one), tmp_path / "code.html")
     page, *_ = open_offline(browser, path)
     values = page.evaluate("window.ordosLayers.parcels.getLayers()[0].feature.properties.t")
-    assert values[1] == "other" and values[2] == "采坑" and values[3] == "无主"
+    assert values[1] == "other" and values[2] == "采坑" and values[4] == "无主"
     page.close()
 
 
@@ -288,3 +288,77 @@ def test_a_zone_sheet_legend_lists_the_classes_it_draws_in_the_maps_colours():
     for text, patch in zip(legend.get_texts(), legend.get_patches()):
         kind = next(k for k in colours if values[k] == text.get_text())
         assert mc.to_hex(patch.get_facecolor()) == colours[kind]
+
+
+def test_a_parcel_without_a_status_is_outlined_in_its_mines(browser, tmp_path):
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    mine = sites[sites["kind"] == "mine"].head(1).assign(site_id="M1", status="producing")
+    pit = sites[sites["kind"] == "pit"].head(1).assign(site_id="P1", mine_id="m1", status=None)
+    lone = sites[sites["kind"] == "dump"].head(1).assign(site_id="P2", mine_id="NOPE",
+                                                          status=None)
+    frame = pd.concat([mine, pit, lone])
+    path = maps.save_map(maps.map_overview(frame), tmp_path / "inherit.html")
+    page, *_ = open_offline(browser, path)
+    drawn = page.evaluate("""() => { const out = {};
+        window.ordosLayers.parcels.eachLayer(f => out[f.feature.properties.t[0]] =
+          [f.options.fillColor, f.options.color]); return out; }""")
+    assert drawn["P1"] == [maps.KIND_COLOURS["pit"], maps.STATUS_COLOURS["producing"]]
+    assert drawn["P2"] == [maps.KIND_COLOURS["dump"]] * 2   # its mine is not on the map
+    found = check_legend(page)
+    assert found["missing"] == [] and found["unused"] == []
+    page.close()
+
+
+def test_a_planners_own_end_uses_get_their_own_colours_and_entries(browser, tmp_path):
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    result = og.zones.build_zones(sites, max_zone_ha=10_000)
+    zones = og.rules.apply_rules(result.zones, sites=result.sites)
+    own = zones.copy()
+    own.loc[own.index[:3], ["end_use", "end_use_label"]] = ["wetland", "湿地公园"]
+    own.loc[own.index[3:6], ["end_use", "end_use_label"]] = ["mining_park", "矿山公园"]
+    own.loc[own.index[6], ["end_use", "end_use_label"]] = [None, None]
+    path = maps.save_map(maps.map_zones(own, result.sites), tmp_path / "own.html")
+    page, *_ = open_offline(browser, path)
+    found = check_legend(page)
+    labels = {s["label"]: s["colour"] for s in found["legend"]}
+    assert {"湿地公园", "矿山公园", "用途未定"} <= set(labels)
+    assert len({labels["湿地公园"], labels["矿山公园"], labels["用途未定"]}) == 3
+    assert found["missing"] == [] and found["clashes"] == [] and found["unused"] == []
+    page.close()
+
+
+def test_the_year_slider_steps_through_the_years_measured(browser, tmp_path):
+    sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())
+    ids = sites["site_id"].astype(str).head(4).tolist()
+    summary = pd.DataFrame([{"site_id": s, "year": y, "vegetated_share": 0.5,
+                             "status": "on_track", "trajectory": "recovering"}
+                            for s in ids for y in (2019, 2022, 2025)])
+    path = maps.save_map(maps.map_progress(sites, summary), tmp_path / "gap.html")
+    page, *_ = open_offline(browser, path)
+    seen = []
+    for step in range(3):
+        page.locator("#ordos-year").evaluate(
+            f"(el) => {{ el.value = '{step}'; el.dispatchEvent(new Event('input')); }}")
+        seen.append(page.locator("#ordos-year-label").inner_text())
+        found = check_legend(page, all_layers=False)
+        assert found["missing"] == [], (seen[-1], found["missing"])
+    assert seen == ["2019", "2022", "2025"]
+    assert page.locator("#ordos-year").get_attribute("max") == "2"
+    page.close()
+
+
+def test_a_layer_turned_back_on_goes_to_its_place(embedded_maps, browser):
+    page, *_ = open_offline(browser, embedded_maps[("zones", "zh")])
+    label = page.locator(".leaflet-control-layers-overlays label", has_text="集中连片治理区")
+    label.locator("input").uncheck()
+    label.locator("input").check()
+    order = page.evaluate("""() => { const keys = Object.keys(window.ordosLayers);
+        const r = window.ordosMap.getRenderer(window.ordosLayers.zones.getLayers()[0]);
+        const first = {}; let k = 0;
+        for (let l = r._drawFirst; l; l = l.next) {
+          const key = keys.find(n => window.ordosLayers[n].hasLayer(l.layer));
+          if (key && !(key in first)) first[key] = k++;
+        }
+        return first; }""")
+    assert order["zones"] < order["mines"] < order["parcels"], order
+    page.close()

@@ -106,7 +106,8 @@ def _with_options_hint():
         if not features:  # the file itself is refused: no feature to leave out
             raise
         far = report.attrs.get("max_outside_m")
-        more = msg("validation_option_tolerance", distance_m=far) if far else ""
+        more = msg("validation_option_tolerance", distance_m=round(far),
+                   enough_m=math.floor(far) + 1) if far else ""
         raise ValidationError(f"{exc}\n{msg('validation_options', more=more)}",
                               report=report) from None
 
@@ -282,7 +283,7 @@ def reading_options(h, *, positional: str = "sites") -> argparse.ArgumentParser:
                          help=h("the sites are GCJ-02 (Amap/Tencent web maps): convert to WGS84"))
     reading.add_argument("--kind", choices=["mine", "pit", "dump", "other"],
                          help=h("kind of every feature whose kind is empty or absent"))
-    reading.add_argument("--point-radius-m", type=AREA, metavar="M",
+    reading.add_argument("--point-radius-m", type=bounded(0, 20_000, low_open=True), metavar="M",
                          help=h("draw point features (mine locations) as circles of this radius"))
     reading.add_argument("--boundary-tolerance-m", type=GAP, metavar="M",
                          help=h("how far outside the indicative city boundary a site may lie "

@@ -110,9 +110,21 @@ def _stdout_to_devnull() -> None:
     os.close(devnull)
 
 
+def _wanted_lang(argv: list[str]) -> str | None:
+    """The ``--lang`` asked for (``--lang en`` or ``--lang=en``; the last one wins, as
+    argparse takes it), so that help and usage errors are in that language too."""
+    wanted = None
+    for k, a in enumerate(argv):
+        if a == "--lang" and k + 1 < len(argv):
+            wanted = argv[k + 1]
+        elif a.startswith("--lang="):
+            wanted = a.split("=", 1)[1]
+    return wanted
+
+
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    wanted = next((argv[k + 1] for k, a in enumerate(argv[:-1]) if a == "--lang"), None)
+    wanted = _wanted_lang(argv)
     parser = build_parser("en" if wanted == "en" else "zh" if wanted == "zh" else None)
     args = parser.parse_args(argv)  # exits 2 on usage errors
     for name, default in (("lang", None), ("verbose", 0), ("no_progress", False), ("debug", False)):
@@ -120,9 +132,15 @@ def _main(argv: list[str] | None) -> int:
             setattr(args, name, default)
     chosen = {**({"lang": args.lang} if args.lang else {}),
               **({"progress": False} if args.no_progress else {})}
+    logger = logging.getLogger("ordos_geo")
+    level, handlers = logger.level, list(logger.handlers)
     enable_logging("DEBUG" if args.verbose > 1 else "INFO" if args.verbose else "WARNING")
-    with settings.context(**chosen):  # a command run in a notebook leaves the settings as found
-        return _guarded(COMMANDS[args.command], args)
+    try:  # a command run in a notebook leaves the settings and the logger as found
+        with settings.context(**chosen):
+            return _guarded(COMMANDS[args.command], args)
+    finally:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 def _guarded(command, args: argparse.Namespace) -> int:

@@ -104,6 +104,18 @@ def _check_export_out(out: Path, fmt: str) -> None:
         suffix = f".{fmt}"
         raise UsageError(msg("export_out_is_dir", path=out, format=fmt, suffix=suffix,
                              example=out / f"sites{suffix}"))
+    allowed = _SUFFIXES[fmt]
+    if out.suffix.lower() in _DATA_SUFFIXES and out.suffix.lower() not in allowed:
+        raise UsageError(msg("export_out_suffix", path=out, format=fmt,
+                             allowed=", ".join(allowed)))
+
+
+#: What ``--out`` may end in for each ``--format`` (a Shapefile may also be a folder), and the
+#: suffixes of other data files a user might type by mistake.
+_SUFFIXES = {"geojson": (".geojson", ".json"), "gpkg": (".gpkg",), "shp": (".shp",),
+             "xlsx": (".xlsx",)}
+_DATA_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".xlsx", ".xls", ".csv", ".zip",
+                  ".kml", ".dbf", ".html"}
 
 
 def _export_layers(args: argparse.Namespace) -> dict:

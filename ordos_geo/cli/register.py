@@ -116,6 +116,7 @@ def _register(args: argparse.Namespace) -> int:
     from .. import register
 
     action = args.register_command
+    register.check_location(args.db)  # before a report or folder is written beside it
     if action == "init":
         with register.init(args.db, sites=_register_sites(args)) as reg:
             print(msg("register_created", db=register.masked_location(args.db),
@@ -157,7 +158,12 @@ def _register_add(reg, args: argparse.Namespace) -> int:
                                              "name", "banner", "note")
               if getattr(args, k) is not None}
     event_id = reg.add(mine_id=args.mine_id, event=args.event, date=args.date, **fields)
-    print(msg("register_added", event_id=event_id, mine=args.mine_id or "—", event=args.event))
+    from ..publish.symbology import value_labels
+
+    events = reg.history(mine_id=args.mine_id) if args.mine_id else reg.history()
+    stored = events.set_index("event_id").loc[event_id]  # as the register holds it
+    label = value_labels().get(stored["event"], stored["event"])
+    print(msg("register_added", event_id=event_id, mine=stored["mine_id"] or "—", event=label))
     print_head(reg)
     return 0
 

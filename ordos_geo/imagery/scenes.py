@@ -253,26 +253,27 @@ def scenes_from_stac(catalog: str | os.PathLike) -> list[Scene]:
         if not isinstance(root, (pystac.Catalog, pystac.Item)):
             raise InputFileError(msg("stac_not_catalog", path=str(catalog),
                                      kind=type(root).__name__))
-        items = [root] if isinstance(root, pystac.Item) else _stac_items(root)
+        items = [root] if isinstance(root, pystac.Item) else _stac_items(root, pystac)
     except InputFileError:
         raise
     except pystac.STACTypeError as exc:  # JSON, but no Catalog, Collection or Item
         raise InputFileError(msg("stac_not_catalog", path=str(catalog),
                                  kind=str(exc).split(":")[0][:80])) from None
-    except (OSError, ValueError, KeyError, TypeError, pystac.STACError) as exc:
-        where = getattr(exc, "filename", None) or catalog
-        raise InputFileError(f"STAC catalog {str(catalog)!r}: cannot read {str(where)!r} "
-                             f"({type(exc).__name__}: {exc}). Check its links.") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pystac.STACError) as exc:
+        where = getattr(exc, "filename", None) or catalog  # AttributeError: JSON of no object
+        raise InputFileError(msg("stac_unreadable", path=str(catalog), where=str(where),
+                                 reason=f"{type(exc).__name__}: {exc}"[:200])) from None
     if not items:
-        raise ValidationError(f"STAC catalog {str(catalog)!r} holds no items.")
+        raise ValidationError(msg("stac_no_items", path=str(catalog)))
     scenes = [_scene_from_item(item) for item in items]
     log.info("read %d scenes from STAC catalog %s", len(scenes), catalog)
     return sorted(scenes, key=lambda s: (s.date, s.scene_id))
 
 
-def _stac_items(root) -> list:
+def _stac_items(root, pystac) -> list:
     """The items under ``root``, each catalog visited once (a child link back to itself or to
-    a parent is no loop) and each item taken once."""
+    a parent is no loop) and each item taken once; an "item" link to something that is no
+    Item (the catalog itself) is skipped."""
     seen_catalogs: set[str] = set()
     seen_items: set[str] = set()
     items, todo = [], [root]
@@ -283,6 +284,8 @@ def _stac_items(root) -> list:
             continue
         seen_catalogs.add(key)
         for item in node.get_items(recursive=False):
+            if not isinstance(item, pystac.Item):
+                continue
             item_key = item.get_self_href() or f"{key}#{item.id}"
             if item_key not in seen_items:
                 seen_items.add(item_key)

@@ -147,6 +147,8 @@ def write_gk_copies(layers: dict[str, gpd.GeoDataFrame], path: str | Path, *,
         raise UsageError(f"A Shapefile holds one layer; got {len(layers)} ({', '.join(layers)}).")
     zone_of = {name: gk_zone_of(frame) for name, frame in layers.items()}
     zones = sorted({int(z) for found in zone_of.values() for z in found})
+    for name, frame in layers.items():
+        _warn_wide(frame, zone_of[name])
     written: list[Path] = []
     for zone in zones:
         parts = {name: frame[zone_of[name] == zone] for name, frame in layers.items()
@@ -159,6 +161,28 @@ def write_gk_copies(layers: dict[str, gpd.GeoDataFrame], path: str | Path, *,
     log.info("wrote Gauss-Krüger copies of %s in zones %s", ", ".join(layers),
              ", ".join(map(str, zones)))
     return written
+
+
+#: How far (degrees of longitude) a vertex may lie from its zone's central meridian before the
+#: planar area of its feature may be off by more than 0.1 % at Ordos's latitude (~39.5° N):
+#: scale 1 + (Δλ·cos φ)²/2, area its square.
+GK_WIDE_DEG = 2.3
+
+
+def _warn_wide(frame: gpd.GeoDataFrame, zones: pd.Series) -> None:
+    """Name the features that reach farther than :data:`GK_WIDE_DEG` from their zone's central
+    meridian (a multi-part mine across zones): one zone cannot hold their area within 0.1 %."""
+    if not len(frame):
+        return
+    bounds = frame.to_crs(4326).geometry.bounds
+    meridian = zones.astype(float) * 3.0
+    far = np.maximum((bounds["minx"] - meridian).abs(), (bounds["maxx"] - meridian).abs())
+    wide = far > GK_WIDE_DEG
+    if wide.any():
+        ids = frame.loc[wide, "site_id" if "site_id" in frame else "zone_id"].astype(str) \
+            if ("site_id" in frame or "zone_id" in frame) else wide[wide].index.astype(str)
+        log.warning(msg("gk_wide_features", n=int(wide.sum()), deg=float(far.max()),
+                        ids=", ".join(list(ids)[:10])))
 
 
 def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = None,
@@ -180,14 +204,15 @@ def write_gk_copy(frame: gpd.GeoDataFrame, path: str | Path, *, crs: object = No
 def _styles_for(layers: dict[str, gpd.GeoDataFrame], lang: str) -> dict[str, str]:
     """QML styles matching the HTML maps: mines by status, parcels by kind (outlined by
     status), zones by end use."""
-    from .symbology import categorized_qml, colours, sites_qml
+    from .symbology import categorized_qml, colours, end_use_colours, sites_qml
 
     palette = colours()
     out = {}
     for name, frame in layers.items():
         if "end_use" in frame.columns:
             labels = dict(zip(frame["end_use"], frame.get("end_use_label", frame["end_use"])))
-            cats = {u: (str(labels.get(u, u)), c) for u, c in palette["end_use"].items()}
+            used = end_use_colours([*palette["end_use"], *frame["end_use"]])  # as on the map
+            cats = {u: (str(labels.get(u, u)), c) for u, c in used.items()}
             out[name] = categorized_qml("end_use", cats, label_field="zone_id",
                                         other=("用途未定" if lang == "zh" else "not set",
                                                palette["end_use_unset"]))

@@ -77,7 +77,7 @@ _LABELS = {
            "distance_m": "距矿界（米）", "first_seen": "首次发现", "last_seen": "最近发现",
            "n_dates": "发现次数", "confidence": "可信度", "suspected_entry": "疑似越界扰动",
            "legend_status_parcels": "矿山状态（矿区填色，图斑边框色）", "legend_kind": "图斑类型（填色）",
-           "legend_reference": "参考图层", "banner_line": "旗区界线（示意）",
+           "legend_reference": "参考图层", "mine_id": "所属矿山", "banner_line": "旗区界线（示意）",
            "areas_line": "重点治理区域（虚线）", "no_data": "无数据",
            "checked_style": "粗边框：本年已抽查", "legend_zones": "治理区"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
@@ -107,7 +107,7 @@ _LABELS = {
            "first_seen": "First seen", "last_seen": "Last seen", "n_dates": "Dates seen",
            "confidence": "Confidence", "suspected_entry": "suspected disturbance",
            "legend_status_parcels": "Mine status (mine fill, parcel outline)",
-           "legend_kind": "Parcel kind (fill)", "legend_reference": "Reference layers",
+           "legend_kind": "Parcel kind (fill)", "legend_reference": "Reference layers", "mine_id": "Mine",
            "banner_line": "banner boundary (indicative)",
            "areas_line": "priority area (dashed)", "no_data": "no data",
            "checked_style": "heavy outline: checked this year", "legend_zones": "Zones"},
@@ -151,7 +151,8 @@ _PAGE_CSS = """html, body, #map { height: 100%; margin: 0; }
 .ordos-legend-section + .ordos-legend-section { margin-top: 6px; }
 .ordos-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px;
   border: 1px solid #555; vertical-align: middle; }
-.ordos-tip { font: 13px sans-serif; white-space: normal; width: max-content; max-width: 360px; }
+.ordos-tip { font: 13px sans-serif; white-space: normal; width: max-content; max-width: 360px;
+  overflow-wrap: anywhere; }
 .ordos-swatch.ordos-outline { background: transparent !important; border-width: 3px; }
 .ordos-swatch.ordos-line { height: 0; border-width: 2px 0 0 0; width: 16px; }
 .ordos-swatch.ordos-dash { height: 0; border-width: 2px 0 0 0; border-style: dashed; width: 16px; }
@@ -456,6 +457,7 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key,
         "lang": settings.get("lang", lang), "basemaps": tiles, "tile_hosts": hosts,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],
         "attribution": attribution or attribution_for(sites, lang=lang),
+        "controls": _CONTROLS[labels["_lang"]],
         "legends": [_reference_legend(labels)],
         "notes": [labels["amap_note"]] if gcj02 else [],
         "outline": banners[["geometry"]].to_geo_dict(show_bbox=False, drop_id=True),
@@ -469,6 +471,16 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key,
                    dash="6 4")],
     }
     return spec, labels, gcj02
+
+
+#: The map controls' own words (Leaflet's and its plugins') in the map's language.
+_CONTROLS = {
+    "zh": {"zoomIn": "放大", "zoomOut": "缩小", "fullscreen": "全屏", "exitFullscreen": "退出全屏",
+           "measure": "cn", "hideMinimap": "隐藏鹰眼图", "showMinimap": "显示鹰眼图"},
+    "en": {"zoomIn": "Zoom in", "zoomOut": "Zoom out", "fullscreen": "Full screen",
+           "exitFullscreen": "Exit full screen", "measure": "en", "hideMinimap": "Hide overview",
+           "showMinimap": "Show overview"},
+}
 
 
 def _finish(spec: dict, labels: dict, search: list[str]) -> OfflineMap:
@@ -486,6 +498,7 @@ def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj0
                   fill_opacity: float = 0.6):
     """Two toggleable layers: mine boundaries filled by status, and pits, dumps and other
     parcels (drawn above) filled by kind with their status as the outline colour."""
+    sites = _parcel_status(sites)
     parcel = _is_parcel(sites)
     mines = _sites_layer(sites[~parcel], "mines", labels, simplify_m, gcj02, fill_opacity)
     parcels = _sites_layer(sites[parcel], "parcels", labels, simplify_m, gcj02, fill_opacity)
@@ -495,6 +508,23 @@ def _sites_layers(sites: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj0
 def _is_parcel(sites: pd.DataFrame) -> pd.Series:
     return sites["kind"].isin(["pit", "dump", "other"]) if "kind" in sites.columns else \
         pd.Series(False, index=sites.index)
+
+
+def _parcel_status(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A parcel without a status of its own takes its mine's (``mine_id`` → the mine's
+    ``site_id``, compared as ids are: case- and width-folded)."""
+    if "mine_id" not in sites.columns or not len(sites):
+        return sites
+    from ..core.schema import id_key
+
+    parcel = _is_parcel(sites)
+    own = sites["status"] if "status" in sites.columns else \
+        pd.Series(None, index=sites.index, dtype=object)
+    mines = sites[~parcel & own.notna()]
+    of_mine = dict(zip(mines["site_id"].map(lambda v: id_key(str(v))), own[mines.index]))
+    inherited = sites["mine_id"].map(lambda v: None if pd.isna(v) else of_mine.get(id_key(str(v))))
+    status = own.where(~parcel | own.notna(), inherited)
+    return sites if status.equals(own) else sites.assign(status=status)
 
 
 def _status_colours(frame: pd.DataFrame) -> pd.Series:
@@ -507,8 +537,8 @@ def _status_colours(frame: pd.DataFrame) -> pd.Series:
 def _sites_layer(sites: gpd.GeoDataFrame, key: str, labels: dict, simplify_m: float,
                  gcj02: bool, fill_opacity: float = 0.6) -> dict:
     d = _display(sites, simplify_m, gcj02)
-    fields = [f for f in ("site_id", "name", "kind", "status", "area_ha", "zone_id")
-              if f in d.columns]
+    fields = [f for f in ("site_id", "name", "kind", "mine_id", "status", "area_ha", "zone_id")
+              if f in d.columns and (f != "mine_id" or key == "parcels")]
     status = _status_colours(d)
     if key == "parcels":  # fill by kind; the outline is the mine's status when there is one
         fill = d["kind"].map(KIND_COLOURS).fillna(_COLOURS["kind_unset"])
@@ -527,6 +557,7 @@ def _status_legend(labels: dict, lang, sites: gpd.GeoDataFrame) -> list[dict]:
     """The legends of the sites: the statuses drawn (mine fill, parcel outline) and the parcel
     kinds drawn — only the classes on the map, each once."""
     values = symbology.value_labels(lang)
+    sites = _parcel_status(sites)
     parcel = _is_parcel(sites)
     status = sites["status"] if "status" in sites.columns else \
         pd.Series(None, index=sites.index, dtype=object)
@@ -555,9 +586,12 @@ def _end_use_legend(zones: gpd.GeoDataFrame, labels: dict, lang) -> dict:
     values = symbology.value_labels(lang)
     zones = _relabel_zones(zones, labels["_lang"])
     label_of = dict(zip(zones.get("end_use", []), zones.get("end_use_label", [])))
-    uses = [u for u in END_USE_COLOURS if "end_use" in zones and (zones["end_use"] == u).any()]
-    entries = {str(label_of.get(u) or values.get(u, u)): END_USE_COLOURS[u] for u in uses}
-    if "end_use" not in zones or (~zones["end_use"].isin(list(END_USE_COLOURS))).any():
+    codes = zones["end_use"] if "end_use" in zones else pd.Series([None] * len(zones))
+    palette = symbology.end_use_colours(codes)
+    ordered = [u for u in END_USE_COLOURS if u in palette] + \
+        [u for u in palette if u not in END_USE_COLOURS]
+    entries = {str(label_of.get(u) or values.get(u, u)): palette[u] for u in ordered}
+    if codes.isna().any():
         entries[labels["unknown_use"]] = _COLOURS["end_use_unset"]
     return _legend(labels["legend_end_use"], entries)
 
@@ -586,7 +620,8 @@ def _zones_layer(zones: gpd.GeoDataFrame, labels: dict, simplify_m: float, gcj02
                  show: bool = True) -> dict:
     d = _display(zones, simplify_m, gcj02)
     unset = _COLOURS["end_use_unset"]
-    colour = d["end_use"].map(END_USE_COLOURS).fillna(unset) if "end_use" in d else \
+    colour = d["end_use"].map(symbology.end_use_colours(d["end_use"])).fillna(unset) \
+        if "end_use" in d else \
         pd.Series([unset] * len(d))
     d = _relabel_zones(d, labels["_lang"])
     fields = [f for f in ("zone_id", "n_sites", "n_ownerless", "area_ha", "end_use_label",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
+from ..core.messages import msg
 from ..core.settings import settings
 from ..core.yaml_tables import load_table
 
 __all__ = ["colours", "value_labels", "categorized_qml", "sites_qml", "layer_classes",
+           "end_use_colours",
            "delta_e", "clashes", "MIN_DELTA_E"]
 
 
@@ -39,6 +41,26 @@ def layer_classes(layer: str, lang: str | None = None) -> dict[str, tuple[str, s
     spec, values = layers()[layer], value_labels(lang)
     group = colours()[spec["colours"]]
     return {k: (values.get(k, k), c) for k, c in group.items()}
+
+
+def end_use_colours(codes) -> dict[str, str]:
+    """A colour for every end use in ``codes``: the table's for its own end uses, then the
+    ``end_use_extra`` colours in order of first appearance for a planner's own (a rule table
+    of more extra end uses than colours is refused: they could not be told apart)."""
+    palette, extra = colours()["end_use"], list(colours()["end_use_extra"])
+    out: dict[str, str] = {}
+    for code in codes:
+        if code is None or (isinstance(code, float) and math.isnan(code)) or code in out:
+            continue
+        if code in palette:
+            out[code] = palette[code]
+        elif extra:
+            out[code] = extra.pop(0)
+        else:
+            from ..core.errors import OrdosGeoError
+
+            raise OrdosGeoError(msg("too_many_end_uses", n=len(colours()["end_use_extra"])))
+    return out
 
 
 #: Two classes drawn on one map differ by at least this CIEDE2000 difference.

@@ -12,7 +12,7 @@ verify), ``_tables`` (register tables), ``_state`` (derived state), ``_rectifica
 
 from ._checks import canonical_value
 from ._names import NameRefused, clean_name
-from ._storage import masked_location
+from ._storage import check_location, masked_location
 from .ledger import (
     EVENT_COLUMNS,
     HISTORY_COLUMNS,
@@ -38,7 +38,7 @@ __all__ = ["Register", "init", "open_register", "upgrade", "check_exported_chain
            "current_state", "effective_events", "summary_by_banner", "read_register_table",
            "events_of_table", "mines_of_table", "TamperedError", "Verification", "EVENT_COLUMNS",
            "HISTORY_COLUMNS", "STATE_COLUMNS", "SIGNATURES", "rules", "canonical_value",
-           "clean_name", "NameRefused", "masked_location"]
+           "clean_name", "NameRefused", "masked_location", "check_location"]
 
 
 def __getattr__(name: str):

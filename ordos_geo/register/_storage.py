@@ -94,10 +94,17 @@ def _url(db: str | Path) -> str:
     text = str(db)
     if is_postgres(text):
         return "postgresql+psycopg://" + text.split("://", 1)[1]
-    path = Path(text)
-    if path.suffix.lower() != ".gpkg":
-        raise UsageError(msg("reg_location", db=repr(text)))
-    return f"sqlite:///{path}"
+    check_location(text)
+    return f"sqlite:///{Path(text)}"
+
+
+def check_location(db: str | Path) -> None:
+    """A register is a ``.gpkg`` file or a ``postgresql://`` URL; anything else (a libpq
+    ``host=… password=…`` string too) is a usage error, its password masked, before any
+    folder or file is made."""
+    text = str(db)
+    if not is_postgres(text) and Path(text).suffix.lower() != ".gpkg":
+        raise UsageError(msg("reg_location", db=repr(masked_location(text))))
 
 
 def connect(db: str | Path, *, must_exist: bool = True) -> sa.Engine:
@@ -105,13 +112,21 @@ def connect(db: str | Path, *, must_exist: bool = True) -> sa.Engine:
     another schema version). On PostgreSQL every transaction runs as :data:`WRITER_ROLE`."""
     if not is_postgres(db) and must_exist and not Path(db).exists():
         raise InputFileError(msg("reg_no_register", db=repr(str(db))))
-    engine = sa.create_engine(_url(db), connect_args={"timeout": 60} if not is_postgres(db)
-                              else {}, pool_pre_ping=False)
+    try:
+        engine = sa.create_engine(_url(db), connect_args={"timeout": 60}
+                                  if not is_postgres(db) else {}, pool_pre_ping=False)
+    except (ValueError, sa.exc.ArgumentError) as exc:  # a URL that is no URL (port, [::1)
+        raise InputFileError(msg("reg_cannot_open", db=shown(db),
+                                 reason=_masked_text(str(exc)))) from None
     if engine.dialect.name == "sqlite":
         _sqlite_writes_queue(engine)
     if must_exist:
         try:
             _check_register(engine, db)
+        except ValueError as exc:  # psycopg's URL parsing, at the first connection
+            engine.dispose()
+            raise InputFileError(msg("reg_cannot_open", db=shown(db),
+                                     reason=_masked_text(str(exc)))) from None
         except BaseException:
             engine.dispose()
             raise
@@ -154,7 +169,7 @@ def masked_location(db: str | Path) -> str:
     but with its password masked (``postgresql://user:***@host/db``, ``password=***``)."""
     text = str(db)
     if not is_postgres(text):
-        return text
+        return _masked_text(text)
     scheme, rest = text.split("://", 1)
     ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
     authority, tail = rest[:min(ends, default=len(rest))], rest[min(ends, default=len(rest)):]
@@ -163,6 +178,13 @@ def masked_location(db: str | Path) -> str:
         authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
     tail = re.sub(r"([?&]password=)[^&]*", r"\1***", tail, flags=re.IGNORECASE)
     return f"{scheme}://{authority}{tail}"
+
+
+def _masked_text(text: str) -> str:
+    """``password=…`` (libpq keyword strings, query parameters) and a URL's ``user:pw@``
+    masked in any text."""
+    text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"(://[^/:@\s]+:)[^@/\s]+@", r"\1***@", text)
 
 
 def _sqlite_writes_queue(engine: sa.Engine) -> None:

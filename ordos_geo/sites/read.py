@@ -189,7 +189,8 @@ def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: o
     _check_values(attrs, ids, kind, problems)
     _infer_method(attrs, ids, problems)
     geoms, repairs = _check_geometry(frame.geometry.values, ids, problems,
-                                     skip=_refused_corner_rows(problems))
+                                     skip=_refused_corner_rows(problems),
+                                     radius_given=point_radius_m is not None)
     geoms = _to_wgs84(geoms, crs, gcj02, ids, problems, repairs)
     attrs["area_ha"] = np.nan
     if geoms is not None:
@@ -213,11 +214,16 @@ def sites_from_frame(frame: gpd.GeoDataFrame, *, source: str = "<frame>", crs: o
     return _finish(out, problems, refused, source, n)
 
 
+#: The largest circle a mine's point may stand for (a mine of 1,250 km²).
+MAX_POINT_RADIUS_M = 20_000.0
+
+
 def _points_as_circles(frame: gpd.GeoDataFrame, crs, radius_m: float,
                        problems: Problems) -> gpd.GeoDataFrame:
     """Point features as circles of ``radius_m`` (metric CRS), reported once; others unchanged."""
-    if not math.isfinite(radius_m) or radius_m <= 0:
-        raise ValueError(f"point_radius_m={radius_m!r}; give a finite number of metres > 0.")
+    if not math.isfinite(radius_m) or not 0 < radius_m <= MAX_POINT_RADIUS_M:
+        raise ValueError(f"point_radius_m={radius_m!r}; give metres in (0, "
+                         f"{MAX_POINT_RADIUS_M:g}].")
     points = np.isin(shapely.get_type_id(frame.geometry.values), [0, 4]) & \
         ~shapely.is_empty(frame.geometry.values)
     finite = np.isfinite(shapely.get_coordinates(frame.geometry.values[points])).all() \
@@ -403,7 +409,7 @@ def _refused_corner_rows(problems: Problems) -> set[int]:
 
 
 def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems, *,
-                    skip: set[int] = frozenset()
+                    skip: set[int] = frozenset(), radius_given: bool = False
                     ) -> tuple[np.ndarray, dict[int, tuple[object, str]]]:
     """Refuse null/empty/non-finite/non-polygon geometries; repair invalid ones (reported later).
     Rows in ``skip`` were already refused for their geometry's source."""
@@ -429,7 +435,8 @@ def _check_geometry(geoms: np.ndarray, ids: list[str], problems: Problems, *,
         elif nonfinite[i]:
             code = "geom_nonfinite"
         elif not polygonal[i]:
-            code = "geom_point" if type_id[i] in (0, 4) else "geom_wrong_type"
+            code = ("geom_point_undrawn" if radius_given else "geom_point") \
+                if type_id[i] in (0, 4) else "geom_wrong_type"
             values = {"geom_type": g.geom_type}
         else:
             reason = shapely.is_valid_reason(g) if not g.is_valid else "GeometryCollection"
@@ -609,7 +616,7 @@ def _check_banner(attrs: pd.DataFrame, geoms: np.ndarray, ids: list[str], proble
             away = float(shapely.distance(site_m[k], city))
             if away > tol:
                 problems.facts["max_outside_m"] = max(problems.facts.get("max_outside_m", 0),
-                                                      round(away))
+                                                      away)
                 problems.add("outside_city", severity="error", action="refused", field="geometry",
                              index=int(i), feature_id=ids[i], distance_m=round(away),
                              tolerance_m=round(tol))

@@ -15,7 +15,10 @@
     return e;
   }
 
-  var map = L.map("map", {preferCanvas: true, zoomControl: true});
+  var controls = spec.controls || {};
+  var map = L.map("map", {preferCanvas: true, zoomControl: false});
+  L.control.zoom({zoomInTitle: controls.zoomIn || "Zoom in",
+                  zoomOutTitle: controls.zoomOut || "Zoom out"}).addTo(map);
   map.attributionControl.setPrefix("Leaflet");
   map.fitBounds(spec.bounds);
   window.ordosMap = map;
@@ -80,6 +83,13 @@
     overlays[d.name] = layer;
   });
   L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+  // a layer turned back on goes to its place, not on top (zones stay under the sites)
+  map.on("overlayadd", function () {
+    spec.layers.forEach(function (d) {
+      var layer = window.ordosLayers[d.key];
+      if (map.hasLayer(layer)) layer.bringToFront();
+    });
+  });
   L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
 
   // one box per corner, a titled section per legend (every class drawn has its entry)
@@ -121,10 +131,14 @@
     c.addTo(map);
   });
 
-  if (L.control.fullscreen) L.control.fullscreen({position: "topleft"}).addTo(map);
+  if (L.control.fullscreen) {
+    L.control.fullscreen({position: "topleft", title: controls.fullscreen || "Full Screen",
+                          titleCancel: controls.exitFullscreen || "Exit Full Screen"}).addTo(map);
+  }
   if (L.control.measure) {
     L.control.measure({position: "topleft", primaryLengthUnit: "meters",
-                       primaryAreaUnit: "hectares"}).addTo(map);
+                       primaryAreaUnit: "hectares",
+                       localization: controls.measure || "en"}).addTo(map);
   }
   if (spec.search && spec.search.layers.length && L.Control.Search) {
     var group = L.layerGroup(spec.search.layers.map(function (k) { return window.ordosLayers[k]; }));
@@ -149,7 +163,10 @@
   if (L.Control.MiniMap) {
     var outline = L.geoJSON(spec.outline || null, {style: {color: "#555", weight: 1, fill: false}});
     new L.Control.MiniMap(outline, {toggleDisplay: true, position: "bottomleft",
-                                    zoomLevelOffset: -4}).addTo(map);
+                                    zoomLevelOffset: -4,
+                                    strings: {hideText: controls.hideMinimap || "Hide MiniMap",
+                                              showText: controls.showMinimap || "Show MiniMap"}
+                                    }).addTo(map);
   }
   if (spec.attribution) map.attributionControl.addAttribution(
     el("span", null, spec.attribution).outerHTML);
@@ -178,16 +195,19 @@
       b.id = "ordos-year-label";
       d.appendChild(b);
       d.appendChild(el("br"));
+      // the slider steps through the years measured, never a year without values
       var input = el("input");
       input.id = "ordos-year";
       input.type = "range";
-      input.min = years[0];
-      input.max = years[years.length - 1];
+      input.min = 0;
+      input.max = years.length - 1;
       input.step = 1;
-      input.value = years[years.length - 1];
+      input.value = years.length - 1;
       d.appendChild(input);
       L.DomEvent.disableClickPropagation(d);
-      input.addEventListener("input", function (e) { window.ordosSetYear(e.target.value); });
+      input.addEventListener("input", function (e) {
+        window.ordosSetYear(years[Number(e.target.value)]);
+      });
       return d;
     };
     box.addTo(map);
