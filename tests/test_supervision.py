@@ -325,6 +325,10 @@ def test_supervision_map_in_chromium(history, browser, tmp_path):
     colours = page.evaluate("""() => { var out = {}; window.ordosLayers.supervision.eachLayer(
         function (l) { out[l.feature.properties.t[0]] = [l.options.fillColor, l.options.weight]; });
         return out; }""")
+    tips = page.evaluate("""() => { var out = {}; window.ordosLayers.supervision.eachLayer(
+        function (l) { out[l.feature.properties.t[0]] = l.feature.properties.t; });
+        return out; }""")
+    assert tips["M1"][2:4] == ["国家级", "入录"]  # level and stage as labels, not codes
     want = og.maps.SUPERVISION_COLOURS
     assert colours["M2"][0] == want["sup_overdue"]  # overdue since 2024-06-30
     assert colours["M3"][0] == want["sup_overdue"]  # failed re-check: removable too
