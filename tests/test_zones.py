@@ -194,3 +194,39 @@ def test_zone_invariants_in_every_mode(lay):
     assert (a == b).all()
     pd.testing.assert_frame_equal(
         result.zones.drop(columns="geometry"), again.zones.drop(columns="geometry"))
+
+
+# --- interactive re-zoning: the planner's answers are build_zones's ------------------------------
+@hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layouts(), st.sampled_from([0.0, 100.0, 250.0, 333.3, 500.0, 1000.0]),
+       st.booleans())
+def test_the_planner_gives_build_zones_answers_in_every_mode(lay, gap, cross_banner):
+    sites = _layout_sites(lay)
+    ids = list(sites["site_id"])
+    cannot = [(ids[a], ids[b]) for a, b in lay["pairs"]]
+    options = dict(max_zone_ha=lay["band"], max_sites=lay["max_sites"],
+                   islands=lay["islands"], attach_m=lay["attach_m"], cannot_link=cannot,
+                   cross_banner=cross_banner)
+    plan = zones.Planner(sites, max_gap_m=1000.0)
+    pd.testing.assert_frame_equal(plan.graph(gap_m=gap).edges,  # an empty table's dtypes
+                                  adjacency.neighbour_graph(sites, gap_m=gap).edges,
+                                  check_dtype=False)
+    mine = plan.zones(gap_m=gap, **options)
+    theirs = zones.build_zones(sites, gap_m=gap, **options)
+    pd.testing.assert_frame_equal(mine.sites, theirs.sites)
+    pd.testing.assert_frame_equal(mine.zones.drop(columns="geometry"),
+                                  theirs.zones.drop(columns="geometry"))
+    assert mine.zones.geometry.geom_equals_exact(theirs.zones.geometry, 1e-9).all()
+    assert mine.parameters == theirs.parameters
+    pd.testing.assert_frame_equal(mine.graph.edges, theirs.graph.edges, check_dtype=False)
+
+
+def test_the_planner_refuses_a_gap_beyond_its_graph():
+    sites = _layout_sites({"geoms": row_of_squares([300]), "mine_of": [None, None],
+                           "apart": [False, False]})
+    plan = zones.Planner(sites, max_gap_m=400)
+    assert len(plan.graph(gap_m=400).edges) == 1 and len(plan.graph(gap_m=299).edges) == 0
+    with pytest.raises(ValueError, match="max_gap_m"):
+        plan.zones(gap_m=500)
+    pd.testing.assert_frame_equal(plan.sensitivity(gaps=[100, 300, 400]),
+                                  zones.sensitivity(sites, gaps=[100, 300, 400]))

@@ -52,7 +52,7 @@ from ._bands import attach, closed_band, members_of, size_band, zone_geometry
 from .adjacency import NeighbourGraph, neighbour_graph
 
 __all__ = ["ZoneResult", "build_zones", "read_zones", "zone_of_sites", "zone_members",
-           "zone_figures", "sensitivity",
+           "zone_figures", "sensitivity", "Planner",
            "plot_sensitivity", "ZONE_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")
@@ -491,20 +491,22 @@ def sensitivity(sites: gpd.GeoDataFrame, *, gaps: Iterable[float] = range(100, 1
     once, at the largest gap, and filtered for the smaller ones.
     """
     gaps = sorted(float(g) for g in gaps)
-    full = neighbour_graph(sites, gap_m=gaps[-1])
+    return _sensitivity(Planner(sites, max_gap_m=gaps[-1]), gaps, max_zone_ha=max_zone_ha,
+                        max_sites=max_sites, cross_banner=cross_banner)
+
+
+def _sensitivity(plan: "Planner", gaps: list[float], *, max_zone_ha, max_sites,
+                 cross_banner) -> pd.DataFrame:
+    sites = plan.sites
     metric = np.asarray(projection.to_metric(sites.geometry).values)
-    fa, fb = full.positions()
-    must = (full.edges["source"] == "mine_id").to_numpy()
-    units = _units(len(sites), fa[must], fb[must])
+    fa, fb = plan._graph.positions()
+    units = _units(len(sites), fa[plan._must], fb[plan._must])
     unit_area, _ = _unit_sizes(units, metric, projection.area_ha(sites).to_numpy(),
                                projection.metric_crs())
     first_site = np.unique(units, return_index=True)[1]
     rows = []
     for g in gaps:
-        e = full.edges
-        keep = (e["source"] == "mine_id").to_numpy() | (e["gap_m"].to_numpy() <= g)
-        graph = full.subgraph_edges(keep, gap_m=g)
-        labels, _ = zone_members(sites, graph, gap_m=g, max_zone_ha=max_zone_ha,
+        labels, _ = zone_members(sites, plan.graph(gap_m=g), gap_m=g, max_zone_ha=max_zone_ha,
                                  max_sites=max_sites, cross_banner=cross_banner)
         counts = np.bincount(labels)
         size = np.bincount(labels[first_site], weights=unit_area)
@@ -546,3 +548,64 @@ def plot_sensitivity(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     ax.set_title("Zones as a function of the linking distance" if not zh
                  else "连片距离敏感性 / sensitivity to gap_m")
     return ax
+
+
+# --- interactive re-zoning ----------------------------------------------------------------------
+class Planner:
+    """The zones of one set of sites for many choices, the neighbour graph built once.
+
+    >>> plan = og.zones.Planner(sites)              # the graph at max_gap_m (1,000 m)
+    >>> plan.zones(gap_m=300, max_zone_ha=5000)     # == build_zones(sites, gap_m=300, …)
+    >>> plan.sensitivity(gaps=range(200, 1001, 100))
+
+    A zoning at ``gap_m`` ≤ ``max_gap_m`` uses the links of the large graph whose exact distance
+    is within ``gap_m`` — the links :func:`neighbour_graph` would find at that gap, with the same
+    figures — plus every parcel's link to its mine, so every answer equals
+    :func:`build_zones` on the same sites and options (a property test checks it).
+    """
+
+    def __init__(self, sites: gpd.GeoDataFrame, *, max_gap_m: float = 1000.0) -> None:
+        if not (np.isfinite(max_gap_m) and max_gap_m >= 0):
+            raise ValueError(f"max_gap_m must be a finite number ≥ 0, got {max_gap_m!r}.")
+        self.sites = sites
+        self.max_gap_m = float(max_gap_m)
+        self._graph = neighbour_graph(sites, gap_m=self.max_gap_m)
+        metric = np.asarray(projection.to_metric(sites.geometry).values)
+        a, b = self._graph.positions()
+        # the distance neighbour_graph decides by (its table keeps it rounded to the mm)
+        self._exact = shapely.distance(metric[a], metric[b])
+        self._must = (self._graph.edges["source"] == "mine_id").to_numpy()
+
+    def __repr__(self) -> str:
+        return f"Planner({len(self.sites)} sites, graph to {self.max_gap_m:g} m)"
+
+    def graph(self, *, gap_m: float = 500.0) -> NeighbourGraph:
+        """The neighbour graph at ``gap_m`` (≤ ``max_gap_m``), as :func:`neighbour_graph`
+        builds it, taken from the large one."""
+        if not (np.isfinite(gap_m) and 0 <= gap_m <= self.max_gap_m):
+            raise ValueError(f"gap_m={gap_m!r}: give 0–{self.max_gap_m:g} m (the planner's "
+                             "max_gap_m), or a Planner with a larger max_gap_m.")
+        within = self._exact <= gap_m
+        keep = within | self._must
+        graph = self._graph.subgraph_edges(keep, gap_m=gap_m)
+        beyond = self._must[keep] & ~within[keep]  # a parcel's link to its mine farther away:
+        if beyond.any():                           # no distance, as neighbour_graph adds it
+            edges = graph.edges.copy()
+            edges.loc[beyond, ["gap_m", "shared_m", "overlap"]] = [np.nan, 0.0, False]
+            graph = NeighbourGraph(graph.site_ids, edges, graph.gap_m, graph.positions())
+        return graph
+
+    def zones(self, *, gap_m: float = 500.0, **options) -> ZoneResult:
+        """:func:`build_zones` of the sites at ``gap_m`` with ``options`` (``max_zone_ha``,
+        ``max_sites``, ``islands``, ``attach_m``, ``cross_banner``, ``cannot_link``,
+        ``priority_areas``, ``lang``)."""
+        return build_zones(self.sites, self.graph(gap_m=gap_m), gap_m=gap_m, **options)
+
+    def sensitivity(self, *, gaps: Iterable[float] = range(100, 1001, 100),
+                    max_zone_ha: float | None = None, max_sites: int | None = None,
+                    cross_banner: bool = False) -> pd.DataFrame:
+        """:func:`sensitivity` of the sites over ``gaps`` (each ≤ ``max_gap_m``), from the
+        graph built once."""
+        return _sensitivity(self, sorted(float(g) for g in gaps), max_zone_ha=max_zone_ha,
+                            max_sites=max_sites, cross_banner=cross_banner)
+
