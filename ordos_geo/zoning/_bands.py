@@ -181,7 +181,7 @@ def closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha
                    if hull * 1.002 > max_ha]
     if not site_groups:
         return labels
-    geoms = zone_geometry(metric, site_groups, gap_m)
+    geoms = zone_geometry(metric, site_groups, gap_m, cached=closed_cache)
     closed_cache.update({tuple(np.sort(g)): geom for g, geom in zip(site_groups, geoms)})
     closed = projection.area_ha(gpd.GeoSeries(geoms, crs=crs)).to_numpy()
     over = [g for g, ha in zip(site_groups, closed) if ha > max_ha]

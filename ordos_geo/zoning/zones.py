@@ -92,8 +92,10 @@ def zone_members(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *
 
 
 def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attach_m,
-                  cross_banner, cannot_link) -> tuple[np.ndarray, NeighbourGraph, dict]:
-    """:func:`zone_members`, plus the closed geometries it computed (by member positions)."""
+                  cross_banner, cannot_link, closed: dict | None = None
+                  ) -> tuple[np.ndarray, NeighbourGraph, dict]:
+    """:func:`zone_members`, plus the closed geometries it computed (by member positions; in
+    ``closed`` when given, which may already hold some)."""
     if islands not in ("keep", "attach", "drop"):
         raise ValueError(f"islands={islands!r}; allowed: 'keep', 'attach'.")
     if islands == "drop":
@@ -141,7 +143,7 @@ def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attac
                          forbid)
     edges = (ua[between], ub[between], gaps[between], cx, cy)
     closing = graph.gap_m if np.isfinite(graph.gap_m) else gap_m  # as zone_figures closes
-    closed: dict = {}
+    closed = {} if closed is None else closed
     labels = closed_band(labels, units, metric, metric_series.crs, edges, unit_area, unit_sites,
                           max_zone_ha, max_sites, closing, forbid, closed)
     return labels[units], graph, closed
@@ -253,7 +255,9 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     ``disturbed_ha`` of pits, dumps, other parcels and ownerless sites, ``pit_ha`` of pits — all in
     the equal-area CRS. ``dist_town_km`` is measured in the metric CRS from the zone centre.
     ``closed`` holds remediation areas already computed for these ``sites`` (keyed by the
-    sorted member positions), as :func:`build_zones` passes them on from the band check.
+    sorted member positions), as :func:`build_zones` passes them on from the band check; the
+    members' unions are kept in it too (keyed by the figure's name and the positions), so a
+    :class:`Planner` re-zoning the same sites computes each zone's geometry once.
     """
     from ..core.settings import settings
 
@@ -262,16 +266,22 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     metric = np.asarray(metric_series.values)
     groups = members_of(labels)
     geoms = zone_geometry(metric, groups, gap_m, cached=closed)
+    if closed is not None:  # kept for the next zoning of these sites at this gap
+        closed.update({tuple(np.sort(g)): geom for g, geom in zip(groups, geoms) if len(g) > 1})
     ids = sites["site_id"].astype(str).to_numpy()
     area = projection.area_ha(sites).to_numpy()
     facts = _site_facts(sites, metric)
     unions: dict[str, list] = {"sites_ha": [], "disturbed_ha": [], "pit_ha": []}
     rows = []
+    cache = closed if closed is not None else {}
     for g in groups:
         g = g[np.argsort(ids[g], kind="stable")]
-        unions["sites_ha"].append(_union(metric[g]))
-        unions["disturbed_ha"].append(_union(metric[g[facts["disturbed"][g]]]))
-        unions["pit_ha"].append(_union(metric[g[facts["is_pit"][g]]]))
+        for name, part in (("sites_ha", g), ("disturbed_ha", g[facts["disturbed"][g]]),
+                           ("pit_ha", g[facts["is_pit"][g]])):
+            key = (name, *np.sort(part).tolist())
+            if key not in cache:
+                cache[key] = _union(metric[part])
+            unions[name].append(cache[key])
         rows.append(_zone_row(g, ids, area, facts))
     zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=metric_series.crs)
     for name, members in unions.items():  # one reprojection per column, not per zone
@@ -401,7 +411,7 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
                 max_sites: int | None = None, islands: Islands = "keep", attach_m: float = 1000.0,
                 cross_banner: bool = False, cannot_link: Iterable[tuple[str, str]] = (),
                 priority_areas: gpd.GeoDataFrame | None = None,
-                lang: str | None = None) -> ZoneResult:
+                lang: str | None = None, _cache: dict | None = None) -> ZoneResult:
     """Zones of ``sites`` (validated, with ``site_id``, ``banner``, ``kind``, ``status``).
 
     ``graph`` defaults to :func:`ordos_geo.zoning.adjacency.neighbour_graph` at ``gap_m`` (500 m); an
@@ -416,7 +426,7 @@ def build_zones(sites: gpd.GeoDataFrame, graph: NeighbourGraph | None = None, *,
     labels, used, closed = _zone_members(sites, graph, gap_m=gap, max_zone_ha=max_zone_ha,
                                          max_sites=max_sites, islands=islands,
                                          attach_m=attach_m, cross_banner=cross_banner,
-                                         cannot_link=cannot_link)
+                                         cannot_link=cannot_link, closed=_cache)
     zones = zone_figures(sites, labels, gap_m=gap, priority_areas=priority_areas, lang=lang,
                          closed=closed)
     site_zone = pd.Series(np.repeat(zones["zone_id"].to_numpy(), zones["n_sites"].to_numpy()),
@@ -575,6 +585,7 @@ class Planner:
         # the distance neighbour_graph decides by (its table keeps it rounded to the mm)
         self._exact = shapely.distance(metric[a], metric[b])
         self._must = (self._graph.edges["source"] == "mine_id").to_numpy()
+        self._cache: dict[float, dict] = {}  # per gap: zone geometries by member positions
 
     def __repr__(self) -> str:
         return f"Planner({len(self.sites)} sites, graph to {self.max_gap_m:g} m)"
@@ -599,7 +610,9 @@ class Planner:
         """:func:`build_zones` of the sites at ``gap_m`` with ``options`` (``max_zone_ha``,
         ``max_sites``, ``islands``, ``attach_m``, ``cross_banner``, ``cannot_link``,
         ``priority_areas``, ``lang``)."""
-        return build_zones(self.sites, self.graph(gap_m=gap_m), gap_m=gap_m, **options)
+        cache = self._cache.setdefault(float(gap_m), {})
+        return build_zones(self.sites, self.graph(gap_m=gap_m), gap_m=gap_m, _cache=cache,
+                           **options)
 
     def sensitivity(self, *, gaps: Iterable[float] = range(100, 1001, 100),
                     max_zone_ha: float | None = None, max_sites: int | None = None,
