@@ -15,6 +15,7 @@ from .. import io
 from ..core.errors import UsageError
 from ..core.messages import msg
 from ..core.schema import headers
+from . import symbology
 
 __all__ = ["write_zones", "write_progress", "write_gk_copy", "write_table",
            "write_gpkg_with_metadata", "write_register", "gk_crs_for", "CHINESE_HEADERS",
@@ -84,12 +85,10 @@ def __getattr__(name: str):
 
 
 def gk_crs_for(frame: gpd.GeoDataFrame):
-    """The CGCS2000 3-degree Gauss-Krüger zone (zone-prefixed) of the layer's median longitude."""
-    from pyproj import CRS
-
+    """The CGCS2000 3-degree Gauss-Krüger zone (zone-prefixed) of the layer's median longitude:
+    :func:`gk_crs` of that zone."""
     lon = float(np.median(frame.to_crs(4326).geometry.representative_point().x))
-    zone = int(round(lon / 3.0))
-    return CRS.from_epsg(4513 + zone - 25)
+    return gk_crs(int(round(lon / 3.0)))
 
 
 #: CGCS2000 3-degree Gauss-Krüger zones with the zone number before the easting: EPSG:4513 is
@@ -136,7 +135,8 @@ def write_gk_copies(layers: dict[str, gpd.GeoDataFrame], path: str | Path, *,
                     encoding: str = "UTF-8") -> list[Path]:
     """Copies in CGCS2000 3-degree Gauss-Krüger for GIS staff who work in it, one per zone the
     features fall in, each feature in the zone of its centroid (:func:`gk_zone_of`: never more
-    than 1.5° from its central meridian, so planar areas stay within about 0.05 % in Ordos):
+    than 1.5° from its central meridian, so planar areas stay within about 0.05 % in Ordos; a
+    feature reaching farther than :data:`GK_WIDE_DEG` is named in a warning):
     :func:`gk_path` ``(path, zone)`` in the zone's CRS (:func:`gk_crs`) — for a ``.gpkg``
     ``path`` a GeoPackage (1.2) holding each layer's features of that zone; for a ``.shp``
     ``path`` a Shapefile (``.prj``, ``.cpg``) of the one layer given. Returns every path
@@ -179,8 +179,8 @@ def _warn_wide(frame: gpd.GeoDataFrame, zones: pd.Series) -> None:
     far = np.maximum((bounds["minx"] - meridian).abs(), (bounds["maxx"] - meridian).abs())
     wide = far > GK_WIDE_DEG
     if wide.any():
-        ids = frame.loc[wide, "site_id" if "site_id" in frame else "zone_id"].astype(str) \
-            if ("site_id" in frame or "zone_id" in frame) else wide[wide].index.astype(str)
+        named = next((c for c in ("site_id", "zone_id") if c in frame.columns), None)
+        ids = frame.loc[wide, named].astype(str) if named else frame.index[wide].astype(str)
         log.warning(msg("gk_wide_features", n=int(wide.sum()), deg=float(far.max()),
                         ids=", ".join(list(ids)[:10])))
 
@@ -264,13 +264,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, lang: str | None = Non
     return io.write_csv(table, path)
 
 
-#: Fields whose values are codes, shown to people (XLSX reports, the screen) as their labels
-#: (``values`` of ``resources/symbology.yaml``); CSV files keep the codes. Columns that are
-#: codes by name (``end_use``, ``standard``, ``pit_policy``, ``measure``, ``code``, ``rule_id``:
-#: 用途代码 …) stay codes — their label is the column beside them.
-CODED_FIELDS = frozenset({"kind", "method", "status", "site_status", "green_status", "level",
-                          "stage", "event", "corrected_event", "trajectory", "projection",
-                          "rule", "volume_status"})
+#: Fields whose values are codes, shown to people as labels (:data:`symbology.CODED_FIELDS`).
+CODED_FIELDS = symbology.CODED_FIELDS
 
 
 def readable_table(frame: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:

@@ -366,16 +366,11 @@ def _tip(frame: pd.DataFrame, fields: list[str], labels: dict) -> tuple[list[str
     """Tooltip labels and, per row, the values as text; the page shows them as
     ``label: value`` lines with ``textContent``, so each feature carries only its values."""
     values = symbology.value_labels(labels.get("_lang", "zh"))
-    coded = [f in _CODED for f in fields]  # names and ids are shown as they are
+    coded = [f in symbology.CODED_FIELDS for f in fields]  # names and ids are shown as they are
     rows = [[_text(values.get(v, v) if c and isinstance(v, str) else v)
              for v, c in zip(rec, coded)]
             for rec in frame[fields].itertuples(index=False, name=None)]
     return [labels.get(f, f) for f in fields], rows
-
-
-#: Fields whose values are codes, shown by their label in the map's language.
-_CODED = {"kind", "status", "trajectory", "level", "stage", "confidence", "method",
-          "green_status", "end_use", "pit_policy"}
 
 
 def _layer(frame: gpd.GeoDataFrame, key: str, name: str, colour: pd.Series, tip: tuple, *,

@@ -16,7 +16,7 @@ from ..core.settings import settings
 from ..core.yaml_tables import load_table
 
 __all__ = ["colours", "value_labels", "categorized_qml", "sites_qml", "layer_classes",
-           "end_use_colours",
+           "end_use_colours", "CODED_FIELDS",
            "delta_e", "clashes", "MIN_DELTA_E"]
 
 
@@ -62,6 +62,14 @@ def end_use_colours(codes) -> dict[str, str]:
             raise OrdosGeoError(msg("too_many_end_uses", n=len(colours()["end_use_extra"])))
     return out
 
+
+#: Fields whose values are codes, shown to people — XLSX reports, tables on the screen, map
+#: tooltips — as their labels (``values`` above); CSV files keep the codes. Columns that are
+#: codes by name (``end_use``, ``standard``, ``pit_policy``, ``measure``, ``code``, ``rule_id``:
+#: 用途代码 …) stay codes — their label is the column beside them.
+CODED_FIELDS = frozenset({"kind", "method", "status", "site_status", "green_status", "level",
+                          "stage", "event", "corrected_event", "trajectory", "projection",
+                          "rule", "volume_status"})
 
 #: Two classes drawn on one map differ by at least this CIEDE2000 difference.
 MIN_DELTA_E = float(load_table("symbology")["min_delta_e"])
@@ -162,7 +170,7 @@ def sites_qml(lang: str | None = None) -> str:
     on an expression; labels in ``lang``)."""
     values = value_labels(lang)
     palette = colours()
-    parcels = [k for k in colours()["kind"] if k != "mine"]
+    parcels = [k for k in palette["kind"] if k != "mine"]
     kinds = ", ".join(_quote(k) for k in parcels)
     expression = (f'CASE WHEN "kind" IN ({kinds}) THEN \'k:\' || "kind" '
                   f'ELSE \'s:\' || coalesce("status", \'\') END')
