@@ -291,9 +291,21 @@ def zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float, *,
             closed = shapely.make_valid(shapely.buffer(merged, -half, join_style="mitre",
                                                        mitre_limit=2.0))
             # erosion can shave a corner off an acute site: the zone always covers its sites
-            out[k] = shapely.union(closed, shapely.union_all(metric[groups[k]]))
+            out[k] = shapely.union(closed, _sites_union(metric, groups[k], cached))
             start += size
     elif multi:
         for k in multi:
-            out[k] = shapely.union_all(metric[groups[k]])
+            out[k] = _sites_union(metric, groups[k], cached)
     return out
+
+
+def _sites_union(metric: np.ndarray, group: np.ndarray, cached: dict | None):
+    """The union of a zone's sites, kept in ``cached`` under the key the zone figures read
+    (``("sites_ha", *sorted positions)``) so that it is computed once."""
+    key = ("sites_ha", *np.sort(group).tolist())
+    if cached is not None and key in cached:
+        return cached[key]
+    union = shapely.union_all(metric[group])
+    if cached is not None:
+        cached[key] = union
+    return union

@@ -265,28 +265,18 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     metric_series = projection.to_metric(sites.geometry)
     metric = np.asarray(metric_series.values)
     groups = members_of(labels)
-    geoms = zone_geometry(metric, groups, gap_m, cached=closed)
-    if closed is not None:  # kept for the next zoning of these sites at this gap
-        closed.update({tuple(np.sort(g)): geom for g, geom in zip(groups, geoms) if len(g) > 1})
+    cache = closed if closed is not None else {}
+    geoms = zone_geometry(metric, groups, gap_m, cached=cache)
+    # kept for the next zoning of these sites at this gap
+    cache.update({tuple(np.sort(g)): geom for g, geom in zip(groups, geoms) if len(g) > 1})
     ids = sites["site_id"].astype(str).to_numpy()
     area = projection.area_ha(sites).to_numpy()
     facts = _site_facts(sites, metric)
-    unions: dict[str, list] = {"sites_ha": [], "disturbed_ha": [], "pit_ha": []}
-    rows = []
-    cache = closed if closed is not None else {}
-    for g in groups:
-        g = g[np.argsort(ids[g], kind="stable")]
-        for name, part in (("sites_ha", g), ("disturbed_ha", g[facts["disturbed"][g]]),
-                           ("pit_ha", g[facts["is_pit"][g]])):
-            key = (name, *np.sort(part).tolist())
-            if key not in cache:
-                cache[key] = _union(metric[part])
-            unions[name].append(cache[key])
-        rows.append(_zone_row(g, ids, area, facts))
+    groups = [g[np.argsort(ids[g], kind="stable")] for g in groups]
+    rows = _zone_rows(groups, ids, area, facts)
     zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=metric_series.crs)
-    for name, members in unions.items():  # one reprojection per column, not per zone
-        zones[name] = projection.area_ha(
-            gpd.GeoSeries(members, crs=metric_series.crs)).fillna(0.0).to_numpy()
+    for name, ha in _union_areas(groups, metric, area, facts, cache).items():
+        zones[name] = ha
     zones["area_ha"] = projection.area_ha(zones)
     zones["area_mu"] = zones["area_ha"] * projection.HA_TO_MU
     zones = zones.round({"area_ha": 4, "area_mu": 3, "sites_ha": 4, "disturbed_ha": 4,
@@ -310,23 +300,83 @@ def _site_facts(sites: gpd.GeoDataFrame, metric: np.ndarray) -> dict[str, np.nda
             "centres": shapely.get_coordinates(shapely.centroid(metric))}
 
 
-def _zone_row(g: np.ndarray, ids: np.ndarray, area: np.ndarray, facts: dict) -> dict:
-    """The figures of one zone (members ``g``, sorted by id) that need no geometry union."""
-    w = np.maximum(area[g], 1e-9)
-    totals: dict[str, float] = {}
-    for name, a_ in zip(facts["banner"][g].astype(str), area[g]):
-        totals[name] = totals.get(name, 0.0) + a_
-    names = sorted(totals)
-    centres = facts["centres"]
-    return {"site_ids": ";".join(ids[g]), "n_sites": len(g),
-            "n_ownerless": int(facts["ownerless"][g].sum()),
-            "flat_floor_ha": float(np.nansum(facts["flat"][g])),
-            "ownerless_share": float(area[g][facts["ownerless"][g]].sum() / w.sum()),
-            "open_pit_share": float(area[g][facts["open_pit"][g]].sum() / w.sum()),
-            "banner": max(names, key=totals.__getitem__),  # by area; ties: first by name
-            "banners": ";".join(names),
-            "_cx": np.average(centres[g, 0], weights=w), "_cy": np.average(centres[g, 1], weights=w),
-            "_first": ids[g][0]}
+def _zone_rows(groups: list[np.ndarray], ids: np.ndarray, area: np.ndarray,
+               facts: dict) -> pd.DataFrame:
+    """The figures of every zone (members of each sorted by id) that need no geometry union,
+    summed over all zones at once."""
+    members = np.concatenate(groups)
+    zone = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    a = area[members]
+    w = np.maximum(a, 1e-9)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(zone, weights=values, minlength=len(groups))
+
+    banner = facts["banner"][members].astype(str)
+    by_banner = (pd.DataFrame({"zone": zone, "banner": banner, "ha": a})
+                 .groupby(["zone", "banner"], sort=True)["ha"].sum().reset_index())
+    # by area; ties: first by name (the groups are sorted by name, the sort is stable)
+    top = by_banner.sort_values(["zone", "ha"], ascending=[True, False], kind="stable") \
+        .drop_duplicates("zone").set_index("zone")["banner"]
+    names = top.copy()  # most zones lie in one banner; the others list theirs by name
+    several = by_banner["zone"].duplicated(keep=False).to_numpy()
+    for z, part in by_banner[several].groupby("zone", sort=False)["banner"]:
+        names[z] = ";".join(part)
+    centres = facts["centres"][members]
+    flat = facts["flat"][members]
+    return pd.DataFrame({
+        "site_ids": [";".join(ids[g]) for g in groups],
+        "n_sites": [len(g) for g in groups],
+        "n_ownerless": np.bincount(zone, weights=facts["ownerless"][members].astype(float),
+                                   minlength=len(groups)).astype(int),
+        "flat_floor_ha": total(np.nan_to_num(flat, nan=0.0)),
+        "ownerless_share": total(np.where(facts["ownerless"][members], a, 0.0)) / total(w),
+        "open_pit_share": total(np.where(facts["open_pit"][members], a, 0.0)) / total(w),
+        "banner": top.reindex(range(len(groups))).to_numpy(),
+        "banners": names.reindex(range(len(groups))).to_numpy(),
+        "_cx": total(w * centres[:, 0]) / total(w), "_cy": total(w * centres[:, 1]) / total(w),
+        "_first": [ids[g][0] for g in groups]})
+
+
+def _union_areas(groups: list[np.ndarray], metric: np.ndarray, area: np.ndarray, facts: dict,
+                 cache: dict) -> dict[str, np.ndarray]:
+    """Per zone, the area (ha, equal-area CRS) of the union of its sites, of its disturbed
+    ground and of its pits. Where no member overlaps another site the union's area is the sum
+    of the members' areas (whatever ``cache`` holds, so the answer never depends on what was
+    computed before); the others are unioned (kept in ``cache``) and reprojected once per
+    column."""
+    apart = ~_overlapping(metric)
+    out = {}
+    for name, pick in (("sites_ha", None), ("disturbed_ha", facts["disturbed"]),
+                       ("pit_ha", facts["is_pit"])):
+        ha = np.zeros(len(groups))
+        todo, members = [], []
+        for k, g in enumerate(groups):
+            part = np.sort(g if pick is None else g[pick[g]])
+            key = (name, *part.tolist())
+            if len(part) < 2 or apart[part].all():
+                ha[k] = area[part].sum()
+                continue
+            if key not in cache:
+                cache[key] = _union(metric[part])
+            todo.append(k)
+            members.append(cache[key])
+        if todo:  # one reprojection per column, not per zone
+            ha[todo] = projection.area_ha(gpd.GeoSeries(members, crs=projection.metric_crs())
+                                          ).fillna(0.0).to_numpy()
+        out[name] = ha
+    return out
+
+
+def _overlapping(metric: np.ndarray) -> np.ndarray:
+    """Per site, whether its interior meets another site's (metric CRS)."""
+    i, j = shapely.STRtree(metric).query(metric, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    inner = ~shapely.touches(metric[i], metric[j])
+    out = np.zeros(len(metric), dtype=bool)
+    out[i[inner]] = out[j[inner]] = True
+    return out
 
 
 def _union(members: np.ndarray):
@@ -371,16 +421,15 @@ def _place(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, groups: list[np.nda
 
 def _zone_ids(zones: gpd.GeoDataFrame) -> list[str]:
     """``<banner>-<area>-<nn>``, numbered west to east (then south to north) within each pair."""
-    out = [""] * len(zones)
-    key = zones["banner"].astype(str) + "-" + zones["_short"].astype(str)
-    for prefix, idx in key.groupby(key).groups.items():
-        sub = zones.loc[idx]
-        order = np.lexsort((sub["_first"].to_numpy(), sub["_cy"].round(0).to_numpy(),
-                            sub["_cx"].round(0).to_numpy()))
-        width = max(2, len(str(len(idx))))
-        for n, i in enumerate(np.asarray(idx)[order], start=1):
-            out[i] = f"{prefix}-{n:0{width}d}"
-    return out
+    key = (zones["banner"].astype(str) + "-" + zones["_short"].astype(str)).to_numpy(dtype=object)
+    order = np.lexsort((zones["_first"].to_numpy(), zones["_cy"].round(0).to_numpy(),
+                        zones["_cx"].round(0).to_numpy(), key))
+    ranked = pd.Series(key[order])
+    number = ranked.groupby(ranked, sort=False).cumcount().to_numpy() + 1
+    width = np.maximum(2, ranked.map(ranked.value_counts()).astype(str).str.len().to_numpy())
+    out = np.empty(len(zones), dtype=object)
+    out[order] = [f"{k}-{n:0{w}d}" for k, n, w in zip(key[order], number, width)]
+    return out.tolist()
 
 
 def _towns() -> gpd.GeoDataFrame:
