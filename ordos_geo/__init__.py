@@ -17,7 +17,7 @@ from .core.settings import settings
 #: ``og.<name>`` → the module it is, loaded when first used (PEP 562).
 MODULES = {
     "projection": "core.projection", "dictionary": "core.dictionary", "utils": "core.utils",
-    "errors": "core.errors",
+    "errors": "core.errors", "cluster": "core.cluster",
     "io": "io", "datasets": "io.datasets", "corners": "io.corners",
     "sites": "sites",
     "adjacency": "zoning.adjacency", "zones": "zoning.zones", "rules": "zoning.rules",

@@ -292,3 +292,11 @@ def reading_options(h, *, positional: str = "sites") -> argparse.ArgumentParser:
                          help=h("leave refused features out (listed in the report) instead of "
                                 "refusing the file"))
     return reading
+
+
+def add_scheduler(parser, h) -> None:
+    """``--scheduler ADDRESS``: run the heavy part on a Dask cluster (see
+    :mod:`ordos_geo.core.cluster`)."""
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help=h("Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (default: "
+                               "DASK_SCHEDULER_ADDRESS, else this machine)"))

@@ -12,6 +12,7 @@ from .common import (
     AREA,
     COUNT,
     GAP,
+    add_scheduler,
     date_type,
     print_written,
     progress_summary_path,
@@ -33,6 +34,7 @@ def add_progress(sub, common, reading, h) -> None:
     pg.add_argument("--endmembers", choices=["fixed", "scene"], default="fixed",
                     help=h("FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles"))
     pg.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    add_scheduler(pg, h)
 
 
 def add_findings(sub, common, reading, h) -> None:
@@ -56,6 +58,7 @@ def add_findings(sub, common, reading, h) -> None:
                        ("responsible", "who answers for it (责任人)")):
         ds.add_argument(f"--{name}", default="", help=h(text))
     ds.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    add_scheduler(ds, h)
     dc = sub.add_parser("declarations", parents=[common],
                         help=h("declared vs detected reclamation"))
     dc.add_argument("table", type=Path,
@@ -68,6 +71,7 @@ def add_findings(sub, common, reading, h) -> None:
 
 def _progress(args: argparse.Namespace) -> int:
     from .. import io
+    from ..core import cluster
     from ..imagery import Thresholds, reclamation
     from ..publish import export
     from ..zoning import plans
@@ -81,8 +85,9 @@ def _progress(args: argparse.Namespace) -> int:
         frame = frame.assign(zone_id=frame["site_id"].astype(str).map(zone_of_sites(zones)))
     table = plans.read_plans(args.plans) if args.plans else None
     scenes = read_scenes(str(args.imagery))
-    result = reclamation.progress(frame, scenes, zones=zones, plans=table,
-                                  thresholds=Thresholds(endmembers=args.endmembers))
+    with cluster.connect(args.scheduler) as client:
+        result = reclamation.progress(frame, scenes, zones=zones, plans=table, client=client,
+                                      thresholds=Thresholds(endmembers=args.endmembers))
     with io.output_set(args.out) as out:
         written = export.write_progress(result, out.dir)
         written += write_report(args, out.dir / "validation_report.csv", out=out)
@@ -98,15 +103,18 @@ def _progress(args: argparse.Namespace) -> int:
 
 def _disturbance(args: argparse.Namespace) -> int:
     from .. import io
+    from ..core import cluster
     from ..imagery import disturbance
     from ..publish import maps
 
     disturbance.load_thresholds(args.rules)  # a bad table fails before any work
     frame = read_sites(args)
     allowed = io.read_vector(args.allowed).frame if args.allowed else None
-    result = disturbance.detect(frame, read_scenes(str(args.imagery)), search_m=args.search_m,
-                                min_ha=args.min_ha, min_dates=args.min_dates, allowed=allowed,
-                                since=args.since, rules=args.rules)
+    scenes = read_scenes(str(args.imagery))
+    with cluster.connect(args.scheduler) as client:
+        result = disturbance.detect(frame, scenes, search_m=args.search_m, min_ha=args.min_ha,
+                                    min_dates=args.min_dates, allowed=allowed, since=args.since,
+                                    rules=args.rules, client=client)
     findings = disturbance.findings_table(result.suspected, checked_by=args.checked_by,
                                           tracked_by=args.tracked_by,
                                           responsible=args.responsible)

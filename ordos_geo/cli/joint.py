@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .common import (
+    add_scheduler,
     attribution_of,
     print_written,
     progress_summary_path,
@@ -23,6 +24,7 @@ def add(sub, common, reading, h) -> None:
                         help=h("slope, steep and flat hectares, pit and dump volumes from a DEM"))
     tr.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
     tr.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    add_scheduler(tr, h)
     ew = sub.add_parser("earthworks", parents=[common, reading],
                         help=h("cut-fill balancing between the mines of each zone"))
     ew.add_argument("--dem", type=Path, required=True, help=h("DEM GeoTIFF in a projected CRS"))
@@ -41,11 +43,13 @@ def add(sub, common, reading, h) -> None:
 
 def _terrain(args: argparse.Namespace) -> int:
     from .. import io
+    from ..core import cluster
     from ..joint import terrain
     from ..publish import export
 
     frame = read_sites(args)
-    table = terrain.terrain_stats(frame, args.dem)
+    with cluster.connect(args.scheduler) as client:
+        table = terrain.terrain_stats(frame, args.dem, client=client)
     with io.output_set(args.out) as out:
         written = [io.write_csv(table.round(3), out.dir / "terrain.csv"),
                    export.write_table(table.round(3), out.dir / "terrain.xlsx")]

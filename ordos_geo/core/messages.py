@@ -513,6 +513,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{n} of the {total} member sites of the zones file are not among the sites given: {ids}. "
         "The zones file and the sites must come from the same run (the same data).",
     ),
+    "scheduler_unreachable": (
+        "无法在 {seconds} 秒内连接 Dask 调度器 {address}：{reason}。请检查 --scheduler 或环境变量 DASK_SCHEDULER_ADDRESS（如 tcp://10.0.0.5:8786），或去掉它在本机计算",
+        "Cannot reach the Dask scheduler at {address} within {seconds} s: {reason}. Check "
+        "--scheduler or the DASK_SCHEDULER_ADDRESS environment variable (e.g. "
+        "tcp://10.0.0.5:8786), or leave it out to compute on this machine",
+    ),
+    "scheduler_needs_distributed": (
+        "使用 Dask 集群需要 distributed 包：pip install 'dask[distributed]'",
+        "A Dask cluster needs the distributed package: pip install 'dask[distributed]'",
+    ),
     "dem_implausible": ("{path}：{n} 个像元的高程不可能（如未声明的无数据值 -32768、0 或无穷大），已按缺测处理；请在 DEM 中声明无数据值",
                         "{path}: {n} cell(s) with heights no ground has (an undeclared nodata "
                         "value such as -32768, 0 or infinity) were taken as missing; declare the "
@@ -916,6 +926,7 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 #: Chinese text of the command line's help (``ordos-geo --help`` under ``--lang zh``, the
 #: default), keyed by the English text written in ``cli.build_parser``.
 HELP_ZH: dict[str, str] = {
+    "Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (default: DASK_SCHEDULER_ADDRESS, else this machine)": "在其上计算的 Dask 调度器，如 tcp://10.0.0.5:8786（默认：环境变量 DASK_SCHEDULER_ADDRESS，未设则在本机计算）",
     "bring a register of ordos_geo 0.1 (schema 1) to the hash chain": "将 ordos_geo 0.1（版本 1）的名录库升级为哈希链版本",
     "a correction's new date for the event it corrects": "更正后被更正事件的日期",
     "a published head (N:digits) the register must still hold": "已公布的链头（事件数:十六进制），核对名录库是否仍与之一致",

@@ -171,7 +171,7 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
            min_ha: float | None = None, min_dates: int | None = None,
            allowed: gpd.GeoDataFrame | None = None, since: dt.date | None = None,
            rules: str | os.PathLike | None = None, thresholds: Thresholds = Thresholds(),
-           show_progress: bool | None = None) -> DisturbanceResult:
+           show_progress: bool | None = None, client: object = None) -> DisturbanceResult:
     """Suspected disturbance outside licences, new disturbance inside them, register findings
     (see the module text).
 
@@ -181,7 +181,10 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
     ``min_ha``: minimum mapping unit, true (equal-area) hectares (0.5); ``min_dates``: clear
     dates a suspect must be seen on (2); ``allowed``: permitted land (any CRS); ``since``: new
     disturbance inside licences counts from this date (default the first scene's); ``rules``:
-    an edited copy of ``resources/disturbance.yaml``. The suspects come in EPSG:4326 lon/lat."""
+    an edited copy of ``resources/disturbance.yaml``. The suspects come in EPSG:4326 lon/lat.
+    ``client``: a ``dask.distributed.Client`` (:func:`ordos_geo.core.cluster.connect`) to judge
+    the strips on its workers, which must reach the scenes by the same paths; the result is the
+    same as without one."""
     params = load_thresholds(rules)
     for name, value in (("search_m", search_m), ("min_ha", min_ha), ("min_dates", min_dates)):
         if value is not None:
@@ -201,7 +204,7 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
         if len(group) >= _NONE:  # dates are kept as one byte a pixel
             raise ValidationError(msg("dist_too_many", n=len(group), limit=_NONE - 1))
         found = _scan_grid(group, key, _ground(sites, mines, allowed, key, params["search_m"]),
-                           params, since, thresholds, show_progress)
+                           params, since, thresholds, show_progress, client)
         if found is None:
             continue
         dates = [s.date for s in group]
@@ -243,8 +246,9 @@ def _window(ground: _Ground, key: tuple):
 
 
 def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, since: dt.date,
-               thresholds: Thresholds, show) -> _Found | None:
-    """Every strip of the window through every date of the group (Dask threads)."""
+               thresholds: Thresholds, show, client=None) -> _Found | None:
+    """Every strip of the window through every date of the group: on Dask threads, or on the
+    workers of ``client``; the parts are kept in the same order either way."""
     import dask
     from pyproj import CRS
     from rasterio.transform import Affine
@@ -257,11 +261,33 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     found = _Found(win, transform, CRS.from_wkt(key[0]),
                    np.zeros((int(win.height), int(win.width)), dtype=np.uint8))
     first_new = sum(s.date < since for s in group)  # date index from which "new" counts
-    tasks = [dask.delayed(_strip)(group, part, found, ground, params, thresholds, first_new)
-             for part in _parts(win, key, group)]
+    frame = (win, transform)
+    parts = _parts(win, key, group)
+    if client is not None:
+        shared = client.scatter([group, ground, params, thresholds], broadcast=True)
+        futures = [client.submit(_strip, shared[0], part, frame, *shared[1:], first_new,
+                                 pure=False) for part in parts]
+        for future in progress_bar(futures, desc="strips", progress=show):
+            _keep(found, future.result())
+        return found
+    tasks = [dask.delayed(_strip)(group, part, frame, ground, params, thresholds, first_new)
+             for part in parts]
     for start in progress_bar(range(0, len(tasks), 8), desc="strips", progress=show):
-        dask.compute(*tasks[start:start + 8], scheduler="threads")
+        for done in dask.compute(*tasks[start:start + 8], scheduler="threads"):
+            _keep(found, done)
     return found
+
+
+def _keep(found: _Found, part) -> None:
+    """Write one part's flags and evidence (from :func:`_strip`) into ``found``."""
+    if part is None:
+        return
+    (r0, c0), cls, flat, info, evidence, bits = part
+    found.cls[r0:r0 + cls.shape[0], c0:c0 + cls.shape[1]] = cls
+    found.flat.append(flat)
+    found.info.append(info)
+    found.evidence.append(evidence)
+    found.bits.append(bits)
 
 
 def _parts(win, key: tuple, group: list[Scene]) -> list:
@@ -288,41 +314,43 @@ def _parts(win, key: tuple, group: list[Scene]) -> list:
             for c0, c1 in grids.strips(c_lo, c_hi - 1, step=cols, height=width)]
 
 
-def _strip(group: list[Scene], window, found: _Found, ground: _Ground, params: dict,
-           thresholds: Thresholds, first_new: int) -> None:
-    """The per-pixel time series of one part of the window judged (:mod:`._change`): flags and
-    evidence written into ``found``."""
+def _strip(group: list[Scene], window, frame: tuple, ground: _Ground, params: dict,
+           thresholds: Thresholds, first_new: int):
+    """The per-pixel time series of one part of the window judged (:mod:`._change`): its
+    offset in the searched window (``frame``: that window and its transform), its class
+    raster, and per flagged pixel its flat index, facts, evidence and packed dates — or None
+    when nothing is flagged. It writes nowhere, so a cluster's worker can run it."""
+    win, win_transform = frame
     shape = (int(window.height), int(window.width))
-    r0 = int(window.row_off - found.window.row_off)
-    c0 = int(window.col_off - found.window.col_off)
-    known, inside, near = _masks(ground, window, found, shape)
+    r0 = int(window.row_off - win.row_off)
+    c0 = int(window.col_off - win.col_off)
+    known, inside, near = _masks(ground, window, frame, shape)
     series = _change.read_series(group, window, thresholds)
-    judged = _change.judge(series, known, params, abs(found.transform.a))
+    judged = _change.judge(series, known, params, abs(win_transform.a))
     first = judged.first
     on = first != _NONE
     if not on.any():
-        return
+        return None
     cls = np.where(on & ~known & near, _OUTSIDE, np.where(
         judged.persistent & inside & (first >= first_new), _INSIDE, 0)).astype(np.uint8)
-    found.cls[r0:r0 + shape[0], c0:c0 + shape[1]] = cls
     at = np.flatnonzero(cls)
     rows, cols = np.divmod(at, shape[1])
-    found.flat.append((rows + r0) * found.cls.shape[1] + cols + c0)
-    found.info.append(np.stack([first.ravel()[at], judged.last.ravel()[at],
-                                judged.count.ravel()[at], judged.persistent.ravel()[at],
-                                cls.ravel()[at]]))
-    found.evidence.append(np.stack([judged.evidence[k].ravel()[at] for k in _change.EVIDENCE]))
     in_run = np.arange(len(group))[:, None] >= first.ravel()[at][None].astype(int)
-    found.bits.append(np.packbits(judged.cand[:, at] & in_run, axis=0))
+    return ((r0, c0), cls, (rows + r0) * int(win.width) + cols + c0,
+            np.stack([first.ravel()[at], judged.last.ravel()[at], judged.count.ravel()[at],
+                      judged.persistent.ravel()[at], cls.ravel()[at]]),
+            np.stack([judged.evidence[k].ravel()[at] for k in _change.EVIDENCE]),
+            np.packbits(judged.cand[:, at] & in_run, axis=0))
 
 
-def _masks(ground: _Ground, window, found: _Found, shape) -> tuple[np.ndarray, ...]:
+def _masks(ground: _Ground, window, frame: tuple, shape) -> tuple[np.ndarray, ...]:
     """Known ground, inside a mine, within the search distance — pixel centres, this part."""
     from rasterio.features import rasterize
     from rasterio.transform import Affine
 
-    transform = found.transform * Affine.translation(window.col_off - found.window.col_off,
-                                                     window.row_off - found.window.row_off)
+    win, win_transform = frame
+    transform = win_transform * Affine.translation(window.col_off - win.col_off,
+                                                   window.row_off - win.row_off)
     x0, y0 = transform * (0, shape[0])
     x1, y1 = transform * (shape[1], 0)
     box = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))

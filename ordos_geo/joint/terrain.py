@@ -57,6 +57,7 @@ import pandas as pd
 
 from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
+from ..core.utils import progress_bar
 from ..imagery.grids import coverage, key_of, strips
 
 __all__ = ["Dem", "read_dem", "horn_slope", "terrain_stats", "TERRAIN_COLUMNS"]
@@ -211,38 +212,88 @@ _PLANE_SUMS = 14
 
 class _Sums:
     """Per-site sums accumulated strip by strip: the DEM is never held whole, nor one value
-    per covered cell beyond the sites' heights (float32)."""
+    per covered cell beyond the sites' heights (float32). One band of rows fills one (with
+    ``at``/``z`` the heights of the site cells it read); the bands are added up in order."""
 
-    def __init__(self, n: int, n_site_cells: int) -> None:
+    def __init__(self, n: int, n_site_cells: int | None = None) -> None:
         self.slope = np.zeros((n, len(_SLOPE_SUMS)))
         self.top = np.full(n, np.nan)
         self.plane = np.zeros((n, _PLANE_SUMS))
-        self.site_z = np.full(n_site_cells, np.nan, dtype=np.float32)
+        self.site_z = None if n_site_cells is None else \
+            np.full(n_site_cells, np.nan, dtype=np.float32)
+        self.at: list[np.ndarray] = []
+        self.z: list[np.ndarray] = []
+        self.implausible = 0
+
+    def add(self, band: "_Sums") -> None:
+        self.slope += band.slope
+        self.top = np.fmax(self.top, band.top)
+        self.plane += band.plane
+        for at, z in zip(band.at, band.z):
+            self.site_z[at] = z
+        self.implausible += band.implausible
+
+
+#: strips per band: the unit of work a cluster's worker takes (8 × 256 rows)
+BAND_STRIPS = 8
 
 
 def _scan(reader: _Reader, cov, ring, *, steep_deg: float, flat_deg: float,
-          strip_rows: int) -> _Sums:
-    """One pass over the DEM in strips of ``strip_rows`` (one row of overlap each side for
-    Horn's window), only where sites or their rings lie."""
+          strip_rows: int, client=None, show: bool | None = None) -> _Sums:
+    """One pass over the DEM in bands of strips of ``strip_rows`` (one row of overlap each
+    side for Horn's window), only where sites or their rings lie. The bands run here, one
+    after the other, or on the workers of ``client`` (each opening the DEM itself); either way
+    they are added up in the same order, so the sums are the same to the bit."""
     sums = _Sums(cov.n_polygons, len(cov.cell))
     ranges = [c.row_range() for c in (cov, ring) if len(c.cell)]
     if not ranges:  # no site nor ring on the DEM
         return sums
     first, last = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    todo = [(r0, r1) for r0, r1 in strips(first, last, step=strip_rows, height=reader.height)
+            if len(cov.strip(r0, r1)) or len(ring.strip(r0, r1))]
+    bands = [todo[k:k + BAND_STRIPS] for k in range(0, len(todo), BAND_STRIPS)]
+    options = {"steep_deg": steep_deg, "flat_deg": flat_deg}
+    if client is None:
+        parts = (_scan_band(reader, cov, ring, band, **options) for band in bands)
+    else:
+        source = reader.mem if reader.mem is not None else reader.path
+        cov_f, ring_f, source_f = client.scatter([cov, ring, source], broadcast=True)
+        futures = [client.submit(_scan_band_of, source_f, cov_f, ring_f, band, pure=False,
+                                 **options) for band in bands]
+        parts = (f.result() for f in futures)
+    for part in progress_bar(parts, total=len(bands), desc="DEM", progress=show):
+        sums.add(part)
+    return sums
+
+
+def _scan_band_of(source, cov, ring, band: list, **options) -> _Sums:
+    """:func:`_scan_band` on a worker: it opens the DEM (a path, or a :class:`Dem`) itself."""
+    reader = _Reader(source)
+    try:
+        return _scan_band(reader, cov, ring, band, **options)
+    finally:
+        reader.close()
+
+
+def _scan_band(reader: _Reader, cov, ring, band: list, *, steep_deg: float,
+               flat_deg: float) -> _Sums:
+    """The sums of one band of strips (``(r0, r1)`` row ranges)."""
+    sums = _Sums(cov.n_polygons)
+    before = reader.implausible
     dx, dy = abs(reader.transform.a), abs(reader.transform.e)
-    for r0, r1 in strips(first, last, step=strip_rows, height=reader.height):
+    for r0, r1 in band:
         at_site, at_ring = cov.strip(r0, r1), ring.strip(r0, r1)
-        if not len(at_site) and not len(at_ring):
-            continue
         block = reader.rows(r0 - 1, r1 + 1)
         slope, aspect = horn_slope(block, dx, dy)
         grids = (block[1:-1].ravel(), slope[1:-1].ravel(), aspect[1:-1].ravel())
         local = cov.cell[at_site].astype(np.int64) - r0 * reader.width
-        sums.site_z[at_site] = grids[0][local]
+        sums.at.append(at_site)
+        sums.z.append(grids[0][local].astype(np.float32))
         _add_slopes(sums, cov, at_site, [g[local] for g in grids[1:]], steep_deg, flat_deg)
         in_site = np.zeros(grids[0].size, dtype=bool)
         in_site[local] = True
         _add_ring(sums, reader, ring, at_ring, grids[0], in_site, r0)
+    sums.implausible = reader.implausible - before
     return sums
 
 
@@ -284,10 +335,16 @@ def _add_ring(sums: _Sums, reader: _Reader, ring, at: np.ndarray, z_strip: np.nd
 def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
                   steep_deg: float = 25.0, flat_deg: float = 6.0,
                   ring_m: tuple[float, float] = (50.0, 150.0),
-                  min_coverage: float = 0.8, strip_rows: int = 256) -> pd.DataFrame:
+                  min_coverage: float = 0.8, strip_rows: int = 256, client: object = None,
+                  show_progress: bool | None = None) -> pd.DataFrame:
     """One row a site (:data:`TERRAIN_COLUMNS`), aligned with ``sites``; see the module text.
     The DEM is read once, in strips, and summed per site as it is read: memory follows the
-    sites' cells, not the DEM's size. Refused (the sites named) when no site has a height."""
+    sites' cells, not the DEM's size. Refused (the sites named) when no site has a height.
+
+    ``client``: a ``dask.distributed.Client`` (:func:`ordos_geo.core.cluster.connect`) to read
+    and sum bands of the DEM on its workers, which must reach the DEM by the same path; the
+    table is the same as without one. ``show_progress``: a bar over the bands (default
+    ``settings.progress``)."""
     from ..core import projection
 
     reader = _Reader(dem)
@@ -298,14 +355,14 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
         rings = local.geometry.buffer(ring_m[1]).difference(local.geometry.buffer(ring_m[0]))
         ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key)
         sums = _scan(reader, cov, ring, steep_deg=steep_deg, flat_deg=flat_deg,
-                     strip_rows=strip_rows)
+                     strip_rows=strip_rows, client=client, show=show_progress)
     finally:
         reader.close()
-    if reader.implausible:
+    if sums.implausible:
         import logging
 
         logging.getLogger("ordos_geo").warning(msg("dem_implausible", path=reader.path,
-                                                   n=reader.implausible))
+                                                   n=sums.implausible))
     del ring
     covered, slope_sum, steep, flat, south = sums.slope.T
     has = covered > 0
