@@ -3,7 +3,7 @@
 mines (the imagery benchmark's rectangles, as licence boundaries; the search zones 2 km around
 them cover most of the scene), against a read floor of the same parallelism: every block of both
 bands of every date read and converted to reflectance, strips on Dask threads as ordos_geo runs
-them (and both on one thread). Target ≤ 3× the floor, < 1.5 GB. Each case in a fresh process.
+them (and both on one thread). Target ≤ 1.5× the floor, < 1.5 GB. Each case in a fresh process.
 """
 
 from __future__ import annotations

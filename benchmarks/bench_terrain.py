@@ -4,7 +4,7 @@
   each polygon) for 10,000 polygons over a 20,000 × 20,000 DEM (10 m cells, float32, tiled,
   deflate) against a floor of the same parallelism (both single-threaded): reading the DEM in
   the same strips of 256 rows, with the same 64 MB GDAL block cache, and computing Horn's slope
-  on them, nothing else. Target ≤ 2× the floor, < 1.5 GB.
+  on them, nothing else. Target ≤ 1.2× the floor, < 1 GB.
 * Cut–fill balancing of 500 dumps × 500 pits (250,000 possible hauls, random positions over
   20 km, no haul limit) with ``og.earthworks.balance`` — target ≤ 5 s (best of 3 runs; this
   shared machine varies by ±10 % between runs).
@@ -93,7 +93,7 @@ def main() -> None:
             base = base or res["seconds"]
             rows.append({"case": name, "seconds": res["seconds"],
                          "x floor": res["seconds"] / base if "balance" not in name else "-",
-                         "target": "≤ 2× floor, < 1.5 GB" if "terrain" in name else
+                         "target": "≤ 1.2× floor, < 1 GB" if "terrain" in name else
                          "≤ 5 s" if "balance" in name else "-",
                          "peak MB": res["peak_mb"]})
             print(rows[-1], flush=True)

@@ -200,7 +200,11 @@ def _check_spec(name: str, spec: dict, res: Results) -> None:
                 raise ResultsError(f"{name}: {r['method']}: floor {f!r} is no floor row")
         t = r.get("target")
         if t is not None:
-            if r["role"] != "ours" or not t or set(t) - TARGET_KEYS:
+            at = t.get("sizes", {})
+            if r["role"] != "ours" or not t or set(t) - TARGET_KEYS - {"sizes"} \
+                    or not isinstance(at, dict) \
+                    or any(not isinstance(v, dict) or not v or set(v) - TARGET_KEYS
+                           for v in at.values()):
                 raise ResultsError(f"{name}: {r['method']}: bad target {t!r}")
             if "max_ratio" in t and not r.get("floors"):
                 raise ResultsError(f"{name}: {r['method']}: a ratio target needs floors")
@@ -228,7 +232,7 @@ def build(name: str, spec: dict, res: Results) -> tuple[list[tuple[str, ...]], l
             if row is None:
                 continue
             line = Line(size, rs["method"], rs["role"], parse_value(row[spec["seconds"]]),
-                        parse_value(row[spec["peak_mb"]]), target=rs.get("target"))
+                        parse_value(row[spec["peak_mb"]]), target=target_at(rs, size))
             # the tightest floor of the same parallelism measured at this size
             cands = []
             for f in rs.get("floors", []):
@@ -257,6 +261,17 @@ def build(name: str, spec: dict, res: Results) -> tuple[list[tuple[str, ...]], l
                                        parse_value(row[spec["peak_mb"]]), ratio=Value(1.0)))
         lines += size_lines
     return sizes, lines
+
+
+def target_at(row: dict, size: tuple[str, ...]) -> dict | None:
+    """The row's target at ``size``: its own keys, with those ``sizes`` gives for that size
+    (keyed by the size's cells joined with ``/``, e.g. ``"1000"`` or ``"10000/8"``)."""
+    t = row.get("target")
+    if t is None:
+        return None
+    out = {k: v for k, v in t.items() if k != "sizes"}
+    out.update(t.get("sizes", {}).get("/".join(size), {}))
+    return out or None
 
 
 def _verdict(line: Line) -> list[str]:
@@ -288,8 +303,9 @@ _CLAIMS = (("max_ratio", rf"≤\s*({_NUM})\s*×", 1.0), ("max_peak_mb", rf"<\s*(
 def check_prose(name: str, spec: dict, res: Results) -> None:
     """A target a results file states in its text ("Target ≤ 3× the floor, < 1.5 GB") must be
     one targets.yaml holds for that benchmark."""
-    held = {key: {float(r["target"][key]) for r in spec["rows"]
-                  if r.get("target") and key in r["target"]} for key, _, _ in _CLAIMS}
+    every = [t for r in spec["rows"] if r.get("target")
+             for t in (r["target"], *r["target"].get("sizes", {}).values())]
+    held = {key: {float(t[key]) for t in every if key in t} for key, _, _ in _CLAIMS}
     for found in re.finditer(r"Targets?\b(.*?)(?:\.\s|\.$|$)", res.notes):
         for key, pattern, scale in _CLAIMS:
             for number in re.findall(pattern, found.group(1)):

@@ -183,9 +183,9 @@ def test_the_maps_show_hostile_text_as_text(outputs, browser):
         shown = page.evaluate("""() => { var out = [];
             ['mines', 'parcels', 'zones'].forEach(function (k) {
               var layer = window.ordosLayers[k]; if (!layer) return;
-              layer.eachLayer(function (l) { l.openTooltip(l.getBounds().getCenter());
-                var el = l.getTooltip().getElement(); out.push(el.textContent);
-                if (el.querySelector('img, script')) out.push('MARKUP'); l.closeTooltip(); });
+              layer.eachLayer(function (l) { var el = window.ordosOpenTooltip(l);
+                out.push(el.textContent);
+                if (el.querySelector('img, script')) out.push('MARKUP'); layer.closeTooltip(); });
             });
             var legend = Array.from(document.querySelectorAll('.ordos-legend'))
                 .map(e => e.textContent).join('\\n');

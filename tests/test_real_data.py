@@ -235,8 +235,8 @@ def test_the_progress_tooltip_follows_the_slider_and_the_map_fits_its_sites(
     path = og.maps.save_map(og.maps.map_progress(sites, summary), tmp_path / "p.html")
     page, errors, _, _ = open_offline(browser, path)
     tip = """() => { var l = window.ordosLayers.progress.getLayers()[0];
-        l.openTooltip(l.getBounds().getCenter()); var t = l.getTooltip().getElement().textContent;
-        l.closeTooltip(); return t; }"""
+        var t = window.ordosOpenTooltip(l).textContent;
+        window.ordosLayers.progress.closeTooltip(); return t; }"""
     assert "(2025)" in page.evaluate(tip) and "95%" in page.evaluate(tip)
     page.locator("#ordos-year").evaluate(
         "(el) => { el.value = '0'; el.dispatchEvent(new Event('input')); }")

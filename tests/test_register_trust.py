@@ -1139,11 +1139,7 @@ def test_the_map_outlines_the_mines_checked_in_a_past_year(tmp_path, mines, caps
         out = tmp_path / f"m{year}.html"
         assert _cli(["register", "map", str(tmp_path / "r.gpkg"), "--year", str(year),
                      "--out", str(out)]) == 0
-        import json
-        import re
-
-        data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>',
-                                    out.read_text("utf-8"), re.S).group(1))
+        data = og.maps.read_page_data(out.read_text("utf-8"))
         layer = next(x for x in data["layers"] if x["key"] == "supervision")
         weights = layer["geojson"]["features"]
         heavy = {f["properties"]["t"][0] for f in weights

@@ -203,7 +203,7 @@ def test_a_chinese_tooltip_is_as_wide_as_its_text(browser, tmp_path):
     path = maps.save_map(maps.map_overview(one), tmp_path / "tip.html")
     page, *_ = open_offline(browser, path)
     page.evaluate("""() => { const layer = window.ordosLayers.mines.getLayers()[0];
-                             layer.openTooltip(layer.getBounds().getCenter()); }""")
+                             window.ordosOpenTooltip(layer); }""")
     line = page.locator(".ordos-tip div").nth(1)   # the name line
     box = line.bounding_box()
     height = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.ordos-tip'))"

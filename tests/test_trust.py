@@ -186,7 +186,7 @@ def test_ids_like_0001_stay_text_in_the_progress_map(tmp_path, capsys):
     assert cli.main(["map", str(sites_path), "--progress", str(tmp_path / "p.csv"),
                      "--out", str(tmp_path / "p.html")]) == 0
     page = (tmp_path / "p.html").read_text("utf-8")
-    spec = json.loads(page.split('id="ordos-data">', 1)[1].split("</script>", 1)[0])
+    spec = og.maps.read_page_data(page)  # the packed layers decoded as the page does
     layer = next(layer for layer in spec["layers"] if layer["key"] == "progress")
     assert len(layer["geojson"]["features"]) == 2
     ids = [f["properties"]["t"][0] for f in layer["geojson"]["features"]]

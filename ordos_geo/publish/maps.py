@@ -41,10 +41,10 @@ from ..core.errors import OrdosGeoError
 from ..core.messages import msg
 from ..core.settings import settings
 from ..io import datasets
-from . import symbology
+from . import packing, symbology
 
 __all__ = ["map_supervision", "map_disturbance", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
-           "inline_assets", "page_json", "attribution_for", "reference_attribution",
+           "inline_assets", "page_json", "read_page_data", "attribution_for", "reference_attribution",
            "STATUS_COLOURS", "END_USE_COLOURS", "KIND_COLOURS", "REFERENCE_ATTRIBUTION"]
 
 log = logging.getLogger("ordos_geo")
@@ -201,6 +201,17 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def read_page_data(page: str) -> dict:
+    """The map data of a page written by :func:`save_map` (its ``ordos-data`` block), with every
+    packed layer back in GeoJSON (``layer["geojson"]``), as the page itself decodes it."""
+    start = page.index('id="ordos-data">') + len('id="ordos-data">')
+    spec = json.loads(page[start:page.index("</script>", start)])
+    for layer in spec.get("layers", []):
+        if "packed" in layer:
+            layer["geojson"] = packing.unpack_layer(layer.pop("packed"))
+    return spec
+
+
 def page_json(data) -> str:
     """``data`` as JSON that is inert inside an HTML ``<script>`` element: ``<``, ``>``, ``&``
     and the line separators U+2028/U+2029 are written as ``\\uXXXX`` escapes, so no value can
@@ -299,7 +310,22 @@ class OfflineMap:
             f"<title>{html.escape(self.title)}</title>\n{styles}\n<style>{_PAGE_CSS}</style>\n"
             "</head>\n<body>\n<div id=\"map\"></div>\n"
             "<script type=\"application/json\" id=\"ordos-data\">"
-            f"{page_json(self.spec)}</script>\n{scripts}\n</body>\n</html>\n")
+            f"{page_json(self.page_spec())}</script>\n{scripts}\n</body>\n</html>\n")
+
+    def page_spec(self) -> dict:
+        """``spec`` as the page carries it: each layer's GeoJSON packed
+        (:mod:`ordos_geo.publish.packing`: quantised, delta-encoded coordinates, properties by
+        column) where it can be, private keys (``_…``) left out."""
+        layers = []
+        for layer in self.spec.get("layers", []):
+            out = {k: v for k, v in layer.items() if not k.startswith("_")}
+            packed = packing.pack_layer(layer["geojson"], layer.get("_geometry")) \
+                if "geojson" in layer else None
+            if packed is not None:
+                out["packed"] = packed
+                del out["geojson"]
+            layers.append(out)
+        return {**self.spec, "layers": layers}
 
     def save(self, path: str | os.PathLike) -> Path:
         return save_map(self, path)
@@ -393,7 +419,8 @@ def _layer(frame: gpd.GeoDataFrame, key: str, name: str, colour: pd.Series, tip:
     out = {"key": key, "name": name, "show": show, "labels": tip[0],
            "palette": [str(p) for p in palette],
            "weight": float(weights[0]) if len(weights) else 1.0, "fill": fill_opacity,
-           "geojson": data.to_geo_dict(na="null", show_bbox=False, drop_id=True)}
+           "geojson": data.to_geo_dict(na="null", show_bbox=False, drop_id=True),
+           "_geometry": np.asarray(frame.geometry.values)}  # for the packed form
     if dash:
         out["dash"] = dash
     return out
