@@ -54,6 +54,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
@@ -148,8 +149,19 @@ class _Reader:
         self.height, self.width = self.src.height, self.src.width
         self.transform, self.crs = self.src.transform, self.src.crs
         if self.src.nodata is None:  # a hole written as 0 in a DEM of high ground
-            sample = self.src.read(1, out_shape=(min(200, self.height), min(200, self.width)))
-            self.zero_is_nodata = _zero_is_nodata(sample.astype("float64"))
+            self.zero_is_nodata = _zero_is_nodata(self._sample())
+
+    def _sample(self, size: int = 64, across: int = 5) -> np.ndarray:
+        """Heights of ``across`` × ``across`` windows of ``size`` cells spread over the grid: a
+        few blocks read, not the whole DEM (a decimated read of a DEM without overviews reads
+        every block of it)."""
+        from rasterio.windows import Window
+
+        h, w = min(size, self.height), min(size, self.width)
+        rows = np.unique(np.linspace(0, self.height - h, across).astype(int))
+        cols = np.unique(np.linspace(0, self.width - w, across).astype(int))
+        return np.concatenate([self.src.read(1, window=Window(c, r, w, h)).ravel()
+                               for r in rows for c in cols]).astype("float64")
 
     def rows(self, r0: int, r1: int) -> np.ndarray:
         """Rows ``r0`` to ``r1`` (exclusive) as float64, NaN where missing or off the grid."""
@@ -238,27 +250,51 @@ class _Sums:
 BAND_STRIPS = 8
 
 
-def _scan(reader: _Reader, cov, ring, *, steep_deg: float, flat_deg: float,
+@dataclass(frozen=True)
+class _Rings:
+    """The sites' reference rings (in the DEM's CRS) and the DEM rows each spans: their coverage
+    is computed band by band, never held for the whole DEM."""
+
+    geoms: gpd.GeoSeries
+    top: np.ndarray
+    bottom: np.ndarray
+
+    @classmethod
+    def of(cls, rings: gpd.GeoSeries, reader: _Reader) -> "_Rings":
+        t = reader.transform
+        b = np.nan_to_num(shapely.bounds(np.asarray(rings.values)), nan=np.inf)
+        top = np.floor((b[:, 3] - t.f) / t.e).clip(0, reader.height)
+        bottom = np.floor((b[:, 1] - t.f) / t.e).clip(-1, reader.height - 1)
+        return cls(rings, top.astype(np.int64), bottom.astype(np.int64))
+
+    def within(self, r0: int, r1: int) -> np.ndarray:
+        """Positions of the rings that reach rows ``r0:r1``."""
+        return np.flatnonzero((self.top < r1) & (self.bottom >= r0) & (self.top <= self.bottom))
+
+
+def _scan(reader: _Reader, cov, rings: _Rings, *, steep_deg: float, flat_deg: float,
           strip_rows: int, client=None, show: bool | None = None) -> _Sums:
     """One pass over the DEM in bands of strips of ``strip_rows`` (one row of overlap each
     side for Horn's window), only where sites or their rings lie. The bands run here, one
     after the other, or on the workers of ``client`` (each opening the DEM itself); either way
     they are added up in the same order, so the sums are the same to the bit."""
     sums = _Sums(cov.n_polygons, len(cov.cell))
-    ranges = [c.row_range() for c in (cov, ring) if len(c.cell)]
+    on = rings.top <= rings.bottom
+    ranges = ([cov.row_range()] if len(cov.cell) else []) + \
+        ([(int(rings.top[on].min()), int(rings.bottom[on].max()))] if on.any() else [])
     if not ranges:  # no site nor ring on the DEM
         return sums
     first, last = min(r[0] for r in ranges), max(r[1] for r in ranges)
     todo = [(r0, r1) for r0, r1 in strips(first, last, step=strip_rows, height=reader.height)
-            if len(cov.strip(r0, r1)) or len(ring.strip(r0, r1))]
+            if len(cov.strip(r0, r1)) or len(rings.within(r0, r1))]
     bands = [todo[k:k + BAND_STRIPS] for k in range(0, len(todo), BAND_STRIPS)]
     options = {"steep_deg": steep_deg, "flat_deg": flat_deg}
     if client is None:
-        parts = (_scan_band(reader, cov, ring, band, **options) for band in bands)
+        parts = (_scan_band(reader, cov, rings, band, **options) for band in bands)
     else:
         source = reader.mem if reader.mem is not None else reader.path
-        cov_f, ring_f, source_f = client.scatter([cov, ring, source], broadcast=True)
-        futures = [client.submit(_scan_band_of, source_f, cov_f, ring_f, band, pure=False,
+        cov_f, rings_f, source_f = client.scatter([cov, rings, source], broadcast=True)
+        futures = [client.submit(_scan_band_of, source_f, cov_f, rings_f, band, pure=False,
                                  **options) for band in bands]
         parts = (f.result() for f in futures)
     for part in progress_bar(parts, total=len(bands), desc="DEM", progress=show):
@@ -266,23 +302,38 @@ def _scan(reader: _Reader, cov, ring, *, steep_deg: float, flat_deg: float,
     return sums
 
 
-def _scan_band_of(source, cov, ring, band: list, **options) -> _Sums:
+def _scan_band_of(source, cov, rings: _Rings, band: list, **options) -> _Sums:
     """:func:`_scan_band` on a worker: it opens the DEM (a path, or a :class:`Dem`) itself."""
     reader = _Reader(source)
     try:
-        return _scan_band(reader, cov, ring, band, **options)
+        return _scan_band(reader, cov, rings, band, **options)
     finally:
         reader.close()
 
 
-def _scan_band(reader: _Reader, cov, ring, band: list, *, steep_deg: float,
+def _band_rings(reader: _Reader, rings: _Rings, b0: int, b1: int):
+    """Coverage of the rings over rows ``b0:b1`` of the DEM (cells numbered within the band,
+    polygons by their position in ``rings``), computed in this process."""
+    import dask
+    from rasterio.transform import Affine
+
+    which = rings.within(b0, b1)
+    key = key_of(reader.crs, reader.transform * Affine.translation(0, b0), reader.width, b1 - b0)
+    with dask.config.set(num_workers=1):  # a band is small; a cluster worker cannot fork
+        part = coverage(rings.geoms.iloc[which], key)
+    return part, which
+
+
+def _scan_band(reader: _Reader, cov, rings: _Rings, band: list, *, steep_deg: float,
                flat_deg: float) -> _Sums:
     """The sums of one band of strips (``(r0, r1)`` row ranges)."""
     sums = _Sums(cov.n_polygons)
     before = reader.implausible
     dx, dy = abs(reader.transform.a), abs(reader.transform.e)
+    b0 = band[0][0]
+    ring, which = _band_rings(reader, rings, b0, band[-1][1])
     for r0, r1 in band:
-        at_site, at_ring = cov.strip(r0, r1), ring.strip(r0, r1)
+        at_site, at_ring = cov.strip(r0, r1), ring.strip(r0 - b0, r1 - b0)
         block = reader.rows(r0 - 1, r1 + 1)
         slope, aspect = horn_slope(block, dx, dy)
         grids = (block[1:-1].ravel(), slope[1:-1].ravel(), aspect[1:-1].ravel())
@@ -292,7 +343,9 @@ def _scan_band(reader: _Reader, cov, ring, band: list, *, steep_deg: float,
         _add_slopes(sums, cov, at_site, [g[local] for g in grids[1:]], steep_deg, flat_deg)
         in_site = np.zeros(grids[0].size, dtype=bool)
         in_site[local] = True
-        _add_ring(sums, reader, ring, at_ring, grids[0], in_site, r0)
+        cells = ring.cell[at_ring].astype(np.int64) + b0 * reader.width  # on the whole DEM
+        _add_ring(sums, reader, (cells, which[ring.poly[at_ring]], ring.cov[at_ring]),
+                  grids[0], in_site, r0)
     sums.implausible = reader.implausible - before
     return sums
 
@@ -311,19 +364,21 @@ def _add_slopes(sums: _Sums, cov, at: np.ndarray, slope_aspect: list, steep_deg:
     np.fmax.at(sums.top, poly[ok], s[ok])
 
 
-def _add_ring(sums: _Sums, reader: _Reader, ring, at: np.ndarray, z_strip: np.ndarray,
+def _add_ring(sums: _Sums, reader: _Reader, ring: tuple, z_strip: np.ndarray,
               in_site: np.ndarray, r0: int) -> None:
-    """Normal equations of each site's ring plane from the ring cells of this strip that are
-    mostly in the ring (coverage > 0.5), not any site's ground, and have a height."""
-    local = ring.cell[at].astype(np.int64) - r0 * reader.width
+    """Normal equations of each site's ring plane from the ring cells of this strip (``ring``:
+    cells on the whole DEM, site numbers, coverage) that are mostly in the ring (coverage >
+    0.5), not any site's ground, and have a height."""
+    cells, owner, fraction = ring
+    local = cells - r0 * reader.width
     z = z_strip[local]
-    keep = (ring.cov[at] > 0.5) & ~in_site[local] & np.isfinite(z)
+    keep = (fraction > 0.5) & ~in_site[local] & np.isfinite(z)
     if not keep.any():
         return
-    poly, z = ring.poly[at][keep], z[keep]
-    x, y = _centres(reader, ring.cell[at][keep].astype(np.int64))
+    poly, z = owner[keep], z[keep]
+    x, y = _centres(reader, cells[keep])
     cols = (np.ones_like(x), x, y)
-    n = ring.n_polygons
+    n = sums.plane.shape[0]
     for i in range(3):
         sums.plane[:, 9 + i] += np.bincount(poly, weights=cols[i] * z, minlength=n)
         for j in range(i, 3):
@@ -353,8 +408,8 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
         local = sites.to_crs(reader.crs)
         cov = coverage(sites.geometry, key)
         rings = local.geometry.buffer(ring_m[1]).difference(local.geometry.buffer(ring_m[0]))
-        ring = coverage(gpd.GeoSeries(rings.values, crs=local.crs), key)
-        sums = _scan(reader, cov, ring, steep_deg=steep_deg, flat_deg=flat_deg,
+        rings = _Rings.of(gpd.GeoSeries(rings.values, crs=local.crs), reader)
+        sums = _scan(reader, cov, rings, steep_deg=steep_deg, flat_deg=flat_deg,
                      strip_rows=strip_rows, client=client, show=show_progress)
     finally:
         reader.close()
@@ -363,7 +418,7 @@ def terrain_stats(sites: gpd.GeoDataFrame, dem: Dem | str | os.PathLike, *,
 
         logging.getLogger("ordos_geo").warning(msg("dem_implausible", path=reader.path,
                                                    n=sums.implausible))
-    del ring
+    del rings
     covered, slope_sum, steep, flat, south = sums.slope.T
     has = covered > 0
     safe = np.maximum(covered, 1e-12)
