@@ -1,8 +1,10 @@
 """Map benchmark: page size and time to ready in headless Debian chromium (network blocked) for
-1,000 and 10,000 sites, side by side with folium's default page of the same data.
+1,000, 10,000 and 50,000 sites (a whole city), side by side with folium's default page of the
+same data.
 
-* ``ordos_geo`` – ``og.maps.map_overview`` (5 m display simplification, 5 decimals, canvas, escaped
-  tooltips, legend, controls) saved by ``og.maps.save_map`` (assets inlined).
+* ``ordos_geo`` – ``og.maps.map_overview`` (5 m display simplification, layers packed: 1e-5°
+  quantised, delta-encoded coordinates and properties by column; canvas, escaped tooltips,
+  legend, controls) saved by ``og.maps.save_map`` (assets inlined).
 * ``folium default`` – ``folium.Map`` + ``folium.GeoJson(sites, tooltip=GeoJsonTooltip([...]))``,
   full precision; its Leaflet inlined by the same function so that it loads offline (folium's
   jQuery/Bootstrap dropped).
@@ -54,7 +56,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--sizes", default="1000,10000,50000")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:

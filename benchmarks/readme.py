@@ -168,7 +168,7 @@ class Line:
 
 
 KNOWN_KEYS = {"script", "results", "measures", "size", "method", "seconds", "peak_mb", "rows",
-              "versus", "metrics"}
+              "versus", "metrics", "targets"}
 TARGET_KEYS = {"max_ratio", "max_seconds", "max_peak_mb"}
 
 
@@ -438,7 +438,12 @@ def render_versus_benchmark(name: str, spec: dict, res: Results, out: Outcome) -
         raise ResultsError(f"{name}: versus {peer!r} is not a listed case")
     sizes = list(dict.fromkeys(tuple(r[c] for c in size_cols) for r in res.rows))
     by_key = {(tuple(r[c] for c in size_cols), r[spec["method"]]): r for r in res.rows}
+    goals = spec.get("targets") or {}
+    columns = {m["column"] for m in metrics}
+    if any(not isinstance(g, dict) or set(g) - columns for g in goals.values()):
+        raise ResultsError(f"{name}: targets must name metric columns {sorted(columns)}")
     header = [*size_cols, "page", *(m["label"] for m in metrics), f"against {peer}"]
+    header += ["target", "result"] if goals else []
     rows = []
     for size in sizes:
         base = by_key.get((size, peer))
@@ -467,7 +472,29 @@ def render_versus_benchmark(name: str, spec: dict, res: Results, out: Outcome) -
                         f"{name}: `{rs['method']}` page {' and '.join(words)} than {peer}'s at "
                         f"{_size_text(spec, size)}")
             rows.append([*(fmt_size(s) for s in size), rs["method"], *cells, verdict])
+            if goals:
+                rows[-1] += _versus_target(name, spec, rs, size, vals, goals, out)
     return _table(header, rows)
+
+
+def _versus_target(name: str, spec: dict, rs: dict, size: tuple, vals: list, goals: dict,
+                   out: "Outcome") -> list[str]:
+    """The target and result cells of one page (targets: per size, a maximum per metric)."""
+    goal = goals.get("/".join(size)) if rs["role"] == "ours" else None
+    if not goal:
+        return ["—", ""]
+    missed = []
+    for v, m in zip(vals, spec["metrics"]):
+        if m["column"] in goal and (v is None or v.value > goal[m["column"]]):
+            missed.append("not measured" if v is None else f"{fmt_num(v.value)} {m['unit']}")
+    label = ", ".join(f"{m['label']} ≤ {fmt_num(goal[m['column']])} {m['unit']}"
+                      for m in spec["metrics"] if m["column"] in goal)
+    if missed:
+        out.missed.append(f"{name}: `{rs['method']}` at {_size_text(spec, size)}: "
+                          f"{', '.join(missed)} (target {label})")
+        return [label, "**missed**"]
+    out.met += 1
+    return [label, "met"]
 
 
 # ---------------------------------------------------------------- the section
