@@ -17,6 +17,10 @@ Side by side in one run, each case in a fresh process (wall time, peak memory):
   ``build_zones``); zones whose grown members or convex hull fit are not closed.
 * ``ordos_geo build_zones`` – the same plus zone figures, priority areas and the closed zone
   geometry (what the CLI writes).
+* ``ordos_geo Planner …`` – interactive re-zoning in a notebook: ``og.zones.Planner(sites)``
+  with its graph built (and the zones of 500 m made) before the clock starts; then zones for a
+  gap not tried before, zones for a gap tried before (its closings kept), and ``sensitivity``
+  over 10 gaps (100–1,000 m) from the kept graph.
 * ``libpysal`` – ``fuzzy_contiguity(buffer=250)`` (buffers of 250 m meet ⇔ within 500 m) and
   connected components: a graph without gaps, shared lengths, size band or rules.
 * ``spopt SKATER`` (1k and 10k) – contiguity-constrained regions on the libpysal graph of the
@@ -56,6 +60,17 @@ CASES = {
         "graph = og.adjacency.neighbour_graph(sites, gap_m=500)\n"
         "labels, _ = og.zones.zone_members(sites, graph, max_zone_ha=5000)")),
     "ordos_geo build_zones": ("", "result = og.zones.build_zones(sites, gap_m=500, max_zone_ha=5000)"),
+    "ordos_geo Planner re-zoning, a new gap": (
+        "plan = og.zones.Planner(sites)\nplan.zones(gap_m=500, max_zone_ha=5000)\n"
+        "gaps = iter([450, 400, 350, 300, 250])",
+        "result = plan.zones(gap_m=next(gaps), max_zone_ha=5000)"),
+    "ordos_geo Planner re-zoning, a gap tried before": (
+        "plan = og.zones.Planner(sites)\nplan.zones(gap_m=300, max_zone_ha=5000)\n"
+        "plan.zones(gap_m=500, max_zone_ha=5000)",
+        "result = plan.zones(gap_m=300, max_zone_ha=5000)"),
+    "ordos_geo Planner sensitivity, 10 gaps": (
+        "plan = og.zones.Planner(sites)",
+        "table = plan.sensitivity(gaps=range(100, 1001, 100), max_zone_ha=5000)"),
     "libpysal fuzzy+components": (
         "from libpysal.weights import fuzzy_contiguity\n"
         "from scipy.sparse.csgraph import connected_components",

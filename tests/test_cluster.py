@@ -87,6 +87,17 @@ def test_the_cluster_counts_implausible_heights_as_this_machine_does(tmp_path, c
     assert len(warnings) == 2 and warnings[0] == warnings[1], warnings
 
 
+@pytest.mark.parametrize("strip_rows", [1, 7, 256])
+def test_implausible_heights_are_counted_once_whatever_the_strips(tmp_path, strip_rows, caplog):
+    """The 10 × 10 patch of -32768 is 100 cells, however many strips (each read with a row of
+    its neighbours) it falls across."""
+    path, sites = _dem(tmp_path, fill=-32768.0)
+    with caplog.at_level("WARNING", logger="ordos_geo"):
+        og.terrain.terrain_stats(sites, path, strip_rows=strip_rows)
+    (warning,) = [r.getMessage() for r in caplog.records if "-32768" in r.getMessage()]
+    assert "：100 个" in warning or ": 100 cell" in warning, warning
+
+
 def test_progress_on_a_cluster_is_the_same(sample, client):
     _, sites, scenes = sample
     here = og.reclamation.progress(sites, scenes)
@@ -172,3 +183,63 @@ def test_connect_names_the_address_it_could_not_reach():
     with pytest.raises(UsageError, match="127.0.0.1:9"):
         with cluster.connect("tcp://127.0.0.1:9", timeout=2):
             pass
+
+
+@pytest.mark.parametrize("address", [
+    "garbage", "tcp://", "http://127.0.0.1:8786", "tcp://[::1", "tls://", "ucx://x:1",
+    "inproc://foo", "::", "tcp://127.0.0.1:8786\u200b", "\ufefftcp://127.0.0.1:8786", ":abc",
+    "/path", "-", "tcp://127.0.0.1:99999999999999999999", "tcp://127.0.0.1:0", "\u200b"])
+def test_an_address_that_is_none_is_refused_at_once_by_name(address):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(UsageError) as caught:
+        with cluster.connect(address, timeout=5):
+            pass
+    assert time.perf_counter() - t0 < 2
+    assert repr(address.strip()) in str(caught.value)  # invisible characters shown escaped
+
+
+@pytest.mark.parametrize("kind", ["http", "silent"])
+def test_a_program_that_is_no_scheduler_is_given_up_on_in_time(kind):
+    """A web server (the dashboard's port given by mistake) or a port that accepts and says
+    nothing: Dask's own timeout does not cover the handshake; connect gives up after
+    timeout + 5 s."""
+    import http.server
+    import socket
+    import threading
+    import time
+
+    if kind == "http":
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                 http.server.BaseHTTPRequestHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port, close = server.server_address[1], server.shutdown
+    else:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(5)
+        held = []
+        threading.Thread(target=lambda: [held.append(sock.accept()) for _ in range(5)],
+                         daemon=True).start()
+        port, close = sock.getsockname()[1], sock.close
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(UsageError, match=f"127.0.0.1:{port}"):
+            with cluster.connect(f"tcp://127.0.0.1:{port}", timeout=1):
+                pass
+        assert time.perf_counter() - t0 < 10
+    finally:
+        close()
+
+
+def test_the_cli_refuses_a_bad_address_quickly_and_quietly(tmp_path, sample):
+    import time
+
+    manifest, _, _ = sample
+    t0 = time.perf_counter()
+    done = _run(["progress", str(og.datasets.synthetic_sites_path()), "--imagery", str(manifest),
+                 "--out", str(tmp_path / "out"), "--scheduler", "garbage"], tmp_path)
+    assert done.returncode == 2 and "'garbage'" in done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert time.perf_counter() - t0 < 15 and not (tmp_path / "out").exists()

@@ -191,3 +191,42 @@ def test_the_page_unpacks_every_geometry_kind_as_python_does(browser, tmp_path):
         in_page = page.evaluate("(p) => window.ordosUnpack(p)", packed)
         _same(packing.unpack_layer(packed), in_page)
         _same(layer, in_page)
+
+
+def test_point_sites_are_circles_with_tooltips_and_no_errors(browser, tmp_path):
+    """Points and multi-points (possible from Python): drawn as circles (a marker's icon is an
+    image the page's policy would block), each with its tooltip, hovering one raises nothing."""
+    import geopandas as gpd
+
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["P1", "P2"], "name": ["点一", "<b>二</b>"], "kind": "mine",
+         "status": "producing"},
+        geometry=[shapely.Point(109.0, 39.0),
+                  shapely.MultiPoint([(109.1, 39.1), (109.2, 39.2)])], crs=4326)
+    path = maps.save_map(maps.map_overview(sites), tmp_path / "p.html")
+    page, errors, external, _ = open_offline(browser, path)
+    tips = page.evaluate("""() => { var out = [];
+        window.ordosLayers.mines.eachLayer(function (l) {
+          var parts = l.eachLayer ? l.getLayers() : [l];
+          parts.forEach(function (p) { out.push(window.ordosOpenTooltip(p).textContent); }); });
+        return out; }""")
+    assert len(tips) == 3 and "点一" in tips[0] and all("<b>二</b>" in t for t in tips[1:])
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    assert not errors and not external
+
+
+def test_a_page_of_sites_without_geometry_and_of_cut_text_is_still_written(tmp_path):
+    import geopandas as gpd
+
+    sites = gpd.GeoDataFrame({"site_id": ["A", "B"], "name": ["ok", "cut \ud800 here"],
+                              "kind": "mine", "status": "producing"},
+                             geometry=[None, shapely.Polygon()], crs=4326)
+    path = maps.save_map(maps.map_overview(sites), tmp_path / "m.html")
+    spec = maps.read_page_data(path.read_text("utf-8"))
+    (lat0, lon0), (lat1, lon1) = spec["bounds"]
+    assert 106 < lon0 < lon1 < 112 and 37 < lat0 < lat1 < 41  # framed on the banners
+    mines = next(layer for layer in spec["layers"] if layer["key"] == "mines")
+    names = [f["properties"]["t"][1] for f in mines["geojson"]["features"]]
+    assert "cut \ufffd here" in names  # a lone surrogate shown as the replacement character

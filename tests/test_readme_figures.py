@@ -324,6 +324,9 @@ CLAIMED = {
     ("zones", "ordos_geo graph+zones"): {"max_ratio": 2, "sizes": {"1000": {"max_ratio": 3}}},
     ("zones", "ordos_geo build_zones"): {"sizes": {"1000": {"max_seconds": 0.1},
                                                    "10000": {"max_seconds": 1}}},
+    ("zones", "ordos_geo Planner re-zoning, a gap tried before"): {
+        "sizes": {"10000": {"max_seconds": 0.2}}},
+    ("zones", "ordos_geo Planner sensitivity, 10 gaps"): {"sizes": {"10000": {"max_seconds": 2}}},
     ("terrain", "ordos_geo terrain_stats, 1 thread"): {"max_ratio": 1.2, "max_peak_mb": 1000},
     ("terrain", "ordos_geo balance 500 x 500"): {"max_seconds": 5},
     ("disturbance", "ordos_geo detect, Dask threads"): {"max_ratio": 1.5, "max_peak_mb": 1500},

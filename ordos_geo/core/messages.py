@@ -514,10 +514,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The zones file and the sites must come from the same run (the same data).",
     ),
     "scheduler_unreachable": (
-        "无法在 {seconds} 秒内连接 Dask 调度器 {address}：{reason}。请检查 --scheduler 或环境变量 DASK_SCHEDULER_ADDRESS（如 tcp://10.0.0.5:8786），或去掉它在本机计算",
-        "Cannot reach the Dask scheduler at {address} within {seconds} s: {reason}. Check "
+        "无法在 {seconds} 秒内连接 Dask 调度器 {address!r}：{reason}。请检查 --scheduler 或环境变量 DASK_SCHEDULER_ADDRESS（如 tcp://10.0.0.5:8786），或去掉它在本机计算",
+        "Cannot reach the Dask scheduler at {address!r} within {seconds} s: {reason}. Check "
         "--scheduler or the DASK_SCHEDULER_ADDRESS environment variable (e.g. "
         "tcp://10.0.0.5:8786), or leave it out to compute on this machine",
+    ),
+    "scheduler_bad_address": (
+        "Dask 调度器地址 {address!r} 无效（{reason}）：应为 tcp://主机:端口，端口 1–65535，如 tcp://10.0.0.5:8786",
+        "The Dask scheduler address {address!r} is not one ({reason}): give tcp://host:port, "
+        "port 1–65535, e.g. tcp://10.0.0.5:8786",
     ),
     "scheduler_needs_distributed": (
         "使用 Dask 集群需要 distributed 包：pip install 'dask[distributed]'",

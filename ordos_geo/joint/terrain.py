@@ -163,8 +163,10 @@ class _Reader:
         return np.concatenate([self.src.read(1, window=Window(c, r, w, h)).ravel()
                                for r in rows for c in cols]).astype("float64")
 
-    def rows(self, r0: int, r1: int) -> np.ndarray:
-        """Rows ``r0`` to ``r1`` (exclusive) as float64, NaN where missing or off the grid."""
+    def rows(self, r0: int, r1: int, *, halo: int = 0) -> np.ndarray:
+        """Rows ``r0`` to ``r1`` (exclusive) as float64, NaN where missing or off the grid.
+        Implausible heights are counted in the rows between the ``halo`` rows at each end only
+        (the neighbouring strips count theirs)."""
         lo, hi = max(r0, 0), min(r1, self.height)
         if self.mem is not None:
             block = self.mem.z[lo:hi]
@@ -173,19 +175,21 @@ class _Reader:
 
             block = self.src.read(1, window=Window(0, lo, self.width, hi - lo), masked=True) \
                 .astype("float64").filled(np.nan)
-        block = self._plausible(np.asarray(block, dtype="float64"))
+        counted = (max(r0 + halo, lo) - lo, min(r1 - halo, hi) - lo)
+        block = self._plausible(np.asarray(block, dtype="float64"), counted)
         return np.pad(block, ((lo - r0, r1 - hi), (0, 0)), constant_values=np.nan)
 
-    def _plausible(self, block: np.ndarray) -> np.ndarray:
+    def _plausible(self, block: np.ndarray, counted: tuple[int, int]) -> np.ndarray:
         """Heights no ground has (undeclared nodata such as −32768 or 3.4e38, ±inf; 0 in a DEM
-        of high ground without a nodata value) made missing, and counted."""
+        of high ground without a nodata value) made missing, and counted in the block's rows
+        ``counted`` (start, stop)."""
         with np.errstate(invalid="ignore"):
             bad = ~np.isfinite(block) | (block < HEIGHT_RANGE[0]) | (block > HEIGHT_RANGE[1])
             if self.zero_is_nodata:
                 bad |= block == 0
         bad &= ~np.isnan(block)
         if bad.any():
-            self.implausible += int(bad.sum())
+            self.implausible += int(bad[max(counted[0], 0):max(counted[1], 0)].sum())
             block = np.where(bad, np.nan, block)
         return block
 
@@ -334,7 +338,7 @@ def _scan_band(reader: _Reader, cov, rings: _Rings, band: list, *, steep_deg: fl
     ring, which = _band_rings(reader, rings, b0, band[-1][1])
     for r0, r1 in band:
         at_site, at_ring = cov.strip(r0, r1), ring.strip(r0 - b0, r1 - b0)
-        block = reader.rows(r0 - 1, r1 + 1)
+        block = reader.rows(r0 - 1, r1 + 1, halo=1)
         slope, aspect = horn_slope(block, dx, dy)
         grids = (block[1:-1].ravel(), slope[1:-1].ravel(), aspect[1:-1].ravel())
         local = cov.cell[at_site].astype(np.int64) - r0 * reader.width

@@ -218,6 +218,9 @@ def page_json(data) -> str:
     end the element, open a comment or be read as markup. Non-ASCII text stays UTF-8."""
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
                       default=_json_default)
+    # a lone surrogate (text cut in the middle of a character) cannot be written as UTF-8: it
+    # is shown as U+FFFD, the replacement character
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
@@ -474,7 +477,10 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key,
     banners = _display(datasets.banners(), 100.0, gcj02)
     pa = _display(datasets.priority_areas().dropna(subset=["geometry"]), 20.0, gcj02)
     name = "name_zh" if settings.get("lang", lang) == "zh" else "name_en"
-    bounds = sites.to_crs(4326).total_bounds if len(sites) else banners.total_bounds
+    values = np.asarray(sites.geometry.values)
+    drawn = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    bounds = sites[drawn].to_crs(4326).total_bounds if drawn.any() else \
+        banners.total_bounds  # no site to draw: the banners frame the page
     spec = {
         "lang": settings.get("lang", lang), "basemaps": tiles, "tile_hosts": hosts,
         "bounds": [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]],

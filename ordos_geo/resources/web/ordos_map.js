@@ -151,6 +151,8 @@
   function makeLayer(d) {
     var palette = d.palette;
     var layer = L.geoJSON(null, {
+      // points as circles: a marker's icon is an image file the page's policy does not load
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); },
       style: function (f) {
         var c = palette[f.properties.c];
         var o = f.properties.o === undefined ? c : palette[f.properties.o];
@@ -162,7 +164,12 @@
     var kind = d.packed ? d.packed.kind : null;
     if (kind === 1 || kind === 3 || kind === 5 || kind === 6) packedLayers(d.packed, layer);
     else layer.addData(d.geojson || unpack(d.packed));
-    layer.eachLayer(function (l) { l.ordosParent = layer; });
+    layer.eachLayer(function (l) {
+      l.ordosParent = layer;
+      if (l.eachLayer) {  // a multi-point feature: each circle answers for the feature
+        l.eachLayer(function (part) { part.feature = l.feature; part.ordosParent = layer; });
+      }
+    });
     // one tooltip for the layer, filled for the feature under the pointer (not 50,000 of them)
     if (d.labels && d.labels.length) {
       layer.bindTooltip(function (l) { return tooltipFor(d.labels, l, d)(); }, {sticky: false});
@@ -178,7 +185,7 @@
     var group = l.ordosParent;
     if (!group || !group.getTooltip()) return null;
     group.getTooltip()._source = l;
-    group.openTooltip(latlng || l.getBounds().getCenter());
+    group.openTooltip(latlng || (l.getBounds ? l.getBounds().getCenter() : l.getLatLng()));
     return group.getTooltip().getElement();
   };
 
