@@ -292,7 +292,8 @@ def test_imagery_floors_are_of_the_same_parallelism():
         (got,) = [g for g in rendered if g["case"] == f"**{r['method']}**"
                   and (g["polygons"], g["dates"]) == (f"{int(r['polygons']):,}", r["dates"])]
         assert _ratio(got["× floor"]) == pytest.approx(want, rel=0.005)
-        assert got["result"] == ("met" if want <= 2 else "**missed**")
+        limit = {"10000/8": 1.5, "10000/32": 1.2}.get(f"{r['polygons']}/{r['dates']}", 2)
+        assert got["result"] == ("met" if want <= limit else "**missed**")
         n += 1
     assert n == 8
 
@@ -471,7 +472,7 @@ def _ratio_cell(text: str) -> str:
     (lambda t: t.replace(f"| {_ratio_cell(t)} | floor: read strips of every date, Dask threads |",
                          f"| {_ratio_cell(t)} | floor: read strips of every date, 1 thread |"),
      "not one of its floors"),
-    (lambda t: t.replace("Target ≤ 3× the floor, < 1.5 GB", "Target ≤ 30× the floor, < 15 GB"),
+    (lambda t: t.replace("Target ≤ 1.5× the floor, < 1.5 GB", "Target ≤ 30× the floor, < 15 GB"),
      "targets.yaml holds"),
 ])
 def test_a_results_file_cannot_say_other_than_its_times_and_targets(tmp_path, edit, match):

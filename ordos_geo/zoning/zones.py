@@ -564,9 +564,11 @@ def _sensitivity(plan: "Planner", gaps: list[float], *, max_zone_ha, max_sites,
                                projection.metric_crs())
     first_site = np.unique(units, return_index=True)[1]
     rows = []
-    for g in gaps:
-        labels, _ = zone_members(sites, plan.graph(gap_m=g), gap_m=g, max_zone_ha=max_zone_ha,
-                                 max_sites=max_sites, cross_banner=cross_banner)
+    for g in gaps:  # the band's closings kept per gap, for the planner's later zonings too
+        labels, _, _ = _zone_members(sites, plan.graph(gap_m=g), gap_m=g,
+                                     max_zone_ha=max_zone_ha, max_sites=max_sites,
+                                     islands="keep", attach_m=1000.0, cross_banner=cross_banner,
+                                     cannot_link=(), closed=plan._cache.setdefault(g, {}))
         counts = np.bincount(labels)
         size = np.bincount(labels[first_site], weights=unit_area)
         multi = counts > 1
