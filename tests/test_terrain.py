@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
 import ordos_geo as og
@@ -323,3 +325,18 @@ def test_a_reference_of_a_few_ring_cells_is_none(tmp_path):
     row = terrain_stats(_sites(site), _write(tmp_path, z)).iloc[0]
     assert row["reference_cells"] < 20 and row["volume_status"] == "no_reference"
     assert np.isnan(row["pit_volume_m3"]) and not row["pit_significant"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(1, 12), width=st.integers(1, 700), cols=st.integers(1, 300),
+       holes=st.floats(0, 0.3), seed=st.integers(0, 2**16))
+def test_horn_in_columns_is_horn_slope_exactly(rows, width, cols, holes, seed):
+    """The strip's Horn slope computed a block of columns at a time (what terrain_stats does,
+    for the cache) is the whole strip's, value for value, NaN for NaN."""
+    from ordos_geo.joint.terrain import _horn_in_columns
+
+    rng = np.random.default_rng(seed)
+    z = rng.normal(1200, 40, (rows, width))
+    z[rng.random(z.shape) < holes] = np.nan
+    for whole, part in zip(horn_slope(z, 10.0, 7.5), _horn_in_columns(z, 10.0, 7.5, cols=cols)):
+        assert np.array_equal(whole, part, equal_nan=True)
