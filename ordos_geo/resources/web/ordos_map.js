@@ -63,13 +63,13 @@
 
   function columnValue(col, k) { return col.dict ? col.dict[col.i[k]] : col.v[k]; }
 
-  function unpack(p) {
-    var xy = p.xy, pts = new Array(xy.length / 2), x = 0, y = 0, i, k, level;
-    for (i = 0; i < pts.length; i++) {  // deltas of 1e-5 degree steps
+  // the coordinates of every feature, nested as its kind wants, each point made by ``point``
+  function nestedCoordinates(p, point) {
+    var xy = p.xy, n = xy.length / 2, items = new Array(n), x = 0, y = 0, i, level;
+    for (i = 0; i < n; i++) {  // deltas of 1e-5 degree steps
       x += xy[2 * i]; y += xy[2 * i + 1];
-      pts[i] = [x / 1e5, y / 1e5];
+      items[i] = point(x / 1e5, y / 1e5);
     }
-    var items = pts;
     for (level = 0; level < DEPTH[p.kind]; level++) {
       var counts = p.counts[level], grouped = new Array(counts.length), at = 0;
       for (i = 0; i < counts.length; i++) {
@@ -78,29 +78,39 @@
       }
       items = grouped;
     }
-    var missing = {}, single = {}, name = KINDS[p.kind], keys = Object.keys(p.props);
+    return items;
+  }
+
+  // feature k of a packed layer: {properties, shape (null when missing), single}
+  function packedFeatures(p, point) {
+    var items = nestedCoordinates(p, point), keys = Object.keys(p.props);
+    var missing = {}, single = {}, absent = {};
     p.missing.forEach(function (m) { missing[m] = true; });
     (p.single || []).forEach(function (m) { single[m] = true; });
-    var absent = {};
     keys.forEach(function (key) {
       absent[key] = {};
       (p.props[key].absent || []).forEach(function (m) { absent[key][m] = true; });
     });
-    var features = new Array(p.n);
-    for (k = 0; k < p.n; k++) {
+    return function (k) {
       var props = {};
-      for (i = 0; i < keys.length; i++) {
-        var key = keys[i], col = p.props[key];
-        if (absent[key][k]) continue;
+      keys.forEach(function (key) {
+        var col = p.props[key];
+        if (absent[key][k]) return;
         props[key] = col.list ? col.list.map(function (part) { return columnValue(part, k); })
                               : columnValue(col, k);
-      }
-      var geometry = null;
-      if (!missing[k]) {
-        geometry = single[k] ? {type: name.replace("Multi", ""), coordinates: items[k][0]}
-                             : {type: name, coordinates: items[k]};
-      }
-      features[k] = {type: "Feature", properties: props, geometry: geometry};
+      });
+      return {properties: props, shape: missing[k] ? null : (single[k] ? items[k][0] : items[k]),
+              single: !!single[k]};
+    };
+  }
+
+  function unpack(p) {
+    var feature = packedFeatures(p, function (x, y) { return [x, y]; }), name = KINDS[p.kind];
+    var features = new Array(p.n);
+    for (var k = 0; k < p.n; k++) {
+      var f = feature(k);
+      features[k] = {type: "Feature", properties: f.properties, geometry: f.shape === null
+        ? null : {type: f.single ? name.replace("Multi", "") : name, coordinates: f.shape}};
     }
     return {type: "FeatureCollection", features: features};
   }
@@ -108,41 +118,14 @@
   // polygons and lines of a packed layer built straight from its integers: no GeoJSON arrays
   // in between (50,000 sites: half the allocations)
   function packedLayers(p, group) {
-    var xy = p.xy, n = xy.length / 2, pts = new Array(n), x = 0, y = 0, i, k, level;
-    for (i = 0; i < n; i++) {
-      x += xy[2 * i]; y += xy[2 * i + 1];
-      pts[i] = L.latLng(y / 1e5, x / 1e5);
-    }
-    var items = pts;
-    for (level = 0; level < DEPTH[p.kind]; level++) {
-      var counts = p.counts[level], grouped = new Array(counts.length), at = 0;
-      for (i = 0; i < counts.length; i++) {
-        grouped[i] = items.slice(at, at + counts[i]);
-        at += counts[i];
-      }
-      items = grouped;
-    }
-    var missing = {}, single = {}, keys = Object.keys(p.props), absent = {};
-    p.missing.forEach(function (m) { missing[m] = true; });
-    (p.single || []).forEach(function (m) { single[m] = true; });
-    keys.forEach(function (key) {
-      absent[key] = {};
-      (p.props[key].absent || []).forEach(function (m) { absent[key][m] = true; });
-    });
+    var feature = packedFeatures(p, function (x, y) { return L.latLng(y, x); });
     var lines = p.kind === 1 || p.kind === 5, style = group.options.style;
-    for (k = 0; k < p.n; k++) {
-      if (missing[k]) continue;
-      var props = {};
-      for (i = 0; i < keys.length; i++) {
-        var key = keys[i], col = p.props[key];
-        if (absent[key][k]) continue;
-        props[key] = col.list ? col.list.map(function (part) { return columnValue(part, k); })
-                              : columnValue(col, k);
-      }
-      var feature = {type: "Feature", properties: props, geometry: null};
-      var shape = single[k] ? items[k][0] : items[k];
-      var layer = lines ? L.polyline(shape, style(feature)) : L.polygon(shape, style(feature));
-      layer.feature = feature;
+    for (var k = 0; k < p.n; k++) {
+      var f = feature(k);
+      if (f.shape === null) continue;
+      var geojson = {type: "Feature", properties: f.properties, geometry: null};
+      var layer = lines ? L.polyline(f.shape, style(geojson)) : L.polygon(f.shape, style(geojson));
+      layer.feature = geojson;
       layer.defaultOptions = layer.options;
       group.addLayer(layer);
     }
