@@ -345,10 +345,15 @@ def _union_areas(groups: list[np.ndarray], metric: np.ndarray, area: np.ndarray,
     of the members' areas (whatever ``cache`` holds, so the answer never depends on what was
     computed before); the others are unioned (kept in ``cache``) and reprojected once per
     column."""
-    apart = ~_overlapping(metric)
+    i, j = _overlapping(metric)
     out = {}
     for name, pick in (("sites_ha", None), ("disturbed_ha", facts["disturbed"]),
                        ("pit_ha", facts["is_pit"])):
+        # sites whose interior meets another site of the same selection (a pit inside its
+        # mine does not stop the pits from being summed)
+        both = np.ones(len(i), dtype=bool) if pick is None else pick[i] & pick[j]
+        apart = np.ones(len(metric), dtype=bool)
+        apart[i[both]] = apart[j[both]] = False
         ha = np.zeros(len(groups))
         todo, members = [], []
         for k, g in enumerate(groups):
@@ -368,15 +373,13 @@ def _union_areas(groups: list[np.ndarray], metric: np.ndarray, area: np.ndarray,
     return out
 
 
-def _overlapping(metric: np.ndarray) -> np.ndarray:
-    """Per site, whether its interior meets another site's (metric CRS)."""
+def _overlapping(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of sites whose interiors meet (metric CRS)."""
     i, j = shapely.STRtree(metric).query(metric, predicate="intersects")
     keep = i < j
     i, j = i[keep], j[keep]
     inner = ~shapely.touches(metric[i], metric[j])
-    out = np.zeros(len(metric), dtype=bool)
-    out[i[inner]] = out[j[inner]] = True
-    return out
+    return i[inner], j[inner]
 
 
 def _union(members: np.ndarray):
