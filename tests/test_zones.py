@@ -232,3 +232,38 @@ def test_the_planner_refuses_a_gap_beyond_its_graph():
         plan.zones(gap_m=500)
     pd.testing.assert_frame_equal(plan.sensitivity(gaps=[100, 300, 400]),
                                   zones.sensitivity(sites, gaps=[100, 300, 400]))
+
+
+def test_zone_areas_count_overlaps_once_and_sum_what_does_not_overlap():
+    """A 100 ha mine with two overlapping pits inside it, a dump touching the mine outside and a
+    separate ownerless site: sites_ha, disturbed_ha and pit_ha are the equal-area areas of the
+    unions (overlaps once), whether a part is summed or unioned."""
+    import geopandas as gpd
+
+    from ordos_geo.core import projection
+
+    o = gpd.GeoSeries([shapely.Point(111.0, 39.8)], crs="EPSG:4326").to_crs(
+        projection.metric_crs()).iloc[0]
+    x, y = o.x, o.y
+    mine = shapely.box(x, y, x + 1000, y + 1000)
+    pit_a = shapely.box(x + 100, y + 100, x + 500, y + 500)
+    pit_b = shapely.box(x + 300, y + 300, x + 700, y + 700)  # overlaps pit_a by 200 × 200 m
+    dump = shapely.box(x + 1000, y, x + 1300, y + 300)  # touches the mine
+    lone = shapely.box(x + 1400, y, x + 1600, y + 200)  # ownerless, 100 m away
+    sites = sites_from_metric([mine, pit_a, pit_b, dump, lone],
+                              ids=["M1", "P1", "P2", "D1", "O1"],
+                              kind=["mine", "pit", "pit", "dump", "mine"],
+                              status=["producing", "producing", "producing", "producing",
+                                      "ownerless"],
+                              mine_id=[None, "M1", "M1", "M1", None])
+    (zone,) = zones.build_zones(sites, gap_m=500).zones.itertuples()
+
+    def ha(*geoms):
+        return float(projection.area_ha(gpd.GeoSeries([shapely.union_all(geoms)],
+                                                      crs=projection.metric_crs())).iloc[0])
+
+    assert zone.sites_ha == pytest.approx(ha(mine, pit_a, pit_b, dump, lone), abs=1e-3)
+    assert zone.disturbed_ha == pytest.approx(ha(pit_a, pit_b, dump, lone), abs=1e-3)
+    assert zone.pit_ha == pytest.approx(ha(pit_a, pit_b), abs=1e-3)
+    assert zone.pit_ha == pytest.approx(28.0, rel=0.002)  # 16 + 16 − 4 ha, not 32
+    assert zone.sites_ha == pytest.approx(113.0, rel=0.002)  # the pits inside the mine: once
