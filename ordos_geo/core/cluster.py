@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from .errors import MissingDependencyError, UsageError
 from .messages import msg
 
-__all__ = ["scheduler_address", "connect", "CONNECT_TIMEOUT_S"]
+__all__ = ["scheduler_address", "connect", "in_order", "CONNECT_TIMEOUT_S"]
 
 #: seconds to wait for a scheduler before giving up with a message
 CONNECT_TIMEOUT_S = 10
@@ -62,6 +62,16 @@ def connect(address: str | None = None, *,
         client.close()
 
 
+def in_order(client, fn, items, *, item: str, shared: dict, **fixed) -> Iterator:
+    """``fn(**{item: x}, **shared, **fixed)`` for every ``x`` of ``items`` on the workers of
+    ``client``, the results yielded in the order of ``items`` (so sums add up as they do on this
+    machine). ``shared`` values are sent to every worker once (scattered), not with each task."""
+    names = list(shared)
+    sent = dict(zip(names, client.scatter([shared[n] for n in names], broadcast=True)))
+    futures = [client.submit(fn, **{item: x}, **sent, **fixed, pure=False) for x in items]
+    return (future.result() for future in futures)
+
+
 def _host_port(where: str) -> tuple[str, int]:
     """The host and port of a scheduler address, or a :class:`UsageError`."""
     from distributed.comm.addressing import parse_address, parse_host_port
@@ -71,7 +81,7 @@ def _host_port(where: str) -> tuple[str, int]:
         host, port = parse_host_port(location)
     except (ValueError, TypeError, OverflowError) as exc:
         raise UsageError(msg("scheduler_bad_address", address=where, reason=str(exc))) from None
-    printable = host.isprintable() and not any(c.isspace() or c in "\u200b\ufeff" for c in host)
+    printable = host.isprintable() and not any(c.isspace() for c in host)  # U+200B, BOM: not
     if scheme not in ("tcp", "tls") or not host or not printable or not 0 < int(port) < 65536:
         raise UsageError(msg("scheduler_bad_address", address=where,
                              reason=f"scheme {scheme!r}, host {host!r}, port {port!r}"))

@@ -84,7 +84,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..core import projection
+from ..core import cluster, projection
 from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
 from ..core.schema import Invalid, normalise_id
@@ -264,11 +264,12 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     frame = (win, transform)
     parts = _parts(win, key, group)
     if client is not None:
-        shared = client.scatter([group, ground, params, thresholds], broadcast=True)
-        futures = [client.submit(_strip, shared[0], part, frame, *shared[1:], first_new,
-                                 pure=False) for part in parts]
-        for future in progress_bar(futures, desc="strips", progress=show):
-            _keep(found, future.result())
+        done = cluster.in_order(client, _strip, parts, item="window", frame=frame,
+                                first_new=first_new, shared={"group": group, "ground": ground,
+                                                             "params": params,
+                                                             "thresholds": thresholds})
+        for part in progress_bar(done, total=len(parts), desc="strips", progress=show):
+            _keep(found, part)
         return found
     tasks = [dask.delayed(_strip)(group, part, frame, ground, params, thresholds, first_new)
              for part in parts]

@@ -132,16 +132,11 @@ def coverage(polygons: gpd.GeoSeries, grid_key: tuple) -> Coverage:
         if spill:  # the workers left their arrays in memory-backed files, not in a pipe
             done = [[np.load(path) for path in paths] for paths in done]
     cell_type = np.int32 if width * height < 2**31 else np.int64
-    done = [list(d) for d in done]
+    cell = np.concatenate([d[0] for d in done] or [np.empty(0, cell_type)])
+    poly = np.concatenate([d[1] for d in done] or [np.empty(0, np.int32)])
+    cov = np.concatenate([d[2] for d in done] or [np.empty(0, np.float32)])
     runs = np.cumsum([0] + [len(d[0]) for d in done])  # each part sorted: no global sort
-    joined = []
-    for k, empty in enumerate((np.empty(0, cell_type), np.empty(0, np.int32),
-                               np.empty(0, np.float32))):
-        joined.append(np.concatenate([d[k] for d in done] or [empty]))
-        for d in done:  # each part's array freed once joined: never all of it twice
-            d[k] = None
-    cell, poly, cov = joined
-    del done, joined
+    del done
     true_ha = projection.area_ha(polygons).to_numpy()
     grid_ha = shapely.area(np.asarray(geoms.values)) / 10_000.0
     with np.errstate(divide="ignore", invalid="ignore"):

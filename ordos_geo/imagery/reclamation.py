@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..core import projection
+from ..core import cluster, projection
 from ..core.errors import InputFileError, ValidationError
 from ..core.messages import msg
 from ..core.utils import progress_bar, renamed
@@ -361,10 +361,8 @@ def _run(group: list[Scene], cov: Coverage, thresholds: Thresholds, client, show
     import dask
 
     if client is not None:
-        cov_future = client.scatter(cov, broadcast=True)
-        futures = [client.submit(scene_sums, scene, cov_future, thresholds, pure=False)
-                   for scene in group]
-        return client.gather(futures)
+        return list(cluster.in_order(client, scene_sums, group, item="scene",
+                                     shared={"cov": cov}, thresholds=thresholds))
     tasks = [dask.delayed(scene_sums)(scene, cov, thresholds) for scene in group]
     if len(tasks) == 1:
         return [tasks[0].compute(scheduler="synchronous")]

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..core import cluster
 from ..core.errors import CRSError, InputFileError, ValidationError
 from ..core.messages import msg
 from ..core.utils import progress_bar
@@ -198,8 +199,7 @@ class _Reader:
             if self.plain:
                 block = self.src.read(1, window=window).astype("float64")
                 if self.src.nodata is not None:
-                    nodata = self.src.nodata
-                    block[(block == nodata) | (np.isnan(nodata) & np.isnan(block))] = np.nan
+                    block[block == self.src.nodata] = np.nan  # a NaN nodata is NaN already
             else:
                 block = self.src.read(1, window=window, masked=True).astype("float64") \
                     .filled(np.nan)
@@ -326,10 +326,8 @@ def _scan(reader: _Reader, cov, rings: _Rings, *, steep_deg: float, flat_deg: fl
         parts = (_scan_band(reader, cov, rings, band, **options) for band in bands)
     else:
         source = reader.mem if reader.mem is not None else reader.path
-        cov_f, rings_f, source_f = client.scatter([cov, rings, source], broadcast=True)
-        futures = [client.submit(_scan_band_of, source_f, cov_f, rings_f, band, pure=False,
-                                 **options) for band in bands]
-        parts = (f.result() for f in futures)
+        parts = cluster.in_order(client, _scan_band_of, bands, item="band",
+                                 shared={"source": source, "cov": cov, "rings": rings}, **options)
     for part in progress_bar(parts, total=len(bands), desc="DEM", progress=show):
         sums.add(part)
     return sums

@@ -35,8 +35,8 @@ _NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiL
 
 def pack_layer(geojson: dict, geometry: np.ndarray | None = None) -> dict | None:
     """The packed form of a ``FeatureCollection`` (None when it cannot be packed: mixed
-    geometry kinds, no features, or anything but plain features). ``geometry``: the features' geometries as
-    shapely objects when the caller has them (else they are read from the GeoJSON)."""
+    geometry kinds, no features, or anything but plain features). ``geometry``: the features'
+    geometries as shapely objects when the caller has them (else read from the GeoJSON)."""
     features = geojson.get("features", [])
     if geojson.get("type") != "FeatureCollection" or not features or any(
             set(f) - {"type", "properties", "geometry"} for f in features):
@@ -50,11 +50,9 @@ def pack_layer(geojson: dict, geometry: np.ndarray | None = None) -> dict | None
     kinds = set(shapely.get_type_id(geoms[present]).tolist())
     if len(kinds) > 1 and kinds not in ({3, 6}, {1, 5}, {0, 4}):
         return None
-    fill = shapely.from_wkt("POLYGON EMPTY")
-    if kinds:
-        fill = {0: "POINT EMPTY", 1: "LINESTRING EMPTY", 3: "POLYGON EMPTY", 4: "MULTIPOINT EMPTY",
-                5: "MULTILINESTRING EMPTY", 6: "MULTIPOLYGON EMPTY"}[max(kinds)]  # as laid out
-        fill = shapely.from_wkt(fill)
+    # a missing feature holds the place as an empty geometry of the kind laid out (the multi
+    # kind when single and multi parts mix)
+    fill = shapely.from_wkt(f"{_NAMES[max(kinds, default=3)].upper()} EMPTY")
     geoms[~present] = fill
     single = np.flatnonzero(present & (shapely.get_type_id(geoms) < 4)).tolist() \
         if len(kinds) > 1 else []
