@@ -196,6 +196,56 @@ def test_zone_invariants_in_every_mode(lay):
         result.zones.drop(columns="geometry"), again.zones.drop(columns="geometry"))
 
 
+@st.composite
+def crowded(draw):
+    """Sites crowded within 1.3 km (overlapping, touching, a gap apart) and where the band
+    falls between the summed hectares of the largest zone's sites and its closed area."""
+    n = draw(st.integers(3, 16))
+    origin = row_of_squares([0])[0].bounds
+    geoms = []
+    for _ in range(n):
+        x, y = draw(st.integers(0, 7)), draw(st.integers(0, 7))
+        w, h = draw(st.sampled_from([60, 100, 190])), draw(st.sampled_from([60, 120, 170]))
+        geoms.append(shapely.box(origin[0] + x * 160, origin[1] + y * 160,
+                                 origin[0] + x * 160 + w, origin[1] + y * 160 + h))
+    return ({"geoms": geoms, "mine_of": [None] * n, "apart": [False] * n, "pairs": [],
+             "gap": draw(st.sampled_from([0.0, 80.0, 150.0, 300.0])),
+             "max_sites": draw(st.sampled_from([None, None, None, 4])),
+             "islands": draw(st.sampled_from(["keep", "attach"])), "attach_m": 300.0},
+            -draw(st.floats(0.0, 1.05)))
+
+
+@hsettings(max_examples=4 * EXAMPLES, deadline=None,
+           suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(crowded(), st.tuples(layouts(), st.sampled_from([1.5, 2.5, 4.0]))))
+def test_the_bounds_that_skip_closings_never_change_a_zone(case):
+    """The band's shortcuts (sums of grown areas, hulls, the grown union, the shrunk union alone)
+    decide only what the exact closed area would decide: with every bound disabled, so that
+    every join near the band is closed and measured, the zones are the same."""
+    from unittest import mock
+
+    from ordos_geo.zoning import _bands
+
+    lay, band = case
+    sites = _layout_sites(lay)
+    ids = list(sites["site_id"])
+    if band <= 0:  # crowded: between the largest zone's summed site hectares and closed area
+        free = zones.build_zones(sites, gap_m=lay["gap"])
+        largest = free.zones.sort_values("area_ha").iloc[-1]
+        summed = free.sites.loc[free.sites["zone_id"] == largest["zone_id"], "area_ha"].sum()
+        band = summed + (largest["area_ha"] - summed) * -band
+    options = dict(gap_m=lay["gap"], max_zone_ha=band, max_sites=lay["max_sites"],
+                   islands=lay["islands"], attach_m=lay["attach_m"],
+                   cannot_link=[(ids[a], ids[b]) for a, b in lay["pairs"]])
+    fast = zones.zone_members(sites, **options)[0]
+    never = mock.patch.object(_bands, "fits", lambda upper, limit: False)
+    huge = mock.patch.object(_bands, "grown_ha", lambda m, groups, gap: np.full(len(groups), 1e12))
+    with never, huge, mock.patch.object(_bands, "hull_ha",
+                                        lambda m, groups: np.full(len(groups), 1e12)):
+        slow = zones.zone_members(sites, **options)[0]
+    assert (fast == slow).all()
+
+
 # --- interactive re-zoning: the planner's answers are build_zones's ------------------------------
 @hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts(), st.sampled_from([0.0, 100.0, 250.0, 333.3, 500.0, 1000.0]),

@@ -6,7 +6,6 @@ too: the closed band measures them."""
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -170,21 +169,26 @@ def closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha
     exceeds it are rebuilt like step 3 with the closed area of every join computed exactly."""
     if max_ha is None:
         return labels
-    site_groups = [g for g in members_of(labels[units]) if len(np.unique(units[g])) > 1]
-    # Two cheap upper bounds of the closed area; a zone under either (with 0.2 % for the metric
-    # CRS's area scale) needs no closing: the closed area lies within the members grown by half
-    # the gap (closing shrinks what growing added), so it is at most the sum of the grown
-    # members' areas; and it lies within the members' convex hull.
+    site_groups = _multi_unit_groups(labels, units)
+    # Three upper bounds of the closed area, cheapest first; a zone under one (with 0.2 % for
+    # the metric CRS's area scale where it is measured there) needs no closing. The closed area
+    # lies within the members grown by half the gap (closing shrinks what growing added), so it
+    # is at most the sum of the grown members' areas, and at most the area of their union; and
+    # it lies within the members' convex hull.
     site_groups = [g for g, grown in zip(site_groups, grown_ha(metric, site_groups, gap_m))
                    if grown * 1.002 > max_ha]
     site_groups = [g for g, hull in zip(site_groups, hull_ha(metric, site_groups))
                    if hull * 1.002 > max_ha]
     if not site_groups:
         return labels
+    hectares = projection.area_ha_function(crs)
+    dilated = dilation(metric, site_groups, gap_m, cached=closed_cache)
+    site_groups = [g for g, ha in zip(site_groups, hectares(dilated)) if not fits(ha, max_ha)]
+    if not site_groups:
+        return labels
     geoms = zone_geometry(metric, site_groups, gap_m, cached=closed_cache)
     closed_cache.update({tuple(np.sort(g)): geom for g, geom in zip(site_groups, geoms)})
-    closed = projection.area_ha(gpd.GeoSeries(geoms, crs=crs)).to_numpy()
-    over = [g for g, ha in zip(site_groups, closed) if ha > max_ha]
+    over = [g for g, ha in zip(site_groups, hectares(geoms)) if ha > max_ha]
     if not over:
         return labels
     labels = labels.copy()
@@ -198,14 +202,32 @@ def closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha
     return np.unique(labels, return_inverse=True)[1]
 
 
+def fits(upper_ha: float, max_ha: float) -> bool:
+    """An upper bound of a closed area proves the band holds (with 1e-9 for rounding: the
+    closing is computed by GEOS, its area may exceed the bound's by the last digits)."""
+    return upper_ha * (1.0 + 1e-9) <= max_ha
+
+
+def _multi_unit_groups(labels: np.ndarray, units: np.ndarray) -> list[np.ndarray]:
+    """Site positions of every zone of more than one unit (a zone of one unit needs no
+    closing check: its hectares were checked as the unit's)."""
+    per_zone = np.bincount(labels, minlength=int(labels.max()) + 1 if len(labels) else 0)
+    site_label = labels[units]
+    chosen = np.flatnonzero(per_zone[site_label] > 1)
+    if not len(chosen):
+        return []
+    order = chosen[np.argsort(site_label[chosen], kind="stable")]
+    bounds = np.flatnonzero(np.diff(site_label[order])) + 1
+    return np.split(order, bounds)
+
+
 def grown_ha(metric: np.ndarray, groups: list[np.ndarray], gap_m: float) -> np.ndarray:
     """Sum over each group of its sites' areas (ha, metric CRS) grown by half the gap, as the
     closing grows them (mitred corners, limit 2)."""
     if not groups:
         return np.empty(0)
     members = np.concatenate(groups)
-    grown = shapely.buffer(metric[members], gap_m / 2.0, join_style="mitre", mitre_limit=2.0) \
-        if gap_m > 0 else metric[members]
+    grown = _grow(metric[members], gap_m / 2.0)
     zone = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
     return np.bincount(zone, weights=shapely.area(grown), minlength=len(groups)) / 10_000.0
 
@@ -221,31 +243,56 @@ def hull_ha(metric: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     return shapely.area(shapely.convex_hull(points)) / 10_000.0
 
 
+def _grow(geoms, half: float):
+    """Sites grown by ``half`` (mitred corners, limit 2), as the closing grows them."""
+    return shapely.buffer(geoms, half, join_style="mitre", mitre_limit=2.0) if half > 0 \
+        else geoms
+
+
+def _shrink(geom, half: float):
+    """The closing's second step: the grown union shrunk by ``half``, made valid."""
+    return shapely.make_valid(shapely.buffer(geom, -half, join_style="mitre", mitre_limit=2.0)) \
+        if half > 0 else geom
+
+
 def exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, max_ha,
                 max_sites, gap_m, forbid) -> np.ndarray:
     """Kruskal within one zone, each join checked on the closed area of the joined zone
-    (computed incrementally: the closing of the union of two closed zones is the closing of
-    all their sites). Returns a root number (0…) per unit of ``zone_units``."""
+    (the closing of the union of two closed zones is the closing of all their sites). The
+    union of the grown members is kept per zone; its area bounds the closed area, and only a
+    join whose bound exceeds the band is closed and measured. Returns a root number (0…) per
+    unit of ``zone_units``."""
     a, b, gaps, cx, cy = edges
     inside = np.isin(a, zone_units) & np.isin(b, zone_units)
     rows, cols = join_order(a[inside], b[inside], gaps[inside], cx, cy, len(unit_area))
     half = gap_m / 2.0
-    grow = (lambda g: shapely.buffer(g, half, join_style="mitre", mitre_limit=2.0)) \
-        if half > 0 else (lambda g: g)
-    members = {int(u): metric[units == u] for u in zone_units}
-    outer = {u: shapely.union_all(grow(m)) for u, m in members.items()}
-    sites_union = {u: shapely.union_all(m) for u, m in members.items()}
+    hectares = projection.area_ha_function(crs)
+    inside_sites = np.flatnonzero(np.isin(units, zone_units))
+    members = {int(u): inside_sites[units[inside_sites] == u] for u in zone_units}
+    grown_sites = np.empty(len(metric), dtype=object)
+    grown_sites[inside_sites] = _grow(metric[inside_sites], half)
+    outer = _GrownZones([_one_union(grown_sites[m]) for m in members.values()], list(members),
+                        hectares)
+    sites = _GrownZones([_one_union(metric[m]) for m in members.values()], list(members),
+                        hectares)
     uf = UnionFind(unit_area, unit_sites, forbid)
 
     def closed_fits(ra: int, rb: int) -> bool:
-        grown = shapely.union(outer[ra], outer[rb])
-        union = shapely.union(sites_union[ra], sites_union[rb])
-        shrunk = shapely.make_valid(shapely.buffer(grown, -half, join_style="mitre",
-                                                   mitre_limit=2.0)) if half > 0 else grown
-        area = projection.area_ha(gpd.GeoSeries([shapely.union(shrunk, union)], crs=crs)).iloc[0]
-        if area > max_ha:
-            return False
-        outer[ra], sites_union[ra] = grown, union  # ra stays the root of the joined zone
+        if fits(outer.bound(ra) + outer.bound(rb), max_ha):
+            outer.join(ra, rb)
+        else:
+            grown = outer.union(ra, rb)
+            if not fits(hectares(grown)[0], max_ha):
+                # the shrunk union alone is within the closed area: over the band, no need of
+                # the sites' union that completes it
+                shrunk = _shrink(grown, half)
+                if hectares(shrunk)[0] > max_ha:
+                    return False
+                if hectares(shapely.union(shrunk, sites.union(ra, rb)))[0] > max_ha:
+                    return False
+            outer.join(ra, rb, grown=grown)
+        sites.join(ra, rb)
+        members[ra] = np.concatenate([members[ra], members[rb]])  # ra stays the root
         return True
 
     limit_n = float("inf") if max_sites is None else float(max_sites)
@@ -254,11 +301,77 @@ def exact_band(zone_units, units, metric, crs, edges, unit_area, unit_sites, max
     return np.unique(roots, return_inverse=True)[1]
 
 
+def _one_union(geoms: np.ndarray):
+    """The union of ``geoms``; a single geometry as it is."""
+    return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+
+
+class _GrownZones:
+    """Each zone's grown members (or its sites) for :func:`exact_band`, as pieces merged only
+    when needed, with an upper bound of the hectares of their union (the sum of the pieces'
+    hectares): a join whose bound fits the band is taken without a union."""
+
+    def __init__(self, grown: list, roots: list[int], hectares):
+        self._hectares = hectares
+        areas = hectares(np.asarray(grown, dtype=object)) if grown else []
+        self._pieces = {r: [g] for r, g in zip(roots, grown)}
+        self._bound = {r: float(ha) for r, ha in zip(roots, areas)}
+
+    def bound(self, root: int) -> float:
+        return self._bound[root]
+
+    def _merged(self, root: int):
+        pieces = self._pieces[root]
+        if len(pieces) > 1:
+            merged = shapely.union_all(np.asarray(pieces, dtype=object))
+            self._pieces[root] = [merged]
+            self._bound[root] = float(self._hectares(merged)[0])
+        return self._pieces[root][0]
+
+    def union(self, ra: int, rb: int):
+        """The union of both zones' grown members (each zone's pieces merged and kept)."""
+        return shapely.union(self._merged(ra), self._merged(rb))
+
+    def join(self, ra: int, rb: int, *, grown=None) -> None:
+        """``rb`` joins ``ra``: as pieces, or as their union ``grown`` when it is known."""
+        if grown is None:
+            self._pieces[ra] = self._pieces[ra] + self._pieces.pop(rb)
+            self._bound[ra] += self._bound.pop(rb)
+        else:
+            self._pieces.pop(rb)
+            self._bound.pop(rb)
+            self._pieces[ra] = [grown]
+            self._bound[ra] = float(self._hectares(grown)[0])
+
+
 # --- figures and geometry -----------------------------------------------------------------------
 def members_of(labels: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return np.split(order, bounds)
+
+
+def dilation(metric: np.ndarray, groups: list[np.ndarray], gap_m: float, *,
+             cached: dict | None = None) -> np.ndarray:
+    """Union of each group's sites grown by half the gap (the closing's first step), kept in
+    ``cached`` under ``("grown", gap_m, *sorted positions)`` so that it is computed once."""
+    half = gap_m / 2.0
+    out = np.empty(len(groups), dtype=object)
+    keys = [("grown", float(gap_m), *np.sort(g).tolist()) for g in groups]
+    todo = [k for k, key in enumerate(keys) if not (cached and key in cached)]
+    for k, key in enumerate(keys):
+        if k not in todo:
+            out[k] = cached[key]
+    if todo:
+        grown = _grow(metric[np.concatenate([groups[k] for k in todo])], half)
+        start = 0
+        for k in todo:
+            size = len(groups[k])
+            out[k] = shapely.union_all(grown[start:start + size])
+            start += size
+            if cached is not None:
+                cached[keys[k]] = out[k]
+    return out
 
 
 def zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float, *,
@@ -278,21 +391,13 @@ def zone_geometry(metric: np.ndarray, groups: list[np.ndarray], gap_m: float, *,
             out[k] = known
         elif len(g) > 1:
             multi.append(k)
-    for k, g in enumerate(groups):
-        if len(g) == 1:
+        else:
             out[k] = metric[g[0]]
     if multi and half > 0:
-        members = np.concatenate([groups[k] for k in multi])
-        grown = shapely.buffer(metric[members], half, join_style="mitre", mitre_limit=2.0)
-        start = 0
-        for k in multi:
-            size = len(groups[k])
-            merged = shapely.union_all(grown[start:start + size])
-            closed = shapely.make_valid(shapely.buffer(merged, -half, join_style="mitre",
-                                                       mitre_limit=2.0))
+        merged = dilation(metric, [groups[k] for k in multi], gap_m, cached=cached)
+        for k, grown in zip(multi, merged):
             # erosion can shave a corner off an acute site: the zone always covers its sites
-            out[k] = shapely.union(closed, _sites_union(metric, groups[k], cached))
-            start += size
+            out[k] = shapely.union(_shrink(grown, half), _sites_union(metric, groups[k], cached))
     elif multi:
         for k in multi:
             out[k] = _sites_union(metric, groups[k], cached)
