@@ -209,6 +209,8 @@ def read_page_data(page: str) -> dict:
     for layer in spec.get("layers", []):
         if "packed" in layer:
             layer["geojson"] = packing.unpack_layer(layer.pop("packed"))
+        if "tiled" in layer:
+            layer["geojson"] = packing.untile_layer(layer.pop("tiled"))
     return spec
 
 
@@ -318,13 +320,20 @@ class OfflineMap:
     def page_spec(self) -> dict:
         """``spec`` as the page carries it: each layer's GeoJSON packed
         (:mod:`ordos_geo.publish.packing`: quantised, delta-encoded coordinates, properties by
-        column) where it can be, private keys (``_…``) left out."""
+        column) where it can be, in tiles beyond ``packing.TILE_OVER`` features, private keys
+        (``_…``) left out."""
         layers = []
         for layer in self.spec.get("layers", []):
             out = {k: v for k, v in layer.items() if not k.startswith("_")}
+            features = layer.get("geojson", {}).get("features", [])
+            tiled = packing.tile_layer(layer["geojson"], layer.get("_geometry")) \
+                if len(features) > packing.TILE_OVER else None
             packed = packing.pack_layer(layer["geojson"], layer.get("_geometry")) \
-                if "geojson" in layer else None
-            if packed is not None:
+                if "geojson" in layer and tiled is None else None
+            if tiled is not None:
+                out["tiled"] = tiled
+                del out["geojson"]
+            elif packed is not None:
                 out["packed"] = packed
                 del out["geojson"]
             layers.append(out)
@@ -504,10 +513,13 @@ def _common(sites: gpd.GeoDataFrame, basemap: str, lang, tianditu_key,
 #: The map controls' own words (Leaflet's and its plugins') in the map's language.
 _CONTROLS = {
     "zh": {"zoomIn": "放大", "zoomOut": "缩小", "fullscreen": "全屏", "exitFullscreen": "退出全屏",
-           "measure": "cn", "hideMinimap": "隐藏鹰眼图", "showMinimap": "显示鹰眼图"},
+           "measure": "cn", "hideMinimap": "隐藏鹰眼图", "showMinimap": "显示鹰眼图",
+           "zoomForShapes": "图斑较多，此比例尺以点显示；放大可见图斑形状、提示与名称"},
     "en": {"zoomIn": "Zoom in", "zoomOut": "Zoom out", "fullscreen": "Full screen",
            "exitFullscreen": "Exit full screen", "measure": "en", "hideMinimap": "Hide overview",
-           "showMinimap": "Show overview"},
+           "showMinimap": "Show overview",
+           "zoomForShapes": "Many sites: shown as dots at this scale; zoom in for their shapes, "
+                            "tooltips and names"},
 }
 
 
