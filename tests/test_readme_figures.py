@@ -355,6 +355,8 @@ def test_targets_are_not_loosened_and_zoning_sees_the_tight_floor():
                 assert have[key][k] <= v, (key, k)
     maps = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))["maps"]["targets"]
     assert maps["50000"]["MB"] <= 10 and maps["50000"]["ready s"] <= 1.5
+    assert maps["200000"]["MB"] <= 30 and maps["200000"]["ready s"] <= 2
+    assert maps["50000"]["pan s"] <= 0.1 and maps["200000"]["pan s"] <= 0.1
     zones = {r["method"]: r for r in targets["zones"]["rows"]}
     assert "floor: box query + distance" in zones["ordos_geo graph+zones"]["floors"]
 

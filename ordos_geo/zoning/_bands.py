@@ -170,6 +170,13 @@ def closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha
     if max_ha is None:
         return labels
     site_groups = _multi_unit_groups(labels, units)
+    hectares = projection.area_ha_function(crs)
+    # zones closed before (a planner's gap tried before) are measured, not bounded
+    keys = [tuple(np.sort(g)) for g in site_groups]
+    known = [k for k, key in enumerate(keys) if key in closed_cache]
+    over = [site_groups[k] for k, ha in zip(known, hectares(np.asarray(
+        [closed_cache[keys[k]] for k in known], dtype=object))) if ha > max_ha]
+    site_groups = [g for g, key in zip(site_groups, keys) if key not in closed_cache]
     # Three upper bounds of the closed area, cheapest first; a zone under one (with 0.2 % for
     # the metric CRS's area scale where it is measured there) needs no closing. The closed area
     # lies within the members grown by half the gap (closing shrinks what growing added), so it
@@ -179,16 +186,11 @@ def closed_band(labels, units, metric, crs, edges, unit_area, unit_sites, max_ha
                    if grown * 1.002 > max_ha]
     site_groups = [g for g, hull in zip(site_groups, hull_ha(metric, site_groups))
                    if hull * 1.002 > max_ha]
-    if not site_groups:
-        return labels
-    hectares = projection.area_ha_function(crs)
     dilated = dilation(metric, site_groups, gap_m, cached=closed_cache)
     site_groups = [g for g, ha in zip(site_groups, hectares(dilated)) if not fits(ha, max_ha)]
-    if not site_groups:
-        return labels
     geoms = zone_geometry(metric, site_groups, gap_m, cached=closed_cache)
     closed_cache.update({tuple(np.sort(g)): geom for g, geom in zip(site_groups, geoms)})
-    over = [g for g, ha in zip(site_groups, hectares(geoms)) if ha > max_ha]
+    over += [g for g, ha in zip(site_groups, hectares(geoms)) if ha > max_ha]
     if not over:
         return labels
     labels = labels.copy()

@@ -113,9 +113,8 @@ def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attac
     n = len(ids)
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(ids, kind="stable")] = np.arange(n)
-    metric_series = projection.to_metric(sites.geometry)
-    metric = np.asarray(metric_series.values)
-    area = projection.area_ha(sites).to_numpy()  # the band is in true (equal-area) hectares
+    closed = {} if closed is None else closed
+    metric, crs, area = _site_measures(sites, closed)  # the band is in equal-area hectares
     a, b = graph.positions()
     must = (graph.edges["source"] == "mine_id").to_numpy()
     units = _units(n, a[must], b[must])
@@ -125,7 +124,7 @@ def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attac
     canon = np.empty_like(first)
     canon[np.argsort(first, kind="stable")] = np.arange(len(first))
     units = canon[units]
-    unit_area, unit_sites = _unit_sizes(units, metric, area, metric_series.crs)
+    unit_area, unit_sites = _unit_sizes(units, metric, area, crs)
     cx, cy = _centres(metric, units, area)
     ua, ub = units[a], units[b]
     between = ua != ub
@@ -143,10 +142,20 @@ def _zone_members(sites, graph, *, gap_m, max_zone_ha, max_sites, islands, attac
                          forbid)
     edges = (ua[between], ub[between], gaps[between], cx, cy)
     closing = graph.gap_m if np.isfinite(graph.gap_m) else gap_m  # as zone_figures closes
-    closed = {} if closed is None else closed
-    labels = closed_band(labels, units, metric, metric_series.crs, edges, unit_area, unit_sites,
+    labels = closed_band(labels, units, metric, crs, edges, unit_area, unit_sites,
                           max_zone_ha, max_sites, closing, forbid, closed)
     return labels[units], graph, closed
+
+
+def _site_measures(sites: gpd.GeoDataFrame, cache: dict) -> tuple[np.ndarray, object, np.ndarray]:
+    """The sites in the metric CRS (an array, and that CRS) and their equal-area hectares,
+    computed once per cache (one zoning, or a :class:`Planner`'s sites) under
+    ``"site_measures"``."""
+    if "site_measures" not in cache:
+        metric = projection.to_metric(sites.geometry)
+        cache["site_measures"] = (np.asarray(metric.values), metric.crs,
+                                  projection.area_ha(sites).to_numpy())
+    return cache["site_measures"]
 
 
 def _constrain(sites: gpd.GeoDataFrame, graph: NeighbourGraph,
@@ -262,19 +271,17 @@ def zone_figures(sites: gpd.GeoDataFrame, labels: np.ndarray, *, gap_m: float,
     from ..core.settings import settings
 
     lang = settings.get("lang", lang)
-    metric_series = projection.to_metric(sites.geometry)
-    metric = np.asarray(metric_series.values)
     groups = members_of(labels)
     cache = closed if closed is not None else {}
+    metric, crs, area = _site_measures(sites, cache)
     geoms = zone_geometry(metric, groups, gap_m, cached=cache)
     # kept for the next zoning of these sites at this gap
     cache.update({tuple(np.sort(g)): geom for g, geom in zip(groups, geoms) if len(g) > 1})
     ids = sites["site_id"].astype(str).to_numpy()
-    area = projection.area_ha(sites).to_numpy()
     facts = _site_facts(sites, metric)
     groups = [g[np.argsort(ids[g], kind="stable")] for g in groups]
     rows = _zone_rows(groups, ids, area, facts)
-    zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=metric_series.crs)
+    zones = gpd.GeoDataFrame(rows, geometry=list(geoms), crs=crs)
     for name, ha in _union_areas(groups, metric, area, facts, cache).items():
         zones[name] = ha
     zones["area_ha"] = projection.area_ha(zones)
@@ -344,8 +351,11 @@ def _union_areas(groups: list[np.ndarray], metric: np.ndarray, area: np.ndarray,
     ground and of its pits. Where no member overlaps another site the union's area is the sum
     of the members' areas (whatever ``cache`` holds, so the answer never depends on what was
     computed before); the others are unioned (kept in ``cache``) and reprojected once per
-    column."""
-    i, j = _overlapping(metric)
+    column. The sites' overlapping pairs are kept in ``cache`` too."""
+    hectares = projection.area_ha_function(projection.metric_crs())
+    if "site_overlaps" not in cache:
+        cache["site_overlaps"] = _overlapping(metric)
+    i, j = cache["site_overlaps"]
     out = {}
     for name, pick in (("sites_ha", None), ("disturbed_ha", facts["disturbed"]),
                        ("pit_ha", facts["is_pit"])):
@@ -367,8 +377,7 @@ def _union_areas(groups: list[np.ndarray], metric: np.ndarray, area: np.ndarray,
             todo.append(k)
             members.append(cache[key])
         if todo:  # one reprojection per column, not per zone
-            ha[todo] = projection.area_ha(gpd.GeoSeries(members, crs=projection.metric_crs())
-                                          ).fillna(0.0).to_numpy()
+            ha[todo] = np.nan_to_num(hectares(np.asarray(members, dtype=object)))
         out[name] = ha
     return out
 
@@ -571,7 +580,7 @@ def _sensitivity(plan: "Planner", gaps: list[float], *, max_zone_ha, max_sites,
         labels, _, _ = _zone_members(sites, plan.graph(gap_m=g), gap_m=g,
                                      max_zone_ha=max_zone_ha, max_sites=max_sites,
                                      islands="keep", attach_m=1000.0, cross_banner=cross_banner,
-                                     cannot_link=(), closed=plan._cache.setdefault(g, {}))
+                                     cannot_link=(), closed=plan._gap_cache(g))
         counts = np.bincount(labels)
         size = np.bincount(labels[first_site], weights=unit_area)
         multi = counts > 1
@@ -639,7 +648,8 @@ class Planner:
         # the distance neighbour_graph decides by (its table keeps it rounded to the mm)
         self._exact = shapely.distance(metric[a], metric[b])
         self._must = (self._graph.edges["source"] == "mine_id").to_numpy()
-        self._cache: dict[float, dict] = {}  # per gap: zone geometries by member positions
+        # per gap: zone geometries by member positions; under None the sites' own measures
+        self._cache: dict[float | None, dict] = {}
 
     def __repr__(self) -> str:
         return f"Planner({len(self.sites)} sites, graph to {self.max_gap_m:g} m)"
@@ -664,9 +674,21 @@ class Planner:
         """:func:`build_zones` of the sites at ``gap_m`` with ``options`` (``max_zone_ha``,
         ``max_sites``, ``islands``, ``attach_m``, ``cross_banner``, ``cannot_link``,
         ``priority_areas``, ``lang``)."""
-        cache = self._cache.setdefault(float(gap_m), {})
+        cache = self._gap_cache(gap_m)
         return build_zones(self.sites, self.graph(gap_m=gap_m), gap_m=gap_m, _cache=cache,
                            **options)
+
+    def _gap_cache(self, gap_m: float) -> dict:
+        """What the zonings at ``gap_m`` keep (closings, unions), with the sites' measures
+        shared by every gap."""
+        cache = self._cache.setdefault(float(gap_m), {})
+        if "site_measures" not in cache:
+            shared = self._cache.setdefault(None, {})
+            if "site_overlaps" not in shared:
+                shared["site_overlaps"] = _overlapping(_site_measures(self.sites, shared)[0])
+            cache["site_measures"] = shared["site_measures"]
+            cache["site_overlaps"] = shared["site_overlaps"]
+        return cache
 
     def sensitivity(self, *, gaps: Iterable[float] = range(100, 1001, 100),
                     max_zone_ha: float | None = None, max_sites: int | None = None,
