@@ -465,6 +465,7 @@ def render_versus_benchmark(name: str, spec: dict, res: Results, out: Outcome) -
                     parts.append(f"{m['label']} {fmt_ratio(r)}")
                     words.append(m["more"] if r > 1 else m["less"] if r < 1 else "equal")
                     lose |= r > 1
+                words = list(dict.fromkeys(words))  # "faster" once for ready and pan
                 verdict = ", ".join(parts) + ": " + " and ".join(words)
                 if lose:
                     verdict = ", ".join(parts) + ": **" + " and ".join(words) + "**"

@@ -243,3 +243,62 @@ def test_the_cli_refuses_a_bad_address_quickly_and_quietly(tmp_path, sample):
     assert done.returncode == 2 and "'garbage'" in done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert time.perf_counter() - t0 < 15 and not (tmp_path / "out").exists()
+
+
+def _foreign_server(greets: bool):
+    """A program on a local port that is no scheduler: it greets in HTTP at once (a web server
+    that speaks first), or says nothing until spoken to and then answers in HTTP (a proxy)."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(20)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            if not greets:
+                conn.settimeout(5)
+                try:
+                    conn.recv(64)
+                except OSError:
+                    pass
+            try:
+                conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello\n" * 3)
+            except OSError:
+                pass
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return sock
+
+
+@pytest.mark.parametrize("greets", [True, False])
+@pytest.mark.parametrize("scheme", ["tcp", "tls"])
+def test_a_program_answering_in_http_is_refused_at_once_and_quietly(tmp_path, sample, greets,
+                                                                   scheme):
+    """Dask would read "HTTP/1.0" as the length of a message of exabytes, fail to allocate it and
+    leave a half-made client that times out at exit with a traceback: the CLI says the program
+    there is no scheduler, in seconds, exit 2, nothing else."""
+    import time
+
+    manifest, _, _ = sample
+    server = _foreign_server(greets)
+    address = f"{scheme}://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        t0 = time.perf_counter()
+        done = _run(["progress", str(og.datasets.synthetic_sites_path()), "--imagery",
+                     str(manifest), "--out", str(tmp_path / "out"), "--scheduler", address],
+                    tmp_path)
+        took = time.perf_counter() - t0
+    finally:
+        server.close()
+    assert done.returncode == 2 and repr(address) in done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert "EiB" not in done.stderr and "allocate" not in done.stderr
+    assert took < 12 and not (tmp_path / "out").exists()

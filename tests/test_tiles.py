@@ -218,3 +218,35 @@ def test_a_tiled_progress_layer_takes_the_slider_year_in_tiles_built_later(
             slider["colours"][min(int(v * len(slider["colours"])), len(slider["colours"]) - 1)]
         assert c == want, (v, c, shares)
     assert not errors
+
+
+@pytest.mark.parametrize("tiled", [True, False])
+def test_a_site_searched_before_goes_back_to_the_slider_years_colour(
+        browser, tmp_path, monkeypatch, tiled):
+    """Slider on the first year, site A searched (highlighted), then site B: A takes again the
+    colour of the slider's year, not of the last year (tiled or not)."""
+    import pandas as pd
+
+    if tiled:
+        monkeypatch.setattr(packing, "TILE_OVER", 50)
+        monkeypatch.setattr(packing, "TILE_FEATURES", 20)
+    sites = og.synthetic.clustered_sites(200)
+    summary = pd.DataFrame([{"site_id": s, "year": y, "vegetated_share": v,
+                             "status": "measured", "trajectory": "rising"}
+                            for s in sites["site_id"] for y, v in [(2019, 0.1), (2023, 0.9)]])
+    path = maps.save_map(maps.map_progress(sites, summary), tmp_path / "p.html")
+    page, errors, _, _ = open_offline(browser, path)
+    page.evaluate("window.ordosSetYear(2019)")
+    page.locator(".leaflet-control-search .search-button").click()
+    box = page.locator(".leaflet-control-search input")
+    for k, sid in enumerate([sites["site_id"].iloc[3], sites["site_id"].iloc[150]]):
+        box.fill(str(sid))
+        box.dispatch_event("keyup")
+        page.wait_for_timeout(700)
+        page.locator(".leaflet-control-search .search-tip", has_text=str(sid)).first.click()
+        if k == 0:
+            page.evaluate("() => { window.ordosA = window.ordosHighlighted; }")
+    got = page.evaluate("[window.ordosA.options.fillColor, window.ordosA.options.color]")
+    slider = maps.read_page_data(path.read_text("utf-8"))["slider"]
+    first = slider["colours"][int(0.1 * len(slider["colours"]))]
+    assert got == [first, first] and not errors

@@ -94,11 +94,74 @@ def _probe(where: str, host: str, port: int, timeout: float) -> None:
     import socket
 
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            first = _first_bytes(sock, min(timeout, _GREETING_S))
+            if not first and not where.startswith("tls://"):
+                # silent: a proxy answers only when spoken to (in HTTP, which Dask would read
+                # as a message of exabytes); a scheduler, slow to greet, would wait for more
+                sock.sendall(b"\r\n\r\n")
+                first = _first_bytes(sock, min(timeout, _GREETING_S))
     except (OSError, ValueError, OverflowError) as exc:
         raise UsageError(msg("scheduler_unreachable", address=where, seconds=timeout,
                              reason=str(exc) or type(exc).__name__)) from None
+    # A Dask scheduler greets a tcp:// client with its handshake, whose first 8 bytes are the
+    # message's length (little-endian; a few hundred bytes); a TLS server says nothing first.
+    # Another program's greeting (a web server's "HTTP/1.0 …") is refused here, before a client
+    # reads it as a length of exabytes.
+    strange = (where.startswith("tls://") and first) or (
+        not where.startswith("tls://") and len(first) == 8
+        and not 0 < int.from_bytes(first, "little") < _LARGEST_GREETING)
+    if strange:
+        raise UsageError(msg("scheduler_unreachable", address=where, seconds=timeout,
+                             reason=f"the program there greets with {first!r}, not as a Dask "
+                                    "scheduler does"))
+
+
+#: how long to wait for a scheduler's greeting (a scheduler sends it at once), seconds
+_GREETING_S = 2.0
+#: a scheduler's handshake is far shorter than this, bytes
+_LARGEST_GREETING = 1 << 24
+
+
+def _first_bytes(sock, seconds: float) -> bytes:
+    """Up to 8 bytes the peer sends unasked within ``seconds`` (fewer when it closes or says
+    nothing)."""
+    import socket
+
+    sock.settimeout(seconds)
+    data = b""
+    try:
+        while len(data) < 8:
+            part = sock.recv(8 - len(data))
+            if not part:
+                break
+            data += part
+    except (socket.timeout, OSError):
+        pass
+    return data
+
+
+def _close_half_made(exc: BaseException, kind: type) -> None:
+    """Close, at once and quietly, the client a failed constructor left behind (found in the
+    exception's frames): otherwise it waits twice the timeout to close when collected, and
+    prints a traceback at exit."""
+    import gc
+    import warnings
+
+    tb = exc.__traceback__
+    while tb is not None:
+        client = tb.tb_frame.f_locals.get("self")
+        if isinstance(client, kind):
+            try:
+                client.close(timeout=1)
+            except BaseException:  # noqa: BLE001 - a client that never connected
+                pass
+            client.status = "closed"  # its __del__ does nothing more
+        tb = tb.tb_next
+    exc.__traceback__ = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def _client(where: str, timeout: float):
@@ -114,16 +177,19 @@ def _client(where: str, timeout: float):
     def make() -> None:
         try:
             made["client"] = Client(where, timeout=timeout, set_as_default=False)
-        except Exception as exc:  # noqa: BLE001 - reported below, in the caller's thread
-            made["error"] = exc
+        except BaseException as exc:  # noqa: BLE001 - reported below, in the caller's thread
+            made["error"] = (type(exc), str(exc))
+            _close_half_made(exc, Client)
 
     worker = threading.Thread(target=make, daemon=True, name="ordos-geo-connect")
     worker.start()
     worker.join(timeout + 5)
     if "client" in made:
         return made["client"]
-    reason = str(made.get("error") or "") or type(made.get("error", TimeoutError())).__name__
-    if worker.is_alive():
+    kind, text = made.get("error", (TimeoutError, ""))
+    reason = text or kind.__name__
+    if worker.is_alive() or issubclass(kind, (MemoryError, EOFError)):
+        # silent, or a length Dask read from another program's answer ("HTTP/1.1": exabytes)
         reason = "the program there accepts connections but does not answer as a Dask scheduler"
     raise UsageError(msg("scheduler_unreachable", address=where, seconds=f"{timeout + 5:g}",
                          reason=reason))

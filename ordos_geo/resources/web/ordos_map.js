@@ -430,7 +430,10 @@
       buildTip: function (text) { var a = el("a", null, text); a.href = "#"; return a; },
       moveToLocation: function (latlng, title, m) {
         var tiles = latlng.ordosTiles, hit = latlng.layer, prev = window.ordosHighlighted;
-        if (prev && prev.ordosParent) prev.ordosParent.resetStyle(prev);
+        if (prev && prev.ordosParent) {  // back to its style (of the slider's year, if any)
+          prev.ordosParent.resetStyle(prev);
+          if (prev.ordosParent.ordosRestyle) prev.ordosParent.ordosRestyle(prev);
+        }
         if (tiles) {  // a feature of a tiled layer: its tile shown first
           m.setView(latlng, Math.max(m.getZoom(), tiles.z + 1), {animate: false});
           hit = tiles.layerOf(latlng.ordosTile, latlng.ordosK);
