@@ -28,10 +28,12 @@ MODULES = {
     "register": "register", "supervision": "register.supervision",
     "terrain": "joint.terrain", "earthworks": "joint.earthworks",
     "suitability": "joint.suitability",
+    "costs": "programme.costs", "schedule": "programme.schedule",
     "maps": "publish.maps", "sheets": "publish.sheets", "export": "publish.export",
     "symbology": "publish.symbology",
     "demo": "demo", "synthetic": "demo.synthetic",
-    "core": "core", "zoning": "zoning", "joint": "joint", "publish": "publish", "cli": "cli",
+    "core": "core", "zoning": "zoning", "joint": "joint", "programme": "programme",
+    "publish": "publish", "cli": "cli",
 }
 
 __all__ = [*MODULES, "settings", "__version__"]

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ordos_geo"
 #: rank of each subpackage: a module may import its own subpackage or one of a lower rank only
 #: (siblings of one rank — zoning, imagery, register — do not import each other).
-RANKS = {"core": 0, "io": 1, "sites": 2, "zoning": 3, "imagery": 3, "register": 3, "joint": 4,
+RANKS = {"core": 0, "io": 1, "sites": 2, "zoning": 3, "imagery": 3, "register": 3, "joint": 4, "programme": 4,
          "publish": 5, "demo": 6, "cli": 7}
 #: top-level modules: the version (a leaf), the moved paths' stand-ins (stdlib only), the
 #: package itself and ``python -m ordos_geo``.

@@ -1,0 +1,414 @@
+"""Which zones to fund in which year under the budget (治理项目年度安排): a mixed-integer programme
+solved exactly by HiGHS (:func:`scipy.optimize.milp`).
+
+Each funded zone runs its three phases (:data:`~.costs.PHASES`: earthworks → slopes and cover →
+revegetation) in three consecutive years within the plan's years; a zone is funded whole or not
+at all. A phase's cost is carried from the cost table's price year to the year it is paid
+(escalation). Per year the works of each banner stay within the banner's budget, and the works of
+all banners within the city's, where those budgets are given. A zone that must finish by a year
+(a deadline) is funded and finishes by then; a precedence ``(a, b)`` funds ``b`` only after ``a``
+has finished. The objective: the hectares restored, each zone's weighted (:func:`weights`),
+counted in the year the zone finishes and discounted, so earlier counts more.
+
+The answer carries its optimality gap, **near-optimal alternatives** that fund other sets of zones
+(each within ``tolerance`` of the optimum), and per zone why it sits in its year. A programme
+with no answer is explained: which budget falls short in which year and by how much, or which
+deadline cannot be met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import LinearConstraint, milp
+
+from ..core.errors import ValidationError
+from .costs import PHASES
+
+__all__ = ["Programme", "Answer", "schedule", "SCHEDULE_COLUMNS", "CITY"]
+
+SCHEDULE_COLUMNS = ["zone_id", "year", "phase", "cost_wan_yuan", "hectares", "reason"]
+#: the budget row that bounds all banners together
+CITY = "city"
+_CITY_NAMES = {"city", "全市", "市级", "鄂尔多斯市"}
+
+
+@dataclass
+class Programme:
+    """The programme as the solver sees it: zones, their phase costs by start year, budgets."""
+    zones: pd.DataFrame            # zone_id, banner, hectares, weight, phase costs (price year)
+    years: list[int]
+    budgets: dict                  # (banner or CITY, year) -> 10,000 yuan
+    deadlines: dict                # zone_id -> year
+    precedence: list               # (before, after) zone ids
+    escalation_pct: float = 0.0
+    price_year: int | None = None
+    discount_pct: float = 5.0
+
+    @property
+    def starts(self) -> list[int]:
+        return self.years[: len(self.years) - len(PHASES) + 1]
+
+
+@dataclass
+class Answer:
+    """A schedule: ``table`` (:data:`SCHEDULE_COLUMNS`, every zone, unfunded ones with no year),
+    the objective, the gap HiGHS proved, the funded zone ids, and alternatives."""
+    table: pd.DataFrame
+    objective: float
+    gap: float
+    funded: frozenset
+    status: str
+    alternatives: list = field(default_factory=list)
+    shortfalls: pd.DataFrame | None = None
+
+
+def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, precedence=(),
+             escalation_pct: float = 0.0, price_year: int | None = None,
+             discount_pct: float = 5.0, alternatives: int = 0, tolerance: float = 0.01,
+             gap: float = 1e-4, time_limit: float = 60.0) -> Answer:
+    """The optimal schedule of ``costs`` (per zone: ``zone_id``, ``banner``, ``hectares``, the
+    phase costs ``earthworks_wan``, ``slopes_cover_wan``, ``revegetation_wan`` in 10,000 yuan at
+    ``price_year``; optional ``weight``, default 1) under ``budgets`` (``year``, ``banner`` — a
+    banner's name or ``city``/全市 — and ``budget_wan``) over ``years``. ``must``: a table of
+    ``zone_id`` and ``by_year`` (finish by), or a mapping. ``precedence``: ``(before, after)``
+    zone id pairs. ``alternatives``: how many near-optimal schedules (each within ``tolerance``
+    of the optimum, each funding another set of zones) to find as well."""
+    programme = _programme(costs, budgets, years, must, precedence, escalation_pct, price_year,
+                           discount_pct)
+    model = _Model(programme)
+    res = model.solve(gap=gap, time_limit=time_limit)
+    if res.x is None:
+        return Answer(_unfunded_table(programme), float("nan"), float("nan"), frozenset(),
+                      "infeasible", shortfalls=model.shortfalls(time_limit))
+    best = model.answer(res)
+    for _ in range(alternatives):
+        cut = model.alternative(best, tolerance, gap=gap, time_limit=time_limit,
+                                seen=[best.funded, *[a.funded for a in best.alternatives]])
+        if cut is None:
+            break
+        best.alternatives.append(cut)
+    return best
+
+
+def _programme(costs, budgets, years, must, precedence, escalation_pct, price_year,
+               discount_pct) -> Programme:
+    years = sorted({int(y) for y in years})
+    if len(years) < len(PHASES) or years != list(range(years[0], years[-1] + 1)):
+        raise ValidationError(f"years {years}: give {len(PHASES)} or more consecutive years "
+                              f"(a zone's {len(PHASES)} phases run in consecutive years).")
+    zones = _zones(costs)
+    ids = set(zones["zone_id"])
+    budget = _budgets(budgets, years, set(zones["banner"]))
+    deadlines = _deadlines(must, ids)
+    pairs = []
+    for pair in precedence:
+        a, b = (str(v) for v in pair)
+        if a not in ids or b not in ids or a == b:
+            raise ValidationError(f"precedence ({a!r}, {b!r}): both must be zone ids of the "
+                                  "costs table, and differ.")
+        pairs.append((a, b))
+    for name, value in (("escalation_pct", escalation_pct), ("discount_pct", discount_pct)):
+        if not (np.isfinite(value) and 0 <= value <= 50):
+            raise ValidationError(f"{name} = {value!r}: give a percentage from 0 to 50.")
+    return Programme(zones, years, budget, deadlines, pairs, float(escalation_pct),
+                     None if price_year is None else int(price_year), float(discount_pct))
+
+
+def _finite(values: pd.Series, what: str, ids: pd.Series, low: float = 0.0) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    bad = ~np.isfinite(numbers) | (numbers < low)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValidationError(f"{what} = {values.iloc[k]!r} (row {k + 1}, {ids.iloc[k]}): not a "
+                              f"number ≥ {low:g}.")
+    return numbers
+
+
+def _zones(costs: pd.DataFrame) -> pd.DataFrame:
+    phases = [f"{p}_wan" for p in PHASES]
+    missing = [c for c in ["zone_id", "banner", "hectares", *phases] if c not in costs.columns]
+    if missing:
+        raise ValidationError(f"costs: no column {missing} (the costs table `costs` writes).")
+    ids = costs["zone_id"].astype(str).str.strip()
+    if (ids == "").any() or ids.duplicated().any():
+        raise ValidationError(f"costs: zone_id empty or repeated: "
+                              f"{sorted(set(ids[ids.duplicated() | (ids == '')]))}.")
+    out = pd.DataFrame({"zone_id": ids.to_numpy(),
+                        "banner": costs["banner"].astype(str).str.strip().to_numpy()})
+    out["hectares"] = _finite(costs["hectares"], "hectares", ids)
+    weight = costs["weight"] if "weight" in costs.columns else pd.Series(1.0, index=costs.index)
+    out["weight"] = _finite(weight, "weight", ids)
+    for col in phases:
+        out[col] = _finite(costs[col], col, ids)
+    return out
+
+
+def _budgets(budgets: pd.DataFrame, years: list[int], banners: set) -> dict:
+    missing = [c for c in ("year", "banner", "budget_wan") if c not in budgets.columns]
+    if missing:
+        raise ValidationError(f"budget: no column {missing} (year, banner or city, budget_wan).")
+    names = budgets["banner"].astype(str).str.strip()
+    names = names.where(~names.isin(_CITY_NAMES), CITY)
+    year = pd.to_numeric(budgets["year"], errors="coerce")
+    amount = _finite(budgets["budget_wan"], "budget_wan", names)
+    out = {}
+    for k, (name, y, value) in enumerate(zip(names, year, amount)):
+        if not (np.isfinite(y) and int(y) == y):
+            raise ValidationError(f"budget row {k + 1}: year {budgets['year'].iloc[k]!r} is not a "
+                                  "year.")
+        if name != CITY and name not in banners:
+            raise ValidationError(f"budget row {k + 1}: banner {name!r} has no zone in the costs "
+                                  f"table; its banners: {sorted(banners)} (or {CITY!r}).")
+        if (name, int(y)) in out:
+            raise ValidationError(f"budget: {name} {int(y)} given twice.")
+        if int(y) in years:
+            out[(name, int(y))] = float(value)
+    return out
+
+
+def _deadlines(must, ids: set) -> dict:
+    if must is None:
+        return {}
+    if isinstance(must, pd.DataFrame):
+        if not {"zone_id", "by_year"} <= set(must.columns):
+            raise ValidationError("must: give the columns zone_id and by_year.")
+        must = dict(zip(must["zone_id"].astype(str), must["by_year"]))
+    out = {}
+    for zone, year in dict(must).items():
+        if str(zone) not in ids:
+            raise ValidationError(f"must: zone {zone!r} is not in the costs table.")
+        value = pd.to_numeric(pd.Series([year]), errors="coerce").iloc[0]
+        if not (np.isfinite(value) and int(value) == value):
+            raise ValidationError(f"must: zone {zone!r}, by_year {year!r} is not a year.")
+        out[str(zone)] = int(value)
+    return out
+
+
+def _unfunded_table(p: Programme) -> pd.DataFrame:
+    return pd.DataFrame({"zone_id": p.zones["zone_id"], "year": pd.NA, "phase": "not_funded",
+                         "cost_wan_yuan": p.zones[[f"{x}_wan" for x in PHASES]].sum(axis=1),
+                         "hectares": 0.0, "reason": "no schedule exists"},
+                        columns=SCHEDULE_COLUMNS)
+
+
+class _Model:
+    """The programme's variables (zone z starts in the k-th start year: ``z * S + k``), rows and
+    objective."""
+
+    def __init__(self, p: Programme):
+        self.p = p
+        z, s, n_phase = len(p.zones), len(p.starts), len(PHASES)
+        self.S = s
+        self.k = np.tile(np.arange(s), z)                    # start index of each variable
+        self.zone = np.repeat(np.arange(z), s)
+        phase_cost = p.zones[[f"{x}_wan" for x in PHASES]].to_numpy()
+        # cost of each variable in each plan year (escalated to the year paid)
+        self.paid = np.zeros((z * s, len(p.years)))
+        for q in range(n_phase):
+            year_index = self.k + q
+            factor = self._escalation(np.asarray(p.years)[year_index])
+            self.paid[np.arange(z * s), year_index] = phase_cost[self.zone, q] * factor
+        finish = self.k + n_phase - 1
+        self.finish_year = np.asarray(p.years)[finish]
+        self.benefit = (p.zones["weight"].to_numpy() * p.zones["hectares"].to_numpy())[self.zone] \
+            / (1.0 + p.discount_pct / 100.0) ** finish
+        self.upper = np.ones(z * s)
+        ids = p.zones["zone_id"].to_numpy()
+        for zone_id, by in p.deadlines.items():
+            late = (ids[self.zone] == zone_id) & (self.finish_year > by)
+            self.upper[late] = 0.0
+        self.rows, self.lb, self.ub, self.names = self._rows()
+
+    def _escalation(self, year):
+        p = self.p
+        if p.price_year is None or not p.escalation_pct:
+            return np.ones_like(year, dtype=float)
+        return (1.0 + p.escalation_pct / 100.0) ** (year - p.price_year)
+
+    def _rows(self):
+        p, n = self.p, len(self.zone)
+        ids, banner = p.zones["zone_id"].to_numpy(), p.zones["banner"].to_numpy()
+        rows, lb, ub, names = [], [], [], []
+        one = sparse.csr_matrix((np.ones(n), (self.zone, np.arange(n))), shape=(len(ids), n))
+        rows.append(one)
+        lb += [1.0 if i in p.deadlines else 0.0 for i in ids]
+        ub += [1.0] * len(ids)
+        names += [("zone", i) for i in ids]
+        for (who, year), amount in sorted(p.budgets.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            t = p.years.index(year)
+            mine = np.ones(n, bool) if who == CITY else banner[self.zone] == who
+            rows.append(sparse.csr_matrix(np.where(mine, self.paid[:, t], 0.0)[None, :]))
+            lb.append(-np.inf)
+            ub.append(amount)
+            names.append(("budget", who, year))
+        big = len(p.years) + 1
+        for a, b in p.precedence:
+            za, zb = int(np.flatnonzero(ids == a)[0]), int(np.flatnonzero(ids == b)[0])
+            fa, fb = self.zone == za, self.zone == zb
+            funded = np.where(fb, 1.0, 0.0) - np.where(fa, 1.0, 0.0)   # b funded ⇒ a funded
+            # b funded ⇒ start(b) ≥ finish(a) + 1: Σk·x_b − big·Σx_b − Σ(k+P)·x_a ≥ −big
+            order = np.where(fb, self.k - big, 0.0) - np.where(fa, self.k + len(PHASES), 0.0)
+            rows += [sparse.csr_matrix(funded[None, :]), sparse.csr_matrix(order[None, :])]
+            lb += [-np.inf, -float(big)]
+            ub += [0.0, np.inf]
+            names += [("precedence", a, b), ("precedence", a, b)]
+        return sparse.vstack(rows, format="csr"), np.array(lb), np.array(ub), names
+
+    def solve(self, *, gap: float, time_limit: float, extra=()):
+        rows, lb, ub = self.rows, self.lb, self.ub
+        for row, low, high in extra:
+            rows = sparse.vstack([rows, sparse.csr_matrix(row[None, :])], format="csr")
+            lb, ub = np.r_[lb, low], np.r_[ub, high]
+        from scipy.optimize import Bounds
+
+        return milp(-self.benefit, integrality=np.ones(len(self.benefit)),
+                    bounds=Bounds(np.zeros(len(self.benefit)), self.upper),
+                    constraints=[LinearConstraint(rows, lb, ub)],
+                    options={"mip_rel_gap": gap, "time_limit": time_limit, "disp": False})
+
+    def answer(self, res) -> Answer:
+        x = np.rint(res.x).astype(bool)
+        p = self.p
+        ids = p.zones["zone_id"].to_numpy()
+        funded = frozenset(ids[self.zone[x]])
+        table = self._table(x)
+        gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
+        return Answer(table, float(-res.fun), gap, funded,
+                      "optimal" if res.status == 0 else "time limit")
+
+    def _table(self, x: np.ndarray) -> pd.DataFrame:
+        p = self.p
+        ids = p.zones["zone_id"].to_numpy()
+        reasons = _Reasons(self, x)
+        rows = []
+        chosen = {int(self.zone[v]): int(self.k[v]) for v in np.flatnonzero(x)}
+        for z, zone_id in enumerate(ids):
+            if z not in chosen:
+                rows.append({"zone_id": zone_id, "year": pd.NA, "phase": "not_funded",
+                             "cost_wan_yuan": float(self.paid[z * self.S].sum()),
+                             "hectares": 0.0, "reason": reasons.of(z, None)})
+                continue
+            k = chosen[z]
+            v = z * self.S + k
+            for q, phase in enumerate(PHASES):
+                rows.append({"zone_id": zone_id, "year": p.years[k + q], "phase": phase,
+                             "cost_wan_yuan": float(self.paid[v, k + q]),
+                             "hectares": float(p.zones["hectares"].iloc[z])
+                             if q == len(PHASES) - 1 else 0.0,
+                             "reason": reasons.of(z, k)})
+        out = pd.DataFrame(rows, columns=SCHEDULE_COLUMNS)
+        out["year"] = out["year"].astype("Int64")
+        return out
+
+    def alternative(self, best: Answer, tolerance: float, *, gap: float, time_limit: float,
+                    seen: list):
+        """A schedule within ``tolerance`` of the optimum that funds another set of zones than
+        every set in ``seen`` (None when there is none)."""
+        ids = self.p.zones["zone_id"].to_numpy()
+        extra = [(self.benefit, (1.0 - tolerance) * best.objective - 1e-9, np.inf)]
+        for funded in seen:  # not this set again: Σ_{z∈set} funded_z − Σ_{z∉set} funded_z ≤ |set|−1
+            inside = np.isin(ids[self.zone], list(funded))
+            extra.append((np.where(inside, 1.0, -1.0), -np.inf, len(funded) - 1.0))
+        res = self.solve(gap=gap, time_limit=time_limit, extra=extra)
+        if res.x is None:
+            return None
+        return self.answer(res)
+
+    def shortfalls(self, time_limit: float) -> pd.DataFrame:
+        """Why no schedule exists: the least extra money per budget row and the deadlines to
+        drop (an elastic programme: each budget may be exceeded, each deadline missed, at a
+        price; minimised)."""
+        p = self.p
+        budget_rows = [i for i, name in enumerate(self.names) if name[0] == "budget"]
+        zone_rows = [i for i, name in enumerate(self.names) if name[0] == "zone"
+                     and self.lb[i] == 1.0]
+        n, nb, nz = len(self.benefit), len(budget_rows), len(zone_rows)
+        rows = sparse.hstack([self.rows, sparse.csr_matrix((len(self.names), nb + nz))]).tolil()
+        for j, i in enumerate(budget_rows):
+            rows[i, n + j] = -1.0                 # extra money of this row
+        for j, i in enumerate(zone_rows):
+            rows[i, n + nb + j] = 1.0             # this zone's deadline dropped
+        scale = max(1.0, float(np.abs(self.paid).sum()))
+        cost = np.r_[np.zeros(n), np.ones(nb), np.full(nz, 10.0 * scale)]
+        upper = np.r_[self.upper, np.full(nb, np.inf), np.ones(nz)]
+        from scipy.optimize import Bounds
+
+        res = milp(cost, integrality=np.r_[np.ones(n), np.zeros(nb), np.ones(nz)],
+                   bounds=Bounds(np.zeros(n + nb + nz), upper),
+                   constraints=[LinearConstraint(rows.tocsr(), self.lb, self.ub)],
+                   options={"time_limit": time_limit, "disp": False})
+        out = []
+        if res.x is not None:
+            for j, i in enumerate(budget_rows):
+                if res.x[n + j] > 1e-6:
+                    _, who, year = self.names[i]
+                    out.append({"what": "budget", "banner": who, "year": year, "zone_id": None,
+                                "short_wan": float(res.x[n + j]),
+                                "budget_wan": p.budgets[(who, year)]})
+            for j, i in enumerate(zone_rows):
+                if res.x[n + nb + j] > 0.5:
+                    zone_id = self.names[i][1]
+                    out.append({"what": "deadline", "banner": None,
+                                "year": p.deadlines[zone_id], "zone_id": zone_id,
+                                "short_wan": float("nan"), "budget_wan": float("nan")})
+        return pd.DataFrame(out, columns=["what", "banner", "year", "zone_id", "short_wan",
+                                          "budget_wan"])
+
+
+class _Reasons:
+    """Why each zone sits in its year: a deadline, a precedence, the budgets that bind, its
+    benefit per 10,000 yuan rank."""
+
+    def __init__(self, model: _Model, x: np.ndarray):
+        self.m, p = model, model.p
+        used = model.rows @ x.astype(float)
+        self.slack = {name: model.ub[i] - used[i] for i, name in enumerate(model.names)
+                      if name[0] == "budget"}
+        total = model.paid.reshape(len(p.zones), model.S, -1)[:, 0, :].sum(axis=1)
+        per = (p.zones["weight"] * p.zones["hectares"]).to_numpy() / np.maximum(total, 1e-12)
+        order = np.argsort(-per, kind="stable")
+        self.rank = np.empty(len(per), dtype=int)
+        self.rank[order] = np.arange(1, len(per) + 1)
+        self.chosen = {int(model.zone[v]): int(model.k[v]) for v in np.flatnonzero(x)}
+
+    def of(self, z: int, k: int | None) -> str:
+        m, p = self.m, self.m.p
+        zone_id, banner = p.zones["zone_id"].iloc[z], p.zones["banner"].iloc[z]
+        parts = []
+        if zone_id in p.deadlines:
+            parts.append(f"must finish by {p.deadlines[zone_id]}")
+        for a, b in p.precedence:
+            if b == zone_id and p.zones.index[p.zones["zone_id"] == a][0] in self.chosen:
+                za = int(p.zones.index[p.zones["zone_id"] == a][0])
+                parts.append(f"after zone {a} (finishes {p.years[self.chosen[za] + 2]})")
+        earliest = 0 if k is None else k
+        if k is None or k > 0:
+            tight = self._binding(z, banner, range(0, m.S) if k is None else range(0, k))
+            if tight:
+                parts.append("budget binds: " + ", ".join(tight))
+        parts.append(f"benefit per 10,000 yuan: rank {self.rank[z]} of {len(self.rank)}")
+        head = "not funded" if k is None else (
+            "funded from the first year" if earliest == 0 else f"funded from {p.years[k]}")
+        return f"{head}; " + "; ".join(parts)
+
+    def _binding(self, z: int, banner: str, starts) -> list[str]:
+        """The budget rows (banner's or city's) too tight for zone ``z`` at any of ``starts``."""
+        m, p, out = self.m, self.m.p, []
+        for k in starts:
+            v = z * m.S + k
+            for t, year in enumerate(p.years):
+                need = m.paid[v, t]
+                if need <= 0:
+                    continue
+                for who in (banner, CITY):
+                    slack = self.slack.get(("budget", who, year))
+                    if slack is not None and slack < need - 1e-9:
+                        text = f"{who} {year} ({slack:.1f} of {p.budgets[(who, year)]:.1f} left, "\
+                               f"{need:.1f} needed)"
+                        if text not in out:
+                            out.append(text)
+        return out
