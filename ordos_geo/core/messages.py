@@ -918,6 +918,48 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Gauss-Krüger copies written per 3° zone: {zones} (each feature in the zone of its "
         "centre's longitude).",
     ),
+    # --- the remediation programme ------------------------------------------------------------
+    "table_columns_missing": (
+        "{path} 缺少列：{missing}（现有列：{have}）。",
+        "{path} lacks the columns {missing} (it has: {have}).",
+    ),
+    "schedule_years": (
+        "--years {years}：请给出至少 3 个连续年度，如 2026-2030（每个治理区的三个阶段各占一年）。",
+        "--years {years}: give 3 or more consecutive years, e.g. 2026-2030 (a zone's three "
+        "phases take a year each).",
+    ),
+    "schedule_alternatives": (
+        "--alternatives {n}：请给出 0 或正整数。",
+        "--alternatives {n}: give 0 or a positive whole number.",
+    ),
+    "schedule_infeasible": (
+        "在给定预算与期限下无可行安排：{what}。缺口已写入 shortfalls.csv。",
+        "No schedule meets these budgets and deadlines: {what}. The shortfalls are in "
+        "shortfalls.csv.",
+    ),
+    "schedule_short_budget": (
+        "{who} {year} 年预算 {budget} 万元，尚缺 {short} 万元",
+        "the {who} budget of {year} ({budget} × 10,000 yuan) is short by {short}",
+    ),
+    "schedule_short_deadline": (
+        "治理区 {zone} 无法在 {year} 年前完成",
+        "zone {zone} cannot finish by {year}",
+    ),
+    "schedule_summary": (
+        "安排 {funded}/{n} 个治理区，治理 {ha} 公顷（最优性差距 {gap}%），备选方案 {alternatives} 个。",
+        "{funded} of {n} zones funded, {ha} ha restored (optimality gap {gap} %), "
+        "{alternatives} alternative(s).",
+    ),
+    "schedule_plans_need_sites": (
+        "未写出 annual_plans.csv：按矿山分解年度计划需要 --sites（治理区的图斑文件）。",
+        "annual_plans.csv not written: plans per mine need --sites (the zones' sites file).",
+    ),
+    "costs_summary": (
+        "{n} 个治理区，合计 {total} 万元（{year} 年价格）；{left} 个治理区有未计入的费用项（见 not_costed 列）。",
+        "{n} zones, {total} × 10,000 yuan in all ({year} prices); {left} zone(s) have items left "
+        "out (see the not_costed column).",
+    ),
+
 }
 
 
@@ -931,6 +973,20 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 #: Chinese text of the command line's help (``ordos-geo --help`` under ``--lang zh``, the
 #: default), keyed by the English text written in ``cli.build_parser``.
 HELP_ZH: dict[str, str] = {
+    "each zone's cost, line by line (quantity × unit price)": '各治理区费用逐项测算（工程量 × 单价）',
+    'earthworks_zones.csv from `ordos-geo earthworks` (earthworks, haul, borrow)': '`ordos-geo earthworks` 输出的 earthworks_zones.csv（土方、运距、外购土）',
+    'terrain.csv from `ordos-geo terrain` (steep hectares)': '`ordos-geo terrain` 输出的 terrain.csv（陡坡面积）',
+    'retention.csv from `ordos-geo earthworks` (pits kept)': '`ordos-geo earthworks` 输出的 retention.csv（留置尾坑）',
+    'an edited copy of costs.yaml': '修改过的 costs.yaml 副本',
+    'which zones to fund in which year under the budget (MILP)': '在预算内安排各治理区的实施年度（混合整数规划）',
+    'costs.csv from `ordos-geo costs`': '`ordos-geo costs` 输出的 costs.csv',
+    'budget CSV/XLSX: year, banner (or city), budget_wan': '预算表 CSV/XLSX：年度、旗区（或 city 全市）、预算(万元)',
+    'plan years, e.g. 2026-2030': '规划年度，如 2026-2030',
+    'CSV of zones that must finish by a year: zone_id, by_year': '须在某年前完成的治理区 CSV：治理区编号、最迟完成年度',
+    'CSV of zone pairs: before, after (after starts once before is done)': '治理区先后顺序 CSV：先治理区、后治理区（前者完成后后者方可开工）',
+    'sites file of the zones (for annual_plans.csv, per mine)': '治理区的图斑文件（用于按矿山写出 annual_plans.csv）',
+    'near-optimal alternatives to find (default 2)': '求取的近似最优备选方案数（默认 2）',
+    'yearly discount of hectares restored later, percent (default 5)': '较晚完成的治理面积每年折现率，百分比（默认 5）',
     "Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (default: DASK_SCHEDULER_ADDRESS, else this machine)": "在其上计算的 Dask 调度器，如 tcp://10.0.0.5:8786（默认：环境变量 DASK_SCHEDULER_ADDRESS，未设则在本机计算）",
     "bring a register of ordos_geo 0.1 (schema 1) to the hash chain": "将 ordos_geo 0.1（版本 1）的名录库升级为哈希链版本",
     "a correction's new date for the event it corrects": "更正后被更正事件的日期",

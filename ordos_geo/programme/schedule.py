@@ -28,7 +28,7 @@ from scipy.optimize import LinearConstraint, milp
 from ..core.errors import ValidationError
 from .costs import PHASES
 
-__all__ = ["Programme", "Answer", "schedule", "SCHEDULE_COLUMNS", "CITY"]
+__all__ = ["Programme", "Answer", "schedule", "annual_plans", "SCHEDULE_COLUMNS", "CITY"]
 
 SCHEDULE_COLUMNS = ["zone_id", "year", "phase", "cost_wan_yuan", "hectares", "reason"]
 #: the budget row that bounds all banners together
@@ -91,7 +91,14 @@ def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, pr
         if cut is None:
             break
         best.alternatives.append(cut)
-    return best
+    # HiGHS stops within ``gap`` of its bound: an alternative may come out a little better;
+    # the best found is the answer, the others its alternatives
+    ranked = sorted([best, *best.alternatives], key=lambda a: -a.objective)
+    top = ranked[0]
+    top.alternatives = ranked[1:]
+    if top is not best:
+        best.alternatives = []
+    return top
 
 
 def _programme(costs, budgets, years, must, precedence, escalation_pct, price_year,
@@ -265,10 +272,11 @@ class _Model:
             lb, ub = np.r_[lb, low], np.r_[ub, high]
         from scipy.optimize import Bounds
 
-        return milp(-self.benefit, integrality=np.ones(len(self.benefit)),
-                    bounds=Bounds(np.zeros(len(self.benefit)), self.upper),
-                    constraints=[LinearConstraint(rows, lb, ub)],
-                    options={"mip_rel_gap": gap, "time_limit": time_limit, "disp": False})
+        with _quiet():
+            return milp(-self.benefit, integrality=np.ones(len(self.benefit)),
+                        bounds=Bounds(np.zeros(len(self.benefit)), self.upper),
+                        constraints=[LinearConstraint(rows, lb, ub)],
+                        options={"mip_rel_gap": gap, "time_limit": time_limit, "disp": False})
 
     def answer(self, res) -> Answer:
         x = np.rint(res.x).astype(bool)
@@ -337,10 +345,11 @@ class _Model:
         upper = np.r_[self.upper, np.full(nb, np.inf), np.ones(nz)]
         from scipy.optimize import Bounds
 
-        res = milp(cost, integrality=np.r_[np.ones(n), np.zeros(nb), np.ones(nz)],
-                   bounds=Bounds(np.zeros(n + nb + nz), upper),
-                   constraints=[LinearConstraint(rows.tocsr(), self.lb, self.ub)],
-                   options={"time_limit": time_limit, "disp": False})
+        with _quiet():
+            res = milp(cost, integrality=np.r_[np.ones(n), np.zeros(nb), np.ones(nz)],
+                       bounds=Bounds(np.zeros(n + nb + nz), upper),
+                       constraints=[LinearConstraint(rows.tocsr(), self.lb, self.ub)],
+                       options={"time_limit": time_limit, "disp": False})
         out = []
         if res.x is not None:
             for j, i in enumerate(budget_rows):
@@ -357,6 +366,34 @@ class _Model:
                                 "short_wan": float("nan"), "budget_wan": float("nan")})
         return pd.DataFrame(out, columns=["what", "banner", "year", "zone_id", "short_wan",
                                           "budget_wan"])
+
+
+class _quiet:
+    """HiGHS prints some notes to the process's standard output even with ``disp`` off: they
+    go to the null device while it solves (the CLI prints only what it wrote)."""
+
+    def __enter__(self):
+        import os
+        import sys
+
+        try:
+            sys.stdout.flush()
+            self._saved = os.dup(1)
+        except (OSError, ValueError):  # no descriptor 1 (an embedding host): leave it
+            self._saved = None
+            return self
+        self._null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(self._null, 1)
+        return self
+
+    def __exit__(self, *exc):
+        import os
+
+        if self._saved is not None:
+            os.dup2(self._saved, 1)
+            os.close(self._saved)
+            os.close(self._null)
+        return False
 
 
 class _Reasons:
@@ -397,7 +434,7 @@ class _Reasons:
 
     def _binding(self, z: int, banner: str, starts) -> list[str]:
         """The budget rows (banner's or city's) too tight for zone ``z`` at any of ``starts``."""
-        m, p, out = self.m, self.m.p, []
+        m, p, short = self.m, self.m.p, {}
         for k in starts:
             v = z * m.S + k
             for t, year in enumerate(p.years):
@@ -407,8 +444,44 @@ class _Reasons:
                 for who in (banner, CITY):
                     slack = self.slack.get(("budget", who, year))
                     if slack is not None and slack < need - 1e-9:
-                        text = f"{who} {year} ({slack:.1f} of {p.budgets[(who, year)]:.1f} left, "\
-                               f"{need:.1f} needed)"
-                        if text not in out:
-                            out.append(text)
-        return out
+                        short[(who, year)] = min(need, short.get((who, year), np.inf))
+        return [f"{who} {year} ({self.slack[('budget', who, year)]:.1f} of "
+                f"{p.budgets[(who, year)]:.1f} left, {need:.1f} needed)"
+                for (who, year), need in sorted(short.items(), key=lambda kv: kv[0][1])]
+
+
+def annual_plans(table: pd.DataFrame, *, zones: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """The schedule as annual plans in the format ``check-plans --plans`` reads
+    (:data:`~ordos_geo.zoning.plans.PLAN_COLUMNS`): per mine (a site without ``mine_id``: a
+    mine, or an ownerless site) of a funded zone and per year of its zone's works, its share (by
+    the area of the mine and its parcels) of the zone's hectares and of that year's money, the
+    zone's unified standard and the year's end as the deadline."""
+    from ..core import projection
+    from ..zoning.plans import PLAN_COLUMNS
+
+    if "standard" not in zones.columns:
+        raise ValidationError("zones: no column standard; give the zones with their rules "
+                              "applied (`ordos-geo zones` writes them).")
+    standard = zones.assign(zone_id=zones["zone_id"].astype(str)).set_index("zone_id")["standard"]
+    head = sites["mine_id"].astype(str).where(sites["mine_id"].notna(), sites["site_id"]) \
+        if "mine_id" in sites.columns else sites["site_id"]
+    units = pd.DataFrame({"mine_id": head.astype(str).to_numpy(),
+                          "zone_id": sites["zone_id"].astype(str).to_numpy(),
+                          "ha": projection.area_ha(sites).to_numpy()})
+    units = units.groupby(["zone_id", "mine_id"], as_index=False)["ha"].sum()
+    units["share"] = units["ha"] / units.groupby("zone_id")["ha"].transform("sum")
+    works = table.dropna(subset=["year"]).assign(zone_id=lambda t: t["zone_id"].astype(str))
+    restored = works.groupby("zone_id")["hectares"].sum()
+    rows = works.merge(units, on="zone_id")
+    out = pd.DataFrame({"mine_id": rows["mine_id"], "year": rows["year"].astype(int),
+                        "target_ha": (rows["zone_id"].map(restored) * rows["share"]).round(4),
+                        "standard": rows["zone_id"].map(standard),
+                        "money_wan": (rows["cost_wan_yuan"] * rows["share"]).round(4),
+                        "deadline": rows["year"].astype(int).astype(str) + "-12-31"})
+    out = out.groupby(["mine_id", "year"], as_index=False).agg(
+        target_ha=("target_ha", "max"), standard=("standard", "first"),
+        money_wan=("money_wan", "sum"), deadline=("deadline", "first"))
+    for col in PLAN_COLUMNS:
+        if col not in out.columns:
+            out[col] = np.nan
+    return out[PLAN_COLUMNS].sort_values(["year", "mine_id"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,254 @@
+"""The remediation programme: ``costs`` (each zone's cost, line by line) and ``schedule`` (which
+zones to fund in which year under the budget)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..core.errors import UsageError, ValidationError
+from ..core.messages import msg
+from .common import print_written
+
+__all__ = ["add", "COMMANDS"]
+
+
+def add(sub, common, reading, h) -> None:
+    c = sub.add_parser("costs", parents=[common],
+                       help=h("each zone's cost, line by line (quantity × unit price)"))
+    c.add_argument("zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
+    c.add_argument("--earthworks", type=Path,
+                   help=h("earthworks_zones.csv from `ordos-geo earthworks` (earthworks, haul, "
+                          "borrow)"))
+    c.add_argument("--terrain", type=Path,
+                   help=h("terrain.csv from `ordos-geo terrain` (steep hectares)"))
+    c.add_argument("--retention", type=Path,
+                   help=h("retention.csv from `ordos-geo earthworks` (pits kept)"))
+    c.add_argument("--cost-table", type=Path, help=h("an edited copy of costs.yaml"))
+    c.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    s = sub.add_parser("schedule", parents=[common],
+                       help=h("which zones to fund in which year under the budget (MILP)"))
+    s.add_argument("zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
+    s.add_argument("--costs", type=Path, required=True,
+                   help=h("costs.csv from `ordos-geo costs`"))
+    s.add_argument("--budget", type=Path, required=True,
+                   help=h("budget CSV/XLSX: year, banner (or city), budget_wan"))
+    s.add_argument("--years", required=True, help=h("plan years, e.g. 2026-2030"))
+    s.add_argument("--must", type=Path,
+                   help=h("CSV of zones that must finish by a year: zone_id, by_year"))
+    s.add_argument("--precedence", type=Path,
+                   help=h("CSV of zone pairs: before, after (after starts once before is done)"))
+    s.add_argument("--sites", type=Path,
+                   help=h("sites file of the zones (for annual_plans.csv, per mine)"))
+    s.add_argument("--alternatives", type=int, default=2,
+                   help=h("near-optimal alternatives to find (default 2)"))
+    s.add_argument("--discount-pct", type=float, default=5.0,
+                   help=h("yearly discount of hectares restored later, percent (default 5)"))
+    s.add_argument("--out", type=Path, required=True, help=h("output folder"))
+
+
+def _table(path: Path, needed: list[str]):
+    """A user's table with our columns (Chinese headers accepted), text as read."""
+    from ..io.tables import read_raw
+    from ..publish.export import CHINESE_HEADERS
+
+    frame = read_raw(path, as_text=True)
+    back = {v: k for k, v in CHINESE_HEADERS.items()}
+    frame = frame.rename(columns=lambda c: back.get(str(c).strip(), str(c).strip()))
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValidationError(msg("table_columns_missing", path=path, missing=", ".join(missing),
+                                  have=", ".join(map(str, frame.columns))))
+    return frame
+
+
+def _years(text: str) -> list[int]:
+    try:
+        first, _, last = text.partition("-")
+        years = list(range(int(first), int(last or first) + 1))
+    except ValueError:
+        years = []
+    if len(years) < 3:
+        raise UsageError(msg("schedule_years", years=repr(text)))
+    return years
+
+
+def _per_zone(zones, table, value: str, *, where=None):
+    """A per-site table's ``value`` summed per zone (sites mapped by the zones' ``site_ids``)."""
+    import pandas as pd
+
+    zone_of = {s: z for z, ids in zip(zones["zone_id"], zones["site_ids"]) for s in ids.split(";")}
+    rows = table if where is None else table[where]
+    text = rows[value].astype(str).str.strip()
+    numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    bad = numbers.isna() & (text != "") | (numbers < 0)
+    if bad.any():
+        k = int(bad.to_numpy().nonzero()[0][0])
+        raise ValidationError(f"{value} = {rows[value].iloc[k]!r} (site "
+                              f"{rows['site_id'].iloc[k]!r}): not a number ≥ 0.")
+    zone = rows["site_id"].astype(str).map(zone_of).to_numpy()
+    # a zone with a site of unknown value (empty: no DEM there) is left out, not undercounted:
+    # its item is named in not_costed
+    unknown = set(zone[numbers.isna().to_numpy()])
+    summed = numbers.groupby(zone).sum()
+    return summed[~summed.index.isin(unknown)]
+
+
+def _costs(args: argparse.Namespace) -> int:
+    from .. import io
+    from ..programme import costs
+    from ..publish import export
+    from ..zoning import zones as zoning
+
+    table = costs.cost_table(args.cost_table)  # a bad cost table fails before any work
+    zone_table = zoning.read_zones(args.zones)
+    balances = _table(args.earthworks, ["zone_id", "demand_m3", "joint_m3km", "borrowed_m3"]) \
+        if args.earthworks else None
+    steep = _per_zone(zone_table, _table(args.terrain, ["site_id", "steep_ha"]), "steep_ha") \
+        if args.terrain else None
+    retained = None
+    if args.retention:
+        kept = _table(args.retention, ["site_id", "area_ha", "retained"])
+        retained = _per_zone(zone_table, kept, "area_ha",
+                             where=kept["retained"].astype(str).str.lower().isin(["true", "1"]))
+    lines, total = costs.zone_costs(zone_table, balances=balances, steep_ha=steep,
+                                    retained_ha=retained, table=table)
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(total.round(4), out.dir / "costs.csv"),
+                   io.write_csv(lines.round(4), out.dir / "cost_lines.csv"),
+                   export.write_table(total.round(2), out.dir / "costs.xlsx"),
+                   export.write_table(lines.round(2), out.dir / "cost_lines.xlsx")]
+    print(msg("costs_summary", n=len(total), total=f"{total['cost_wan_yuan'].sum():,.1f}",
+              year=table["price_year"], left=int((total["not_costed"] != "").sum())))
+    print_written(out.final(p) for p in written)
+    return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from .. import io
+    from ..programme import schedule
+    from ..publish import export
+    from ..zoning import zones as zoning
+
+    years = _years(args.years)
+    if args.alternatives < 0:
+        raise UsageError(msg("schedule_alternatives", n=args.alternatives))
+    zone_table = zoning.read_zones(args.zones)
+    cost = _table(args.costs, ["zone_id", "banner", "hectares", "earthworks_wan",
+                               "slopes_cover_wan", "revegetation_wan"])
+    budget = _table(args.budget, ["year", "banner", "budget_wan"])
+    must = _table(args.must, ["zone_id", "by_year"]) if args.must else None
+    pairs = list(zip(*[_table(args.precedence, ["before", "after"])[c]
+                       for c in ("before", "after")])) if args.precedence else ()
+    price_year = int(float(cost["price_year"].iloc[0])) if "price_year" in cost.columns and \
+        len(cost) else None
+    from ..programme.costs import cost_table
+
+    answer = schedule.schedule(cost, budgets=budget, years=years, must=must, precedence=pairs,
+                               escalation_pct=cost_table()["escalation_pct"],
+                               price_year=price_year, discount_pct=args.discount_pct,
+                               alternatives=args.alternatives)
+    if answer.status == "infeasible":
+        with io.output_set(args.out) as out:
+            written = [io.write_csv(answer.shortfalls, out.dir / "shortfalls.csv")]
+        print_written(out.final(p) for p in written)
+        raise ValidationError(msg("schedule_infeasible", what=_shortfall_text(answer.shortfalls)))
+    plans = None
+    if args.sites:
+        plans = _plans(args, answer.table, zone_table)
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(answer.table, out.dir / "schedule.csv"),
+                   export.write_table(answer.table, out.dir / "schedule.xlsx"),
+                   io.write_csv(_alternatives(answer), out.dir / "alternatives.csv"),
+                   io.write_geojson(_layer(zone_table, answer.table), out.dir / "schedule.geojson"),
+                   _gantt(answer.table, years, out.dir / "schedule_gantt.png")]
+        if plans is not None:
+            written.append(io.write_csv(plans, out.dir / "annual_plans.csv"))
+    print(msg("schedule_summary", funded=len(answer.funded), n=len(cost),
+              ha=f"{answer.table['hectares'].sum():,.1f}", gap=f"{100 * answer.gap:.2f}",
+              alternatives=len(answer.alternatives)))
+    if plans is None:
+        print(msg("schedule_plans_need_sites"))
+    print_written(out.final(p) for p in written)
+    return 0
+
+
+def _shortfall_text(short) -> str:
+    parts = []
+    for row in short.itertuples(index=False):
+        if row.what == "budget":
+            parts.append(msg("schedule_short_budget", who=row.banner, year=row.year,
+                             short=f"{row.short_wan:,.1f}", budget=f"{row.budget_wan:,.1f}"))
+        else:
+            parts.append(msg("schedule_short_deadline", zone=row.zone_id, year=row.year))
+    return "; ".join(parts) or "?"
+
+
+def _plans(args, table, zone_table):
+    from .. import sites as site_io
+
+    frame = site_io.read_sites(args.sites)[0]
+    zone_of = {s: z for z, ids in zip(zone_table["zone_id"], zone_table["site_ids"])
+               for s in ids.split(";")}
+    frame = frame.assign(zone_id=frame["site_id"].astype(str).map(zone_of))
+    from ..programme.schedule import annual_plans
+
+    return annual_plans(table, zones=zone_table, sites=frame[frame["zone_id"].notna()])
+
+
+def _alternatives(answer):
+    import pandas as pd
+
+    rows = [{"alternative": k, "objective": a.objective, "funded": ";".join(sorted(a.funded)),
+             "n_funded": len(a.funded)}
+            for k, a in enumerate([answer, *answer.alternatives])]
+    return pd.DataFrame(rows)
+
+
+def _layer(zone_table, table):
+    """The zones with the year their works start and finish (empty when not funded)."""
+    span = table.dropna(subset=["year"]).groupby("zone_id")["year"].agg(["min", "max"])
+    out = zone_table[["zone_id", "banner", "geometry"]].copy()
+    out["start_year"] = out["zone_id"].map(span["min"]).astype("Int64")
+    out["finish_year"] = out["zone_id"].map(span["max"]).astype("Int64")
+    out["funded"] = out["start_year"].notna()
+    return out
+
+
+def _gantt(table, years, path: Path) -> Path:
+    """A bar per funded zone and phase (earthworks, slopes and cover, revegetation) by year."""
+    from .. import io
+    from ..core.settings import settings
+    from ..core.utils import cjk_font, import_optional
+    from ..programme.costs import PHASES
+
+    plt = import_optional("matplotlib.pyplot", purpose="plots", pip="matplotlib")
+    font = cjk_font()
+    works = table.dropna(subset=["year"])
+    zones = list(dict.fromkeys(works.sort_values(["year", "zone_id"])["zone_id"]))[:60]
+    fig, ax = plt.subplots(figsize=(9, 1.5 + 0.25 * len(zones)))
+    if font:
+        plt.rcParams["font.sans-serif"] = [font, *plt.rcParams["font.sans-serif"]]
+    colours = dict(zip(PHASES, ["#a6611a", "#dfc27d", "#018571"]))
+    for k, zone in enumerate(zones):
+        for row in works[works["zone_id"] == zone].itertuples(index=False):
+            ax.barh(k, 1, left=int(row.year) - 0.5, color=colours[row.phase])
+    ax.set_yticks(range(len(zones)), zones, fontsize=7)
+    ax.set_xticks(years)
+    ax.invert_yaxis()
+    from matplotlib.patches import Patch
+
+    zh = font is not None and settings.get("lang") == "zh"
+    names = {"earthworks": "土方工程", "slopes_cover": "边坡与覆土", "revegetation": "植被恢复"}
+    ax.legend(handles=[Patch(color=c, label=names[p] if zh else p.replace("_", " and "))
+                       for p, c in colours.items()], loc="lower right", fontsize=7)
+    fig.tight_layout()
+    target = Path(path)
+    with io.atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return target
+
+
+#: Each command and the function that runs it.
+COMMANDS = {"costs": _costs, "schedule": _schedule}

@@ -1,0 +1,96 @@
+"""``ordos-geo costs`` and ``ordos-geo schedule`` on the demo's own outputs, as a planner runs
+them: the annual plans the schedule writes pass ``check_plans`` with no problem; an impossible
+programme is exit 1 with the shortfall named; bad years and hostile budget cells are refused."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import ordos_geo as og
+
+PY = [sys.executable, "-m", "ordos_geo"]
+
+
+def _run(args, cwd):
+    return subprocess.run([*PY, "--no-progress", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("programme")
+    done = _run(["demo", "--out", "demo"], folder)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def _costs(folder):
+    done = _run(["costs", "demo/zones.geojson", "--earthworks", "demo/earthworks_zones.csv",
+                 "--terrain", "demo/terrain.csv", "--retention", "demo/retention.csv",
+                 "--out", "costs"], folder)
+    assert done.returncode == 0, done.stderr
+    return folder / "costs" / "costs.csv"
+
+
+def test_the_annual_plans_of_the_schedule_pass_check_plans(demo):
+    _costs(demo)
+    pd.DataFrame({"年度": range(2026, 2031), "旗区": "全市", "预算(万元)": 800}).to_csv(
+        demo / "budget.csv", index=False, encoding="utf-8-sig")  # Chinese headers accepted
+    done = _run(["schedule", "demo/zones.geojson", "--costs", "costs/costs.csv", "--budget",
+                 "budget.csv", "--years", "2026-2030", "--sites", "demo/sites.geojson",
+                 "--out", "sched"], demo)
+    assert done.returncode == 0, done.stderr
+    for name in ("schedule.csv", "schedule.xlsx", "alternatives.csv", "schedule.geojson",
+                 "schedule_gantt.png", "annual_plans.csv"):
+        assert (demo / "sched" / name).exists() and name in done.stdout
+    table = pd.read_csv(demo / "sched" / "schedule.csv", encoding="utf-8-sig")
+    zones = og.zones.read_zones(demo / "demo" / "zones.geojson")
+    assert set(table["zone_id"]) == set(zones["zone_id"])  # every zone accounted for
+    spent = table.dropna(subset=["year"]).groupby("year")["cost_wan_yuan"].sum()
+    assert (spent <= 800 + 1e-6).all() and len(spent) > 0
+    plans = og.plans.read_plans(demo / "sched" / "annual_plans.csv")
+    sites = og.sites.read_sites(demo / "demo" / "sites.geojson")[0]
+    zone_of = {s: z for z, ids in zip(zones["zone_id"], zones["site_ids"]) for s in ids.split(";")}
+    sites["zone_id"] = sites["site_id"].map(zone_of)
+    problems = og.plans.check_plans(plans, zones=zones, sites=sites)
+    assert len(plans) > 0 and problems.empty, problems
+    # the plans' money adds up to the schedule's, year by year
+    assert plans.groupby("year")["money_wan"].sum().to_numpy() == pytest.approx(
+        spent.reindex(sorted(plans["year"].unique())).to_numpy(), rel=1e-3, abs=1e-3)
+
+
+def test_an_impossible_programme_names_its_shortfall(demo):
+    costs = _costs(demo)
+    first = pd.read_csv(costs, encoding="utf-8-sig")["zone_id"].iloc[0]
+    (demo / "must.csv").write_text(f"zone_id,by_year\n{first},2028\n", "utf-8")
+    (demo / "nobudget.csv").write_text("year,banner,budget_wan\n2026,city,0\n2027,city,0\n"
+                                       "2028,city,0\n", "utf-8")
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(costs), "--budget",
+                 "nobudget.csv", "--years", "2026-2028", "--must", "must.csv", "--out", "none",
+                 "--lang", "en"], demo)
+    assert done.returncode == 1, done.stderr
+    assert "the city budget of 202" in done.stderr and "short by" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (demo / "none" / "shortfalls.csv").exists()
+    assert not (demo / "none" / "schedule.csv").exists()
+
+
+@pytest.mark.parametrize("years", ["2030-2026", "2026", "soon", "2026-2027"])
+def test_years_that_hold_no_schedule_are_refused(demo, years):
+    costs = _costs(demo)
+    (demo / "b.csv").write_text("year,banner,budget_wan\n2026,city,10\n", "utf-8")
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(costs), "--budget", "b.csv",
+                 "--years", years, "--out", "x", "--lang", "en"], demo)
+    assert done.returncode == 2 and "--years" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "\u200b", "nan", "-5", "1e400"])
+def test_a_hostile_budget_cell_is_named(demo, cell):
+    costs = _costs(demo)
+    (demo / "h.csv").write_text(f"year,banner,budget_wan\n2026,city,{cell}\n", "utf-8")
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(costs), "--budget", "h.csv",
+                 "--years", "2026-2028", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 1 and "budget_wan" in done.stderr and "Traceback" not in done.stderr
+    assert not (demo / "y").exists()
