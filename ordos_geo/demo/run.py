@@ -42,6 +42,9 @@ def summary_by_banner(frame) -> pd.DataFrame:
 #: Demo zoning parameters (documented in README): link within 500 m, zones up to 10,000 ha.
 DEMO_GAP_M = 500.0
 DEMO_MAX_ZONE_HA = 10_000.0
+#: the programme's first year, and the city's yearly budget as a share of all zones' cost
+DEMO_FIRST_YEAR = 2026
+DEMO_BUDGET_SHARE = 1 / 6
 
 
 def run_demo(out: str | Path = "output", *, maps_dir: str | Path | None = None,
@@ -63,7 +66,10 @@ def run_demo(out: str | Path = "output", *, maps_dir: str | Path | None = None,
     7. generate a sample DEM (``sample_dem.tif``), measure the terrain and balance cut and fill
        between the mines of each zone → ``terrain.csv``, ``flows.csv``,
        ``earthworks_zones.csv``, ``retention.csv``
-    8. offline HTML maps into ``out/maps`` (or ``maps_dir``, default ``settings.maps_dir``):
+    8. cost every zone line by line and schedule the works of 2026–2030 under a city budget of
+       a sixth of the total cost a year (HiGHS) → ``costs.csv``, ``cost_lines.csv``,
+       ``schedule.csv``, ``annual_plans.csv`` (which ``check_plans`` accepts)
+    9. offline HTML maps into ``out/maps`` (or ``maps_dir``, default ``settings.maps_dir``):
        ``ordos_overview.html``, ``zones.html``, ``progress.html``, ``disturbance.html``
 
     ``out`` (with its maps) and a maps folder of its own are each published as one set
@@ -183,6 +189,7 @@ def _earthworks_step(run: _Run) -> None:
                     io.write_csv(per_zone.round(2), run.out / "earthworks_zones.csv"),
                     io.write_csv(kept.round(2), run.out / "retention.csv")]
     run.state["flows"], run.state["retained"] = flows, kept
+    run.state["terrain"], run.state["per_zone"] = table, per_zone
 
 
 def _maps_step(run: _Run) -> None:
@@ -198,12 +205,37 @@ def _maps_step(run: _Run) -> None:
         run.written.append(maps.save_map(page, run.maps / name))
 
 
+def _programme_step(run: _Run) -> None:
+    from ..programme import costs, schedule
+
+    zone_table, zoned = run.state["zones"], run.state["sites_zoned"]
+    per_zone = run.state["per_zone"]
+    steep = run.state["terrain"].merge(zoned[["site_id", "zone_id"]], on="site_id")
+    known = steep.groupby("zone_id")["steep_ha"].apply(lambda v: v.notna().all())
+    steep = steep.groupby("zone_id")["steep_ha"].sum()[known]  # a zone with no DEM: not costed
+    kept = run.state["retained"]
+    retained = kept[kept["retained"]].groupby("zone_id")["area_ha"].sum()
+    lines, total = costs.zone_costs(zone_table, balances=per_zone, steep_ha=steep,
+                                    retained_ha=retained)
+    years = list(range(DEMO_FIRST_YEAR, DEMO_FIRST_YEAR + 5))
+    budget = pd.DataFrame({"year": years, "banner": schedule.CITY,
+                           "budget_wan": round(DEMO_BUDGET_SHARE * total["cost_wan_yuan"].sum())})
+    answer = schedule.schedule(total, budgets=budget, years=years, alternatives=1,
+                               escalation_pct=costs.cost_table()["escalation_pct"],
+                               price_year=costs.cost_table()["price_year"])
+    plans = schedule.annual_plans(answer.table, zones=zone_table, sites=zoned)
+    run.written += [io.write_csv(total.round(4), run.out / "costs.csv"),
+                    io.write_csv(lines.round(4), run.out / "cost_lines.csv"),
+                    io.write_csv(answer.table, run.out / "schedule.csv"),
+                    io.write_csv(plans, run.out / "annual_plans.csv")]
+
+
 #: The demo's steps, in order (each takes what the earlier ones left in ``run.state``).
 STEPS = {"validate": _validate_step, "summarise": _summarise_step, "export": _export_step,
          "zones": _zones_step, "plans": _plans_step, "sensitivity": _sensitivity_step,
          "imagery": _imagery_step, "progress": _progress_step,
          "disturbance": _disturbance_step, "earthworks": _earthworks_step,
-         "maps": _maps_step}
+         "programme": _programme_step, "maps": _maps_step}
 
 
 def plot_curves(result, *, ax=None, max_sites: int = 12):
