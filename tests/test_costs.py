@@ -99,3 +99,21 @@ def test_a_users_cost_table_is_checked_and_used(tmp_path):
     mine.write_text(text.replace("yuan: 15\n", "yuan: -15\n"), "utf-8")
     with pytest.raises(ValidationError, match="yuan"):
         costs.cost_table(mine)
+
+
+def test_benefit_weights_follow_the_stated_rules_by_hand():
+    z = _zones(ownerless_share=[0.4, 0.0], priority_area=["棋盘井", "其他"],
+               dist_town_km=[10.0, 15.1], near_yellow_river=[False, "是"])
+    _, total = costs.zone_costs(z)
+    rule = costs.cost_table()["benefit"]
+    t = total.set_index("zone_id")
+    assert t.loc["A", "weight"] == pytest.approx(
+        rule["base"] + 0.4 * rule["ownerless"] + rule["priority_area"] + rule["near_town"])
+    assert t.loc["B", "weight"] == pytest.approx(rule["base"] + rule["near_yellow_river"])
+    assert "priority area 棋盘井" in t.loc["A", "weight_reason"]
+    assert "town 10.0 km" in t.loc["A", "weight_reason"]
+    assert "Yellow River" in t.loc["B", "weight_reason"] and "town" not in t.loc["B", "weight_reason"]
+    # without those columns: the base and the ownerless share only
+    _, plain = costs.zone_costs(_zones())
+    assert plain["weight"].tolist() == pytest.approx([rule["base"] + 0.5 * rule["ownerless"],
+                                                      rule["base"]])

@@ -33,7 +33,8 @@ from ..core.errors import ValidationError
 from ..core.settings import settings
 from ..core.yaml_tables import load_table
 
-__all__ = ["cost_table", "zone_costs", "escalated", "PHASES", "LINE_COLUMNS", "COST_COLUMNS"]
+__all__ = ["cost_table", "zone_costs", "escalated", "benefit_weights", "PHASES", "LINE_COLUMNS",
+           "COST_COLUMNS"]
 
 #: the phases of a zone's works, in the order they run (one year each at most)
 PHASES = ["earthworks", "slopes_cover", "revegetation"]
@@ -41,7 +42,8 @@ LINE_COLUMNS = ["zone_id", "phase", "item", "name", "quantity", "unit", "unit_pr
                 "amount_yuan", "source"]
 COST_COLUMNS = ["zone_id", "banner", "hectares", "earthworks_wan", "slopes_cover_wan",
                 "revegetation_wan", "cost_wan_yuan", "public_wan_yuan", "mines_wan_yuan",
-                "fund_wan_yuan", "mines_to_pay_wan_yuan", "price_year", "not_costed"]
+                "fund_wan_yuan", "mines_to_pay_wan_yuan", "price_year", "not_costed", "weight",
+                "weight_reason"]
 #: the inputs each item needs, and the column it reads
 _NEEDS = {"earthworks": ("balances", "demand_m3"), "haul": ("balances", "joint_m3km"),
           "borrow": ("balances", "borrowed_m3"), "slope": ("steep_ha", None),
@@ -75,13 +77,54 @@ def zone_costs(zones: pd.DataFrame, *, balances: pd.DataFrame | None = None,
     """
     table = table or cost_table()
     lang = settings.get("lang", lang)
+    raw = zones.reset_index(drop=True)
     zones = _checked_zones(zones, table)
     given = {"balances": _by_zone(balances, zones, "balances"),
              "steep_ha": _series(steep_ha, zones, "steep_ha"),
              "retained_ha": _series(retained_ha, zones, "retained_ha")}
     lines = _lines(zones, given, table, lang)
     costs = _totals(zones, lines, given, _series(funds, zones, "funds"), table)
-    return lines, costs
+    weight, why = benefit_weights(zones.assign(**{c: raw[c].to_numpy() for c in
+                                                  ("priority_area", "dist_town_km",
+                                                   "near_yellow_river") if c in raw.columns}),
+                                  table=table)
+    costs["weight"], costs["weight_reason"] = weight.to_numpy(), why.to_numpy()
+    return lines, costs[COST_COLUMNS]
+
+
+def benefit_weights(zones: pd.DataFrame, *, table: dict | None = None
+                    ) -> tuple[pd.Series, pd.Series]:
+    """The weight of each zone's hectares in the schedule (the cost table's ``benefit`` rules:
+    1, plus the ownerless share × its bonus, a bonus in a named priority area, near a town,
+    near the Yellow River where the zones say so) and its reason, line by line."""
+    rule = (table or cost_table())["benefit"]
+    n = len(zones)
+    share = pd.to_numeric(zones.get("ownerless_share", pd.Series(0.0, index=zones.index)),
+                          errors="coerce").fillna(0.0).to_numpy()
+    area = zones.get("priority_area", pd.Series(None, index=zones.index)).astype(object)
+    named = area.notna().to_numpy() & ~area.astype(str).isin(["其他", "other", "", "None",
+                                                              "nan"]).to_numpy()
+    town = pd.to_numeric(zones.get("dist_town_km", pd.Series(np.nan, index=zones.index)),
+                         errors="coerce").to_numpy()
+    near = np.isfinite(town) & (town <= rule["near_town_km"])
+    river = zones.get("near_yellow_river", pd.Series(False, index=zones.index)).astype(str) \
+        .str.lower().isin(["true", "1", "yes", "是"]).to_numpy()
+    weight = rule["base"] + rule["ownerless"] * share + rule["priority_area"] * named \
+        + rule["near_town"] * near + rule["near_yellow_river"] * river
+    reasons = []
+    for k in range(n):
+        parts = [f"{rule['base']:g}"]
+        if share[k] > 0:
+            parts.append(f"+ {rule['ownerless']:g} × ownerless {share[k]:.2f}")
+        if named[k]:
+            parts.append(f"+ {rule['priority_area']:g} priority area {area.iloc[k]}")
+        if near[k]:
+            parts.append(f"+ {rule['near_town']:g} town {town[k]:.1f} km")
+        if river[k]:
+            parts.append(f"+ {rule['near_yellow_river']:g} near the Yellow River")
+        reasons.append(" ".join(parts))
+    return (pd.Series(weight, index=zones.index, name="weight"),
+            pd.Series(reasons, index=zones.index, name="weight_reason"))
 
 
 def _checked_zones(zones: pd.DataFrame, table: dict) -> pd.DataFrame:
@@ -213,7 +256,7 @@ def _totals(zones: pd.DataFrame, lines: pd.DataFrame, given: dict, funds, table:
     out["mines_to_pay_wan_yuan"] = np.maximum(out["mines_wan_yuan"] - fund, 0.0)
     out["price_year"] = table["price_year"]
     out["not_costed"] = [_not_costed(z, given) for z in out["zone_id"]]
-    return out[COST_COLUMNS]
+    return out
 
 
 def _not_costed(zone_id: str, given: dict) -> str:
