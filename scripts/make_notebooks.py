@@ -576,13 +576,69 @@ FINDINGS = [
 ]
 
 
+PROGRAMME = [
+    new_markdown_cell(
+        "# 08 治理项目年度安排 / The remediation programme\n\n"
+        "今年的钱、五年的目标：先治理哪些治理区？逐项测算每个治理区的费用（工程量 × 单价，单价见 "
+        "`resources/costs.yaml`，均为本地取值，须由旗区按预算定额替换），再在市、旗两级年度预算内用"
+        "混合整数规划（HiGHS）安排各治理区的实施年度，并给出近似最优的备选方案。\n\n"
+        "Each zone's cost line by line, then which zones to fund in which year under the city's "
+        "budget (a MILP on HiGHS), with near-optimal alternatives — on the embedded data."),
+    new_code_cell(
+        "import pandas as pd\n"
+        "import ordos_geo as og\n"
+        "og.settings.progress = False\n"
+        "pd.set_option('display.width', 160)\n"
+        "sites, _ = og.sites.read_sites(og.datasets.synthetic_sites_path())\n"
+        "zoning = og.zones.build_zones(sites, gap_m=500, max_zone_ha=10_000)\n"
+        "zones = og.rules.apply_rules(zoning.zones, sites=zoning.sites)"),
+    new_markdown_cell("## 1 费用 / Cost per zone"),
+    new_code_cell(
+        "lines, costs = og.costs.zone_costs(zones)\n"
+        "lines[lines.zone_id == costs.zone_id.iloc[0]][['item', 'name', 'quantity', 'unit',\n"
+        "                                              'unit_price_yuan', 'amount_yuan', 'source']]"),
+    new_code_cell(
+        "costs[['zone_id', 'hectares', 'cost_wan_yuan', 'public_wan_yuan', 'weight',\n"
+        "       'not_costed']].head()"),
+    new_markdown_cell(
+        "## 2 安排 / The schedule\n\n"
+        "全市每年预算为总费用的六分之一；每个治理区三个阶段（土方 → 边坡与覆土 → 植被恢复）"
+        "连续三年实施。\n\nA city budget of a sixth of the total cost a year."),
+    new_code_cell(
+        "years = list(range(2026, 2031))\n"
+        "def budget(share):\n"
+        "    return pd.DataFrame({'year': years, 'banner': 'city',\n"
+        "                         'budget_wan': share * costs.cost_wan_yuan.sum()})\n"
+        "answer = og.schedule.schedule(costs, budgets=budget(1 / 6), years=years, alternatives=1)\n"
+        "print(answer.status, f'{len(answer.funded)}/{len(costs)} zones,',\n"
+        "      f'{answer.table.hectares.sum():,.0f} ha, gap {100 * answer.gap:.3f} %')\n"
+        "answer.table.head(6)"),
+    new_markdown_cell(
+        "## 3 改变预算 / Change the budget\n\n预算减半时，哪些治理区推迟或不再安排？"),
+    new_code_cell(
+        "half = og.schedule.schedule(costs, budgets=budget(1 / 12), years=years)\n"
+        "print(f'{len(half.funded)} zones, {half.table.hectares.sum():,.0f} ha')\n"
+        "sorted(answer.funded - half.funded)[:10]"),
+    new_markdown_cell(
+        "## 4 两个方案对比 / Two alternatives on the map\n\n"
+        "最优方案与备选方案（目标值相差不超过 1%）安排的治理区不同；在图层控件中切换。"),
+    new_code_cell(
+        "other = answer.alternatives[0]\n"
+        "print(f'{answer.objective:.1f} vs {other.objective:.1f}:',\n"
+        "      sorted(answer.funded ^ other.funded)[:6])\n"
+        "og.maps.map_schedule(zones, answer.table, other=other.table,\n"
+        "                     names=('最优方案', '备选方案 1'))"),
+]
+
+
 def main() -> None:
     out = ROOT / "notebooks"
     out.mkdir(exist_ok=True)
     for name, cells in (("00-quickstart", QUICKSTART), ("01-zones", ZONES),
                         ("02-reclamation", RECLAMATION), ("03-publish", PUBLISH),
                         ("04-register", REGISTER), ("05-supervision", SUPERVISION),
-                        ("06-joint-remediation", JOINT), ("07-findings", FINDINGS)):
+                        ("06-joint-remediation", JOINT), ("07-findings", FINDINGS),
+                        ("08-programme", PROGRAMME)):
         nb = new_notebook(cells=cells, metadata={
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"}})

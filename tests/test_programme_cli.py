@@ -43,7 +43,7 @@ def test_the_annual_plans_of_the_schedule_pass_check_plans(demo):
                  "--out", "sched"], demo)
     assert done.returncode == 0, done.stderr
     for name in ("schedule.csv", "schedule.xlsx", "alternatives.csv", "schedule.geojson",
-                 "schedule_gantt.png", "annual_plans.csv"):
+                 "schedule_gantt.png", "schedule_map.html", "annual_plans.csv"):
         assert (demo / "sched" / name).exists() and name in done.stdout
     table = pd.read_csv(demo / "sched" / "schedule.csv", encoding="utf-8-sig")
     zones = og.zones.read_zones(demo / "demo" / "zones.geojson")
@@ -94,3 +94,41 @@ def test_a_hostile_budget_cell_is_named(demo, cell):
                  "--years", "2026-2028", "--out", "y", "--lang", "en"], demo)
     assert done.returncode == 1 and "budget_wan" in done.stderr and "Traceback" not in done.stderr
     assert not (demo / "y").exists()
+
+
+def test_the_schedule_map_colours_zones_by_start_year_with_a_legend_for_each(
+        demo, tmp_path, browser):
+    """Every zone drawn in the colour of its start year (grey when not funded), every colour in
+    the legend and no legend entry unused, a hostile zone id shown as text, the alternative a
+    second layer that starts hidden."""
+    from browser_helpers import check_legend, open_offline
+
+    from ordos_geo.programme import costs as cost_model
+    from ordos_geo.programme.schedule import schedule
+
+    zones = og.zones.read_zones(demo / "demo" / "zones.geojson")
+    zones.loc[zones.index[0], "zone_id"] = "<img src=x onerror=alert(1)>"
+    zones["end_use"] = zones["end_use"].fillna("grassland")
+    _, total = cost_model.zone_costs(zones)
+    budget = pd.DataFrame({"year": range(2026, 2031), "banner": "city",
+                           "budget_wan": total["cost_wan_yuan"].sum() / 8})
+    answer = schedule(total, budgets=budget, years=range(2026, 2031), alternatives=1)
+    path = og.maps.save_map(og.maps.map_schedule(zones, answer.table,
+                                                 other=answer.alternatives[0].table),
+                            tmp_path / "schedule.html")
+    page, errors, external, dialogs = open_offline(browser, path)
+    assert not errors and not external and not dialogs
+    assert page.evaluate("window.ordosMap.hasLayer(window.ordosLayers.schedule_other)") is False
+    drawn = page.evaluate("""() => { var out = {}; window.ordosLayers.schedule.eachLayer(
+        function (l) { out[l.feature.properties.s] = l.options.fillColor; }); return out; }""")
+    start = answer.table.dropna(subset=["year"]).groupby("zone_id")["year"].min()
+    legend = {s["label"]: s["colour"] for s in check_legend(page, all_layers=False)["legend"]}
+    for zone_id, colour in drawn.items():
+        want = legend[str(int(start[zone_id]))] if zone_id in start.index else legend["未安排"]
+        assert colour.lower() == want.lower(), zone_id
+    found = check_legend(page)
+    assert not found["missing"] and not found["wrong"] and not found["unused"]
+    tip = page.evaluate("""() => { var hit; window.ordosLayers.schedule.eachLayer(function (l) {
+        if (l.feature.properties.s.indexOf('<img') === 0) hit = l; });
+        return window.ordosOpenTooltip(hit).textContent; }""")
+    assert "<img src=x onerror=alert(1)>" in tip

@@ -28,7 +28,7 @@ def test_a_knapsack_of_three_zones_by_hand():
     # 4 (10,000 yuan) in the year of earthworks: A (3, 10 ha) alone, or B (2, 6 ha) + C (2, 5 ha)
     # = 11 ha: the programme funds B and C; A waits, and says the 2026 budget binds
     costs = _costs([("A", "X", 10, 3, 0, 0), ("B", "X", 6, 2, 0, 0), ("C", "X", 5, 2, 0, 0)])
-    answer = schedule(costs, budgets=_budget([(2026, "X", 4), (2027, "X", 9), (2028, "X", 9)]),
+    answer = schedule(costs, budgets=_budget([(2026, "X", 4), (2027, "X", 9), (2028, "X", 9)]), lang="en",
                       years=range(2026, 2029), discount_pct=0)
     assert answer.status == "optimal" and answer.funded == {"B", "C"}
     assert answer.objective == pytest.approx(11.0) and answer.gap <= 1e-4
@@ -49,7 +49,8 @@ def test_a_precedence_forces_a_later_year():
     budget = _budget([(y, "city", 100) for y in range(2026, 2032)])
     free = schedule(costs, budgets=budget, years=range(2026, 2032))
     assert set(free.table.groupby("zone_id")["year"].min()) == {2026}
-    ordered = schedule(costs, budgets=budget, years=range(2026, 2032), precedence=[("A", "B")])
+    ordered = schedule(costs, budgets=budget, years=range(2026, 2032), precedence=[("A", "B")],
+                       lang="en")
     start = ordered.table.groupby("zone_id")["year"].min()
     assert start["A"] == 2026 and start["B"] == 2029
     assert "after zone A (finishes 2028)" in ordered.table.set_index("zone_id").loc["B", "reason"].iloc[0]

@@ -127,7 +127,7 @@ def _costs(args: argparse.Namespace) -> int:
 def _schedule(args: argparse.Namespace) -> int:
     from .. import io
     from ..programme import schedule
-    from ..publish import export
+    from ..publish import export, maps
     from ..zoning import zones as zoning
 
     years = _years(args.years)
@@ -161,7 +161,12 @@ def _schedule(args: argparse.Namespace) -> int:
                    export.write_table(answer.table, out.dir / "schedule.xlsx"),
                    io.write_csv(_alternatives(answer), out.dir / "alternatives.csv"),
                    io.write_geojson(_layer(zone_table, answer.table), out.dir / "schedule.geojson"),
-                   _gantt(answer.table, years, out.dir / "schedule_gantt.png")]
+                   _gantt(answer.table, years, out.dir / "schedule_gantt.png"),
+                   maps.save_map(maps.map_schedule(
+                       zone_table, answer.table,
+                       other=answer.alternatives[0].table if answer.alternatives else None,
+                       names=(msg("schedule_layer_best"), msg("schedule_layer_other"))),
+                       out.dir / "schedule_map.html")]
         if plans is not None:
             written.append(io.write_csv(plans, out.dir / "annual_plans.csv"))
     print(msg("schedule_summary", funded=len(answer.funded), n=len(cost),

@@ -960,6 +960,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "out (see the not_costed column).",
     ),
 
+    "sched_not_funded": ("未安排", "not funded"),
+    "sched_first_year": ("首年开工", "funded from the first year"),
+    "sched_from": ("{year} 年开工", "funded from {year}"),
+    "sched_deadline": ("须在 {year} 年前完成", "must finish by {year}"),
+    "sched_after": ("在治理区 {zone} 之后（其 {year} 年完工）", "after zone {zone} (finishes {year})"),
+    "sched_binds": ("预算约束：{what}", "budget binds: {what}"),
+    "sched_bind": ("{who} {year} 年（余 {left}/{budget} 万元，需 {need}）",
+                   "{who} {year} ({left} of {budget} left, {need} needed)"),
+    "sched_rank": ("单位投资效益排名 {rank}/{n}", "benefit per 10,000 yuan: rank {rank} of {n}"),
+
+    "schedule_layer_best": ("最优方案", "Best schedule"),
+    "schedule_layer_other": ("备选方案 1", "Alternative 1"),
+
 }
 
 

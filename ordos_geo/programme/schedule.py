@@ -26,6 +26,8 @@ from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
 
 from ..core.errors import ValidationError
+from ..core.messages import msg
+from ..core.settings import settings
 from .costs import PHASES
 
 __all__ = ["Programme", "Answer", "schedule", "annual_plans", "SCHEDULE_COLUMNS", "CITY"]
@@ -47,6 +49,7 @@ class Programme:
     escalation_pct: float = 0.0
     price_year: int | None = None
     discount_pct: float = 5.0
+    lang: str | None = None
 
     @property
     def starts(self) -> list[int]:
@@ -69,16 +72,18 @@ class Answer:
 def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, precedence=(),
              escalation_pct: float = 0.0, price_year: int | None = None,
              discount_pct: float = 5.0, alternatives: int = 0, tolerance: float = 0.01,
-             gap: float = 1e-4, time_limit: float = 60.0) -> Answer:
+             gap: float = 1e-4, time_limit: float = 60.0, lang: str | None = None) -> Answer:
     """The optimal schedule of ``costs`` (per zone: ``zone_id``, ``banner``, ``hectares``, the
     phase costs ``earthworks_wan``, ``slopes_cover_wan``, ``revegetation_wan`` in 10,000 yuan at
     ``price_year``; optional ``weight``, default 1) under ``budgets`` (``year``, ``banner`` — a
     banner's name or ``city``/全市 — and ``budget_wan``) over ``years``. ``must``: a table of
     ``zone_id`` and ``by_year`` (finish by), or a mapping. ``precedence``: ``(before, after)``
     zone id pairs. ``alternatives``: how many near-optimal schedules (each within ``tolerance``
-    of the optimum, each funding another set of zones) to find as well."""
+    of the optimum, each funding another set of zones) to find as well. The reasons are in
+    ``lang`` (default ``settings.lang``)."""
     programme = _programme(costs, budgets, years, must, precedence, escalation_pct, price_year,
                            discount_pct)
+    programme.lang = lang
     model = _Model(programme)
     res = model.solve(gap=gap, time_limit=time_limit)
     if res.x is None:
@@ -402,6 +407,7 @@ class _Reasons:
 
     def __init__(self, model: _Model, x: np.ndarray):
         self.m, p = model, model.p
+        self.lang = settings.get("lang", p.lang)
         used = model.rows @ x.astype(float)
         self.slack = {name: model.ub[i] - used[i] for i, name in enumerate(model.names)
                       if name[0] == "budget"}
@@ -413,23 +419,24 @@ class _Reasons:
         self.chosen = {int(model.zone[v]): int(model.k[v]) for v in np.flatnonzero(x)}
 
     def of(self, z: int, k: int | None) -> str:
-        m, p = self.m, self.m.p
+        m, p, lang = self.m, self.m.p, self.lang
         zone_id, banner = p.zones["zone_id"].iloc[z], p.zones["banner"].iloc[z]
         parts = []
         if zone_id in p.deadlines:
-            parts.append(f"must finish by {p.deadlines[zone_id]}")
+            parts.append(msg("sched_deadline", lang=lang, year=p.deadlines[zone_id]))
         for a, b in p.precedence:
             if b == zone_id and p.zones.index[p.zones["zone_id"] == a][0] in self.chosen:
                 za = int(p.zones.index[p.zones["zone_id"] == a][0])
-                parts.append(f"after zone {a} (finishes {p.years[self.chosen[za] + 2]})")
-        earliest = 0 if k is None else k
+                parts.append(msg("sched_after", lang=lang, zone=a,
+                                 year=p.years[self.chosen[za] + len(PHASES) - 1]))
         if k is None or k > 0:
             tight = self._binding(z, banner, range(0, m.S) if k is None else range(0, k))
             if tight:
-                parts.append("budget binds: " + ", ".join(tight))
-        parts.append(f"benefit per 10,000 yuan: rank {self.rank[z]} of {len(self.rank)}")
-        head = "not funded" if k is None else (
-            "funded from the first year" if earliest == 0 else f"funded from {p.years[k]}")
+                parts.append(msg("sched_binds", lang=lang, what=", ".join(tight)))
+        parts.append(msg("sched_rank", lang=lang, rank=self.rank[z], n=len(self.rank)))
+        head = msg("sched_not_funded", lang=lang) if k is None else (
+            msg("sched_first_year", lang=lang) if k == 0 else
+            msg("sched_from", lang=lang, year=p.years[k]))
         return f"{head}; " + "; ".join(parts)
 
     def _binding(self, z: int, banner: str, starts) -> list[str]:
@@ -445,8 +452,9 @@ class _Reasons:
                     slack = self.slack.get(("budget", who, year))
                     if slack is not None and slack < need - 1e-9:
                         short[(who, year)] = min(need, short.get((who, year), np.inf))
-        return [f"{who} {year} ({self.slack[('budget', who, year)]:.1f} of "
-                f"{p.budgets[(who, year)]:.1f} left, {need:.1f} needed)"
+        return [msg("sched_bind", lang=self.lang, who=who, year=year,
+                    left=f"{self.slack[('budget', who, year)]:.1f}",
+                    budget=f"{p.budgets[(who, year)]:.1f}", need=f"{need:.1f}")
                 for (who, year), need in sorted(short.items(), key=lambda kv: kv[0][1])]
 
 

@@ -44,8 +44,9 @@ from ..io import datasets
 from . import packing, symbology
 
 __all__ = ["map_supervision", "map_disturbance", "SUPERVISION_COLOURS", "OfflineMap", "map_overview", "map_zones", "map_progress", "save_map",
-           "inline_assets", "page_json", "read_page_data", "attribution_for", "reference_attribution",
-           "STATUS_COLOURS", "END_USE_COLOURS", "KIND_COLOURS", "REFERENCE_ATTRIBUTION"]
+           "inline_assets", "page_json", "read_page_data", "attribution_for",
+           "reference_attribution", "map_schedule", "STATUS_COLOURS", "END_USE_COLOURS",
+           "KIND_COLOURS", "REFERENCE_ATTRIBUTION"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -79,7 +80,10 @@ _LABELS = {
            "legend_status_parcels": "矿山状态（矿区填色，图斑边框色）", "legend_kind": "图斑类型（填色）",
            "legend_reference": "参考图层", "mine_id": "所属矿山", "banner_line": "旗区界线（示意）",
            "areas_line": "重点治理区域（虚线）", "no_data": "无数据",
-           "checked_style": "粗边框：本年已抽查", "legend_zones": "治理区"},
+           "checked_style": "粗边框：本年已抽查", "legend_zones": "治理区",
+           "schedule": "治理安排", "legend_schedule": "开工年度", "unfunded": "未安排",
+           "start_year": "开工", "finish_year": "完工", "cost_wan_yuan": "费用（万元）",
+           "reason": "原因"},
     "en": {"banners": "Banners (indicative, not legal)", "areas": "Priority areas",
            "sites": "Mines and parcels", "mines": "Mine boundaries",
            "parcels": "Pits, dumps and other parcels", "zones": "Contiguous-remediation zones",
@@ -110,7 +114,10 @@ _LABELS = {
            "legend_kind": "Parcel kind (fill)", "legend_reference": "Reference layers", "mine_id": "Mine",
            "banner_line": "banner boundary (indicative)",
            "areas_line": "priority area (dashed)", "no_data": "no data",
-           "checked_style": "heavy outline: checked this year", "legend_zones": "Zones"},
+           "checked_style": "heavy outline: checked this year", "legend_zones": "Zones",
+           "schedule": "Schedule", "legend_schedule": "Works start", "unfunded": "not funded",
+           "start_year": "Start", "finish_year": "Finish", "cost_wan_yuan": "Cost (10,000 yuan)",
+           "reason": "Why"},
 }
 #: What every page shows besides its sites: the reference layers' sources (English; see
 #: :func:`reference_attribution` for the map's language).
@@ -792,6 +799,51 @@ RETAINED_COLOUR = _COLOURS["retained"]
 
 #: Colours of the supervision map, in order of precedence.
 SUPERVISION_COLOURS = _COLOURS["supervision"]
+
+
+def map_schedule(zones: gpd.GeoDataFrame, table: pd.DataFrame, *,
+                 other: pd.DataFrame | None = None, names: tuple[str, str] | None = None,
+                 basemap: str = "none", lang: str | None = None, simplify_m: float = 5.0,
+                 tianditu_key: str | None = None, attribution: str | None = None) -> OfflineMap:
+    """The zones coloured by the year their works start (grey: not funded), each with its start
+    and finish, cost and why it sits there; with ``other`` (an alternative schedule's table) a
+    second layer of the same zones to compare with, toggled in the layer control (``names``:
+    the two layers' names)."""
+    spec, labels, gcj02 = _common(zones, basemap, lang, tianditu_key, attribution)
+    years = sorted({int(y) for t in (table, other) if t is not None  # the start years drawn
+                    for y in t.dropna(subset=["year"]).groupby("zone_id")["year"].min()})
+    palette = _COLOURS["schedule"]
+    colour_of = {y: palette[min(k * len(palette) // max(len(years), 1), len(palette) - 1)]
+                 for k, y in enumerate(years)}
+    first = names[0] if names else labels["schedule"]
+    spec["layers"].append(_schedule_layer(zones, table, "schedule", first, colour_of, labels,
+                                          simplify_m, gcj02, show=True))
+    if other is not None:
+        second = names[1] if names else f"{labels['schedule']} 2"
+        spec["layers"].append(_schedule_layer(zones, other, "schedule_other", second, colour_of,
+                                              labels, simplify_m, gcj02, show=False))
+    entries = {str(y): c for y, c in colour_of.items()}
+    entries[labels["unfunded"]] = _COLOURS["schedule_unfunded"]
+    spec["legends"].append(_legend(labels["legend_schedule"], entries))
+    return _finish(spec, labels, ["schedule"])
+
+
+def _schedule_layer(zones, table, key, name, colour_of, labels, simplify_m, gcj02, *,
+                    show: bool) -> dict:
+    works = table.dropna(subset=["year"])
+    span = works.groupby("zone_id")["year"].agg(["min", "max"])
+    cost = table.groupby("zone_id")["cost_wan_yuan"].sum()
+    why = table.groupby("zone_id")["reason"].first()
+    d = _display(zones, simplify_m, gcj02)
+    ids = d["zone_id"].astype(str)
+    d = d.assign(start_year=ids.map(span["min"]).astype("Int64"),
+                 finish_year=ids.map(span["max"]).astype("Int64"),
+                 cost_wan_yuan=ids.map(cost).round(1), reason=ids.map(why))
+    colour = d["start_year"].map(lambda y: _COLOURS["schedule_unfunded"] if pd.isna(y)
+                                 else colour_of[int(y)])
+    fields = ["zone_id", "start_year", "finish_year", "cost_wan_yuan", "reason"]
+    return _layer(d, key, name, colour, _tip(d, fields, labels), weight=2.0, fill_opacity=0.65,
+                  show=show, extra={"s": ids.to_numpy()})
 
 
 def map_supervision(mines: gpd.GeoDataFrame, state: pd.DataFrame, *, year: int | None = None,
