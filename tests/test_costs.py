@@ -117,3 +117,21 @@ def test_benefit_weights_follow_the_stated_rules_by_hand():
     _, plain = costs.zone_costs(_zones())
     assert plain["weight"].tolist() == pytest.approx([rule["base"] + 0.5 * rule["ownerless"],
                                                       rule["base"]])
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda t: t.replace("items:\n", "items:\n  fence: {zh: 围栏, en: fence, unit: m, yuan: 50, "
+                         "phase: slopes_cover, source: local choice}\n", 1), "fence"),
+    (lambda t: t.replace("phase: slopes_cover\n    quantity: disturbed", "phase: cover\n"
+                         "    quantity: disturbed", 1), "cover")])
+def test_a_cost_table_with_works_it_cannot_cost_is_refused(tmp_path, edit, field):
+    """An item ordos_geo does not cost, or a phase it does not know, would drop out of the
+    totals silently: refused, named."""
+    from ordos_geo.core.yaml_tables import table_text
+
+    mine = tmp_path / "costs.yaml"
+    text = edit(table_text("costs"))
+    assert text != table_text("costs")
+    mine.write_text(text, "utf-8")
+    with pytest.raises(ValidationError, match=field):
+        costs.cost_table(mine)

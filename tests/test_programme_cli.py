@@ -56,6 +56,14 @@ def test_the_annual_plans_of_the_schedule_pass_check_plans(demo):
     sites["zone_id"] = sites["site_id"].map(zone_of)
     problems = og.plans.check_plans(plans, zones=zones, sites=sites)
     assert len(plans) > 0 and problems.empty, problems
+    # the plans carry their zone's unified values (stricter than a named standard may be)
+    zone_params = zones.set_index("zone_id")
+    for plan in plans.head(20).itertuples(index=False):
+        zone = zone_of[str(plan.mine_id)] if str(plan.mine_id) in zone_of else None
+        if zone is not None:
+            assert plan.topsoil_cm == pytest.approx(zone_params.loc[zone, "topsoil_cm"])
+            assert plan.max_final_slope_deg == pytest.approx(
+                zone_params.loc[zone, "max_final_slope_deg"])
     # the plans' money adds up to the schedule's, year by year
     assert plans.groupby("year")["money_wan"].sum().to_numpy() == pytest.approx(
         spent.reindex(sorted(plans["year"].unique())).to_numpy(), rel=1e-3, abs=1e-3)
@@ -132,3 +140,71 @@ def test_the_schedule_map_colours_zones_by_start_year_with_a_legend_for_each(
         if (l.feature.properties.s.indexOf('<img') === 0) hit = l; });
         return window.ordosOpenTooltip(hit).textContent; }""")
     assert "<img src=x onerror=alert(1)>" in tip
+
+
+def test_terrain_and_retention_never_make_a_cost_silently_low(demo):
+    """A site of a zone missing from terrain.csv leaves the zone's slope out (named); a site
+    listed twice and a retention flag that is neither yes nor no are refused; yes/是/TRUE count
+    as kept."""
+    _costs(demo)
+    terrain = pd.read_csv(demo / "demo" / "terrain.csv", encoding="utf-8-sig")
+    zones = og.zones.read_zones(demo / "demo" / "zones.geojson")
+    zone = zones.loc[zones["n_sites"] > 1].iloc[0]
+    member = zone["site_ids"].split(";")[0]
+    terrain["steep_ha"] = terrain["steep_ha"].fillna(1.0)
+    terrain[terrain["site_id"] != member].to_csv(demo / "t_missing.csv", index=False)
+    done = _run(["costs", "demo/zones.geojson", "--terrain", "t_missing.csv", "--out", "cm"],
+                demo)
+    assert done.returncode == 0, done.stderr
+    got = pd.read_csv(demo / "cm" / "costs.csv", encoding="utf-8-sig").set_index("zone_id")
+    assert "slope (no steep_ha)" in got.loc[zone["zone_id"], "not_costed"]
+    pd.concat([terrain, terrain.head(1)]).to_csv(demo / "t_twice.csv", index=False)
+    done = _run(["costs", "demo/zones.geojson", "--terrain", "t_twice.csv", "--out", "ct",
+                 "--lang", "en"], demo)
+    assert done.returncode == 1 and "listed twice" in done.stderr
+    assert not (demo / "ct").exists()
+    kept = pd.read_csv(demo / "demo" / "retention.csv", encoding="utf-8-sig")
+    kept.assign(retained=["是" if r else "no" for r in kept["retained"]]).to_csv(
+        demo / "r_words.csv", index=False)
+    kept.assign(retained=kept["retained"].astype(str)).to_csv(demo / "r_plain.csv", index=False)
+    sums = []
+    for name in ("r_words", "r_plain"):
+        done = _run(["costs", "demo/zones.geojson", "--retention", f"{name}.csv", "--out",
+                     f"o_{name}"], demo)
+        assert done.returncode == 0, done.stderr
+        sums.append(pd.read_csv(demo / f"o_{name}" / "costs.csv",
+                                encoding="utf-8-sig")["cost_wan_yuan"].sum())
+    assert sums[0] == pytest.approx(sums[1])
+    kept.assign(retained=[""] + ["true"] * (len(kept) - 1)).to_csv(demo / "r_empty.csv",
+                                                                    index=False)
+    done = _run(["costs", "demo/zones.geojson", "--retention", "r_empty.csv", "--out", "ce",
+                 "--lang", "en"], demo)
+    assert done.returncode == 1 and "retained" in done.stderr and "row 2" in done.stderr
+
+
+def test_the_schedule_legend_lists_only_what_is_drawn(demo):
+    """All zones funded: no grey entry; a zone of the table without a shape: no entry of its
+    year; seven start years: seven colours, one per year."""
+    zones = og.zones.read_zones(demo / "demo" / "zones.geojson").head(7)
+
+    def legend(table):
+        spec = og.maps.map_schedule(zones, table, lang="en").spec
+        return [e for g in spec["legends"] if g["title"] == "Works start" for e in g["entries"]]
+
+    def funded(starts):
+        return pd.DataFrame([{"zone_id": z, "year": y + q, "phase": p, "cost_wan_yuan": 1.0,
+                              "hectares": 0.0, "reason": ""}
+                             for z, y in starts.items()
+                             for q, p in enumerate(["earthworks", "slopes_cover",
+                                                    "revegetation"])])
+
+    ids = list(zones["zone_id"])
+    every = legend(funded({z: 2026 for z in ids}))
+    assert [e[0] for e in every] == ["2026"]
+    ghost = legend(funded({**{z: 2026 for z in ids}, "no such zone": 2028}))
+    assert [e[0] for e in ghost] == ["2026"]
+    seven = legend(funded({z: 2026 + k for k, z in enumerate(ids)}))
+    assert [e[0] for e in seven] == [str(2026 + k) for k in range(7)]
+    assert len({e[1] for e in seven}) == 7
+    some = legend(funded({ids[0]: 2027}))
+    assert [e[0] for e in some] == ["2027", "not funded"]

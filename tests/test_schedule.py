@@ -186,3 +186,15 @@ def test_bad_costs_are_named(column, value):
     costs.loc[1, column] = value
     with pytest.raises(ValidationError, match=column if column != "zone_id" else "repeated"):
         schedule(costs, budgets=_budget([]), years=range(2026, 2029))
+
+
+@pytest.mark.parametrize("bad, field", [
+    (dict(precedence=[("A", "B"), ("B", "C"), ("C", "A")]), "cycle A → B → C → A"),
+    (dict(must=pd.DataFrame({"zone_id": ["A", "A"], "by_year": [2028, 2029]})), "twice"),
+    (dict(budgets=_budget([(2031, "X", 5), (2031, "X", 6)])), "twice")])
+def test_contradictions_are_refused_by_name(bad, field):
+    costs = _costs([(z, "X", 10, 3, 0, 0) for z in "ABC"])
+    args = dict(budgets=_budget([(2026, "X", 5)]), years=range(2026, 2029))
+    args.update(bad)
+    with pytest.raises(ValidationError, match=field):
+        schedule(costs, **args)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from ..core.errors import UsageError, ValidationError
 from ..core.messages import msg
 from .common import print_written
@@ -73,25 +75,45 @@ def _years(text: str) -> list[int]:
     return years
 
 
-def _per_zone(zones, table, value: str, *, where=None):
-    """A per-site table's ``value`` summed per zone (sites mapped by the zones' ``site_ids``)."""
+def _per_zone(zones, table, value: str, what: Path, *, every_site: bool):
+    """A per-site table's ``value`` summed per zone (sites mapped by the zones' ``site_ids``).
+    A zone with a site of unknown value (an empty cell: no DEM there) is left out, not
+    undercounted, and so is a zone with a site the table does not list when ``every_site``:
+    its item is named in ``not_costed``. A site listed twice is an error."""
     import pandas as pd
 
-    zone_of = {s: z for z, ids in zip(zones["zone_id"], zones["site_ids"]) for s in ids.split(";")}
-    rows = table if where is None else table[where]
-    text = rows[value].astype(str).str.strip()
+    members = {z: ids.split(";") for z, ids in zip(zones["zone_id"], zones["site_ids"])}
+    zone_of = {s: z for z, ids in members.items() for s in ids}
+    site = table["site_id"].astype(str).str.strip()
+    if site.duplicated().any():
+        raise ValidationError(f"{what}: site {site[site.duplicated()].iloc[0]!r} is listed twice.")
+    text = table[value].astype(str).str.strip()
     numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
-    bad = numbers.isna() & (text != "") | (numbers < 0)
+    bad = numbers.isna() & (text != "") | (numbers < 0) | ~np.isfinite(numbers.fillna(0.0))
     if bad.any():
         k = int(bad.to_numpy().nonzero()[0][0])
-        raise ValidationError(f"{value} = {rows[value].iloc[k]!r} (site "
-                              f"{rows['site_id'].iloc[k]!r}): not a number ≥ 0.")
-    zone = rows["site_id"].astype(str).map(zone_of).to_numpy()
-    # a zone with a site of unknown value (empty: no DEM there) is left out, not undercounted:
-    # its item is named in not_costed
+        raise ValidationError(f"{what}, row {k + 2} (site {site.iloc[k]!r}): {value} = "
+                              f"{table[value].iloc[k]!r} is not a number ≥ 0.")
+    zone = site.map(zone_of).to_numpy()
     unknown = set(zone[numbers.isna().to_numpy()])
+    if every_site:
+        listed = set(site)
+        unknown |= {z for z, ids in members.items() if not set(ids) <= listed}
     summed = numbers.groupby(zone).sum()
     return summed[~summed.index.isin(unknown)]
+
+
+def _retained(zones, table, what: Path):
+    """Hectares of the pits kept, per zone; a flag that is neither yes nor no is an error."""
+    flag = table["retained"].astype(str).str.strip().str.lower()
+    yes, no = {"true", "1", "yes", "是", "y"}, {"false", "0", "no", "否", "n"}
+    bad = ~flag.isin(yes | no)
+    if bad.any():
+        k = int(bad.to_numpy().nonzero()[0][0])
+        raise ValidationError(f"{what}, row {k + 2} (site {table['site_id'].iloc[k]!r}): "
+                              f"retained = {table['retained'].iloc[k]!r}; give true or false.")
+    kept = table.assign(area_ha=table["area_ha"].where(flag.isin(yes), "0"))
+    return _per_zone(zones, kept, "area_ha", what, every_site=False)
 
 
 def _costs(args: argparse.Namespace) -> int:
@@ -104,13 +126,10 @@ def _costs(args: argparse.Namespace) -> int:
     zone_table = zoning.read_zones(args.zones)
     balances = _table(args.earthworks, ["zone_id", "demand_m3", "joint_m3km", "borrowed_m3"]) \
         if args.earthworks else None
-    steep = _per_zone(zone_table, _table(args.terrain, ["site_id", "steep_ha"]), "steep_ha") \
-        if args.terrain else None
-    retained = None
-    if args.retention:
-        kept = _table(args.retention, ["site_id", "area_ha", "retained"])
-        retained = _per_zone(zone_table, kept, "area_ha",
-                             where=kept["retained"].astype(str).str.lower().isin(["true", "1"]))
+    steep = _per_zone(zone_table, _table(args.terrain, ["site_id", "steep_ha"]), "steep_ha",
+                      args.terrain, every_site=True) if args.terrain else None
+    retained = _retained(zone_table, _table(args.retention, ["site_id", "area_ha", "retained"]),
+                         args.retention) if args.retention else None
     lines, total = costs.zone_costs(zone_table, balances=balances, steep_ha=steep,
                                     retained_ha=retained, table=table)
     with io.output_set(args.out) as out:

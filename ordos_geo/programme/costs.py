@@ -51,8 +51,21 @@ _NEEDS = {"earthworks": ("balances", "demand_m3"), "haul": ("balances", "joint_m
 
 
 def cost_table(path=None) -> dict:
-    """The cost table: the packaged one, or the user's copy at ``path`` (checked)."""
-    return load_table("costs", path=path)
+    """The cost table: the packaged one, or the user's copy at ``path`` (checked: the items are
+    the ones this module costs, each in one of :data:`PHASES`)."""
+    table = load_table("costs", path=path)
+    source = path or "ordos_geo/resources/costs.yaml"
+    known = set(_NEEDS) | {"topsoil", "monitoring"}
+    extra = sorted(set(table["items"]) - known)
+    if extra:
+        raise ValidationError(f"{source}: items {extra} are not costed by ordos_geo (it costs "
+                              f"{sorted(known)}); price new works under one of those, or as an "
+                              "end use under revegetation.")
+    for item, spec in table["items"].items():
+        if spec["phase"] not in PHASES:
+            raise ValidationError(f"{source}: items.{item}.phase = {spec['phase']!r}; allowed: "
+                                  f"{PHASES}.")
+    return table
 
 
 def escalated(amount, *, year, table: dict | None = None):

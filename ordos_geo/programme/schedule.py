@@ -123,11 +123,35 @@ def _programme(costs, budgets, years, must, precedence, escalation_pct, price_ye
             raise ValidationError(f"precedence ({a!r}, {b!r}): both must be zone ids of the "
                                   "costs table, and differ.")
         pairs.append((a, b))
+    _no_cycle(pairs)
     for name, value in (("escalation_pct", escalation_pct), ("discount_pct", discount_pct)):
         if not (np.isfinite(value) and 0 <= value <= 50):
             raise ValidationError(f"{name} = {value!r}: give a percentage from 0 to 50.")
     return Programme(zones, years, budget, deadlines, pairs, float(escalation_pct),
                      None if price_year is None else int(price_year), float(discount_pct))
+
+
+def _no_cycle(pairs: list) -> None:
+    """A precedence that loops (a before b before … a) can never hold: refused, named."""
+    after: dict = {}
+    for a, b in pairs:
+        after.setdefault(a, []).append(b)
+    state: dict = {}
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in after.get(node, []):
+            if state.get(nxt) == 1:
+                loop = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+                raise ValidationError(f"precedence: a cycle {' → '.join(loop)}; each zone "
+                                      "would have to start after itself.")
+            if nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for node in list(after):
+        if node not in state:
+            visit(node, [node])
 
 
 def _finite(values: pd.Series, what: str, ids: pd.Series, low: float = 0.0) -> np.ndarray:
@@ -167,7 +191,7 @@ def _budgets(budgets: pd.DataFrame, years: list[int], banners: set) -> dict:
     names = names.where(~names.isin(_CITY_NAMES), CITY)
     year = pd.to_numeric(budgets["year"], errors="coerce")
     amount = _finite(budgets["budget_wan"], "budget_wan", names)
-    out = {}
+    out, seen = {}, set()
     for k, (name, y, value) in enumerate(zip(names, year, amount)):
         if not (np.isfinite(y) and int(y) == y):
             raise ValidationError(f"budget row {k + 1}: year {budgets['year'].iloc[k]!r} is not a "
@@ -175,8 +199,9 @@ def _budgets(budgets: pd.DataFrame, years: list[int], banners: set) -> dict:
         if name != CITY and name not in banners:
             raise ValidationError(f"budget row {k + 1}: banner {name!r} has no zone in the costs "
                                   f"table; its banners: {sorted(banners)} (or {CITY!r}).")
-        if (name, int(y)) in out:
-            raise ValidationError(f"budget: {name} {int(y)} given twice.")
+        if (name, int(y)) in seen:
+            raise ValidationError(f"budget row {k + 1}: {name} {int(y)} given twice.")
+        seen.add((name, int(y)))
         if int(y) in years:
             out[(name, int(y))] = float(value)
     return out
@@ -188,7 +213,11 @@ def _deadlines(must, ids: set) -> dict:
     if isinstance(must, pd.DataFrame):
         if not {"zone_id", "by_year"} <= set(must.columns):
             raise ValidationError("must: give the columns zone_id and by_year.")
-        must = dict(zip(must["zone_id"].astype(str), must["by_year"]))
+        named = must["zone_id"].astype(str).str.strip()
+        if named.duplicated().any():
+            raise ValidationError(f"must: zone {named[named.duplicated()].iloc[0]!r} given "
+                                  "twice.")
+        must = dict(zip(named, must["by_year"]))
     out = {}
     for zone, year in dict(must).items():
         if str(zone) not in ids:
@@ -489,7 +518,13 @@ def annual_plans(table: pd.DataFrame, *, zones: pd.DataFrame, sites: pd.DataFram
     out = out.groupby(["mine_id", "year"], as_index=False).agg(
         target_ha=("target_ha", "max"), standard=("standard", "first"),
         money_wan=("money_wan", "sum"), deadline=("deadline", "first"))
+    # the zone's unified standard as explicit values (a zone may be stricter than its named
+    # standard: its members' own standards tighten it)
+    zone_of_mine = rows.groupby(["mine_id", "year"])["zone_id"].first()
+    params = zones.assign(zone_id=zones["zone_id"].astype(str)).set_index("zone_id")
+    key = pd.MultiIndex.from_frame(out[["mine_id", "year"]])
     for col in PLAN_COLUMNS:
         if col not in out.columns:
-            out[col] = np.nan
+            out[col] = params[col].reindex(zone_of_mine.reindex(key).to_numpy()).to_numpy() \
+                if col in params.columns else np.nan
     return out[PLAN_COLUMNS].sort_values(["year", "mine_id"], kind="stable").reset_index(drop=True)

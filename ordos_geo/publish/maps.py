@@ -810,11 +810,12 @@ def map_schedule(zones: gpd.GeoDataFrame, table: pd.DataFrame, *,
     second layer of the same zones to compare with, toggled in the layer control (``names``:
     the two layers' names)."""
     spec, labels, gcj02 = _common(zones, basemap, lang, tianditu_key, attribution)
-    years = sorted({int(y) for t in (table, other) if t is not None  # the start years drawn
-                    for y in t.dropna(subset=["year"]).groupby("zone_id")["year"].min()})
-    palette = _COLOURS["schedule"]
-    colour_of = {y: palette[min(k * len(palette) // max(len(years), 1), len(palette) - 1)]
-                 for k, y in enumerate(years)}
+    ids = set(zones["zone_id"].astype(str))
+    starts = [t.dropna(subset=["year"]).assign(zone_id=lambda f: f["zone_id"].astype(str))
+              .groupby("zone_id")["year"].min() for t in (table, other) if t is not None]
+    drawn = [st[st.index.isin(ids)] for st in starts]  # only zones with a shape are drawn
+    years = sorted({int(y) for st in drawn for y in st})
+    colour_of = dict(zip(years, symbology.ramp(_COLOURS["schedule"], len(years))))
     first = names[0] if names else labels["schedule"]
     spec["layers"].append(_schedule_layer(zones, table, "schedule", first, colour_of, labels,
                                           simplify_m, gcj02, show=True))
@@ -823,13 +824,15 @@ def map_schedule(zones: gpd.GeoDataFrame, table: pd.DataFrame, *,
         spec["layers"].append(_schedule_layer(zones, other, "schedule_other", second, colour_of,
                                               labels, simplify_m, gcj02, show=False))
     entries = {str(y): c for y, c in colour_of.items()}
-    entries[labels["unfunded"]] = _COLOURS["schedule_unfunded"]
+    if any(len(st) < len(ids) for st in drawn):  # a zone not funded in one of the layers
+        entries[labels["unfunded"]] = _COLOURS["schedule_unfunded"]
     spec["legends"].append(_legend(labels["legend_schedule"], entries))
     return _finish(spec, labels, ["schedule"])
 
 
 def _schedule_layer(zones, table, key, name, colour_of, labels, simplify_m, gcj02, *,
                     show: bool) -> dict:
+    table = table.assign(zone_id=table["zone_id"].astype(str))
     works = table.dropna(subset=["year"])
     span = works.groupby("zone_id")["year"].agg(["min", "max"])
     cost = table.groupby("zone_id")["cost_wan_yuan"].sum()

@@ -15,7 +15,7 @@ from ..core.messages import msg
 from ..core.settings import settings
 from ..core.yaml_tables import load_table
 
-__all__ = ["colours", "value_labels", "categorized_qml", "sites_qml", "layer_classes",
+__all__ = ["colours", "value_labels", "ramp", "categorized_qml", "sites_qml", "layer_classes",
            "end_use_colours", "CODED_FIELDS",
            "delta_e", "clashes", "MIN_DELTA_E"]
 
@@ -73,6 +73,25 @@ CODED_FIELDS = frozenset({"kind", "method", "status", "site_status", "green_stat
 
 #: Two classes drawn on one map differ by at least this CIEDE2000 difference.
 MIN_DELTA_E = float(load_table("symbology")["min_delta_e"])
+
+
+def ramp(anchors: list[str], n: int) -> list[str]:
+    """``n`` colours along the sequential palette ``anchors`` (first → last): the anchors
+    themselves spread out when ``n`` ≤ their number, else colours interpolated between them
+    (in RGB), so that no two of the ``n`` classes share a colour."""
+    if n <= 0:
+        return []
+    if n <= len(anchors):
+        return [anchors[round(k * (len(anchors) - 1) / max(n - 1, 1))] for k in range(n)]
+    rgb = [tuple(int(a[i:i + 2], 16) for i in (1, 3, 5)) for a in anchors]
+    out = []
+    for k in range(n):
+        at = k * (len(rgb) - 1) / (n - 1)
+        lo = min(int(at), len(rgb) - 2)
+        w = at - lo
+        out.append("#" + "".join(f"{round(rgb[lo][c] * (1 - w) + rgb[lo + 1][c] * w):02x}"
+                                 for c in range(3)))
+    return out
 
 
 def _lab(hex_colour: str) -> tuple[float, float, float]:
