@@ -208,3 +208,35 @@ def test_the_schedule_legend_lists_only_what_is_drawn(demo):
     assert len({e[1] for e in seven}) == 7
     some = legend(funded({ids[0]: 2027}))
     assert [e[0] for e in some] == ["2027", "not funded"]
+
+
+@pytest.mark.parametrize("table, body, line", [
+    ("budget", "year,banner,budget_wan\n2026,city,10\n2027,city,=1+1\n", "b.csv, line 3"),
+    ("budget", "year,banner,budget_wan\n2026,city,10\n2026,全市,5\n", "b.csv, line 3"),
+    ("must", "zone_id,by_year\nNOPE,2028\n", "m.csv, line 2"),
+])
+def test_a_bad_cell_is_named_by_its_file_and_line(demo, table, body, line):
+    costs = _costs(demo)
+    good = "year,banner,budget_wan\n2026,city,10\n"
+    (demo / "b.csv").write_text(body if table == "budget" else good, "utf-8")
+    extra = []
+    if table == "must":
+        (demo / "m.csv").write_text(body, "utf-8")
+        extra = ["--must", "m.csv"]
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(costs), "--budget", "b.csv",
+                 "--years", "2026-2028", "--out", "y", "--lang", "en", *extra], demo)
+    assert done.returncode == 1 and line in done.stderr, done.stderr
+
+
+def test_headers_match_whatever_their_case_width_or_spacing(demo):
+    """A budget typed with ``Year``, ``BANNER`` and a full-width bracket in the Chinese header
+    reads as ours."""
+    costs = _costs(demo)
+    from ordos_geo.publish.export import CHINESE_HEADERS
+
+    zh = CHINESE_HEADERS["budget_wan"].replace("(", "（").replace(")", "）")
+    (demo / "b.csv").write_text(f" Year ,BANNER,{zh}\n2026,city,1e6\n2027,city,1e6\n"
+                                "2028,city,1e6\n", "utf-8")
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(costs), "--budget", "b.csv",
+                 "--years", "2026-2028", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 0, done.stderr

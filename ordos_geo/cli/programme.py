@@ -51,12 +51,14 @@ def add(sub, common, reading, h) -> None:
 
 def _table(path: Path, needed: list[str]):
     """A user's table with our columns (Chinese headers accepted), text as read."""
+    from ..core.schema import header_key
     from ..io.tables import read_raw
     from ..publish.export import CHINESE_HEADERS
 
     frame = read_raw(path, as_text=True)
-    back = {v: k for k, v in CHINESE_HEADERS.items()}
-    frame = frame.rename(columns=lambda c: back.get(str(c).strip(), str(c).strip()))
+    back = {header_key(k): k for k in CHINESE_HEADERS}
+    back.update({header_key(v): k for k, v in CHINESE_HEADERS.items()})
+    frame = frame.rename(columns=lambda c: back.get(header_key(c), str(c).strip()))
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ValidationError(msg("table_columns_missing", path=path, missing=", ".join(missing),
@@ -82,8 +84,9 @@ def _per_zone(zones, table, value: str, what: Path, *, every_site: bool):
     its item is named in ``not_costed``. A site listed twice is an error."""
     import pandas as pd
 
-    members = {z: ids.split(";") for z, ids in zip(zones["zone_id"], zones["site_ids"])}
-    zone_of = {s: z for z, ids in members.items() for s in ids}
+    from ..zoning.zones import zone_of_sites
+
+    zone_of = zone_of_sites(zones)
     site = table["site_id"].astype(str).str.strip()
     if site.duplicated().any():
         raise ValidationError(f"{what}: site {site[site.duplicated()].iloc[0]!r} is listed twice.")
@@ -97,8 +100,7 @@ def _per_zone(zones, table, value: str, what: Path, *, every_site: bool):
     zone = site.map(zone_of).to_numpy()
     unknown = set(zone[numbers.isna().to_numpy()])
     if every_site:
-        listed = set(site)
-        unknown |= {z for z, ids in members.items() if not set(ids) <= listed}
+        unknown |= set(zone_of[~zone_of.index.isin(set(site))])
     summed = numbers.groupby(zone).sum()
     return summed[~summed.index.isin(unknown)]
 
@@ -166,7 +168,9 @@ def _schedule(args: argparse.Namespace) -> int:
     answer = schedule.schedule(cost, budgets=budget, years=years, must=must, precedence=pairs,
                                escalation_pct=cost_table()["escalation_pct"],
                                price_year=price_year, discount_pct=args.discount_pct,
-                               alternatives=args.alternatives)
+                               alternatives=args.alternatives,
+                               sources={"costs": args.costs, "budget": args.budget,
+                                        "must": args.must})
     if answer.status == "infeasible":
         with io.output_set(args.out) as out:
             written = [io.write_csv(answer.shortfalls, out.dir / "shortfalls.csv")]

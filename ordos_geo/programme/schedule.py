@@ -72,7 +72,8 @@ class Answer:
 def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, precedence=(),
              escalation_pct: float = 0.0, price_year: int | None = None,
              discount_pct: float = 5.0, alternatives: int = 0, tolerance: float = 0.01,
-             gap: float = 1e-4, time_limit: float = 60.0, lang: str | None = None) -> Answer:
+             gap: float = 1e-4, time_limit: float = 60.0, lang: str | None = None,
+             sources: dict | None = None) -> Answer:
     """The optimal schedule of ``costs`` (per zone: ``zone_id``, ``banner``, ``hectares``, the
     phase costs ``earthworks_wan``, ``slopes_cover_wan``, ``revegetation_wan`` in 10,000 yuan at
     ``price_year``; optional ``weight``, default 1) under ``budgets`` (``year``, ``banner`` — a
@@ -80,9 +81,12 @@ def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, pr
     ``zone_id`` and ``by_year`` (finish by), or a mapping. ``precedence``: ``(before, after)``
     zone id pairs. ``alternatives``: how many near-optimal schedules (each within ``tolerance``
     of the optimum, each funding another set of zones) to find as well. The reasons are in
-    ``lang`` (default ``settings.lang``)."""
+    ``lang`` (default ``settings.lang``). ``sources``: the files the tables came from
+    (``{"costs": path, "budget": path, "must": path}``), so an error names the file and its
+    line rather than the table and its row."""
+    where = _Where(sources or {})
     programme = _programme(costs, budgets, years, must, precedence, escalation_pct, price_year,
-                           discount_pct)
+                           discount_pct, where)
     programme.lang = lang
     model = _Model(programme)
     res = model.solve(gap=gap, time_limit=time_limit)
@@ -106,16 +110,31 @@ def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, pr
     return top
 
 
+class _Where:
+    """Where a table's k-th data row is: ``budget row 4`` for a table, ``plan.csv, line 5``
+    (the header is line 1) for a table read from a file."""
+
+    def __init__(self, sources: dict) -> None:
+        self.sources = {k: str(v) for k, v in sources.items() if v is not None}
+
+    def __call__(self, table: str, k: int | None = None) -> str:
+        source = self.sources.get(table)
+        if k is None:
+            return f"{table} ({source})" if source else table
+        return f"{source}, line {k + 2}" if source else f"{table} row {k + 1}"
+
+
 def _programme(costs, budgets, years, must, precedence, escalation_pct, price_year,
-               discount_pct) -> Programme:
+               discount_pct, where=None) -> Programme:
+    where = where or _Where({})
     years = sorted({int(y) for y in years})
     if len(years) < len(PHASES) or years != list(range(years[0], years[-1] + 1)):
         raise ValidationError(f"years {years}: give {len(PHASES)} or more consecutive years "
                               f"(a zone's {len(PHASES)} phases run in consecutive years).")
-    zones = _zones(costs)
+    zones = _zones(costs, where)
     ids = set(zones["zone_id"])
-    budget = _budgets(budgets, years, set(zones["banner"]))
-    deadlines = _deadlines(must, ids)
+    budget = _budgets(budgets, years, set(zones["banner"]), where)
+    deadlines = _deadlines(must, ids, where)
     pairs = []
     for pair in precedence:
         a, b = (str(v) for v in pair)
@@ -154,78 +173,88 @@ def _no_cycle(pairs: list) -> None:
             visit(node, [node])
 
 
-def _finite(values: pd.Series, what: str, ids: pd.Series, low: float = 0.0) -> np.ndarray:
+def _finite(values: pd.Series, what: str, ids: pd.Series, place) -> np.ndarray:
+    """``values`` as finite numbers ≥ 0; ``place(k)`` says where row k is."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-    bad = ~np.isfinite(numbers) | (numbers < low)
+    bad = ~np.isfinite(numbers) | (numbers < 0)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise ValidationError(f"{what} = {values.iloc[k]!r} (row {k + 1}, {ids.iloc[k]}): not a "
-                              f"number ≥ {low:g}.")
+        raise ValidationError(f"{place(k)} ({ids.iloc[k]}): {what} = {values.iloc[k]!r} is not "
+                              "a number ≥ 0.")
     return numbers
 
 
-def _zones(costs: pd.DataFrame) -> pd.DataFrame:
+def _zones(costs: pd.DataFrame, where) -> pd.DataFrame:
     phases = [f"{p}_wan" for p in PHASES]
     missing = [c for c in ["zone_id", "banner", "hectares", *phases] if c not in costs.columns]
     if missing:
-        raise ValidationError(f"costs: no column {missing} (the costs table `costs` writes).")
+        raise ValidationError(f"{where('costs')}: no column {missing} (the costs table `costs` "
+                              "writes).")
     ids = costs["zone_id"].astype(str).str.strip()
-    if (ids == "").any() or ids.duplicated().any():
-        raise ValidationError(f"costs: zone_id empty or repeated: "
-                              f"{sorted(set(ids[ids.duplicated() | (ids == '')]))}.")
+    bad = ids.duplicated() | (ids == "")
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValidationError(f"{where('costs', k)}: zone_id {costs['zone_id'].iloc[k]!r} "
+                              "empty or repeated.")
+    place = lambda k: where("costs", k)  # noqa: E731
     out = pd.DataFrame({"zone_id": ids.to_numpy(),
                         "banner": costs["banner"].astype(str).str.strip().to_numpy()})
-    out["hectares"] = _finite(costs["hectares"], "hectares", ids)
+    out["hectares"] = _finite(costs["hectares"], "hectares", ids, place)
     weight = costs["weight"] if "weight" in costs.columns else pd.Series(1.0, index=costs.index)
-    out["weight"] = _finite(weight, "weight", ids)
+    out["weight"] = _finite(weight, "weight", ids, place)
     for col in phases:
-        out[col] = _finite(costs[col], col, ids)
+        out[col] = _finite(costs[col], col, ids, place)
     return out
 
 
-def _budgets(budgets: pd.DataFrame, years: list[int], banners: set) -> dict:
+def _budgets(budgets: pd.DataFrame, years: list[int], banners: set, where) -> dict:
     missing = [c for c in ("year", "banner", "budget_wan") if c not in budgets.columns]
     if missing:
-        raise ValidationError(f"budget: no column {missing} (year, banner or city, budget_wan).")
+        raise ValidationError(f"{where('budget')}: no column {missing} (year, banner or city, "
+                              "budget_wan).")
     names = budgets["banner"].astype(str).str.strip()
     names = names.where(~names.isin(_CITY_NAMES), CITY)
     year = pd.to_numeric(budgets["year"], errors="coerce")
-    amount = _finite(budgets["budget_wan"], "budget_wan", names)
+    amount = _finite(budgets["budget_wan"], "budget_wan", names, lambda k: where("budget", k))
     out, seen = {}, set()
     for k, (name, y, value) in enumerate(zip(names, year, amount)):
         if not (np.isfinite(y) and int(y) == y):
-            raise ValidationError(f"budget row {k + 1}: year {budgets['year'].iloc[k]!r} is not a "
-                                  "year.")
+            raise ValidationError(f"{where('budget', k)}: year {budgets['year'].iloc[k]!r} is "
+                                  "not a year.")
         if name != CITY and name not in banners:
-            raise ValidationError(f"budget row {k + 1}: banner {name!r} has no zone in the costs "
-                                  f"table; its banners: {sorted(banners)} (or {CITY!r}).")
+            raise ValidationError(f"{where('budget', k)}: banner {name!r} has no zone in the "
+                                  f"costs table; its banners: {sorted(banners)} (or {CITY!r}).")
         if (name, int(y)) in seen:
-            raise ValidationError(f"budget row {k + 1}: {name} {int(y)} given twice.")
+            raise ValidationError(f"{where('budget', k)}: {name} {int(y)} given twice.")
         seen.add((name, int(y)))
         if int(y) in years:
             out[(name, int(y))] = float(value)
     return out
 
 
-def _deadlines(must, ids: set) -> dict:
+def _deadlines(must, ids: set, where) -> dict:
     if must is None:
         return {}
     if isinstance(must, pd.DataFrame):
         if not {"zone_id", "by_year"} <= set(must.columns):
-            raise ValidationError("must: give the columns zone_id and by_year.")
+            raise ValidationError(f"{where('must')}: give the columns zone_id and by_year.")
         named = must["zone_id"].astype(str).str.strip()
         if named.duplicated().any():
-            raise ValidationError(f"must: zone {named[named.duplicated()].iloc[0]!r} given "
-                                  "twice.")
-        must = dict(zip(named, must["by_year"]))
+            k = int(np.flatnonzero(named.duplicated().to_numpy())[0])
+            raise ValidationError(f"{where('must', k)}: zone {named.iloc[k]!r} given twice.")
+        rows = list(zip(named, must["by_year"]))
+    else:
+        rows = [(str(z), y) for z, y in dict(must).items()]
+        where = _Where({})
     out = {}
-    for zone, year in dict(must).items():
-        if str(zone) not in ids:
-            raise ValidationError(f"must: zone {zone!r} is not in the costs table.")
+    for k, (zone, year) in enumerate(rows):
+        if zone not in ids:
+            raise ValidationError(f"{where('must', k)}: zone {zone!r} is not in the costs table.")
         value = pd.to_numeric(pd.Series([year]), errors="coerce").iloc[0]
         if not (np.isfinite(value) and int(value) == value):
-            raise ValidationError(f"must: zone {zone!r}, by_year {year!r} is not a year.")
-        out[str(zone)] = int(value)
+            raise ValidationError(f"{where('must', k)}: zone {zone!r}, by_year {year!r} is not "
+                                  "a year.")
+        out[zone] = int(value)
     return out
 
 
