@@ -24,6 +24,7 @@ MODULES = {
     "plans": "zoning.plans",
     "imagery": "imagery", "reclamation": "imagery.reclamation",
     "disturbance": "imagery.disturbance", "samples": "imagery.samples",
+    "accuracy": "imagery.accuracy",
     "scenarios": "imagery.scenarios",
     "register": "register", "supervision": "register.supervision",
     "terrain": "joint.terrain", "earthworks": "joint.earthworks",

@@ -16,7 +16,7 @@ from ..core.errors import OrdosGeoError, UsageError
 from ..core.messages import msg
 from ..core.settings import settings
 from ..core.utils import enable_logging
-from . import basics, imagery, joint, programme, publish, register, supervision, zoning
+from . import basics, imagery, joint, landcover, programme, publish, register, supervision, zoning
 from .common import reading_options
 
 __all__ = ["main", "build_parser", "COMMANDS"]
@@ -25,11 +25,12 @@ log = logging.getLogger("ordos_geo")
 
 #: The command groups, one module each, in the order of ``ordos-geo --help``.
 GROUPS = (basics.add_validate, zoning.add, imagery.add_progress, publish.add, register.add,
-          supervision.add, joint.add, programme.add, imagery.add_findings, basics.add_tools)
+          supervision.add, joint.add, programme.add, imagery.add_findings, landcover.add,
+          basics.add_tools)
 #: Each command and the function that runs it.
 COMMANDS = {**basics.COMMANDS, **zoning.COMMANDS, **imagery.COMMANDS, **publish.COMMANDS,
             **register.COMMANDS, **supervision.COMMANDS, **joint.COMMANDS,
-            **programme.COMMANDS}
+            **programme.COMMANDS, **landcover.COMMANDS}
 
 
 def build_parser(lang: str | None = None) -> argparse.ArgumentParser:

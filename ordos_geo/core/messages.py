@@ -971,6 +971,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sched_rank": ("单位投资效益排名 {rank}/{n}", "benefit per 10,000 yuan: rank {rank} of {n}"),
 
     "schedule_layer_best": ("最优方案", "Best schedule"),
+    "accuracy_allocation": ("分配方式 {text} 无法识别：请写 olofsson、proportional、equal，或 类别=样点数"
+                            "（如 1=100,4=200）。",
+                            "allocation {text} not understood: give olofsson, proportional, equal "
+                            "or class=n pairs such as 1=100,4=200."),
+    "accuracy_sample_summary": ("分层随机抽取 {n} 个样点（{k} 个类别，随机种子 {seed}）；请在 "
+                                "reference_class 列填写参考类别。",
+                                "Drew {n} stratified random samples ({k} classes, seed {seed}); "
+                                "fill reference_class with the reference labels."),
+    "accuracy_summary": ("{n} 个样点：总体精度 {oa} ± {ci}（95% 置信区间）。",
+                         "{n} samples: overall accuracy {oa} ± {ci} (95 % interval)."),
     "schedule_layer_other": ("备选方案 1", "Alternative 1"),
 
 }
@@ -992,6 +1002,14 @@ HELP_ZH: dict[str, str] = {
     'retention.csv from `ordos-geo earthworks` (pits kept)': '`ordos-geo earthworks` 输出的 retention.csv（留置尾坑）',
     'an edited copy of costs.yaml': '修改过的 costs.yaml 副本',
     'which zones to fund in which year under the budget (MILP)': '在预算内安排各治理区的实施年度（混合整数规划）',
+    'a stratified random sample of a class map to label (Olofsson)': '对分类图分层随机抽样，生成判读表（Olofsson 方法）',
+    'class map: one-band GeoTIFF of class codes, metres': '分类图：单波段类别代码 GeoTIFF，米制投影',
+    'sample size (default 600)': '样点数（默认 600）',
+    'olofsson (≥ 50 per class, the rest by area), proportional, equal, or class=n pairs such as 1=100,4=200': 'olofsson（每类至少 50 个，其余按面积）、proportional（按面积）、equal（等量），或 类别=样点数，如 1=100,4=200',
+    'random seed (recorded)': '随机种子（记录在案）',
+    'accuracy and areas with 95 % intervals from a labelled sample': '由已判读样点估计精度与面积（95% 置信区间）',
+    'the filled interpretation sheet (CSV/XLSX)': '已填写的判读表（CSV/XLSX）',
+    'zones.geojson: estimates per zone and banner where the sample allows': 'zones.geojson：样点足够时分治理区、分旗区估计',
     'costs.csv from `ordos-geo costs`': '`ordos-geo costs` 输出的 costs.csv',
     'budget CSV/XLSX: year, banner (or city), budget_wan': '预算表 CSV/XLSX：年度、旗区（或 city 全市）、预算(万元)',
     'plan years, e.g. 2026-2030': '规划年度，如 2026-2030',

@@ -1,0 +1,122 @@
+"""Land cover: ``accuracy-sample`` (a stratified random sample of a class map, as an
+interpretation sheet) and ``accuracy`` (Olofsson et al. 2014's error matrix, accuracies and
+areas with 95 % intervals, from the filled sheet)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..core.errors import UsageError
+from ..core.messages import msg
+from .common import print_written
+
+__all__ = ["add", "COMMANDS"]
+
+
+def add(sub, common, reading, h) -> None:
+    s = sub.add_parser("accuracy-sample", parents=[common],
+                       help=h("a stratified random sample of a class map to label (Olofsson)"))
+    s.add_argument("map", type=Path, help=h("class map: one-band GeoTIFF of class codes, metres"))
+    s.add_argument("--n", type=int, default=600, help=h("sample size (default 600)"))
+    s.add_argument("--allocation", default="olofsson",
+                   help=h("olofsson (≥ 50 per class, the rest by area), proportional, equal, "
+                          "or class=n pairs such as 1=100,4=200"))
+    s.add_argument("--seed", type=int, default=2026, help=h("random seed (recorded)"))
+    s.add_argument("--out", type=Path, required=True, help=h("output folder"))
+    a = sub.add_parser("accuracy", parents=[common],
+                       help=h("accuracy and areas with 95 % intervals from a labelled sample"))
+    a.add_argument("map", type=Path, help=h("class map: one-band GeoTIFF of class codes, metres"))
+    a.add_argument("--reference", type=Path, required=True,
+                   help=h("the filled interpretation sheet (CSV/XLSX)"))
+    a.add_argument("--zones", type=Path,
+                   help=h("zones.geojson: estimates per zone and banner where the sample allows"))
+    a.add_argument("--out", type=Path, required=True, help=h("output folder"))
+
+
+def _allocation(text: str):
+    if "=" not in text:
+        return text
+    out = {}
+    for part in text.split(","):
+        key, _, value = part.partition("=")
+        try:
+            out[int(key)] = int(value)
+        except ValueError:
+            raise UsageError(msg("accuracy_allocation", text=repr(text))) from None
+    return out
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .. import io
+    from ..imagery import accuracy
+    from ..publish import export
+
+    sheet, design = accuracy.draw_sample(args.map, n=args.n, allocation=_allocation(
+        args.allocation), seed=args.seed)
+    import geopandas as gpd
+
+    points = gpd.GeoDataFrame(sheet.drop(columns=["x", "y"]), crs="EPSG:4326",
+                              geometry=gpd.points_from_xy(sheet["lon"], sheet["lat"]))
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(sheet, out.dir / "sheet.csv"),
+                   export.write_table(sheet, out.dir / "sheet.xlsx"),
+                   io.write_geojson(points, out.dir / "sheet.geojson"),
+                   accuracy.write_design(design, out.dir / "design.json")]
+    print(msg("accuracy_sample_summary", n=len(sheet), k=len(design["classes"]),
+              seed=args.seed))
+    print_written(out.final(p) for p in written)
+    return 0
+
+
+def _regions(path: Path, info):
+    """The zones (and their banners) burnt on the map's grid, by pixel centre."""
+    import numpy as np
+    from rasterio.features import rasterize
+
+    from ..zoning.zones import read_zones
+
+    zones = read_zones(path).to_crs(info.crs)
+    shape = (info.height, info.width)
+    zone_ids = {k + 1: z for k, z in enumerate(zones["zone_id"])}
+    raster = rasterize([(g, k) for k, g in zip(zone_ids, zones.geometry)], out_shape=shape,
+                       transform=info.transform, fill=0, dtype="int32")
+    banners = sorted(set(zones["banner"].astype(str)))
+    of = {b: k + 1 for k, b in enumerate(banners)}
+    lookup = np.r_[0, [of[str(b)] for b in zones["banner"]]].astype("int32")
+    return {"zone": (raster, zone_ids), "banner": (lookup[raster], {v: b for b, v in of.items()})}
+
+
+def _accuracy(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .. import io
+    from ..imagery import accuracy
+    from ..publish import export
+
+    info = accuracy.read_map(args.map)
+    regions = _regions(args.zones, info) if args.zones else None
+    result = accuracy.assess(args.map, args.reference, regions=regions,
+                             source=str(args.reference))
+    whole = result["map"]
+    names = lambda frame: frame.assign(class_name=[  # noqa: E731
+        accuracy.class_name(c) if c != "" else "" for c in frame["class"]])
+    matrix = whole.error_matrix.reset_index()
+    parts = [names(a.areas).assign(region=key) for key, a in result.items() if key != "map"]
+    with io.output_set(args.out) as out:
+        written = [io.write_csv(matrix, out.dir / "error_matrix.csv"),
+                   io.write_csv(whole.counts.reset_index(), out.dir / "error_matrix_counts.csv"),
+                   io.write_csv(names(whole.accuracy), out.dir / "accuracy.csv"),
+                   io.write_csv(names(whole.areas), out.dir / "areas.csv"),
+                   export.write_table(names(whole.areas), out.dir / "areas.xlsx")]
+        if parts:
+            written.append(io.write_csv(pd.concat(parts, ignore_index=True),
+                                        out.dir / "areas_by_region.csv"))
+    overall = whole.accuracy.iloc[0]
+    print(msg("accuracy_summary", n=int(overall["n"]), oa=f"{overall['estimate']:.3f}",
+              ci=f"{overall['ci95']:.3f}"))
+    print_written(out.final(p) for p in written)
+    return 0
+
+
+COMMANDS = {"accuracy-sample": _sample, "accuracy": _accuracy}
