@@ -1,4 +1,5 @@
-"""Land cover: ``accuracy-sample`` (a stratified random sample of a class map, as an
+"""Land cover: ``classify`` (a random forest trained from labels, or a saved one, maps the
+classes of a season's scenes), ``accuracy-sample`` (a stratified random sample of a class map, as an
 interpretation sheet) and ``accuracy`` (Olofsson et al. 2014's error matrix, accuracies and
 areas with 95 % intervals, from the filled sheet)."""
 
@@ -15,6 +16,22 @@ __all__ = ["add", "COMMANDS"]
 
 
 def add(sub, common, reading, h) -> None:
+    c = sub.add_parser("classify", parents=[common],
+                       help=h("a land-cover map from a season's scenes (random forest)"))
+    c.add_argument("--imagery", required=True,
+                   help=h("scene manifest (CSV/YAML) or static STAC catalog (catalog.json)"))
+    how = c.add_mutually_exclusive_group(required=True)
+    how.add_argument("--labels", type=Path,
+                     help=h("labelled polygons or points (GeoJSON/GPKG) to train from"))
+    how.add_argument("--model", type=Path, help=h("a model saved by an earlier classify"))
+    c.add_argument("--class-field", default="class",
+                   help=h("the labels' class field (codes or names; default class)"))
+    c.add_argument("--year", type=int,
+                   help=h("the year whose scenes to use (default the latest)"))
+    c.add_argument("--trees", type=int, default=50, help=h("trees of the forest (default 50)"))
+    c.add_argument("--block-m", type=float, default=1000.0,
+                   help=h("blocks of the spatial cross-validation, m (default 1000)"))
+    c.add_argument("--out", type=Path, required=True, help=h("output folder"))
     s = sub.add_parser("accuracy-sample", parents=[common],
                        help=h("a stratified random sample of a class map to label (Olofsson)"))
     s.add_argument("map", type=Path, help=h("class map: one-band GeoTIFF of class codes, metres"))
@@ -32,6 +49,58 @@ def add(sub, common, reading, h) -> None:
     a.add_argument("--zones", type=Path,
                    help=h("zones.geojson: estimates per zone and banner where the sample allows"))
     a.add_argument("--out", type=Path, required=True, help=h("output folder"))
+
+
+def _season(args) -> list:
+    from .common import read_scenes
+
+    scenes = read_scenes(args.imagery)
+    years = sorted({s.year for s in scenes})
+    year = args.year if args.year is not None else years[-1]
+    chosen = [s for s in scenes if s.year == year]
+    if not chosen:
+        raise UsageError(msg("classify_year", year=year, years=", ".join(map(str, years))))
+    return chosen
+
+
+def _classify(args: argparse.Namespace) -> int:
+    import json
+
+    from .. import io
+    from ..imagery import classify
+
+    if args.trees < 1 or not args.block_m > 0:
+        raise UsageError(msg("classify_options", trees=args.trees, block=args.block_m))
+    scenes = _season(args)
+    if args.labels is not None:
+        labels = io.read_vector(args.labels).frame
+        model = classify.train(scenes, labels, class_field=args.class_field, trees=args.trees,
+                               block_m=args.block_m)
+    else:
+        model = classify.load(args.model)
+    with io.output_set(args.out) as out:
+        landcover = classify.predict(model, scenes, out.dir / "landcover.tif")
+        written = [landcover, io.write_csv(classify.class_areas(landcover),
+                                           out.dir / "class_areas.csv")]
+        if args.labels is not None:
+            written += [classify.save(model, out.dir / "model.skops"),
+                        io.write_csv(model.cv, out.dir / "cv.csv"),
+                        io.write_csv(_labels_report(model), out.dir / "labels_report.csv")]
+            with io.atomic_path(out.dir / "model.json") as tmp:
+                Path(tmp).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2),
+                                     "utf-8")
+            written.append(out.dir / "model.json")
+    cv = model.meta.get("cv_overall_accuracy")
+    print(msg("classify_summary", n=len(scenes), year=scenes[0].year,
+              cv="—" if cv is None else f"{cv:.3f}"))
+    print_written(out.final(p) for p in written)
+    return 0
+
+
+def _labels_report(model):
+    import pandas as pd
+
+    return pd.DataFrame(model.meta["labels"])
 
 
 def _allocation(text: str):
@@ -119,4 +188,4 @@ def _accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"accuracy-sample": _sample, "accuracy": _accuracy}
+COMMANDS = {"classify": _classify, "accuracy-sample": _sample, "accuracy": _accuracy}

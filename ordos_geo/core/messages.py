@@ -971,6 +971,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sched_rank": ("单位投资效益排名 {rank}/{n}", "benefit per 10,000 yuan: rank {rank} of {n}"),
 
     "schedule_layer_best": ("最优方案", "Best schedule"),
+    "classify_year": ("影像中没有 {year} 年的景；可选年份：{years}。",
+                      "The imagery holds no scene of {year}; its years: {years}."),
+    "classify_options": ("--trees {trees} 与 --block-m {block}：树数须 ≥ 1，分块边长须 > 0。",
+                         "--trees {trees} and --block-m {block}: give 1 or more trees and a "
+                         "block size above 0."),
+    "classify_summary": ("用 {year} 年 {n} 景影像完成土地覆盖分类（空间分块交叉验证总体精度 {cv}）。",
+                         "Classified land cover from {n} scenes of {year} (spatially blocked "
+                         "cross-validation overall accuracy {cv})."),
     "accuracy_allocation": ("分配方式 {text} 无法识别：请写 olofsson、proportional、equal，或 类别=样点数"
                             "（如 1=100,4=200）。",
                             "allocation {text} not understood: give olofsson, proportional, equal "
@@ -1002,6 +1010,13 @@ HELP_ZH: dict[str, str] = {
     'retention.csv from `ordos-geo earthworks` (pits kept)': '`ordos-geo earthworks` 输出的 retention.csv（留置尾坑）',
     'an edited copy of costs.yaml': '修改过的 costs.yaml 副本',
     'which zones to fund in which year under the budget (MILP)': '在预算内安排各治理区的实施年度（混合整数规划）',
+    "a land-cover map from a season's scenes (random forest)": '由一季影像生成土地覆盖分类图（随机森林）',
+    'labelled polygons or points (GeoJSON/GPKG) to train from': '用于训练的样本多边形或样点（GeoJSON/GPKG）',
+    'a model saved by an earlier classify': '此前 classify 保存的模型',
+    "the labels' class field (codes or names; default class)": '样本的类别字段（代码或名称；默认 class）',
+    'the year whose scenes to use (default the latest)': '使用哪一年的影像（默认最近一年）',
+    'trees of the forest (default 50)': '随机森林的树数（默认 50）',
+    'blocks of the spatial cross-validation, m (default 1000)': '空间分块交叉验证的分块边长（米，默认 1000）',
     'a stratified random sample of a class map to label (Olofsson)': '对分类图分层随机抽样，生成判读表（Olofsson 方法）',
     'class map: one-band GeoTIFF of class codes, metres': '分类图：单波段类别代码 GeoTIFF，米制投影',
     'sample size (default 600)': '样点数（默认 600）',

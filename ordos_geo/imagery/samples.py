@@ -36,7 +36,7 @@ from ..core.messages import msg
 from ..io import atomic_path, datasets
 from .scenes import S2_OFFSET_FROM
 
-__all__ = ["write_sample_scenes", "write_sample_dem", "SURFACES"]
+__all__ = ["write_sample_scenes", "write_sample_dem", "SURFACES", "sample_grid"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -87,7 +87,7 @@ def write_sample_scenes(out: str | Path, *, area: str = "薛家湾/魏家茆",
     out.mkdir(parents=True, exist_ok=True)
     years = list(years)
     rng = np.random.default_rng(seed)
-    local, crs, transform, n = _sample_grid(sites, area, size_km, pixel_m)
+    local, crs, transform, n = sample_grid(sites, area, size_km, pixel_m)
     order = np.argsort(local["kind"].map({"mine": 0, "other": 1, "dump": 2, "pit": 3}).to_numpy(),
                        kind="stable")  # parcels drawn over their mine
     shapes = [(g, int(i) + 1) for i, g in zip(order, local.geometry.to_numpy()[order])]
@@ -316,7 +316,7 @@ def sample_scenes(out: str | Path, **options) -> Path:
     return write_sample_scenes(out, **options)
 
 
-def _sample_grid(sites, area: str, size_km: float, cell_m: float):
+def sample_grid(sites, area: str, size_km: float, cell_m: float):
     """The sample area's sites in the UTM zone of its mines' centre, and a square grid of
     ``size_km`` around that centre: ``(local sites, crs, transform, cells a side)``."""
     from rasterio.transform import from_origin
@@ -346,7 +346,7 @@ def write_sample_dem(path: str | Path, *, area: str = "薛家湾/魏家茆", cel
 
     path = Path(path)
     rng = np.random.default_rng(seed)
-    local, crs, transform, n = _sample_grid(sites, area, size_km, cell_m)
+    local, crs, transform, n = sample_grid(sites, area, size_km, cell_m)
     yy, xx = np.mgrid[0:n, 0:n] * cell_m
     z = 1250.0 + sum(rng.uniform(5, 15) * np.sin(xx / rng.uniform(800, 3000) + rng.uniform(0, 6))
                      * np.cos(yy / rng.uniform(800, 3000) + rng.uniform(0, 6)) for _ in range(4))

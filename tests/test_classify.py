@@ -1,0 +1,232 @@
+"""The land-cover classifier: features with known values, blocked folds that never put
+neighbours on both sides, a forest that beats the thresholds on scenes whose truth is known, and
+saved models that cannot run code, from another version or for another grid refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import pickle
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasterio.transform import from_origin
+from rasterio.windows import Window
+
+from ordos_geo.core.errors import InputFileError, ValidationError
+from ordos_geo.imagery import Scene, classify, landscapes, read_manifest
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("landcover")
+    manifest = landscapes.write_landcover_scenes(folder)
+    scenes = read_manifest(manifest)
+    labels = gpd.read_file(folder / "labels.geojson")
+    model = classify.train(scenes, labels, class_field="class", trees=30)
+    return folder, scenes, labels, model
+
+
+def _tiny_scene(folder, date, refl: dict, scl):
+    bands = {}
+    profile = dict(driver="GTiff", width=2, height=2, count=1, crs="EPSG:32649",
+                   transform=from_origin(500_000, 4_400_000, 20, 20))
+    for name, value in refl.items():
+        path = folder / f"{date}_{name}.tif"
+        with rasterio.open(path, "w", dtype="uint16", **profile) as dst:
+            dst.write(np.full((2, 2), round(value * 10000) + 1000, np.uint16), 1)
+        bands[name] = (path, 1)
+    path = folder / f"{date}_qa.tif"
+    with rasterio.open(path, "w", dtype="uint8", **profile) as dst:
+        dst.write(np.asarray(scl, np.uint8), 1)
+    bands["qa"] = (path, 1)
+    return Scene(dt.date.fromisoformat(date), "sentinel2-l2a", bands, baseline="05.00",
+                 scene_id=date)
+
+
+def test_features_are_the_season_statistics_of_clear_looks(tmp_path):
+    looks = [(0.10, 0.12, 0.15, 0.30, 0.25), (0.05, 0.08, 0.06, 0.40, 0.20),
+             (0.12, 0.14, 0.18, 0.22, 0.30)]
+    clear = [[4, 4], [4, 4]]
+    cloudy = [[9, 4], [4, 4]]  # the second look is cloud over pixel (0, 0)
+    scenes = [_tiny_scene(tmp_path, d, dict(zip(("blue", "green", "red", "nir", "swir1"), v)),
+                          cloudy if k == 1 else clear)
+              for k, (d, v) in enumerate(zip(("2025-05-15", "2025-08-15", "2025-10-10"), looks))]
+    got = classify.features(scenes, Window(0, 0, 2, 2))
+    names = classify.FEATURES
+    ndvi = [(v[3] - v[2]) / (v[3] + v[2]) for v in looks]
+    ndbi = [(v[4] - v[3]) / (v[4] + v[3]) for v in looks]
+    at = lambda px, name: float(got[px][names.index(name)])  # noqa: E731
+    assert at((1, 1), "ndvi_median") == pytest.approx(np.median(ndvi), abs=1e-3)
+    assert at((1, 1), "ndvi_p10") == pytest.approx(np.percentile(ndvi, 10), abs=1e-3)
+    assert at((1, 1), "ndbi_p90") == pytest.approx(np.percentile(ndbi, 90), abs=1e-3)
+    assert at((1, 1), "red_median") == pytest.approx(0.15, abs=1e-3)
+    # the cloudy look is left out where it is cloud: two looks, their mean is the median
+    assert at((0, 0), "ndvi_median") == pytest.approx((ndvi[0] + ndvi[2]) / 2, abs=1e-3)
+    assert at((0, 0), "nir_p90") == pytest.approx(0.22 + 0.9 * (0.30 - 0.22), abs=1e-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 30), st.floats(0, 0.9), st.integers(0, 2 ** 31))
+def test_quantiles_equal_numpys_nan_percentiles(looks, size, cloud, seed):
+    rng = np.random.default_rng(seed)
+    cube = rng.random((looks, size, 3)).astype(np.float32)
+    cube[rng.random(cube.shape) < cloud] = np.nan
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning) if np.isnan(
+            cube).all(axis=0).any() else _nothing():
+        want = np.nanpercentile(cube, [50, 10, 90], axis=0)
+    got = np.stack(classify._quantiles(cube, [50, 10, 90]))
+    assert np.allclose(np.nan_to_num(got, nan=-9), np.nan_to_num(want, nan=-9), atol=1e-6)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 9), st.integers(2, 6), st.integers(0, 2 ** 31))
+def test_blocked_folds_never_put_neighbours_on_both_sides(size, folds, seed):
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(0, 60, 400), rng.integers(0, 60, 400)
+    seen_test = np.zeros(400, int)
+    for train, test in classify.blocked_folds(rows, cols, size=size, folds=folds):
+        seen_test[test] += 1
+        if len(train) and len(test):
+            dr = np.abs(rows[train][:, None] - rows[test][None, :])
+            dc = np.abs(cols[train][:, None] - cols[test][None, :])
+            assert np.maximum(dr, dc).min() > 1  # no training pixel touches a test pixel
+        blocks = lambda i: set(zip(rows[i] // size, cols[i] // size))  # noqa: E731
+        assert not blocks(train) & blocks(test)
+    assert (seen_test == 1).all()  # each pixel tested once
+
+
+def test_the_forest_beats_the_thresholds_on_scenes_whose_truth_is_known(season, tmp_path):
+    folder, scenes, _, model = season
+    truth = rasterio.open(folder / "truth_landcover.tif").read(1)
+    mapped = rasterio.open(classify.predict(model, scenes, tmp_path / "rf.tif")).read(1)
+    fixed = rasterio.open(classify.threshold_map(scenes, tmp_path / "thr.tif")).read(1)
+    forest_oa, threshold_oa = (mapped == truth).mean(), (fixed == truth).mean()
+    assert forest_oa >= 0.9 and forest_oa > threshold_oa + 0.1, (forest_oa, threshold_oa)
+    # every class of the landscape is found, crops and PV included
+    for code in range(1, 9):
+        assert (mapped[truth == code] == code).mean() > 0.7, code
+    # the cross-validation is honest: blocked folds score below the resubstitution
+    pooled = model.cv.loc[model.cv["fold"] == "pooled", "overall_accuracy"].iloc[0]
+    assert 0.8 < pooled <= 1.0
+
+
+def test_a_saved_model_predicts_the_same_and_says_what_it_is(season, tmp_path):
+    folder, scenes, _, model = season
+    path = classify.save(model, tmp_path / "m.skops")
+    back = classify.load(path)
+    assert back.meta["features"] == classify.FEATURES
+    assert set(back.meta["classes"]) == {str(c) for c in range(1, 9)}
+    assert [s["scene_id"] for s in back.meta["scenes"]] == [s.scene_id for s in scenes]
+    X = np.random.default_rng(0).random((50, len(classify.FEATURES)))
+    assert (back.forest.predict(X) == model.forest.predict(X)).all()
+
+
+def test_a_model_that_could_run_code_is_refused_unopened(tmp_path):
+    import skops.io as sio
+
+    evil = tmp_path / "evil.skops"
+    sio.dump({"forest": functools.partial(print, "ran"), "meta": "{}", "cv": "[]"}, evil)
+    with pytest.raises(InputFileError, match="refused unopened"):
+        classify.load(evil)
+    pickled = tmp_path / "pickled.skops"
+    pickled.write_bytes(pickle.dumps({"forest": None}))
+    with pytest.raises(InputFileError, match="not a saved ordos_geo model"):
+        classify.load(pickled)
+
+
+@pytest.mark.parametrize("change, words", [({"format": 99}, "model format 99"),
+                                           ({"scikit_learn": "0.24.2"}, "scikit-learn 0.24.2")])
+def test_a_model_of_another_version_is_refused(season, tmp_path, change, words):
+    _, _, _, model = season
+    other = classify.Model(model.forest, {**model.meta, **change}, model.cv)
+    path = classify.save(other, tmp_path / "other.skops")
+    with pytest.raises(InputFileError, match=words):
+        classify.load(path)
+
+
+def test_a_model_for_another_grid_is_refused(season, tmp_path):
+    _, _, _, model = season
+    coarse = read_manifest(landscapes.write_landcover_scenes(tmp_path / "coarse", size_km=3,
+                                                             pixel_m=30))
+    with pytest.raises(ValidationError, match="trained on 20 m pixels"):
+        classify.predict(model, coarse, tmp_path / "x.tif")
+    assert not (tmp_path / "x.tif").exists()
+
+
+def test_labels_are_checked_and_every_feature_accounted_for(season):
+    folder, scenes, labels, _ = season
+    grid = classify.scene_grid(scenes)
+    bad = labels.copy()
+    bad.loc[3, "class"] = "森林"
+    with pytest.raises(ValidationError, match="feature 3"):
+        classify.labelled_pixels(bad, grid, class_field="class")
+    with pytest.raises(ValidationError, match="no field 'kind'"):
+        classify.labelled_pixels(labels, grid, class_field="kind")
+    odd = labels.copy()
+    odd.loc[0, "class"] = "光伏\u200b阵列"  # an invisible character is not a new class
+    far = gpd.GeoDataFrame({"class": ["耕地"]}, geometry=gpd.points_from_xy([100.0], [30.0]),
+                           crs=4326)
+    raster, report = classify.labelled_pixels(pd.concat([odd, far], ignore_index=True), grid,
+                                              class_field="class")
+    assert len(report) == len(labels) + 1
+    assert report.iloc[0]["class"] == 7
+    assert report.iloc[-1]["pixels"] == 0 and "not used" in report.iloc[-1]["status"]
+    clash = pd.concat([labels.iloc[[0]], labels.iloc[[0]].assign(**{"class": "水体"})],
+                      ignore_index=True)
+    with pytest.raises(ValidationError, match="same pixels"):
+        classify.labelled_pixels(clash, grid, class_field="class")
+
+
+def _run(args, cwd):
+    return subprocess.run([sys.executable, "-m", "ordos_geo", *args, "--lang", "en",
+                           "--no-progress"], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_classify_trains_saves_and_reuses_from_the_command_line(season, tmp_path):
+    folder, _, _, _ = season
+    manifest = str(folder / "manifest.csv")
+    done = _run(["classify", "--imagery", manifest, "--labels", str(folder / "labels.geojson"),
+                 "--trees", "20", "--out", "one"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in ("landcover.tif", "class_areas.csv", "model.skops", "cv.csv",
+                 "labels_report.csv", "model.json"):
+        assert (tmp_path / "one" / name).exists(), name
+    assert json.loads((tmp_path / "one" / "model.json").read_text("utf-8"))["trees"] == 20
+    again = _run(["classify", "--imagery", manifest, "--model", "one/model.skops", "--out",
+                  "two"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    a = rasterio.open(tmp_path / "one" / "landcover.tif").read(1)
+    b = rasterio.open(tmp_path / "two" / "landcover.tif").read(1)
+    assert (a == b).all()
+    areas = pd.read_csv(tmp_path / "one" / "class_areas.csv", encoding="utf-8-sig")
+    assert areas["pixels"].sum() == a.size  # every pixel has a class (no clouds everywhere)
+
+
+@pytest.mark.parametrize("extra, code, words", [
+    (["--year", "1999"], 2, "no scene of 1999"),
+    (["--trees", "0"], 2, "--trees 0"),
+])
+def test_classify_refuses_a_users_mistake(season, tmp_path, extra, code, words):
+    folder, _, _, _ = season
+    done = _run(["classify", "--imagery", str(folder / "manifest.csv"), "--labels",
+                 str(folder / "labels.geojson"), *extra, "--out", "x"], tmp_path)
+    assert done.returncode == code and words in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "x").exists()
