@@ -64,9 +64,15 @@ def test_the_annual_plans_of_the_schedule_pass_check_plans(demo):
             assert plan.topsoil_cm == pytest.approx(zone_params.loc[zone, "topsoil_cm"])
             assert plan.max_final_slope_deg == pytest.approx(
                 zone_params.loc[zone, "max_final_slope_deg"])
-    # the plans' money adds up to the schedule's, year by year
-    assert plans.groupby("year")["money_wan"].sum().to_numpy() == pytest.approx(
-        spent.reindex(sorted(plans["year"].unique())).to_numpy(), rel=1e-3, abs=1e-3)
+    # the plans' hectares and money add up to the schedule's, each counted once, in the year
+    # the zone's revegetation is done (its deadline that year's end)
+    assert plans["target_ha"].sum() == pytest.approx(table["hectares"].sum(), rel=1e-4)
+    assert plans["money_wan"].sum() == pytest.approx(spent.sum(), rel=1e-4)
+    last = table[table["phase"] == "revegetation"].groupby("zone_id")["year"].first()
+    for plan in plans.itertuples(index=False):
+        zone = zone_of.get(str(plan.mine_id))
+        if zone is not None and zone in last.index:
+            assert plan.year == last[zone] and str(plan.deadline)[:4] == str(plan.year)
 
 
 def test_an_impossible_programme_names_its_shortfall(demo):
@@ -217,7 +223,7 @@ def test_the_schedule_legend_lists_only_what_is_drawn(demo):
 ])
 def test_a_bad_cell_is_named_by_its_file_and_line(demo, table, body, line):
     costs = _costs(demo)
-    good = "year,banner,budget_wan\n2026,city,10\n"
+    good = "year,banner,budget_wan\n2026,city,10\n2027,city,10\n2028,city,10\n"
     (demo / "b.csv").write_text(body if table == "budget" else good, "utf-8")
     extra = []
     if table == "must":
@@ -240,3 +246,115 @@ def test_headers_match_whatever_their_case_width_or_spacing(demo):
     done = _run(["schedule", "demo/zones.geojson", "--costs", str(costs), "--budget", "b.csv",
                  "--years", "2026-2028", "--out", "y", "--lang", "en"], demo)
     assert done.returncode == 0, done.stderr
+
+
+def _budget_file(folder, per_year=1e6, years=range(2026, 2031)):
+    path = folder / "plenty.csv"
+    path.write_text("year,banner,budget_wan\n" + "".join(f"{y},city,{per_year}\n" for y in years),
+                    "utf-8")
+    return path.name
+
+
+def test_the_schedule_escalates_at_the_rate_the_costs_were_priced_with(demo):
+    """A cost table at 10 % a year from 2020: the schedule pays each phase at that rate, not
+    at the packaged table's."""
+    import yaml
+
+    from ordos_geo.core.yaml_tables import table_text
+
+    table = og.costs.cost_table()
+    own = demo / "costs10.yaml"
+    raw = yaml.safe_load(table_text("costs"))
+    raw.update(price_year=2020, escalation_pct=10.0)
+    own.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    done = _run(["costs", "demo/zones.geojson", "--earthworks", "demo/earthworks_zones.csv",
+                 "--terrain", "demo/terrain.csv", "--retention", "demo/retention.csv",
+                 "--cost-table", str(own), "--out", "c10"], demo)
+    assert done.returncode == 0, done.stderr
+    costs = pd.read_csv(demo / "c10" / "costs.csv", encoding="utf-8-sig")
+    assert (costs["escalation_pct"] == 10.0).all() and (costs["price_year"] == 2020).all()
+    done = _run(["schedule", "demo/zones.geojson", "--costs", "c10/costs.csv", "--budget",
+                 _budget_file(demo), "--years", "2026-2030", "--out", "s10"], demo)
+    assert done.returncode == 0, done.stderr
+    sched = pd.read_csv(demo / "s10" / "schedule.csv", encoding="utf-8-sig").dropna(
+        subset=["year"])
+    base = costs.set_index("zone_id")
+    for row in sched.head(30).itertuples(index=False):
+        want = base.loc[row.zone_id, f"{row.phase}_wan"] * 1.1 ** (row.year - 2020)
+        assert row.cost_wan_yuan == pytest.approx(want, rel=1e-6)
+    assert table["escalation_pct"] != 10.0  # the packaged rate differs: the test means it
+
+
+@pytest.mark.parametrize("cell", ["abc", "", "nan", "inf", "1850", "2025.5"])
+def test_a_bad_price_year_is_named_by_line(demo, cell):
+    costs = pd.read_csv(_costs(demo), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    costs.loc[4, "price_year"] = cell
+    costs.to_csv(demo / "py.csv", index=False)
+    done = _run(["schedule", "demo/zones.geojson", "--costs", "py.csv", "--budget",
+                 _budget_file(demo), "--years", "2026-2030", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 1 and "py.csv, line 6" in done.stderr and "price_year" in \
+        done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("years", ["26-30", "0-2", "2026-20300", "2026-2060"])
+def test_years_out_of_any_plan_are_refused_before_any_work(demo, years):
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(_costs(demo)), "--budget",
+                 _budget_file(demo), "--years", years, "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 2 and "--years" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("body", ["year,banner,budget_wan\n2031,city,0\n",
+                                  "year,banner,budget_wan\n",
+                                  "year,banner,budget_wan\n2026,鄂托克旗,100\n"])
+def test_a_year_without_a_budget_is_never_unlimited_money(demo, body):
+    (demo / "thin.csv").write_text(body, "utf-8")
+    done = _run(["schedule", "demo/zones.geojson", "--costs", str(_costs(demo)), "--budget",
+                 "thin.csv", "--years", "2026-2030", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 1 and "no budget for 2026" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("column, value", [("hectares", "1e300"), ("weight", "1e300"),
+                                           ("slopes_cover_wan", "1e15"), ("hectares", "1e20")])
+def test_absurd_magnitudes_are_refused_not_solved_wrongly(demo, column, value):
+    costs = pd.read_csv(_costs(demo), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    costs.loc[2, column] = value
+    costs.to_csv(demo / "huge.csv", index=False)
+    done = _run(["schedule", "demo/zones.geojson", "--costs", "huge.csv", "--budget",
+                 _budget_file(demo), "--years", "2026-2030", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 1 and "huge.csv, line 4" in done.stderr and column in done.stderr
+
+
+def test_costs_of_zones_not_drawn_are_refused_and_hidden_characters_do_not_make_new_zones(demo):
+    costs = pd.read_csv(_costs(demo), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    ghost = costs.iloc[[0]].assign(zone_id="鬼区-01")
+    pd.concat([costs, ghost]).to_csv(demo / "ghost.csv", index=False)
+    done = _run(["schedule", "demo/zones.geojson", "--costs", "ghost.csv", "--budget",
+                 _budget_file(demo), "--years", "2026-2030", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 1 and "鬼区-01" in done.stderr and "line" in done.stderr
+    twin = costs.iloc[[0]].assign(zone_id=costs["zone_id"].iloc[0] + "\u200b")
+    pd.concat([costs, twin]).to_csv(demo / "twin.csv", index=False)
+    done = _run(["schedule", "demo/zones.geojson", "--costs", "twin.csv", "--budget",
+                 _budget_file(demo), "--years", "2026-2030", "--out", "y", "--lang", "en"], demo)
+    assert done.returncode == 1 and "repeated" in done.stderr, done.stderr
+
+
+def test_a_mines_accrued_fund_offsets_its_zones_share(demo):
+    zones = og.zones.read_zones(demo / "demo" / "zones.geojson")
+    zone_of = og.zones.zone_of_sites(zones)
+    sites = og.sites.read_sites(demo / "demo" / "sites.geojson")[0]
+    mine = sites[(sites["kind"] == "mine") & sites["site_id"].isin(zone_of.index)]["site_id"].iloc[0]
+    (demo / "funds.csv").write_text("mine_id,year,accrued,required\n"
+                                    f"{mine},2024,30,40\n{mine},2025,20,40\nNOT-A-MINE,2025,5,9\n",
+                                    "utf-8")
+    done = _run(["costs", "demo/zones.geojson", "--funds", "funds.csv", "--out", "cf",
+                 "--lang", "en"], demo)
+    assert done.returncode == 0, done.stderr
+    assert "NOT-A-MINE" in done.stdout  # a mine in no zone is named, not dropped silently
+    costs = pd.read_csv(demo / "cf" / "costs.csv", encoding="utf-8-sig").set_index("zone_id")
+    zone = zone_of[mine]
+    assert costs.loc[zone, "fund_wan_yuan"] == pytest.approx(min(50.0, costs.loc[
+        zone, "mines_wan_yuan"]))
+    assert costs.loc[zone, "mines_to_pay_wan_yuan"] == pytest.approx(
+        costs.loc[zone, "mines_wan_yuan"] - costs.loc[zone, "fund_wan_yuan"])
+    others = costs.drop(index=zone)
+    assert (others["fund_wan_yuan"] == 0).all()

@@ -62,8 +62,8 @@ def test_a_precedence_forces_a_later_year():
 
 def test_escalation_carries_each_phase_to_the_year_it_is_paid():
     costs = _costs([("A", "X", 1, 100, 100, 100)])
-    answer = schedule(costs, budgets=_budget([]), years=range(2026, 2029), escalation_pct=10,
-                      price_year=2025)
+    answer = schedule(costs, budgets=_plenty(range(2026, 2029)), years=range(2026, 2029),
+                      escalation_pct=10, price_year=2025)
     paid = answer.table.set_index("phase")["cost_wan_yuan"]
     assert paid.to_dict() == pytest.approx({"earthworks": 110.0, "slopes_cover": 121.0,
                                             "revegetation": 133.1})
@@ -71,13 +71,14 @@ def test_escalation_carries_each_phase_to_the_year_it_is_paid():
 
 def test_an_impossible_programme_says_which_budget_is_short_and_by_how_much():
     costs = _costs([("A", "X", 10, 3, 0, 0), ("B", "Y", 5, 0, 2, 0)])
-    budget = _budget([(2026, "X", 2), (2027, "city", 1)])
+    budget = _budget([(2026, "X", 2), (2026, "city", 99), (2027, "city", 1), (2028, "city", 99)])
     answer = schedule(costs, budgets=budget, years=range(2026, 2029), must={"A": 2028, "B": 2028})
     assert answer.status == "infeasible" and answer.funded == frozenset()
     short = answer.shortfalls.set_index(["banner", "year"])["short_wan"]
     assert short.to_dict() == pytest.approx({("X", 2026): 1.0, (CITY, 2027): 1.0})
     # a deadline before any zone can finish: named
-    late = schedule(costs, budgets=_budget([]), years=range(2026, 2029), must={"B": 2027})
+    late = schedule(costs, budgets=_plenty(range(2026, 2029)), years=range(2026, 2029),
+                    must={"B": 2027})
     assert late.status == "infeasible"
     assert late.shortfalls[["what", "zone_id", "year"]].values.tolist() == [["deadline", "B", 2027]]
 
@@ -85,14 +86,21 @@ def test_an_impossible_programme_says_which_budget_is_short_and_by_how_much():
 CITY = "city"
 
 
+def _plenty(years):
+    return _budget([(y, CITY, 1e6) for y in years])
+
+
 def test_alternatives_fund_other_sets_within_the_tolerance():
     costs = _costs([(z, "X", ha, c, 0, 0) for z, ha, c in
                     [("A", 10, 3), ("B", 6, 2), ("C", 5, 2), ("D", 4, 1)]])
-    budget = _budget([(2026, "X", 4)])
+    budget = _budget([(2026, "X", 4), (2027, "X", 9), (2028, "X", 9)])
     answer = schedule(costs, budgets=budget, years=range(2026, 2029), discount_pct=0,
                       alternatives=3, tolerance=0.3)
     sets = [answer.funded] + [a.funded for a in answer.alternatives]
     assert len(set(sets)) == len(sets) >= 2
+    # each funds a zone no earlier set funds: a real choice, not a set with one zone dropped
+    for k, alt in enumerate(sets[1:], start=1):
+        assert not any(alt <= earlier for earlier in sets[:k]), (alt, sets[:k])
     assert all(a.objective >= 0.7 * answer.objective - 1e-9 for a in answer.alternatives)
     assert all(a.objective <= answer.objective + 1e-9 for a in answer.alternatives)
 
@@ -107,6 +115,8 @@ def programmes(draw):
     years = list(range(2026, 2026 + n_years))
     budget = [(y, who, draw(st.integers(0, 25))) for y in years
               for who in sorted(set(banners)) + ["city"] if draw(st.booleans())]
+    budget += [(y, "city", 1000) for y in years if (y, "city") not in
+               {(b[0], b[1]) for b in budget}]  # every year bounded (no row: refused)
     must = {f"Z{i}": years[-1] for i in range(n) if draw(st.integers(0, 5)) == 0}
     pairs = [(f"Z{a}", f"Z{b}") for a, b in
              draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2))
@@ -173,7 +183,8 @@ def test_the_programme_equals_brute_force_over_every_schedule(case):
 ])
 def test_bad_input_is_named(bad, field):
     costs = _costs([("A", "X", 10, 3, 0, 0)])
-    args = dict(budgets=_budget([(2026, "X", 5)]), years=range(2026, 2029))
+    args = dict(budgets=_budget([(y, "X", 5) for y in (2026, 2027, 2028)]),
+                years=range(2026, 2029))
     args.update(bad)
     with pytest.raises(ValidationError, match=field):
         schedule(costs, **args)
@@ -194,7 +205,31 @@ def test_bad_costs_are_named(column, value):
     (dict(budgets=_budget([(2031, "X", 5), (2031, "X", 6)])), "twice")])
 def test_contradictions_are_refused_by_name(bad, field):
     costs = _costs([(z, "X", 10, 3, 0, 0) for z in "ABC"])
-    args = dict(budgets=_budget([(2026, "X", 5)]), years=range(2026, 2029))
+    args = dict(budgets=_budget([(y, "X", 5) for y in (2026, 2027, 2028)]),
+                years=range(2026, 2029))
     args.update(bad)
     with pytest.raises(ValidationError, match=field):
         schedule(costs, **args)
+
+
+def test_each_zone_is_escalated_from_its_own_price_year_at_its_own_rate():
+    costs = _costs([("A", "X", 1, 100, 100, 100), ("B", "X", 1, 100, 100, 100)]).assign(
+        price_year=[2020, 2026], escalation_pct=[10.0, 0.0])
+    answer = schedule(costs, budgets=_plenty(range(2026, 2029)), years=range(2026, 2029),
+                      escalation_pct=3, price_year=2025)  # defaults the columns override
+    paid = answer.table.set_index(["zone_id", "phase"])["cost_wan_yuan"]
+    assert paid["A"].to_dict() == pytest.approx({"earthworks": 100 * 1.1 ** 6,
+                                                 "slopes_cover": 100 * 1.1 ** 7,
+                                                 "revegetation": 100 * 1.1 ** 8})
+    assert paid["B"].to_dict() == pytest.approx({p: 100.0 for p in PHASES})
+
+
+def test_a_year_no_budget_row_bounds_is_refused():
+    costs = _costs([("A", "X", 10, 3, 0, 0), ("B", "Y", 10, 3, 0, 0)])
+    with pytest.raises(ValidationError, match="no budget for 2027 .* Y"):
+        schedule(costs, budgets=_budget([(2026, CITY, 5), (2027, "X", 5), (2028, CITY, 5)]),
+                 years=range(2026, 2029))
+    # a banner's row is enough where the city gives none, when every banner has one
+    ok = schedule(costs, budgets=_budget([(2026, CITY, 5), (2027, "X", 5), (2027, "Y", 0),
+                                          (2028, CITY, 5)]), years=range(2026, 2029))
+    assert ok.status == "optimal"

@@ -27,6 +27,9 @@ def add(sub, common, reading, h) -> None:
     c.add_argument("--retention", type=Path,
                    help=h("retention.csv from `ordos-geo earthworks` (pits kept)"))
     c.add_argument("--cost-table", type=Path, help=h("an edited copy of costs.yaml"))
+    c.add_argument("--funds", type=Path,
+                   help=h("fund-check table (mine_id, year, accrued, required): a mine's "
+                          "accrued restoration fund offsets its share"))
     c.add_argument("--out", type=Path, required=True, help=h("output folder"))
     s = sub.add_parser("schedule", parents=[common],
                        help=h("which zones to fund in which year under the budget (MILP)"))
@@ -67,11 +70,15 @@ def _table(path: Path, needed: list[str]):
 
 
 def _years(text: str) -> list[int]:
+    from ..programme.schedule import MAX_YEARS, YEARS
+
     try:
         first, _, last = text.partition("-")
-        years = list(range(int(first), int(last or first) + 1))
+        first, last = int(first), int(last or first)
     except ValueError:
-        years = []
+        first, last = 0, -1
+    years = list(range(first, last + 1)) if YEARS[0] <= first <= last <= YEARS[1] and \
+        last - first < MAX_YEARS else []
     if len(years) < 3:
         raise UsageError(msg("schedule_years", years=repr(text)))
     return years
@@ -132,8 +139,9 @@ def _costs(args: argparse.Namespace) -> int:
                       args.terrain, every_site=True) if args.terrain else None
     retained = _retained(zone_table, _table(args.retention, ["site_id", "area_ha", "retained"]),
                          args.retention) if args.retention else None
+    funds = _funds(args.funds, zone_table) if args.funds else None
     lines, total = costs.zone_costs(zone_table, balances=balances, steep_ha=steep,
-                                    retained_ha=retained, table=table)
+                                    retained_ha=retained, funds=funds, table=table)
     with io.output_set(args.out) as out:
         written = [io.write_csv(total.round(4), out.dir / "costs.csv"),
                    io.write_csv(lines.round(4), out.dir / "cost_lines.csv"),
@@ -143,6 +151,42 @@ def _costs(args: argparse.Namespace) -> int:
               year=table["price_year"], left=int((total["not_costed"] != "").sum())))
     print_written(out.final(p) for p in written)
     return 0
+
+
+def _funds(path: Path, zones):
+    """Each zone's accrued restoration funds (10,000 yuan): the fund-check table's ``accrued``
+    summed per mine over its years, and per zone over its mines; a mine in no zone is named."""
+    from ..register.supervision import fund_check
+    from ..zoning.zones import zone_of_sites
+
+    table = fund_check(path)
+    per_mine = table.groupby(table["mine_id"].astype(str))["accrued"].sum()
+    zone_of = zone_of_sites(zones)
+    stray = sorted(set(per_mine.index) - set(zone_of.index))
+    if stray:
+        print(msg("costs_funds_stray", n=len(stray), ids=", ".join(stray[:5]), path=path))
+    return per_mine.groupby(per_mine.index.map(zone_of)).sum()
+
+
+def _checked_costs(cost, zone_table, path: Path) -> None:
+    """The costs table and the zones must be of one run: a zone costed but not drawn is an
+    error; a zone drawn but not costed, and zones with items not costed, are said."""
+    from ..core.schema import normalise_id
+
+    ids = [normalise_id(v) or "" for v in cost["zone_id"]]
+    drawn = set(zone_table["zone_id"].astype(str))
+    foreign = [(k, z) for k, z in enumerate(ids) if z and z not in drawn]
+    if foreign:
+        k, zone = foreign[0]
+        raise ValidationError(msg("schedule_costs_foreign", path=path, line=k + 2, zone=zone,
+                                  n=len(foreign)))
+    uncosted = sorted(drawn - set(ids))
+    if uncosted:
+        print(msg("schedule_zones_uncosted", n=len(uncosted), ids=", ".join(uncosted[:5])))
+    if "not_costed" in cost.columns:
+        partial = int((cost["not_costed"].astype(str).str.strip() != "").sum())
+        if partial:
+            print(msg("schedule_partial_costs", n=partial))
 
 
 def _schedule(args: argparse.Namespace) -> int:
@@ -157,17 +201,18 @@ def _schedule(args: argparse.Namespace) -> int:
     zone_table = zoning.read_zones(args.zones)
     cost = _table(args.costs, ["zone_id", "banner", "hectares", "earthworks_wan",
                                "slopes_cover_wan", "revegetation_wan"])
+    _checked_costs(cost, zone_table, args.costs)
     budget = _table(args.budget, ["year", "banner", "budget_wan"])
     must = _table(args.must, ["zone_id", "by_year"]) if args.must else None
     pairs = list(zip(*[_table(args.precedence, ["before", "after"])[c]
                        for c in ("before", "after")])) if args.precedence else ()
-    price_year = int(float(cost["price_year"].iloc[0])) if "price_year" in cost.columns and \
-        len(cost) else None
     from ..programme.costs import cost_table
 
+    packaged = cost_table()  # for a hand-made costs table without price_year / escalation_pct
     answer = schedule.schedule(cost, budgets=budget, years=years, must=must, precedence=pairs,
-                               escalation_pct=cost_table()["escalation_pct"],
-                               price_year=price_year, discount_pct=args.discount_pct,
+                               escalation_pct=packaged["escalation_pct"],
+                               price_year=packaged["price_year"],
+                               discount_pct=args.discount_pct,
                                alternatives=args.alternatives,
                                sources={"costs": args.costs, "budget": args.budget,
                                         "must": args.must})

@@ -924,9 +924,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path} lacks the columns {missing} (it has: {have}).",
     ),
     "schedule_years": (
-        "--years {years}：请给出至少 3 个连续年度，如 2026-2030（每个治理区的三个阶段各占一年）。",
-        "--years {years}: give 3 or more consecutive years, e.g. 2026-2030 (a zone's three "
-        "phases take a year each).",
+        "--years {years}：请给出 2000–2100 年间 3 至 30 个连续年度，如 2026-2030（每个治理区的三个阶段各占一年）。",
+        "--years {years}: give 3 to 30 consecutive years from 2000 to 2100, e.g. 2026-2030 (a "
+        "zone's three phases take a year each).",
     ),
     "schedule_alternatives": (
         "--alternatives {n}：请给出 0 或正整数。",
@@ -971,6 +971,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sched_rank": ("单位投资效益排名 {rank}/{n}", "benefit per 10,000 yuan: rank {rank} of {n}"),
 
     "schedule_layer_best": ("最优方案", "Best schedule"),
+    "schedule_costs_foreign": ("{path} 第 {line} 行：治理区 {zone} 不在所给治理区图层中（共 {n} 个）；"
+                               "费用表与治理区须出自同一次运行。",
+                               "{path}, line {line}: zone {zone} is not among the zones given "
+                               "({n} such); the costs and the zones must be of one run."),
+    "schedule_zones_uncosted": ("注意：{n} 个治理区没有费用行，未参与排程（{ids}）。",
+                                "Note: {n} zones have no cost row and are not scheduled "
+                                "({ids})."),
+    "schedule_partial_costs": ("注意：{n} 个治理区有未计价的费用项（not_costed 列），其费用偏低。",
+                               "Note: {n} zones have items not costed (the not_costed column); "
+                               "their costs are understated."),
+    "costs_funds_stray": ("注意：{path} 中 {n} 个矿山不属于任何治理区，其基金未计入（{ids}）。",
+                          "Note: {n} mines of {path} are in no zone; their funds are not "
+                          "counted ({ids})."),
     "classify_year": ("影像中没有 {year} 年的景；可选年份：{years}。",
                       "The imagery holds no scene of {year}; its years: {years}."),
     "classify_options": ("--trees {trees} 与 --block-m {block}：树数须 ≥ 1，分块边长须 > 0。",
@@ -1006,6 +1019,7 @@ def msg(code: str, lang: str | None = None, **values: Any) -> str:
 HELP_ZH: dict[str, str] = {
     "each zone's cost, line by line (quantity × unit price)": '各治理区费用逐项测算（工程量 × 单价）',
     'earthworks_zones.csv from `ordos-geo earthworks` (earthworks, haul, borrow)': '`ordos-geo earthworks` 输出的 earthworks_zones.csv（土方、运距、外购土）',
+    "fund-check table (mine_id, year, accrued, required): a mine's accrued restoration fund offsets its share": '基金核查表（mine_id、year、accrued、required）：矿山已计提的恢复治理基金抵扣其应付部分',
     'terrain.csv from `ordos-geo terrain` (steep hectares)': '`ordos-geo terrain` 输出的 terrain.csv（陡坡面积）',
     'retention.csv from `ordos-geo earthworks` (pits kept)': '`ordos-geo earthworks` 输出的 retention.csv（留置尾坑）',
     'an edited copy of costs.yaml': '修改过的 costs.yaml 副本',

@@ -42,7 +42,8 @@ LINE_COLUMNS = ["zone_id", "phase", "item", "name", "quantity", "unit", "unit_pr
                 "amount_yuan", "source"]
 COST_COLUMNS = ["zone_id", "banner", "hectares", "earthworks_wan", "slopes_cover_wan",
                 "revegetation_wan", "cost_wan_yuan", "public_wan_yuan", "mines_wan_yuan",
-                "fund_wan_yuan", "mines_to_pay_wan_yuan", "price_year", "not_costed", "weight",
+                "fund_wan_yuan", "mines_to_pay_wan_yuan", "price_year", "escalation_pct", "not_costed",
+                "weight",
                 "weight_reason"]
 #: the inputs each item needs, and the column it reads
 _NEEDS = {"earthworks": ("balances", "demand_m3"), "haul": ("balances", "joint_m3km"),
@@ -268,6 +269,7 @@ def _totals(zones: pd.DataFrame, lines: pd.DataFrame, given: dict, funds, table:
     out["fund_wan_yuan"] = fund
     out["mines_to_pay_wan_yuan"] = np.maximum(out["mines_wan_yuan"] - fund, 0.0)
     out["price_year"] = table["price_year"]
+    out["escalation_pct"] = table["escalation_pct"]
     out["not_costed"] = [_not_costed(z, given) for z in out["zone_id"]]
     return out
 

@@ -27,14 +27,21 @@ from scipy.optimize import LinearConstraint, milp
 
 from ..core.errors import ValidationError
 from ..core.messages import msg
+from ..core.schema import normalise_id
 from ..core.settings import settings
 from .costs import PHASES
 
-__all__ = ["Programme", "Answer", "schedule", "annual_plans", "SCHEDULE_COLUMNS", "CITY"]
+__all__ = ["Programme", "Answer", "schedule", "annual_plans", "SCHEDULE_COLUMNS", "CITY",
+           "YEARS", "MAX_YEARS"]
 
 SCHEDULE_COLUMNS = ["zone_id", "year", "phase", "cost_wan_yuan", "hectares", "reason"]
 #: the budget row that bounds all banners together
 CITY = "city"
+#: plan years the schedule accepts, and the longest programme
+YEARS, MAX_YEARS = (2000, 2100), 30
+#: bounds no real value reaches (the solver's arithmetic fails on absurd magnitudes): the area
+#: of Ordos, a zone of 100 billion yuan, a year's budget of a trillion yuan, a weight of 100
+MAX_HECTARES, MAX_WAN, MAX_BUDGET_WAN, MAX_WEIGHT = 8_675_200.0, 1e7, 1e8, 100.0
 _CITY_NAMES = {"city", "全市", "市级", "鄂尔多斯市"}
 
 
@@ -46,8 +53,8 @@ class Programme:
     budgets: dict                  # (banner or CITY, year) -> 10,000 yuan
     deadlines: dict                # zone_id -> year
     precedence: list               # (before, after) zone ids
-    escalation_pct: float = 0.0
-    price_year: int | None = None
+    escalation_pct: float = 0.0    # the default of zones without their own rate
+    price_year: int | None = None  # the default of zones without their own price year
     discount_pct: float = 5.0
     lang: str | None = None
 
@@ -90,6 +97,9 @@ def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, pr
     programme.lang = lang
     model = _Model(programme)
     res = model.solve(gap=gap, time_limit=time_limit)
+    if res.x is None and res.status != 2:  # not proven infeasible: the solver stopped
+        raise ValidationError(f"HiGHS found no schedule ({res.message}); allow more time or "
+                              "give a smaller programme.")
     if res.x is None:
         return Answer(_unfunded_table(programme), float("nan"), float("nan"), frozenset(),
                       "infeasible", shortfalls=model.shortfalls(time_limit))
@@ -128,10 +138,16 @@ def _programme(costs, budgets, years, must, precedence, escalation_pct, price_ye
                discount_pct, where=None) -> Programme:
     where = where or _Where({})
     years = sorted({int(y) for y in years})
+    if not years or years[0] < YEARS[0] or years[-1] > YEARS[1] or len(years) > MAX_YEARS:
+        raise ValidationError(f"years {years[:1]}…{years[-1:]}: give plan years from {YEARS[0]} "
+                              f"to {YEARS[1]}, {MAX_YEARS} at most.")
     if len(years) < len(PHASES) or years != list(range(years[0], years[-1] + 1)):
         raise ValidationError(f"years {years}: give {len(PHASES)} or more consecutive years "
                               f"(a zone's {len(PHASES)} phases run in consecutive years).")
-    zones = _zones(costs, where)
+    for name, value in (("escalation_pct", escalation_pct), ("discount_pct", discount_pct)):
+        if not (np.isfinite(value) and 0 <= value <= 50):
+            raise ValidationError(f"{name} = {value!r}: give a percentage from 0 to 50.")
+    zones = _zones(costs, where, price_year=price_year, escalation_pct=escalation_pct)
     ids = set(zones["zone_id"])
     budget = _budgets(budgets, years, set(zones["banner"]), where)
     deadlines = _deadlines(must, ids, where)
@@ -143,9 +159,6 @@ def _programme(costs, budgets, years, must, precedence, escalation_pct, price_ye
                                   "costs table, and differ.")
         pairs.append((a, b))
     _no_cycle(pairs)
-    for name, value in (("escalation_pct", escalation_pct), ("discount_pct", discount_pct)):
-        if not (np.isfinite(value) and 0 <= value <= 50):
-            raise ValidationError(f"{name} = {value!r}: give a percentage from 0 to 50.")
     return Programme(zones, years, budget, deadlines, pairs, float(escalation_pct),
                      None if price_year is None else int(price_year), float(discount_pct))
 
@@ -173,38 +186,58 @@ def _no_cycle(pairs: list) -> None:
             visit(node, [node])
 
 
-def _finite(values: pd.Series, what: str, ids: pd.Series, place) -> np.ndarray:
-    """``values`` as finite numbers ≥ 0; ``place(k)`` says where row k is."""
-    numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-    bad = ~np.isfinite(numbers) | (numbers < 0)
+def _finite(values: pd.Series, what: str, ids: pd.Series, place, high: float) -> np.ndarray:
+    """``values`` as finite numbers from 0 to ``high`` (a bound no real value reaches: the
+    solver's arithmetic breaks on absurd magnitudes); ``place(k)`` says where row k is."""
+    numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce").astype(
+        float).to_numpy()
+    bad = ~np.isfinite(numbers) | (numbers < 0) | (numbers > high)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise ValidationError(f"{place(k)} ({ids.iloc[k]}): {what} = {values.iloc[k]!r} is not "
-                              "a number ≥ 0.")
+                              f"a number from 0 to {high:,.0f}.")
     return numbers
 
 
-def _zones(costs: pd.DataFrame, where) -> pd.DataFrame:
+def _zones(costs: pd.DataFrame, where, *, price_year, escalation_pct) -> pd.DataFrame:
     phases = [f"{p}_wan" for p in PHASES]
     missing = [c for c in ["zone_id", "banner", "hectares", *phases] if c not in costs.columns]
     if missing:
         raise ValidationError(f"{where('costs')}: no column {missing} (the costs table `costs` "
                               "writes).")
-    ids = costs["zone_id"].astype(str).str.strip()
-    bad = ids.duplicated() | (ids == "")
+    ids = pd.Series([normalise_id(v) or "" for v in costs["zone_id"]], index=costs.index)
+    banners = pd.Series([normalise_id(v) or "" for v in costs["banner"]], index=costs.index)
+    bad = ids.duplicated() | (ids == "") | (banners == "")
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValidationError(f"{where('costs', k)}: zone_id {costs['zone_id'].iloc[k]!r} "
-                              "empty or repeated.")
+                              f"(banner {costs['banner'].iloc[k]!r}): zone_id empty or "
+                              "repeated, or banner empty.")
     place = lambda k: where("costs", k)  # noqa: E731
-    out = pd.DataFrame({"zone_id": ids.to_numpy(),
-                        "banner": costs["banner"].astype(str).str.strip().to_numpy()})
-    out["hectares"] = _finite(costs["hectares"], "hectares", ids, place)
+    out = pd.DataFrame({"zone_id": ids.to_numpy(), "banner": banners.to_numpy()})
+    out["hectares"] = _finite(costs["hectares"], "hectares", ids, place, MAX_HECTARES)
     weight = costs["weight"] if "weight" in costs.columns else pd.Series(1.0, index=costs.index)
-    out["weight"] = _finite(weight, "weight", ids, place)
+    out["weight"] = _finite(weight, "weight", ids, place, MAX_WEIGHT)
     for col in phases:
-        out[col] = _finite(costs[col], col, ids, place)
+        out[col] = _finite(costs[col], col, ids, place, MAX_WAN)
+    out["price_year"] = _price_years(costs, price_year, ids, place)
+    rate = costs["escalation_pct"] if "escalation_pct" in costs.columns else \
+        pd.Series(escalation_pct, index=costs.index)
+    out["escalation_pct"] = _finite(rate, "escalation_pct", ids, place, 50.0)
     return out
+
+
+def _price_years(costs: pd.DataFrame, default, ids: pd.Series, place) -> np.ndarray:
+    """Each zone's price year (the costs table's column, else ``default``; NaN: none)."""
+    if "price_year" not in costs.columns:
+        return np.full(len(costs), np.nan if default is None else float(default))
+    years = _finite(costs["price_year"], "price_year", ids, place, float(YEARS[1]))
+    odd = (years < YEARS[0]) | (years != np.floor(years))
+    if odd.any():
+        k = int(np.flatnonzero(odd)[0])
+        raise ValidationError(f"{place(k)} ({ids.iloc[k]}): price_year = "
+                              f"{costs['price_year'].iloc[k]!r} is not a year from {YEARS[0]}.")
+    return years
 
 
 def _budgets(budgets: pd.DataFrame, years: list[int], banners: set, where) -> dict:
@@ -215,7 +248,8 @@ def _budgets(budgets: pd.DataFrame, years: list[int], banners: set, where) -> di
     names = budgets["banner"].astype(str).str.strip()
     names = names.where(~names.isin(_CITY_NAMES), CITY)
     year = pd.to_numeric(budgets["year"], errors="coerce")
-    amount = _finite(budgets["budget_wan"], "budget_wan", names, lambda k: where("budget", k))
+    amount = _finite(budgets["budget_wan"], "budget_wan", names, lambda k: where("budget", k),
+                     MAX_BUDGET_WAN)
     out, seen = {}, set()
     for k, (name, y, value) in enumerate(zip(names, year, amount)):
         if not (np.isfinite(y) and int(y) == y):
@@ -229,6 +263,14 @@ def _budgets(budgets: pd.DataFrame, years: list[int], banners: set, where) -> di
         seen.add((name, int(y)))
         if int(y) in years:
             out[(name, int(y))] = float(value)
+    for y in years:  # a year no row bounds would be unlimited money: refused
+        if (CITY, y) not in out:
+            free = sorted(b for b in banners if (b, y) not in out)
+            if free:
+                raise ValidationError(
+                    f"{where('budget')}: no budget for {y} — neither the city's nor that of "
+                    f"{', '.join(free)}; a year without one would mean unlimited money (give 0 "
+                    "where there is none).")
     return out
 
 
@@ -294,10 +336,12 @@ class _Model:
         self.rows, self.lb, self.ub, self.names = self._rows()
 
     def _escalation(self, year):
-        p = self.p
-        if p.price_year is None or not p.escalation_pct:
-            return np.ones_like(year, dtype=float)
-        return (1.0 + p.escalation_pct / 100.0) ** (year - p.price_year)
+        """Each variable's phase cost carried from its zone's price year to ``year`` at its
+        zone's rate (no price year: not escalated)."""
+        zones = self.p.zones
+        base = zones["price_year"].to_numpy(float)[self.zone]
+        rate = zones["escalation_pct"].to_numpy(float)[self.zone]
+        return np.where(np.isnan(base), 1.0, (1.0 + rate / 100.0) ** (year - np.nan_to_num(base)))
 
     def _rows(self):
         p, n = self.p, len(self.zone)
@@ -348,7 +392,7 @@ class _Model:
         funded = frozenset(ids[self.zone[x]])
         table = self._table(x)
         gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-        return Answer(table, float(-res.fun), gap, funded,
+        return Answer(table, float(-res.fun) + 0.0, gap, funded,
                       "optimal" if res.status == 0 else "time limit")
 
     def _table(self, x: np.ndarray) -> pd.DataFrame:
@@ -377,13 +421,15 @@ class _Model:
 
     def alternative(self, best: Answer, tolerance: float, *, gap: float, time_limit: float,
                     seen: list):
-        """A schedule within ``tolerance`` of the optimum that funds another set of zones than
-        every set in ``seen`` (None when there is none)."""
+        """A schedule within ``tolerance`` of the optimum that funds a zone of some benefit
+        outside every set in ``seen`` — a real choice, not a set with a zone dropped (None when
+        there is none)."""
         ids = self.p.zones["zone_id"].to_numpy()
         extra = [(self.benefit, (1.0 - tolerance) * best.objective - 1e-9, np.inf)]
-        for funded in seen:  # not this set again: Σ_{z∈set} funded_z − Σ_{z∉set} funded_z ≤ |set|−1
-            inside = np.isin(ids[self.zone], list(funded))
-            extra.append((np.where(inside, 1.0, -1.0), -np.inf, len(funded) - 1.0))
+        useful = self.benefit > 0
+        for funded in seen:  # Σ_{z∉set, benefit>0} funded_z ≥ 1
+            outside = ~np.isin(ids[self.zone], list(funded)) & useful
+            extra.append((np.where(outside, 1.0, 0.0), 1.0, np.inf))
         res = self.solve(gap=gap, time_limit=time_limit, extra=extra)
         if res.x is None:
             return None
@@ -519,9 +565,11 @@ class _Reasons:
 def annual_plans(table: pd.DataFrame, *, zones: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     """The schedule as annual plans in the format ``check-plans --plans`` reads
     (:data:`~ordos_geo.zoning.plans.PLAN_COLUMNS`): per mine (a site without ``mine_id``: a
-    mine, or an ownerless site) of a funded zone and per year of its zone's works, its share (by
-    the area of the mine and its parcels) of the zone's hectares and of that year's money, the
-    zone's unified standard and the year's end as the deadline."""
+    mine, or an ownerless site) of a funded zone, one row in the year its zone's revegetation
+    is done — when the hectares count as restored, as plans count them (hectares due that
+    year, not cumulated) — with its share (by the area of the mine and its parcels) of the
+    zone's hectares and of the money of all its zone's phases, the zone's unified standard and
+    that year's end as the deadline. The money year by year is in the schedule itself."""
     from ..core import projection
     from ..zoning.plans import PLAN_COLUMNS
 
@@ -537,15 +585,16 @@ def annual_plans(table: pd.DataFrame, *, zones: pd.DataFrame, sites: pd.DataFram
     units = units.groupby(["zone_id", "mine_id"], as_index=False)["ha"].sum()
     units["share"] = units["ha"] / units.groupby("zone_id")["ha"].transform("sum")
     works = table.dropna(subset=["year"]).assign(zone_id=lambda t: t["zone_id"].astype(str))
-    restored = works.groupby("zone_id")["hectares"].sum()
-    rows = works.merge(units, on="zone_id")
+    done = works.groupby("zone_id").agg(year=("year", "max"), hectares=("hectares", "sum"),
+                                        money=("cost_wan_yuan", "sum")).reset_index()
+    rows = done.merge(units, on="zone_id")
     out = pd.DataFrame({"mine_id": rows["mine_id"], "year": rows["year"].astype(int),
-                        "target_ha": (rows["zone_id"].map(restored) * rows["share"]).round(4),
+                        "target_ha": (rows["hectares"] * rows["share"]).round(4),
                         "standard": rows["zone_id"].map(standard),
-                        "money_wan": (rows["cost_wan_yuan"] * rows["share"]).round(4),
+                        "money_wan": (rows["money"] * rows["share"]).round(4),
                         "deadline": rows["year"].astype(int).astype(str) + "-12-31"})
     out = out.groupby(["mine_id", "year"], as_index=False).agg(
-        target_ha=("target_ha", "max"), standard=("standard", "first"),
+        target_ha=("target_ha", "sum"), standard=("standard", "first"),
         money_wan=("money_wan", "sum"), deadline=("deadline", "first"))
     # the zone's unified standard as explicit values (a zone may be stricter than its named
     # standard: its members' own standards tighten it)
