@@ -42,7 +42,7 @@ def add(sub, common, reading, h) -> None:
     s.add_argument("--seed", type=int, default=2026, help=h("random seed (recorded)"))
     s.add_argument("--out", type=Path, required=True, help=h("output folder"))
     a = sub.add_parser("accuracy", parents=[common],
-                       help=h("accuracy and areas with 95 % intervals from a labelled sample"))
+                       help=h("accuracy and areas with 95 %% intervals from a labelled sample"))
     a.add_argument("map", type=Path, help=h("class map: one-band GeoTIFF of class codes, metres"))
     a.add_argument("--reference", type=Path, required=True,
                    help=h("the filled interpretation sheet (CSV/XLSX)"))

@@ -1036,7 +1036,7 @@ HELP_ZH: dict[str, str] = {
     'sample size (default 600)': '样点数（默认 600）',
     'olofsson (≥ 50 per class, the rest by area), proportional, equal, or class=n pairs such as 1=100,4=200': 'olofsson（每类至少 50 个，其余按面积）、proportional（按面积）、equal（等量），或 类别=样点数，如 1=100,4=200',
     'random seed (recorded)': '随机种子（记录在案）',
-    'accuracy and areas with 95 % intervals from a labelled sample': '由已判读样点估计精度与面积（95% 置信区间）',
+    'accuracy and areas with 95 %% intervals from a labelled sample': '由已判读样点估计精度与面积（95%% 置信区间）',
     'the filled interpretation sheet (CSV/XLSX)': '已填写的判读表（CSV/XLSX）',
     'zones.geojson: estimates per zone and banner where the sample allows': 'zones.geojson：样点足够时分治理区、分旗区估计',
     'costs.csv from `ordos-geo costs`': '`ordos-geo costs` 输出的 costs.csv',

@@ -392,7 +392,18 @@ def predict(model: Model, scenes: list[Scene], out, *, show: bool | None = None)
             done = dask.compute(*tasks[start:start + 4], scheduler="threads")
             for win, block in zip(windows[start:start + 4], done):
                 dst.write(block, 1, window=win)
+        _style(dst)
     return out
+
+
+def _style(dst) -> None:
+    """The classes' colours (``landcover.yaml``) as the GeoTIFF's colour table, so QGIS and
+    ArcGIS draw the map as the project does; no class transparent."""
+    table = {0: (0, 0, 0, 0)}
+    for code, spec in classes().items():
+        hex_ = spec["colour"].lstrip("#")
+        table[int(code)] = (*(int(hex_[i:i + 2], 16) for i in (0, 2, 4)), 255)
+    dst.write_colormap(1, table)
 
 
 def _predict_strip(forest, scenes, window) -> np.ndarray:
@@ -433,6 +444,7 @@ def threshold_map(scenes: list[Scene], out, *, thresholds: Thresholds = Threshol
                     votes[code] += mask
             best = votes.argmax(axis=0).astype(np.uint8)
             dst.write(np.where(votes.max(axis=0) > 0, best, 0).astype(np.uint8), 1, window=win)
+        _style(dst)
     return out
 
 
