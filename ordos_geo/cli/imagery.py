@@ -33,6 +33,8 @@ def add_progress(sub, common, reading, h) -> None:
     pg.add_argument("--zones", type=Path, help=h("zones.geojson from `ordos-geo zones`"))
     pg.add_argument("--endmembers", choices=["fixed", "scene"], default="fixed",
                     help=h("FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles"))
+    pg.add_argument("--classifier", type=Path,
+                    help=h("a land-cover model from `ordos-geo classify`, instead of thresholds"))
     pg.add_argument("--out", type=Path, required=True, help=h("output folder"))
     add_scheduler(pg, h)
 
@@ -85,9 +87,15 @@ def _progress(args: argparse.Namespace) -> int:
         frame = frame.assign(zone_id=frame["site_id"].astype(str).map(zone_of_sites(zones)))
     table = plans.read_plans(args.plans) if args.plans else None
     scenes = read_scenes(str(args.imagery))
+    model = None
+    if args.classifier:
+        from ..imagery import classify
+
+        model = classify.load(args.classifier)  # a bad model fails before any work
     with cluster.connect(args.scheduler) as client:
         result = reclamation.progress(frame, scenes, zones=zones, plans=table, client=client,
-                                      thresholds=Thresholds(endmembers=args.endmembers))
+                                      thresholds=Thresholds(endmembers=args.endmembers),
+                                      classifier=model)
     with io.output_set(args.out) as out:
         written = export.write_progress(result, out.dir)
         written += write_report(args, out.dir / "validation_report.csv", out=out)

@@ -34,7 +34,7 @@ from ..core.yaml_tables import load_table
 
 __all__ = ["classes", "class_code", "class_name", "read_map", "MapInfo", "map_areas",
            "allocate", "draw_sample", "estimate", "Assessment", "read_sheet", "assess",
-           "ALLOCATIONS", "SHEET_COLUMNS", "AREA_COLUMNS", "write_design"]
+           "ALLOCATIONS", "SHEET_COLUMNS", "AREA_COLUMNS", "write_design", "vegetated_codes"]
 
 #: the columns of an interpretation sheet, in this order (``reference_class`` left empty)
 SHEET_COLUMNS = ["sample_id", "lon", "lat", "map_class", "reference_class"]
@@ -59,6 +59,12 @@ def _names() -> dict[str, int]:
         for name in (spec["key"], spec["zh"], spec["en"], *spec.get("aliases", [])):
             out.setdefault(header_key(name), code)
     return out
+
+
+def vegetated_codes() -> list[int]:
+    """The codes of the classes counted as vegetated (``landcover.yaml``'s ``vegetated``)."""
+    keys = set(load_table("landcover")["vegetated"])
+    return [code for code, spec in classes().items() if spec["key"] in keys]
 
 
 def class_name(code: int, *, lang: str | None = None) -> str:

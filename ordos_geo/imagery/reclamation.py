@@ -64,9 +64,12 @@ observation), otherwise empty with ``no_upward_trend``, ``beyond_horizon`` or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -107,11 +110,15 @@ def _scene_endmembers(datasets: dict, scene: Scene) -> tuple[float, float]:
     return float(np.percentile(vals, 5)), float(np.percentile(vals, 95))
 
 
-def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds()) -> np.ndarray:
+def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds(), *,
+               class_map: str | None = None) -> np.ndarray:
     """Coverage-weighted sums (:data:`SUMS`) per polygon for one scene: array (n_polygons, 8).
 
     Reads the scene in full-width strips; only strips that polygons touch are read. A file that
     fails while being read (truncated, damaged) is refused, naming the scene and its files.
+    With ``class_map`` (a class map of the scene's season on its grid, ``og.classify``), a clear
+    pixel is vegetated, water, dark or bare by its class (``landcover.yaml``'s ``vegetated``
+    classes, water, coal and gangue, the rest) instead of by the thresholds.
     """
     import rasterio
 
@@ -119,15 +126,15 @@ def scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds = Thresholds(
     if not len(cov.cell):
         return out
     try:
-        return _scene_sums(scene, cov, thresholds, out)
+        return _scene_sums(scene, cov, thresholds, out, class_map)
     except (rasterio.errors.RasterioError, rasterio._err.CPLE_BaseError) as exc:
         files = ", ".join(sorted({str(p) for p, _ in scene.bands.values()}))
         raise InputFileError(f"Scene {scene.scene_id}: reading failed ({str(exc).splitlines()[0]})"
                              f"; a file may be truncated or damaged: {files}.") from None
 
 
-def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.ndarray
-                ) -> np.ndarray:
+def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.ndarray,
+                class_map: str | None = None) -> np.ndarray:
     import contextlib
 
     import rasterio
@@ -136,6 +143,7 @@ def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.nda
     with contextlib.ExitStack() as stack:
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=64))  # MB: strips are whole tile rows
         datasets = grids.open_bands(scene, stack)
+        classes = stack.enter_context(rasterio.open(class_map)) if class_map else None
         ends = _scene_endmembers(datasets, scene) if thresholds.endmembers == "scene" else None
         w = cov.width
         step = grids.strip_step(datasets["red"][0].block_shapes[0][0])
@@ -147,9 +155,26 @@ def _scene_sums(scene: Scene, cov: Coverage, thresholds: Thresholds, out: np.nda
             local = cov.cell[at].astype(np.int64) - r0 * w
             refl, valid = grids.gather_strip(datasets, scene, Window(0, r0, w, r1 - r0), local)
             m = measures(refl, valid, thresholds, ends, with_bsi=False)
+            if classes is not None:
+                m = _by_class(m, classes.read(1, window=Window(0, r0, w, r1 - r0)).ravel()[local])
             out[:, 1:] += _weighted_sums(cov, at, m)
     out[:, 0] = cov.totals()
     return out
+
+
+def _by_class(m: dict, cls: np.ndarray) -> dict:
+    """The masks of ``measures`` from a class map: clear pixels of a class are vegetated (the
+    ``vegetated`` classes), water, dark (coal and gangue) or bare (the rest); a pixel the map
+    left without a class is not valid."""
+    from .accuracy import classes, vegetated_codes
+
+    key = {spec["key"]: code for code, spec in classes().items()}
+    ok = m["valid"] & (cls > 0)
+    veg = ok & np.isin(cls, vegetated_codes())
+    water = ok & (cls == key["water"])
+    dark = ok & (cls == key["coal"])
+    return {**m, "valid": ok, "vegetated": veg, "water": water, "dark": dark,
+            "bare": ok & ~veg & ~water}
 
 
 def _weighted_sums(cov: Coverage, at: np.ndarray, m: dict) -> np.ndarray:
@@ -201,6 +226,8 @@ class ProgressResult:
     latest: gpd.GeoDataFrame  # latest clear state per site, with geometry
     #: one row per scene: offset and its source, bands resampled, sites covered
     scenes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: with a classifier: hectares of each class per site and zone and year
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -262,7 +289,8 @@ def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
              zones: gpd.GeoDataFrame | None = None, plans: pd.DataFrame | None = None,
              thresholds: Thresholds = Thresholds(), client: object = None,
-             show_progress: bool | None = None, **deprecated) -> ProgressResult:
+             show_progress: bool | None = None, classifier=None,
+             **deprecated) -> ProgressResult:
     """Measure every site (and zone and banner) on every scene; compare with the plans.
 
     ``show_progress``: a progress bar over the scenes (default ``settings.progress``; the 0.2
@@ -271,6 +299,11 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     ``client``: a ``dask.distributed.Client`` to run the scenes on a cluster; without one, the
     scenes run on local threads through Dask. Where tiles of one date and sensor overlap, each
     polygon is measured on the tile where it has the most valid coverage.
+
+    ``classifier``: a trained land-cover model (``og.classify``) used instead of the thresholds:
+    each year's scenes on each grid are classified as a season, and a clear pixel counts as
+    vegetated, water, dark or bare by its class; ``result.classes`` adds every polygon's
+    hectares of each class and year (the same tables otherwise).
     """
     show_progress = _renamed_progress(show_progress, deprecated)
     if not scenes:
@@ -285,11 +318,18 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
         by_grid.setdefault(grids.grid_of(scene.bands["red"][0]), []).append(scene)
     sums: dict[tuple, np.ndarray] = {}
     covered: dict[str, int] = {}
-    for key, group in by_grid.items():
+    spare = contextlib.ExitStack()
+    folder = spare.enter_context(tempfile.TemporaryDirectory()) if classifier else None
+    class_rows: list[pd.DataFrame] = []
+    for g, (key, group) in enumerate(by_grid.items()):
         cov = coverage(series, key)
         log.info("coverage of %d polygons over a %dx%d grid: %d cells", len(series), key[2],
                  key[3], len(cov.cell))
-        for scene, result in zip(group, _run(group, cov, thresholds, client, show_progress)):
+        maps = _class_maps(classifier, group, Path(folder), g, show_progress) \
+            if classifier else {}
+        class_rows += [_class_hectares(cov, path, polys, year) for year, path in maps.items()]
+        for scene, result in zip(group, _run(group, cov, thresholds, client, show_progress,
+                                             maps)):
             k = (scene.date, scene.sensor)
             scaled = result * cov.ha_per_cell[:, None]
             sums[k] = _best_tile(sums[k], scaled) if k in sums else scaled
@@ -300,6 +340,7 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     for sid in scene_table.loc[scene_table["n_sites_covered"] == 0, "scene_id"]:
         log.warning("scene %s covers none of the sites; it is listed in the scenes table only",
                     sid)
+    spare.close()
     tables = _tables(sums, polys, area)
     site_table = tables["site"].rename(columns={"id": "site_id"})
     zone_table = tables["zone"].rename(columns={"id": "zone_id"})
@@ -308,8 +349,63 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     zones_summary = _summary(zone_table, "zone_id", _zone_targets(sites, plans), zones, sites) \
         if zones is not None else pd.DataFrame()
     latest = _latest(sites, site_table, summary)
+    classes = _best_class_rows(class_rows) if class_rows else pd.DataFrame()
     return ProgressResult(site_table, zone_table, banner_table, summary, zones_summary, latest,
-                          scene_table)
+                          scene_table, classes)
+
+
+def _class_maps(model, group: list[Scene], folder: Path, g: int, show) -> dict:
+    """One class map per year of the scenes of one grid, classified as a season."""
+    from . import classify
+
+    out = {}
+    for year in sorted({s.year for s in group}):
+        season = [s for s in group if s.year == year]
+        out[year] = str(classify.predict(model, season, folder / f"classes_{g}_{year}.tif",
+                                         show=show))
+    return out
+
+
+def _class_hectares(cov: Coverage, path: str, polys: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each polygon's true hectares of each class of the class map at ``path`` (one year)."""
+    import rasterio
+    from scipy import sparse
+
+    from .accuracy import class_name, classes
+
+    codes = sorted(classes())
+    ha = np.zeros((cov.n_polygons, len(codes)))
+    with rasterio.open(path) as src:
+        for r0, r1 in grids.strips(*cov.row_range(), step=256, height=cov.height):
+            at = cov.strip(r0, r1)
+            if not len(at):
+                continue
+            cls = src.read(1, window=rasterio.windows.Window(0, r0, cov.width, r1 - r0)).ravel()[
+                cov.cell[at].astype(np.int64) - r0 * cov.width]
+            weights = sparse.csc_matrix((cov.cov[at].astype(np.float64), cov.poly[at],
+                                         np.arange(len(at) + 1)), shape=(cov.n_polygons, len(at)))
+            ha += weights @ (cls[:, None] == np.asarray(codes)[None, :]).astype(np.float64)
+    ha *= cov.ha_per_cell[:, None]
+    frame = pd.DataFrame(ha, columns=codes)
+    frame.insert(0, "id", polys["id"].to_numpy())
+    frame.insert(0, "level", polys["level"].to_numpy())
+    long = frame.melt(id_vars=["level", "id"], var_name="class", value_name="ha")
+    long.insert(2, "year", year)
+    long["class_name"] = [class_name(int(c)) for c in long["class"]]
+    return long
+
+
+def _best_class_rows(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per polygon, year and class: where tiles overlap, the tile that classifies most
+    of the polygon. Banners' helper pieces are left out (their sites carry the hectares)."""
+    frame = pd.concat(rows, ignore_index=True)
+    frame["tile"] = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    cover = frame.groupby(["level", "id", "year", "tile"])["ha"].transform("sum")
+    best = frame.assign(cover=cover).sort_values("cover", ascending=False, kind="stable")
+    best = best.drop_duplicates(["level", "id", "year", "class"])
+    best = best[best["level"].isin(["site", "zone"])]
+    return best.drop(columns=["tile", "cover"]).sort_values(
+        ["level", "id", "year", "class"], kind="stable").reset_index(drop=True)
 
 
 def _renamed_progress(show_progress: bool | None, deprecated: dict) -> bool | None:
@@ -356,14 +452,17 @@ def _tables(sums: dict, polys: pd.DataFrame, area: np.ndarray) -> dict[str, pd.D
             for lvl in ("site", "zone", "banner")}
 
 
-def _run(group: list[Scene], cov: Coverage, thresholds: Thresholds, client, show) -> list:
+def _run(group: list[Scene], cov: Coverage, thresholds: Thresholds, client, show,
+         class_maps: dict | None = None) -> list:
     """Per-scene sums through Dask: a distributed client if given, else local threads."""
     import dask
 
-    if client is not None:
+    maps = class_maps or {}
+    if client is not None and not maps:
         return list(cluster.in_order(client, scene_sums, group, item="scene",
                                      shared={"cov": cov}, thresholds=thresholds))
-    tasks = [dask.delayed(scene_sums)(scene, cov, thresholds) for scene in group]
+    tasks = [dask.delayed(scene_sums)(scene, cov, thresholds, class_map=maps.get(scene.year))
+             for scene in group]
     if len(tasks) == 1:
         return [tasks[0].compute(scheduler="synchronous")]
     results = []

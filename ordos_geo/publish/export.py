@@ -49,7 +49,8 @@ def write_zones(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, out: str | Pat
 def write_progress(result, out: str | Path) -> list[Path]:
     """Write ``progress.csv`` (site × date), ``progress_summary.csv`` (site × year),
     ``progress.geojson`` (latest state per site), ``progress_scenes.csv`` (one row per scene)
-    and, when present, ``progress_zones.csv``, ``progress_zones_summary.csv`` and
+    and, when present, ``progress_classes.csv`` (hectares of each land-cover class per site,
+    zone and year, with a classifier), ``progress_zones.csv``, ``progress_zones_summary.csv`` and
     ``progress_banners.csv`` into ``out``."""
     out = Path(out)
     by_date = result.by_date.assign(date=result.by_date["date"].dt.strftime("%Y-%m-%d"))
@@ -58,6 +59,9 @@ def write_progress(result, out: str | Path) -> list[Path]:
              io.write_geojson(result.latest, out / "progress.geojson")]
     if len(result.scenes):
         paths.append(io.write_csv(result.scenes, out / "progress_scenes.csv"))
+    classes = getattr(result, "classes", None)
+    if classes is not None and len(classes):
+        paths.append(io.write_csv(classes.round(4), out / "progress_classes.csv"))
     for name, table in (("progress_zones.csv", result.zones_by_date),
                         ("progress_zones_summary.csv", result.zones_summary),
                         ("progress_banners.csv", result.banners_by_date)):
