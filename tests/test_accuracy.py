@@ -236,6 +236,10 @@ def test_sample_then_assess_from_the_command_line(mapped):
     matrix = pd.read_csv(folder / "a" / "error_matrix.csv", encoding="utf-8-sig")
     assert matrix.drop(columns="map_class").to_numpy().sum() == pytest.approx(1.0)
     assert "overall accuracy" in done.stdout and "areas.csv" in done.stdout
+    vegetated = pd.read_csv(folder / "a" / "vegetated.csv", encoding="utf-8-sig")
+    assert list(vegetated["region"]) == ["map"]  # grass (4) and cropland (5) of the map
+    by_class = areas.set_index("class")
+    assert vegetated["map_ha"].iloc[0] == pytest.approx(by_class.loc[[4], "map_ha"].sum())
 
 
 def test_names_in_chinese_headers_and_values_read_as_codes(mapped):
@@ -292,3 +296,20 @@ def test_per_zone_and_banner_where_the_sample_allows(mapped):
     assert regions.loc[regions["region"] == "zone:Z3", "note"].str.contains("outside").all()
     z2 = regions[regions["region"] == "zone:Z2"]
     assert z2["estimated_ha"].isna().all() and z2["note"].str.contains("no sample").all()
+
+
+def test_classes_together_are_estimated_over_their_merged_columns():
+    a = _paper()
+    areas = a.areas.set_index("class")
+    one = a.area_of([1])
+    assert (one["estimated_ha"], one["ci95_ha"]) == pytest.approx(
+        (areas.loc[1, "estimated_ha"], areas.loc[1, "ci95_ha"]))
+    everything = a.area_of([1, 2, 3, 4])
+    assert everything["estimated_ha"] == pytest.approx(900_000.0)
+    assert everything["ci95_ha"] == pytest.approx(0.0, abs=1e-6)  # the map's total is known
+    # a pair and its complement share one interval (their sum is fixed)
+    stable, change = a.area_of([3, 4]), a.area_of([1, 2])
+    assert stable["estimated_ha"] + change["estimated_ha"] == pytest.approx(900_000.0)
+    assert stable["ci95_ha"] == pytest.approx(change["ci95_ha"])
+    # and not the sum of the two classes' intervals: their covariance counts
+    assert change["ci95_ha"] < areas.loc[1, "ci95_ha"] + areas.loc[2, "ci95_ha"]

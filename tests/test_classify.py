@@ -290,3 +290,26 @@ def test_progress_classifier_from_the_command_line(season, site_layer, tmp_path)
     bad = _run(["progress", str(path), "--imagery", str(folder / "manifest.csv"),
                 "--classifier", "bad.skops", "--out", "q"], tmp_path)
     assert bad.returncode == 1 and "bad.skops" in bad.stderr and not (tmp_path / "q").exists()
+
+
+def test_progress_gives_vegetated_hectares_with_an_interval_from_a_reference_sample(
+        season, site_layer, tmp_path):
+    from ordos_geo.imagery import accuracy, reclamation
+
+    folder, scenes, _, model = season
+    sites, _ = site_layer
+    mapped = classify.predict(model, scenes, tmp_path / "lc.tif")  # the map progress makes
+    sheet, _ = accuracy.draw_sample(mapped, n=400, seed=11)
+    truth = rasterio.open(folder / "truth_landcover.tif").read(1)
+    info = accuracy.read_map(mapped)
+    col, row = ~info.transform * (sheet["x"].to_numpy(), sheet["y"].to_numpy())
+    sheet["reference_class"] = truth[row.astype(int), col.astype(int)]
+    sheet.to_csv(tmp_path / "sheet.csv", index=False)
+    result = reclamation.progress(sites, scenes, classifier=model, show_progress=False,
+                                  reference=tmp_path / "sheet.csv")
+    row = result.vegetated.set_index("region").loc["map"]
+    cell = accuracy.map_areas(info).set_index("class").eval("map_ha / pixels").mean()
+    true_ha = np.isin(truth, [4, 5]).sum() * cell
+    assert abs(row["estimated_ha"] - true_ha) <= row["ci95_ha"] + 1e-6 and row["ci95_ha"] > 0
+    with pytest.raises(ValidationError, match="classifier"):
+        reclamation.progress(sites, scenes, reference=tmp_path / "sheet.csv")

@@ -35,6 +35,9 @@ def add_progress(sub, common, reading, h) -> None:
                     help=h("FVC end-members: fixed NDVI 0.05/0.75 or the scene's 5th/95th percentiles"))
     pg.add_argument("--classifier", type=Path,
                     help=h("a land-cover model from `ordos-geo classify`, instead of thresholds"))
+    pg.add_argument("--reference", type=Path,
+                    help=h("a filled interpretation sheet of the latest year's class map: "
+                           "vegetated hectares ± 95 %% (with --classifier)"))
     pg.add_argument("--out", type=Path, required=True, help=h("output folder"))
     add_scheduler(pg, h)
 
@@ -95,7 +98,7 @@ def _progress(args: argparse.Namespace) -> int:
     with cluster.connect(args.scheduler) as client:
         result = reclamation.progress(frame, scenes, zones=zones, plans=table, client=client,
                                       thresholds=Thresholds(endmembers=args.endmembers),
-                                      classifier=model)
+                                      classifier=model, reference=args.reference)
     with io.output_set(args.out) as out:
         written = export.write_progress(result, out.dir)
         written += write_report(args, out.dir / "validation_report.csv", out=out)

@@ -138,33 +138,16 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _regions(path: Path, info):
-    """The zones (and their banners) burnt on the map's grid, by pixel centre."""
-    import numpy as np
-    from rasterio.features import rasterize
-
-    from ..zoning.zones import read_zones
-
-    zones = read_zones(path).to_crs(info.crs)
-    shape = (info.height, info.width)
-    zone_ids = {k + 1: z for k, z in enumerate(zones["zone_id"])}
-    raster = rasterize([(g, k) for k, g in zip(zone_ids, zones.geometry)], out_shape=shape,
-                       transform=info.transform, fill=0, dtype="int32")
-    banners = sorted(set(zones["banner"].astype(str)))
-    of = {b: k + 1 for k, b in enumerate(banners)}
-    lookup = np.r_[0, [of[str(b)] for b in zones["banner"]]].astype("int32")
-    return {"zone": (raster, zone_ids), "banner": (lookup[raster], {v: b for b, v in of.items()})}
-
-
 def _accuracy(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .. import io
     from ..imagery import accuracy
     from ..publish import export
+    from ..zoning.zones import read_zones
 
     info = accuracy.read_map(args.map)
-    regions = _regions(args.zones, info) if args.zones else None
+    regions = accuracy.zone_regions(read_zones(args.zones), info) if args.zones else None
     result = accuracy.assess(args.map, args.reference, regions=regions,
                              source=str(args.reference))
     whole = result["map"]
@@ -177,7 +160,8 @@ def _accuracy(args: argparse.Namespace) -> int:
                    io.write_csv(whole.counts.reset_index(), out.dir / "error_matrix_counts.csv"),
                    io.write_csv(names(whole.accuracy), out.dir / "accuracy.csv"),
                    io.write_csv(names(whole.areas), out.dir / "areas.csv"),
-                   export.write_table(names(whole.areas), out.dir / "areas.xlsx")]
+                   export.write_table(names(whole.areas), out.dir / "areas.xlsx"),
+                   io.write_csv(accuracy.vegetated_table(result), out.dir / "vegetated.csv")]
         if parts:
             written.append(io.write_csv(pd.concat(parts, ignore_index=True),
                                         out.dir / "areas_by_region.csv"))

@@ -228,6 +228,8 @@ class ProgressResult:
     scenes: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: with a classifier: hectares of each class per site and zone and year
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: with a reference sample: vegetated hectares ± 95 % of the map, zones and banners
+    vegetated: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _polygons(sites: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -289,7 +291,7 @@ def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
              zones: gpd.GeoDataFrame | None = None, plans: pd.DataFrame | None = None,
              thresholds: Thresholds = Thresholds(), client: object = None,
-             show_progress: bool | None = None, classifier=None,
+             show_progress: bool | None = None, classifier=None, reference=None,
              **deprecated) -> ProgressResult:
     """Measure every site (and zone and banner) on every scene; compare with the plans.
 
@@ -303,8 +305,13 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     ``classifier``: a trained land-cover model (``og.classify``) used instead of the thresholds:
     each year's scenes on each grid are classified as a season, and a clear pixel counts as
     vegetated, water, dark or bare by its class; ``result.classes`` adds every polygon's
-    hectares of each class and year (the same tables otherwise).
+    hectares of each class and year (the same tables otherwise). ``reference``: a filled
+    interpretation sheet of the latest year's class map (``og.accuracy``; the scenes on one
+    grid): ``result.vegetated`` gives the vegetated hectares of the map, of every zone and of
+    every banner with their 95 % intervals where the sample allows.
     """
+    if reference is not None and classifier is None:
+        raise ValidationError("reference: give the classifier too; the sample is of its map.")
     show_progress = _renamed_progress(show_progress, deprecated)
     if not scenes:
         raise InputFileError("No scenes were given.")
@@ -328,6 +335,8 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
         maps = _class_maps(classifier, group, Path(folder), g, show_progress) \
             if classifier else {}
         class_rows += [_class_hectares(cov, path, polys, year) for year, path in maps.items()]
+        if reference is not None:
+            vegetated = _vegetated(maps[max(maps)], reference, zones, len(by_grid))
         for scene, result in zip(group, _run(group, cov, thresholds, client, show_progress,
                                              maps)):
             k = (scene.date, scene.sensor)
@@ -351,7 +360,23 @@ def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
     latest = _latest(sites, site_table, summary)
     classes = _best_class_rows(class_rows) if class_rows else pd.DataFrame()
     return ProgressResult(site_table, zone_table, banner_table, summary, zones_summary, latest,
-                          scene_table, classes)
+                          scene_table, classes,
+                          vegetated if reference is not None else pd.DataFrame())
+
+
+def _vegetated(class_map: str, reference, zones, n_grids: int) -> pd.DataFrame:
+    """Vegetated hectares ± 95 % of the latest class map, its zones and banners, from a
+    reference sample of it (Olofsson et al. 2014, :mod:`.accuracy`)."""
+    from . import accuracy
+
+    if n_grids > 1:
+        raise ValidationError("reference: the scenes lie on several grids; a reference sample "
+                              "is of one class map — give the scenes of one tile.")
+    info = accuracy.read_map(class_map)
+    regions = accuracy.zone_regions(zones, info) if zones is not None else None
+    source = str(reference) if not isinstance(reference, pd.DataFrame) else "reference"
+    return accuracy.vegetated_table(accuracy.assess(class_map, reference, regions=regions,
+                                                    source=source))
 
 
 def _class_maps(model, group: list[Scene], folder: Path, g: int, show) -> dict:

@@ -50,7 +50,8 @@ def write_progress(result, out: str | Path) -> list[Path]:
     """Write ``progress.csv`` (site × date), ``progress_summary.csv`` (site × year),
     ``progress.geojson`` (latest state per site), ``progress_scenes.csv`` (one row per scene)
     and, when present, ``progress_classes.csv`` (hectares of each land-cover class per site,
-    zone and year, with a classifier), ``progress_zones.csv``, ``progress_zones_summary.csv`` and
+    zone and year, with a classifier), ``progress_vegetated.csv`` (vegetated hectares ± 95 %
+    from a reference sample), ``progress_zones.csv``, ``progress_zones_summary.csv`` and
     ``progress_banners.csv`` into ``out``."""
     out = Path(out)
     by_date = result.by_date.assign(date=result.by_date["date"].dt.strftime("%Y-%m-%d"))
@@ -62,6 +63,9 @@ def write_progress(result, out: str | Path) -> list[Path]:
     classes = getattr(result, "classes", None)
     if classes is not None and len(classes):
         paths.append(io.write_csv(classes.round(4), out / "progress_classes.csv"))
+    vegetated = getattr(result, "vegetated", None)
+    if vegetated is not None and len(vegetated):
+        paths.append(io.write_csv(vegetated.round(4), out / "progress_vegetated.csv"))
     for name, table in (("progress_zones.csv", result.zones_by_date),
                         ("progress_zones_summary.csv", result.zones_summary),
                         ("progress_banners.csv", result.banners_by_date)):
