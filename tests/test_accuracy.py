@@ -281,21 +281,33 @@ def test_per_zone_and_banner_where_the_sample_allows(mapped):
     big = box(300_000, 4_400_000 - 240 * 30, 300_000 + 120 * 30, 4_400_000)  # west half
     tiny = box(300_000 + 200 * 30, 4_400_000 - 30 * 30, 300_000 + 203 * 30, 4_400_000 - 27 * 30)
     far = box(400_000, 4_300_000, 401_000, 4_301_000)
-    zones = gpd.GeoDataFrame({"zone_id": ["Z1", "Z2", "Z3"], "banner": ["准格尔旗"] * 3,
-                              "site_ids": ["a", "b", "c"]},
-                             geometry=[big, tiny, far], crs="EPSG:32649").to_crs(4326)
+    east = box(300_000 + 120 * 30, 4_400_000 - 240 * 30, 300_000 + 240 * 30,
+               4_400_000).difference(tiny)
+    zones = gpd.GeoDataFrame({"zone_id": ["Z1", "Z2", "Z3", "Z4"],
+                              "banner": ["准格尔旗"] * 3 + ["达拉特旗"],
+                              "site_ids": ["a", "b", "c", "d"]},
+                             geometry=[big, tiny, far, east], crs="EPSG:32649").to_crs(4326)
     zones.to_file(folder / "zones.geojson", driver="GeoJSON")
     _filled(folder, truth).to_csv(folder / "filled.csv", index=False)
     done = _run(["accuracy", "map.tif", "--reference", "filled.csv", "--zones", "zones.geojson",
                  "--out", "a"], folder)
     assert done.returncode == 0, done.stderr
     regions = pd.read_csv(folder / "a" / "areas_by_region.csv", encoding="utf-8-sig")
-    assert set(regions["region"]) == {"zone:Z1", "zone:Z2", "zone:Z3", "banner:准格尔旗"}
+    assert set(regions["region"]) == {"zone:Z1", "zone:Z2", "zone:Z3", "zone:Z4",
+                                      "banner:准格尔旗", "banner:达拉特旗"}
     z1 = regions[regions["region"] == "zone:Z1"]
     assert z1["estimated_ha"].notna().all()
     assert regions.loc[regions["region"] == "zone:Z3", "note"].str.contains("outside").all()
     z2 = regions[regions["region"] == "zone:Z2"]
-    assert z2["estimated_ha"].isna().all() and z2["note"].str.contains("no sample").all()
+    assert z2["estimated_ha"].isna().all() and z2["note"].str.contains("0 samples").all()
+    # a region's hectares are domain totals of the whole stratified sample: two halves that
+    # make the map (the tiny zone holds no sample) add up to the map's estimate, class by class
+    whole = pd.read_csv(folder / "a" / "areas.csv", encoding="utf-8-sig").set_index("class")
+    halves = regions[regions["region"].isin(["zone:Z1", "zone:Z4"])].groupby("class")[
+        "estimated_ha"].sum()
+    assert halves.reindex(whole.index).fillna(0).to_numpy() == pytest.approx(
+        whole["estimated_ha"].to_numpy())
+    assert (regions.loc[regions["region"] == "zone:Z4", "ci95_ha"] > 0).any()
 
 
 def test_classes_together_are_estimated_over_their_merged_columns():

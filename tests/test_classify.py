@@ -313,3 +313,45 @@ def test_progress_gives_vegetated_hectares_with_an_interval_from_a_reference_sam
     assert abs(row["estimated_ha"] - true_ha) <= row["ci95_ha"] + 1e-6 and row["ci95_ha"] > 0
     with pytest.raises(ValidationError, match="classifier"):
         reclamation.progress(sites, scenes, reference=tmp_path / "sheet.csv")
+
+
+def test_zone_sheets_show_each_zones_class_hectares_with_intervals(season, site_layer,
+                                                                   tmp_path):
+    import ordos_geo as og
+    from ordos_geo.imagery import accuracy
+    from ordos_geo.publish import sheets
+
+    folder, scenes, _, model = season
+    sites, site_path = site_layer
+    checked, _ = og.sites.read_sites(site_path)
+    built = og.zones.build_zones(checked, gap_m=500)
+    zones = og.rules.apply_rules(built.zones, sites=built.sites)
+    og.io.write_geojson(zones, tmp_path / "zones.geojson")
+    mapped = classify.predict(model, scenes, tmp_path / "lc.tif")
+    sheet, _ = accuracy.draw_sample(mapped, n=600, seed=3)
+    truth = rasterio.open(folder / "truth_landcover.tif").read(1)
+    info = accuracy.read_map(mapped)
+    col, row = ~info.transform * (sheet["x"].to_numpy(), sheet["y"].to_numpy())
+    sheet["reference_class"] = truth[row.astype(int), col.astype(int)]
+    sheet.to_csv(tmp_path / "sheet.csv", index=False)
+    done = _run(["accuracy", "lc.tif", "--reference", "sheet.csv", "--zones", "zones.geojson",
+                 "--out", "acc"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    regions = pd.read_csv(tmp_path / "acc" / "areas_by_region.csv", encoding="utf-8-sig")
+    estimated = regions[regions["region"].str.startswith("zone:")].dropna(subset=["estimated_ha"])
+    assert len(estimated), "no zone the sample allows"
+    zone_id = estimated["region"].iloc[0].split(":", 1)[1]
+    zone = zones.set_index("zone_id").loc[zone_id].copy()
+    zone["zone_id"] = zone_id
+    members = checked[checked["site_id"].isin(zone["site_ids"].split(";"))]
+    fig = sheets.zone_sheet(zone, members, flows=None, retained=set(), earthworks=None,
+                            progress=None, lang="en",
+                            landcover=regions[regions["region"] == f"zone:{zone_id}"])
+    text = "\n".join(t.get_text() for t in fig.texts)
+    first = estimated[estimated["region"] == f"zone:{zone_id}"].iloc[0]
+    assert "Land cover (ha, ± 95 %)" in text
+    assert f"{first['estimated_ha']:,.1f} ± {first['ci95_ha']:,.1f}" in text
+    done = _run(["zone-sheets", str(site_path), "--zones", "zones.geojson", "--landcover",
+                 "acc", "--out", "sheets"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sheets" / "zone_sheets.pdf").exists()

@@ -38,6 +38,9 @@ def add(sub, common, reading, h) -> None:
     zs.add_argument("--progress", type=Path,
                     help=h("output folder of `ordos-geo progress` or its progress_summary.csv "
                            "(adds the year slider)"))
+    zs.add_argument("--landcover", type=Path,
+                    help=h("output folder of `ordos-geo accuracy --zones` or its "
+                           "areas_by_region.csv (class hectares ± 95 %% per zone)"))
     zs.add_argument("--out", type=Path, required=True, help=h("output folder"))
 
 
@@ -94,6 +97,40 @@ def _earthworks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _landcover(path: Path):
+    """``areas_by_region.csv`` of ``ordos-geo accuracy --zones`` (or its folder), checked."""
+    from ..core.errors import InputFileError, ValidationError
+    from ..core.messages import msg
+    from ..io.tables import read_raw
+
+    table = path / "areas_by_region.csv" if path.is_dir() else path
+    if not table.is_file():
+        raise InputFileError(msg("file_missing", path=table))
+    frame = read_raw(table, as_text=True)
+    missing = [c for c in ("region", "class", "map_ha", "estimated_ha", "ci95_ha")
+               if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"{table}: no column {missing}; give the areas_by_region.csv "
+                              "`ordos-geo accuracy --zones` writes.")
+    for col in ("map_ha", "estimated_ha", "ci95_ha"):
+        frame[col] = frame[col].map(_number(table, col))
+    return frame
+
+
+def _number(table, col):
+    def convert(text):
+        from ..core.errors import ValidationError
+
+        text = str(text).strip()
+        if text == "":
+            return float("nan")
+        try:
+            return float(text)
+        except ValueError:
+            raise ValidationError(f"{table}: {col} = {text!r} is not a number.") from None
+    return convert
+
+
 def _zone_sheets(args: argparse.Namespace) -> int:
     from ..imagery import reclamation
     from ..joint import earthworks, terrain
@@ -110,9 +147,11 @@ def _zone_sheets(args: argparse.Namespace) -> int:
         flows = earthworks.flow_lines(flows, sites=frame)
     progress = reclamation.read_summary(progress_summary_path(args.progress)) \
         if args.progress else None
+    landcover = _landcover(args.landcover) if args.landcover else None
     written = sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
                                        retained=kept, earthworks=per_zone, progress=progress,
-                                       attribution=attribution_of(args.sites, frame))
+                                       attribution=attribution_of(args.sites, frame),
+                                       landcover=landcover)
     written += write_report(args, report_beside(args))  # the sheets' set holds no tables
     print_written(written)
     return 0

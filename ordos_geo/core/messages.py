@@ -1028,6 +1028,7 @@ HELP_ZH: dict[str, str] = {
     'labelled polygons or points (GeoJSON/GPKG) to train from': '用于训练的样本多边形或样点（GeoJSON/GPKG）',
     'a land-cover model from `ordos-geo classify`, instead of thresholds': '`ordos-geo classify` 训练的土地覆盖模型（代替固定阈值）',
     "a filled interpretation sheet of the latest year's class map: vegetated hectares ± 95 %% (with --classifier)": '最近一年分类图的已判读样点表：植被面积 ± 95%% 置信区间（与 --classifier 同用）',
+    'output folder of `ordos-geo accuracy --zones` or its areas_by_region.csv (class hectares ± 95 %% per zone)': '`ordos-geo accuracy --zones` 的输出文件夹或其 areas_by_region.csv（各治理区分类面积 ± 95%% 置信区间）',
     'a model saved by an earlier classify': '此前 classify 保存的模型',
     "the labels' class field (codes or names; default class)": '样本的类别字段（代码或名称；默认 class）',
     'the year whose scenes to use (default the latest)': '使用哪一年的影像（默认最近一年）',

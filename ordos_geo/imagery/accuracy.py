@@ -306,25 +306,32 @@ class Assessment:
     notes: list = field(default_factory=list)
     mapped_ha: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     z: float = 1.96
+    #: the whole sample (``map_class, reference_class, inside``: in this region) and the
+    #: strata's mapped hectares over the whole map
+    samples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    strata_ha: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     def area_of(self, codes) -> dict:
-        """The estimated hectares of several reference classes together (vegetated = grass and
-        cropland) with their 95 % half-width — the same estimator over the merged columns, so
-        the classes' covariance is counted — and their mapped hectares."""
+        """The estimated hectares of one or several reference classes (vegetated = grass and
+        cropland) in this map or region, with the 95 % half-width: the stratified estimator of a
+        domain total, ``Σ_h A_h ȳ_h`` with ``y = 1`` for a sample inside the region whose
+        reference is one of ``codes`` and variance ``Σ_h A_h² s²_h / n_h`` (Stehman 2014; for the
+        whole map and one class it is Olofsson's area estimator, for several classes their merged
+        columns, so their covariance counts)."""
         codes = [int(c) for c in codes]
         mapped = float(self.mapped_ha.reindex(codes).fillna(0.0).sum())
-        if self.counts.empty:
+        if self.samples.empty:
             return {"map_ha": mapped, "estimated_ha": np.nan, "ci95_ha": np.nan}
-        n = self.counts.to_numpy(float)
-        ni = n.sum(axis=1)
-        share = n[:, [k for k, c in enumerate(self.counts.columns) if int(c) in codes]].sum(
-            axis=1) / ni
-        W = (self.mapped_ha.reindex(self.counts.index) / self.mapped_ha.sum()).to_numpy()
-        total = float(self.mapped_ha.sum())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = np.sum(W ** 2 * share * (1 - share) / np.where(ni > 1, ni - 1, np.nan))
-        return {"map_ha": mapped, "estimated_ha": float(np.sum(W * share)) * total,
-                "ci95_ha": self.z * float(np.sqrt(var)) * total}
+        s = self.samples
+        y = (s["inside"].to_numpy() & s["reference_class"].isin(codes).to_numpy()).astype(float)
+        frame = pd.DataFrame({"h": s["map_class"].to_numpy(), "y": y})
+        by = frame.groupby("h")["y"]
+        mean, var, n = by.mean(), by.var(ddof=1), by.size()
+        area = self.strata_ha.reindex(mean.index).to_numpy()
+        with np.errstate(invalid="ignore"):
+            variance = np.sum(area ** 2 * var.to_numpy() / n.to_numpy())
+        return {"map_ha": mapped, "estimated_ha": float(np.sum(area * mean.to_numpy())),
+                "ci95_ha": self.z * float(np.sqrt(variance))}
 
 
 def estimate(map_class, reference_class, *, mapped_ha: pd.Series, z: float | None = None
@@ -350,7 +357,7 @@ def estimate(map_class, reference_class, *, mapped_ha: pd.Series, z: float | Non
     n = pd.crosstab(m, r).reindex(index=codes, columns=codes, fill_value=0).astype(float)
     n.index.name, n.columns.name = "map_class", "reference_class"
     n = n.loc[[c for c in codes if c in mapped.index]]
-    return _olofsson(n, mapped.reindex(n.index), z)
+    return _with_samples(_olofsson(n, mapped.reindex(n.index), z), m, r, mapped)
 
 
 def _olofsson(n: pd.DataFrame, mapped: pd.Series, z: float) -> Assessment:
@@ -390,6 +397,16 @@ def _olofsson(n: pd.DataFrame, mapped: pd.Series, z: float) -> Assessment:
                      for c in cols]
     accuracy = _accuracy_table(overall, z * np.sqrt(overall_var), areas, int(ni.sum()))
     return Assessment(matrix, n.astype(int), accuracy, areas, mapped_ha=mapped, z=z)
+
+
+def _with_samples(a: Assessment, map_class, reference_class, strata_ha: pd.Series,
+                  inside=None) -> Assessment:
+    a.samples = pd.DataFrame({"map_class": np.asarray(map_class, dtype=np.int64),
+                              "reference_class": np.asarray(reference_class, dtype=np.int64),
+                              "inside": np.ones(len(map_class), bool) if inside is None
+                              else np.asarray(inside, bool)})
+    a.strata_ha = strata_ha
+    return a
 
 
 def _producers_var(n: pd.DataFrame, mapped: pd.Series, producers, users) -> np.ndarray:
@@ -532,20 +549,48 @@ def assess(path, sheet, *, regions: dict | None = None, source: str = "sheet"
 def _by_region(info: MapInfo, table: pd.DataFrame, name: str, raster: np.ndarray,
                ids: dict) -> dict[str, Assessment]:
     areas = map_areas(info, regions=raster)
+    strata = areas[areas["region"] == -1].set_index("class")["map_ha"]
+    strata = strata[strata > 0]
     where = raster[table["row"].to_numpy(), table["col"].to_numpy()]
+    least = int(load_table("landcover")["min_region_samples"])
     out = {}
     for value, region_id in ids.items():
         mapped = areas[areas["region"] == value].set_index("class")["map_ha"]
-        inside = table[where == value]
+        inside = where == value
         key = f"{name}:{region_id}"
         if mapped.empty:
             out[key] = _note_only(f"{region_id}: outside the map")
-            continue
-        try:
-            out[key] = estimate(inside["map_class"], inside["reference_class"], mapped_ha=mapped)
-        except ValidationError as exc:
-            out[key] = _note_only(str(exc), mapped)
+        elif inside.sum() < least:
+            out[key] = _note_only(f"{region_id}: {int(inside.sum())} samples in it; "
+                                  f"{least} or more give an estimate", mapped)
+        else:
+            out[key] = _region(table, inside, mapped, strata)
     return out
+
+
+def _region(table: pd.DataFrame, inside: np.ndarray, mapped: pd.Series, strata: pd.Series
+            ) -> Assessment:
+    """A region's class hectares as domain totals of the map's stratified sample (every
+    stratum's samples count, those outside the region as zeros), and the user's accuracy of
+    each map class among the region's samples of it."""
+    a = _with_samples(Assessment(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                                 pd.DataFrame(), mapped_ha=mapped,
+                                 z=float(load_table("landcover")["z"])),
+                      table["map_class"], table["reference_class"], strata, inside)
+    here = table[inside]
+    rows = []
+    for code in sorted(set(mapped.index) | set(here["reference_class"])):
+        got = a.area_of([code])
+        mine = here[here["map_class"] == code]
+        right = (mine["reference_class"] == code).mean() if len(mine) else np.nan
+        ci = a.z * np.sqrt(right * (1 - right) / (len(mine) - 1)) if len(mine) > 1 else np.nan
+        rows.append({"class": int(code), "map_ha": float(mapped.get(code, 0.0)),
+                     "estimated_ha": got["estimated_ha"], "ci95_ha": got["ci95_ha"],
+                     "users_accuracy": right, "producers_accuracy": np.nan,
+                     "users_ci95": ci, "producers_ci95": np.nan, "n_samples": len(mine),
+                     "note": ""})
+    a.areas = pd.DataFrame(rows)
+    return a
 
 
 def _note_only(note: str, mapped: pd.Series | None = None) -> Assessment:

@@ -49,6 +49,7 @@ _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用
                 "more": "… 另有 {n} 个图斑（完整名单见分区文件）",
                 "progress": "植被覆盖比例", "mean": "分区面积加权平均",
                 "range": "{n} 个图斑的范围", "north": "北", "none": "—", "source": "数据来源",
+                "landcover": "土地覆盖（公顷，±95% 置信区间）", "map_only": "仅制图面积",
                 "cols": ["编号", "名称", "类型", "状态", "面积(公顷)"]},
          "en": {"members": "Members", "standard": "Standard", "end_use": "End use",
                 "area": "Area", "ha": "ha", "earthworks": "Cut–fill", "joint": "joint",
@@ -59,6 +60,7 @@ _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用
                 "more": "… and {n} more members (full list in the zones file)",
                 "progress": "Vegetated share", "mean": "zone mean (area-weighted)",
                 "range": "range of {n} members", "north": "N", "none": "—", "source": "Sources",
+                "landcover": "Land cover (ha, ± 95 %)", "map_only": "mapped only",
                 "cols": ["Id", "Name", "Kind", "Status", "Area (ha)"]}}
 _UNSAFE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 
@@ -100,7 +102,7 @@ def _north_arrow(fig, label: str) -> None:
 
 def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoDataFrame | None,
                retained: set[str], earthworks: pd.Series | None, progress: pd.DataFrame | None,
-               lang: str, attribution: str = ""):
+               lang: str, attribution: str = "", landcover: pd.DataFrame | None = None):
     """The figure of one zone (a matplotlib ``Figure``, A4 portrait, not registered with
     ``pyplot``)."""
     figure = import_optional("matplotlib.figure", purpose="zone sheets", pip="matplotlib")
@@ -132,10 +134,35 @@ def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoData
     _table(fig, members, t, lang)
     if progress is not None and len(progress):
         _chart(fig, progress, members, t)
+    if landcover is not None and len(landcover):
+        _landcover(fig, landcover, t, lang)
     if attribution:
         fig.text(0.04, 0.012, f"{t['source']}: {attribution}", fontsize=6, color="#444444",
                  wrap=True)
     return fig
+
+
+def _landcover(fig, rows: pd.DataFrame, t: dict, lang: str) -> None:
+    """The zone's land-cover hectares with their 95 % half-widths (``og.accuracy``'s rows of
+    the zone); where the sample did not allow an estimate, the mapped hectares and why."""
+    from ..imagery.accuracy import class_name
+
+    lines = [t["landcover"]]
+    for row in rows.itertuples(index=False):
+        if str(row[rows.columns.get_loc("class")]) in ("", "nan"):
+            continue
+        name = class_name(int(float(row[rows.columns.get_loc("class")])), lang=lang)
+        est, ci = float(row.estimated_ha), float(row.ci95_ha)
+        if np.isfinite(est):
+            lines.append(f"{name}: {est:,.1f} ± {ci:,.1f}" if np.isfinite(ci) else
+                         f"{name}: {est:,.1f}")
+        elif float(row.map_ha) > 0:
+            lines.append(f"{name}: {float(row.map_ha):,.1f} ({t['map_only']})")
+    note = next((str(n) for n in rows.get("note", pd.Series(dtype=str)) if str(n) not in
+                 ("", "nan")), "")
+    if note:
+        lines.append(note[:60])
+    fig.text(0.64, 0.42, "\n".join(lines), fontsize=7, va="top")
 
 
 def _legend(ax, t: dict, lang: str, *, kinds: set, retained: bool, flows: bool) -> None:
@@ -223,10 +250,13 @@ def write_zone_sheets(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                       retained: pd.DataFrame | None = None,
                       earthworks: pd.DataFrame | None = None,
                       progress: pd.DataFrame | None = None,
-                      lang: str | None = None, attribution: str | None = None) -> list[Path]:
+                      lang: str | None = None, attribution: str | None = None,
+                      landcover: pd.DataFrame | None = None) -> list[Path]:
     """A PNG per zone and ``zone_sheets.pdf`` (a page per zone) into ``out``, written as one
     output set; returns the paths. ``attribution``: the data's sources (default: from the
-    sites, as on the maps)."""
+    sites, as on the maps). ``landcover``: ``areas_by_region.csv`` of ``ordos-geo accuracy
+    --zones`` (rows ``region = zone:<id>``): each sheet shows its zone's class hectares with
+    their 95 % half-widths."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     from .maps import attribution_for
@@ -252,7 +282,10 @@ def write_zone_sheets(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                                  else None,
                                  progress=progress[progress["site_id"].isin(ids)]
                                  if progress is not None else None, lang=lang,
-                                 attribution=credit)
+                                 attribution=credit,
+                                 landcover=landcover[landcover["region"].astype(str) ==
+                                                     f"zone:{zone['zone_id']}"]
+                                 if landcover is not None else None)
                 path = target.dir / sheet_file_name(zone["zone_id"], used)
                 if path.resolve().parent != target.dir.resolve():  # never outside the set
                     raise ValueError(f"zone sheet {path} would leave {target.dir}")
