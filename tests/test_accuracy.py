@@ -177,9 +177,13 @@ def test_a_mapped_class_without_samples_is_refused_and_one_sample_has_no_interva
     mapped = pd.Series({1: 10.0, 2: 90.0, 3: 5.0})
     with pytest.raises(ValidationError, match=r"\[3\]"):
         accuracy.estimate([1, 1, 2, 2], [1, 2, 2, 2], mapped_ha=mapped)
-    a = accuracy.estimate([1, 1, 2, 2, 3], [1, 2, 2, 2, 3], mapped_ha=mapped)
-    row = a.areas.set_index("class").loc[3]
-    assert np.isnan(row["users_ci95"]) and "one sample" in row["note"]
+    from ordos_geo import settings as og_settings
+
+    for lang, words in (("en", "one sample"), ("zh", "仅 1 个样点")):
+        with og_settings.context(lang=lang):
+            a = accuracy.estimate([1, 1, 2, 2, 3], [1, 2, 2, 2, 3], mapped_ha=mapped)
+        row = a.areas.set_index("class").loc[3]
+        assert np.isnan(row["users_ci95"]) and words in row["note"]
 
 
 @pytest.mark.parametrize("value, code", [("3", 3), (" 排土场 ", 3), ("Dumps", 3), ("ＰＶ arrays", None),

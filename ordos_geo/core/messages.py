@@ -984,6 +984,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "costs_funds_stray": ("注意：{path} 中 {n} 个矿山不属于任何治理区，其基金未计入（{ids}）。",
                           "Note: {n} mines of {path} are in no zone; their funds are not "
                           "counted ({ids})."),
+    "acc_one_sample": ("仅 1 个样点：无置信区间", "one sample: no interval"),
+    "acc_outside": ("{region}：不在分类图范围内", "{region}: outside the map"),
+    "acc_few_samples": ("{region}：区内仅 {n} 个样点，需 {least} 个以上才作估计",
+                        "{region}: {n} samples in it; {least} or more give an estimate"),
+    "acc_none_sampled": ("样点中未见此类：0 ± 0 仅反映样本，并非确定为零",
+                         "none among the samples: 0 ± 0 is the sample's, not a certainty"),
     "classify_year": ("影像中没有 {year} 年的景；可选年份：{years}。",
                       "The imagery holds no scene of {year}; its years: {years}."),
     "classify_options": ("--trees {trees} 与 --block-m {block}：树数须 ≥ 1，分块边长须 > 0。",

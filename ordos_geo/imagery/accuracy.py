@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputFileError, ValidationError
+from ..core.messages import msg
 from ..core.schema import header_key
 from ..core.yaml_tables import load_table
 
@@ -393,7 +394,7 @@ def _olofsson(n: pd.DataFrame, mapped: pd.Series, z: float) -> Assessment:
                            for c in cols]
     areas["producers_ci95"] = z * np.sqrt(prod_var)
     areas["n_samples"] = [int(ni[rows.index(c)]) if c in rows else 0 for c in cols]
-    areas["note"] = ["one sample: no interval" if c in rows and ni[rows.index(c)] == 1 else ""
+    areas["note"] = [msg("acc_one_sample") if c in rows and ni[rows.index(c)] == 1 else ""
                      for c in cols]
     accuracy = _accuracy_table(overall, z * np.sqrt(overall_var), areas, int(ni.sum()))
     return Assessment(matrix, n.astype(int), accuracy, areas, mapped_ha=mapped, z=z)
@@ -559,10 +560,10 @@ def _by_region(info: MapInfo, table: pd.DataFrame, name: str, raster: np.ndarray
         inside = where == value
         key = f"{name}:{region_id}"
         if mapped.empty:
-            out[key] = _note_only(f"{region_id}: outside the map")
+            out[key] = _note_only(msg("acc_outside", region=region_id))
         elif inside.sum() < least:
-            out[key] = _note_only(f"{region_id}: {int(inside.sum())} samples in it; "
-                                  f"{least} or more give an estimate", mapped)
+            out[key] = _note_only(msg("acc_few_samples", region=region_id,
+                                      n=int(inside.sum()), least=least), mapped)
         else:
             out[key] = _region(table, inside, mapped, strata)
     return out
@@ -588,7 +589,7 @@ def _region(table: pd.DataFrame, inside: np.ndarray, mapped: pd.Series, strata: 
                      "estimated_ha": got["estimated_ha"], "ci95_ha": got["ci95_ha"],
                      "users_accuracy": right, "producers_accuracy": np.nan,
                      "users_ci95": ci, "producers_ci95": np.nan, "n_samples": len(mine),
-                     "note": ""})
+                     "note": msg("acc_none_sampled") if got["estimated_ha"] == 0 and mapped.get(code, 0.0) > 0 else ""})
     a.areas = pd.DataFrame(rows)
     return a
 

@@ -50,6 +50,7 @@ _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用
                 "progress": "植被覆盖比例", "mean": "分区面积加权平均",
                 "range": "{n} 个图斑的范围", "north": "北", "none": "—", "source": "数据来源",
                 "landcover": "土地覆盖（公顷，±95% 置信区间）", "map_only": "仅制图面积",
+                "none_sampled": "样点中未见（制图 {ha:,.1f}）",
                 "cols": ["编号", "名称", "类型", "状态", "面积(公顷)"]},
          "en": {"members": "Members", "standard": "Standard", "end_use": "End use",
                 "area": "Area", "ha": "ha", "earthworks": "Cut–fill", "joint": "joint",
@@ -61,6 +62,7 @@ _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用
                 "progress": "Vegetated share", "mean": "zone mean (area-weighted)",
                 "range": "range of {n} members", "north": "N", "none": "—", "source": "Sources",
                 "landcover": "Land cover (ha, ± 95 %)", "map_only": "mapped only",
+                "none_sampled": "none among the samples (mapped {ha:,.1f})",
                 "cols": ["Id", "Name", "Kind", "Status", "Area (ha)"]}}
 _UNSAFE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 
@@ -153,7 +155,9 @@ def _landcover(fig, rows: pd.DataFrame, t: dict, lang: str) -> None:
             continue
         name = class_name(int(float(row[rows.columns.get_loc("class")])), lang=lang)
         est, ci = float(row.estimated_ha), float(row.ci95_ha)
-        if np.isfinite(est):
+        if np.isfinite(est) and est == 0 and float(row.map_ha) > 0:
+            lines.append(f"{name}: {t['none_sampled'].format(ha=float(row.map_ha))}")
+        elif np.isfinite(est):
             lines.append(f"{name}: {est:,.1f} ± {ci:,.1f}" if np.isfinite(ci) else
                          f"{name}: {est:,.1f}")
         elif float(row.map_ha) > 0:
