@@ -355,3 +355,33 @@ def test_zone_sheets_show_each_zones_class_hectares_with_intervals(season, site_
                  "acc", "--out", "sheets"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "sheets" / "zone_sheets.pdf").exists()
+
+
+def test_a_pixel_never_seen_clear_has_no_class_and_the_map_carries_its_colours(season,
+                                                                                tmp_path):
+    _, _, _, model = season
+    looks = (0.07, 0.09, 0.10, 0.23, 0.24)
+    cloudy = [[9, 4], [4, 4]]  # pixel (0, 0) under cloud on every date
+    scenes = [_tiny_scene(tmp_path, d, dict(zip(("blue", "green", "red", "nir", "swir1"),
+                                                 looks)), cloudy)
+              for d in ("2025-05-15", "2025-08-15", "2025-10-10")]
+    out = classify.predict(model, scenes, tmp_path / "tiny.tif")
+    with rasterio.open(out) as src:
+        data = src.read(1)
+        colours = src.colormap(1)
+    assert data[0, 0] == 0 and (data.ravel()[1:] > 0).all()
+    from ordos_geo.imagery.accuracy import classes
+
+    pv = classes()[7]["colour"].lstrip("#")
+    assert colours[7][:3] == tuple(int(pv[i:i + 2], 16) for i in (0, 2, 4))
+    assert colours[0][3] == 0  # no class: transparent
+
+
+def test_classes_are_balanced_by_a_cap_per_class(season):
+    folder, scenes, labels, _ = season
+    raster, _ = classify.labelled_pixels(labels, classify.scene_grid(scenes),
+                                         class_field="class")
+    X, y, rows, cols = classify._training_pixels(scenes, raster, max_per_class=60, seed=1)
+    counts = np.bincount(y, minlength=9)[1:]
+    assert counts.max() <= 60 and (counts > 0).all()
+    assert len(X) == len(y) == len(rows) == len(cols)
