@@ -14,7 +14,14 @@ def test_options_are_keyword_only():
     for func, main in ((og.rules.apply_rules, 1), (og.plans.check_plans, 1),
                        (og.sites.validate, 1), (og.sites.read_sites, 1),
                        (og.reclamation.progress, 2), (og.zones.build_zones, 2),
-                       (og.samples.write_sample_scenes, 1)):
+                       (og.samples.write_sample_scenes, 1), (og.accuracy.draw_sample, 1),
+                       (og.accuracy.allocate, 2), (og.accuracy.estimate, 2),
+                       (og.accuracy.assess, 2), (og.accuracy.read_sheet, 2),
+                       (og.accuracy.map_areas, 1), (og.classify.train, 2),
+                       (og.classify.predict, 3), (og.classify.threshold_map, 2),
+                       (og.classify.labelled_pixels, 2), (og.classify.blocked_folds, 2),
+                       (og.landscapes.write_landcover_scenes, 1),
+                       (og.schedule.schedule, 1), (og.costs.zone_costs, 1)):
         params = list(inspect.signature(func).parameters.values())
         positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         assert len(positional) <= main, (func.__qualname__, [p.name for p in positional])

@@ -21,6 +21,8 @@ UTM map is off by up to 0.1 % at a zone's edge otherwise).
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,7 +116,7 @@ class MapInfo:
     nodata: int | None
 
 
-def read_map(path) -> MapInfo:
+def read_map(path: str | os.PathLike) -> MapInfo:
     """Open a class map and check it is one: one band of integers, a projected CRS in metres.
     Anything else is an :class:`InputFileError` saying what it is and what is needed."""
     import rasterio
@@ -185,7 +187,7 @@ def map_areas(info: MapInfo, *, regions: np.ndarray | None = None) -> pd.DataFra
     return out if regions is not None else out.drop(columns="region")
 
 
-def allocate(pixels: pd.Series, n: int, *, allocation="olofsson",
+def allocate(pixels: pd.Series, n: int, *, allocation: str | dict = "olofsson",
              min_per_class: int | None = None) -> pd.Series:
     """Samples per class (``pixels``: class → pixel count) summing to ``n`` (or to all the
     pixels when there are fewer): ``olofsson`` — every class at least ``min_per_class`` (50),
@@ -239,7 +241,7 @@ def _given(pixels: pd.Series, allocation: dict) -> pd.Series:
     return out
 
 
-def draw_sample(path, *, n: int = 600, allocation="olofsson", seed: int = 2026,
+def draw_sample(path: str | os.PathLike, *, n: int = 600, allocation: str | dict = "olofsson", seed: int = 2026,
                 min_per_class: int | None = None) -> tuple[pd.DataFrame, dict]:
     """A stratified random sample of the class map at ``path``: the interpretation sheet
     (:data:`SHEET_COLUMNS`, then ``map_class_name``, ``x``, ``y`` in the map's CRS) and its
@@ -335,7 +337,7 @@ class Assessment:
                 "ci95_ha": self.z * float(np.sqrt(variance))}
 
 
-def estimate(map_class, reference_class, *, mapped_ha: pd.Series, z: float | None = None
+def estimate(map_class: Sequence[int], reference_class: Sequence[int], *, mapped_ha: pd.Series, z: float | None = None
              ) -> Assessment:
     """Olofsson et al.'s (2014) stratified estimates from a sample's ``map_class`` and
     ``reference_class`` (codes) and the mapped area of every map class (``mapped_ha``: class →
@@ -446,7 +448,7 @@ def _accuracy_table(overall: float, overall_ci: float, areas: pd.DataFrame, n: i
     return pd.DataFrame(rows, columns=["metric", "class", "estimate", "ci95", "n"])
 
 
-def read_sheet(sheet, info: MapInfo, *, source: str = "sheet") -> pd.DataFrame:
+def read_sheet(sheet: str | os.PathLike | pd.DataFrame, info: MapInfo, *, source: str = "sheet") -> pd.DataFrame:
     """An interpretation sheet (a table or its file, ours or one made by hand) checked against
     the map: ``sample_id``, ``lon``, ``lat`` and ``reference_class`` needed (codes or names);
     each point is placed on its pixel and its map class read from the map (a ``map_class`` the
@@ -532,7 +534,7 @@ def _codes(values: pd.Series, place, what: str, *, empty_ok: bool = True) -> lis
     return out
 
 
-def assess(path, sheet, *, regions: dict | None = None, source: str = "sheet"
+def assess(path: str | os.PathLike, sheet: str | os.PathLike | pd.DataFrame, *, regions: dict | None = None, source: str = "sheet"
            ) -> dict[str, Assessment]:
     """Olofsson's estimates for the class map at ``path`` from a filled ``sheet``:
     ``{"map": Assessment}``, and with ``regions`` (``{name: (raster, ids)}`` — an integer

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -134,7 +136,7 @@ def _quantiles(cube: np.ndarray, qs) -> list[np.ndarray]:
     return out
 
 
-def labelled_pixels(labels, grid: dict, *, class_field: str) -> tuple[np.ndarray, pd.DataFrame]:
+def labelled_pixels(labels: gpd.GeoDataFrame, grid: dict, *, class_field: str) -> tuple[np.ndarray, pd.DataFrame]:
     """The labels burnt on the grid: a raster of class codes (0 unlabelled) and a report of
     every label feature (``feature, class, pixels, status``). A feature naming no class is an
     error (feature and value named); one off the grid, or too small to hold a pixel centre, is
@@ -235,7 +237,7 @@ def _blocked_cv(X, y, rows, cols, *, size: int, folds: int, trees: int, seed: in
     return pd.DataFrame(out)
 
 
-def train(scenes: list[Scene], labels, *, class_field: str = "class", trees: int = 50,
+def train(scenes: list[Scene], labels: gpd.GeoDataFrame, *, class_field: str = "class", trees: int = 50,
           block_m: float = 1000.0, folds: int = 5, max_per_class: int = 20_000,
           seed: int = 2026) -> Model:
     """A random forest of ``trees`` trees from ``labels`` (a GeoDataFrame of polygons or points
@@ -365,7 +367,7 @@ def check_grid(model: Model, grid: dict) -> None:
             f"{CRS.from_wkt(grid['crs']).to_string()}. Retrain on this grid, or resample.")
 
 
-def predict(model: Model, scenes: list[Scene], out, *, show: bool | None = None) -> Path:
+def predict(model: Model, scenes: list[Scene], out: str | os.PathLike, *, show: bool | None = None) -> Path:
     """The class map of ``scenes`` (uint8 GeoTIFF, 0 no class), predicted in strips on Dask's
     threads, written atomically to ``out``."""
     import dask
@@ -416,7 +418,7 @@ def _predict_strip(forest, scenes, window) -> np.ndarray:
     return out.reshape(feats.shape[:2])
 
 
-def threshold_map(scenes: list[Scene], out, *, thresholds: Thresholds = Thresholds()) -> Path:
+def threshold_map(scenes: list[Scene], out: str | os.PathLike, *, thresholds: Thresholds = Thresholds()) -> Path:
     """The fixed-threshold answer on the same scenes, as a class map to compare with the
     classifier's: each pixel's most frequent judgement over its clear looks — vegetated (FVC)
     as grass, water (NDWI) as water, coal-dark as coal, the rest as excavation and bare ground

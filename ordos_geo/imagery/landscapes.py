@@ -16,6 +16,7 @@ covers part of one date. ``labels.geojson`` holds training squares (3 × 3 pixel
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,9 +49,10 @@ _SCL = {1: 5, 2: 2, 3: 5, 4: 4, 5: 4, 6: 6, 7: 5, 8: 5}
 _BANDS = ("blue", "green", "red", "nir", "swir1")
 
 
-def write_landcover_scenes(out, *, area: str = "薛家湾/魏家茆", year: int = 2025,
+def write_landcover_scenes(out: str | os.PathLike, *, area: str = "薛家湾/魏家茆", year: int = 2025,
                            size_km: float = 12.0, pixel_m: float = 20.0, seed: int = 2026,
-                           labels_per_class: int = 40, sites=None) -> Path:
+                           labels_per_class: int = 40,
+                           sites: gpd.GeoDataFrame | None = None) -> Path:
     """Write the scenes, ``manifest.csv``, ``truth_landcover.tif`` and ``labels.geojson`` into
     ``out`` (skipped when a complete set is there); return the manifest path."""
     import rasterio

@@ -291,7 +291,8 @@ def _best_tile(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def progress(sites: gpd.GeoDataFrame, scenes: list[Scene], *,
              zones: gpd.GeoDataFrame | None = None, plans: pd.DataFrame | None = None,
              thresholds: Thresholds = Thresholds(), client: object = None,
-             show_progress: bool | None = None, classifier=None, reference=None,
+             show_progress: bool | None = None, classifier: object | None = None,
+             reference: str | os.PathLike | pd.DataFrame | None = None,
              **deprecated) -> ProgressResult:
     """Measure every site (and zone and banner) on every scene; compare with the plans.
 

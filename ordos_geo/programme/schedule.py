@@ -18,6 +18,7 @@ deadline cannot be met.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,7 +77,8 @@ class Answer:
     shortfalls: pd.DataFrame | None = None
 
 
-def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years, must=None, precedence=(),
+def schedule(costs: pd.DataFrame, *, budgets: pd.DataFrame, years: Iterable[int],
+             must: pd.DataFrame | dict | None = None, precedence: Iterable[tuple] = (),
              escalation_pct: float = 0.0, price_year: int | None = None,
              discount_pct: float = 5.0, alternatives: int = 0, tolerance: float = 0.01,
              gap: float = 1e-4, time_limit: float = 60.0, lang: str | None = None,
