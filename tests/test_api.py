@@ -21,6 +21,7 @@ def test_options_are_keyword_only():
                        (og.classify.predict, 3), (og.classify.threshold_map, 2),
                        (og.classify.labelled_pixels, 2), (og.classify.blocked_folds, 2),
                        (og.landscapes.write_landcover_scenes, 1),
+                       (og.landscapes.write_landcover_years, 1), (og.disturbance.detect, 2),
                        (og.schedule.schedule, 1), (og.costs.zone_costs, 1)):
         params = list(inspect.signature(func).parameters.values())
         positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

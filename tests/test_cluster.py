@@ -120,6 +120,24 @@ def test_disturbance_on_a_cluster_is_the_same(sample, client):
     pd.testing.assert_frame_equal(here.new_inside, there.new_inside, check_exact=True)
 
 
+def test_disturbance_with_a_classifier_on_a_cluster_is_the_same(tmp_path, client):
+    from ordos_geo.imagery import classify, landscapes, read_manifest
+
+    scenes = read_manifest(landscapes.write_landcover_years(
+        tmp_path, years=(2024, 2025), dig_from=2025, drought=None))
+    labels = og.io.read_vector(tmp_path / "labels.geojson").frame
+    model = classify.train([s for s in scenes if s.date.year == 2024], labels, trees=10,
+                           folds=2)
+    sites = og.sites.read_sites(og.datasets.synthetic_sites_path())[0]
+    here = og.disturbance.detect(sites, scenes, classifier=model, show_progress=False)
+    there = og.disturbance.detect(sites, scenes, classifier=model, client=client,
+                                  show_progress=False)
+    assert len(here.suspected) >= 1
+    pd.testing.assert_frame_equal(here.suspected.drop(columns="geometry"),
+                                  there.suspected.drop(columns="geometry"), check_exact=True)
+    pd.testing.assert_frame_equal(here.classes_by_year, there.classes_by_year, check_exact=True)
+
+
 def _run(args: list, cwd: Path, **env) -> subprocess.CompletedProcess:
     return subprocess.run(EXE + args, capture_output=True, text=True, cwd=cwd, timeout=600,
                           env={**os.environ, "PYTHONIOENCODING": "utf-8", **env})

@@ -59,6 +59,9 @@ def add_findings(sub, common, reading, h) -> None:
     ds.add_argument("--since", type=date_type,
                     help=h("new disturbance inside licences from this date, YYYY-MM-DD"))
     ds.add_argument("--rules", type=Path, help=h("an edited copy of disturbance.yaml"))
+    ds.add_argument("--classifier", type=Path,
+                    help=h("a land-cover model from `ordos-geo classify`: yearly class maps "
+                           "judge the pixels instead of thresholds"))
     for name, text in (("checked-by", "who checked (核查人)"), ("tracked-by", "who tracks (跟踪人)"),
                        ("responsible", "who answers for it (责任人)")):
         ds.add_argument(f"--{name}", default="", help=h(text))
@@ -119,13 +122,18 @@ def _disturbance(args: argparse.Namespace) -> int:
     from ..publish import maps
 
     disturbance.load_thresholds(args.rules)  # a bad table fails before any work
+    model = None
+    if args.classifier:
+        from ..imagery import classify
+
+        model = classify.load(args.classifier)  # a bad model fails before any work
     frame = read_sites(args)
     allowed = io.read_vector(args.allowed).frame if args.allowed else None
     scenes = read_scenes(str(args.imagery))
     with cluster.connect(args.scheduler) as client:
         result = disturbance.detect(frame, scenes, search_m=args.search_m, min_ha=args.min_ha,
                                     min_dates=args.min_dates, allowed=allowed, since=args.since,
-                                    rules=args.rules, client=client)
+                                    rules=args.rules, client=client, classifier=model)
     findings = disturbance.findings_table(result.suspected, checked_by=args.checked_by,
                                           tracked_by=args.tracked_by,
                                           responsible=args.responsible)
@@ -135,6 +143,8 @@ def _disturbance(args: argparse.Namespace) -> int:
                    io.write_csv(result.new_inside, out.dir / "new_inside.csv"),
                    maps.save_map(maps.map_disturbance(frame, result.suspected),
                                  out.dir / "disturbance_map.html")]
+        if model is not None:
+            written.append(io.write_csv(result.classes_by_year, out.dir / "classes_by_year.csv"))
         written += write_report(args, out.dir / "validation_report.csv", out=out)
     print(msg("dist_summary", n_out=len(result.suspected),
               ha_out=round(float(result.suspected["area_ha"].sum()), 2),

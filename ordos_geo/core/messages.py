@@ -839,6 +839,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "outside every licence; NDVI fell from {nb} (median of the same season in earlier years) "
         "to {na} while the undisturbed ground around changed by {ref}; BSI rose from {bb} to {ba}.",
     ),
+    "dist_explain_classes": (
+        "距矿山 {mine} 边界 {distance} 米处疑似新增扰动 {area} 公顷：年度地类图 {first} 首次显示，至 {last} "
+        "连续 {n} 年为扰动地类（此前为{before}，现为{after}；分类面积：{classes}），位于所有矿权范围之外；"
+        "年中位 NDVI 由 {nb} 降至 {na}（同期周边未变地类地面变化 {ref}）。",
+        "Suspected new disturbance of {area} ha, {distance} m from the boundary of mine {mine}: "
+        "the yearly land-cover maps show it first in the map of {first} and in a disturbed class "
+        "for {n} years up to {last} (before: {before}; now: {after}; by class: {classes}), "
+        "outside every licence; the year's median NDVI fell from {nb} to {na} while the ground "
+        "around that kept its class changed by {ref}.",
+    ),
+    "dist_no_class": ("无地类（当年无晴空观测）", "no class (never seen clear that year)"),
     "dist_summary": (
         "疑似越界扰动 {n_out} 处（共 {ha_out} 公顷），矿权内新增扰动 {n_in} 个矿山；影像 {n_scenes} 景。",
         "{n_out} suspected disturbances outside licences ({ha_out} ha); new disturbance inside "
@@ -1033,6 +1044,7 @@ HELP_ZH: dict[str, str] = {
     "a land-cover map from a season's scenes (random forest)": '由一季影像生成土地覆盖分类图（随机森林）',
     'labelled polygons or points (GeoJSON/GPKG) to train from': '用于训练的样本多边形或样点（GeoJSON/GPKG）',
     'a land-cover model from `ordos-geo classify`, instead of thresholds': '`ordos-geo classify` 训练的土地覆盖模型（代替固定阈值）',
+    'a land-cover model from `ordos-geo classify`: yearly class maps judge the pixels instead of thresholds': '`ordos-geo classify` 训练的土地覆盖模型：以逐年地类图（代替固定阈值）判定像元',
     "a filled interpretation sheet of the latest year's class map: vegetated hectares ± 95 %% (with --classifier)": '最近一年分类图的已判读样点表：植被面积 ± 95%% 置信区间（与 --classifier 同用）',
     'output folder of `ordos-geo accuracy --zones` or its areas_by_region.csv (class hectares ± 95 %% per zone)': '`ordos-geo accuracy --zones` 的输出文件夹或其 areas_by_region.csv（各治理区分类面积 ± 95%% 置信区间）',
     'a model saved by an earlier classify': '此前 classify 保存的模型',

@@ -38,6 +38,33 @@ still growing) join their polygon. Observations within a run never enter a pixel
 history, so a pit stays measured against the ground it
 replaced. Thresholds live in ``resources/disturbance.yaml``.
 
+**With a classifier** (``classifier=``: a model of :mod:`ordos_geo.imagery.classify` trained on
+the same grid; ``disturbance --classifier MODEL``) the thresholds step aside: the forest maps
+each year from that year's scenes (the median and percentiles of its clear looks), and a pixel
+is **disturbed in a year** when its map shows a disturbed class (``landcover.yaml``'s
+``disturbed``: excavation and bare ground, coal and gangue, dumps) and an earlier year's map
+showed it in another class (ground that was always a pit is not new). A year without a class
+(never clear) does not break a run; an undisturbed class ends it (a reclaimed or misread
+year); a pixel counts when its latest run reaches ``class_min_years`` (1: a year's map already
+holds many looks) and lasts to its last mapped year. **The weather**: in a block of
+``reference_m`` × ``reference_m``, when more than ``class_regional_share`` (0.5) of the open
+ground outside every site (undisturbed before, mapped this year, at least 20 pixels) turns to a
+disturbed class at once, that year of that block is put down to the weather — a drought that
+browns the whole steppe — and not judged (neither starts nor ends a run); its hectares are
+reported as ``weather_ha``, never as suspects. Polygons, areas, ``min_ha``, ``search_m``, the
+inside table and the findings are as below; the dates are each year's last scene date,
+``n_dates`` counts years, the evidence is the year's median NDVI and BSI before the run (the
+last undisturbed year) and on its last year, ``reference_ndvi_change`` the change since the
+year before of the ground around that kept its class; each suspect adds ``class_before``,
+``class_after`` (the class most of its pixels had, and have) and ``class_ha`` (its true
+hectares by class now). A suspect must show the change in its vegetation too: ``ndvi_before``
+at least ``class_ndvi_drop`` (0.10) above ``ndvi_after`` (a crop field the forest misreads as
+bare in a year its green season was clouded has lost nothing; a dig of bare sand, with nothing
+to lose, is left to ``classes_by_year``); those that do not are counted in the result's
+``parameters["unconfirmed"]`` (polygons and hectares), not listed. The result adds
+``classes_by_year`` (``classes_by_year.csv``: each year's hectares by class outside the sites
+within the search distance, inside the licences, and put down to the weather).
+
 **Suspected disturbance outside licences**: flagged pixels outside every site polygon (licence
 areas and their registered pits and dumps are known ground), outside the optional ``allowed``
 layer (approved temporary land use, roads, towns), and within ``search_m`` of a mine boundary
@@ -90,12 +117,12 @@ from ..core.messages import msg
 from ..core.schema import Invalid, normalise_id
 from ..core.utils import keywords_after, progress_bar
 from ..core.yaml_tables import load_table
-from . import _change, grids
+from . import _change, _classchange, grids
 from .scenes import Scene, Thresholds, check_scenes
 
 __all__ = ["load_thresholds", "detect", "findings_table", "DisturbanceResult",
            "SUSPECTED_COLUMNS", "FINDING_COLUMNS", "read_declarations", "compare_declarations",
-           "DECLARATION_COLUMNS", "EVIDENCE_COLUMNS"]
+           "DECLARATION_COLUMNS", "EVIDENCE_COLUMNS", "CLASS_COLUMNS", "CLASS_YEAR_COLUMNS"]
 
 log = logging.getLogger("ordos_geo")
 
@@ -107,6 +134,13 @@ SUSPECTED_COLUMNS = ["suspect_id", "nearest_mine_id", "distance_m", "area_ha", "
 FINDING_COLUMNS = ["mine_id", "event", "date", "checked_by", "tracked_by", "responsible", "note",
                    "suspect_id", "area_ha", "distance_m", "first_seen", "last_seen", "n_dates",
                    "confidence", "lon", "lat", *EVIDENCE_COLUMNS]
+#: with a classifier, what the yearly maps show of a suspect: the class its ground had before
+#: (most of its pixels), the class it has now, and its hectares by class now
+CLASS_COLUMNS = ["class_before", "class_after", "class_ha"]
+#: with a classifier, ``classes_by_year.csv``: hectares of each class each year in the searched
+#: ground outside every site, inside the licences, and of a disturbed class but put down to the
+#: weather (a block that turned at once: not judged, never a suspect)
+CLASS_YEAR_COLUMNS = ["year", "class_code", "class", "outside_ha", "inside_ha", "weather_ha"]
 DECLARATION_COLUMNS = ["mine_id", "year", "declared_reclaimed_ha", "baseline_year",
                        "declared_since_baseline_ha", "detected_gain_ha", "excess_ha", "status",
                        "explanation"]
@@ -120,6 +154,8 @@ def load_thresholds(path: str | os.PathLike | None = None) -> dict[str, float]:
     """The thresholds (``resources/disturbance.yaml``, or an edited copy at ``path``) as
     ``{name: value}``, the table checked first (every value a finite number)."""
     data = load_table("disturbance", path=path)
+    if path is not None and "classes" not in data:  # a copy edited before the section came
+        data["classes"] = load_table("disturbance")["classes"]
     return {name: float(item["value"]) for section in data.values()
             for name, item in section.items()}
 
@@ -141,6 +177,8 @@ class DisturbanceResult:
     findings: pd.DataFrame
     scenes: pd.DataFrame
     parameters: dict = field(default_factory=dict)
+    #: with a classifier: :data:`CLASS_YEAR_COLUMNS` (empty without)
+    classes_by_year: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -165,13 +203,16 @@ class _Found:
     info: list = field(default_factory=list)
     evidence: list = field(default_factory=list)  # float32 rows of _change.EVIDENCE
     bits: list = field(default_factory=list)  # packed dates × pixels: disturbed that date
+    classes: list = field(default_factory=list)  # with a classifier: (before, after) rows
+    counts: list = field(default_factory=list)  # with a classifier: years × codes × 2 pixels
 
 
 def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | None = None,
            min_ha: float | None = None, min_dates: int | None = None,
            allowed: gpd.GeoDataFrame | None = None, since: dt.date | None = None,
            rules: str | os.PathLike | None = None, thresholds: Thresholds = Thresholds(),
-           show_progress: bool | None = None, client: object = None) -> DisturbanceResult:
+           show_progress: bool | None = None, client: object = None,
+           classifier: object = None) -> DisturbanceResult:
     """Suspected disturbance outside licences, new disturbance inside them, register findings
     (see the module text).
 
@@ -184,7 +225,9 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
     an edited copy of ``resources/disturbance.yaml``. The suspects come in EPSG:4326 lon/lat.
     ``client``: a ``dask.distributed.Client`` (:func:`ordos_geo.core.cluster.connect`) to judge
     the strips on its workers, which must reach the scenes by the same paths; the result is the
-    same as without one."""
+    same as without one. ``classifier``: a trained :class:`~ordos_geo.imagery.classify.Model`
+    (same grid) — the yearly class maps judge the pixels instead of the thresholds (see the
+    module text); the suspects gain :data:`CLASS_COLUMNS` and the result ``classes_by_year``."""
     params = load_thresholds(rules)
     for name, value in (("search_m", search_m), ("min_ha", min_ha), ("min_dates", min_dates)):
         if value is not None:
@@ -199,24 +242,65 @@ def detect(sites: gpd.GeoDataFrame, scenes: list[Scene], *, search_m: float | No
     by_grid: dict[tuple, list[Scene]] = {}
     for scene in sorted(scenes, key=lambda s: s.date):
         by_grid.setdefault(grids.grid_of(scene.bands["red"][0]), []).append(scene)
-    outside, inside = [], []
+    outside, inside, by_year = [], [], []
     for key, group in by_grid.items():
         if len(group) >= _NONE:  # dates are kept as one byte a pixel
             raise ValidationError(msg("dist_too_many", n=len(group), limit=_NONE - 1))
+        judging = _judging(group, classifier, thresholds)
         found = _scan_grid(group, key, _ground(sites, mines, allowed, key, params["search_m"]),
-                           params, since, thresholds, show_progress, client)
+                           params, since, judging, show_progress, client)
         if found is None:
             continue
-        dates = [s.date for s in group]
-        outside.append(_outside_polygons(found, dates, params))
-        inside.append(_inside_table(found, dates, mines))
+        outside.append(_outside_polygons(found, judging.dates, params))
+        inside.append(_inside_table(found, judging.dates, mines))
+        by_year.append(_classes_by_year(found, judging.dates))
     suspected = _describe(_merge(outside), mines)
     suspected = suspected[(suspected["area_ha"] >= params["min_ha"])].reset_index(drop=True)
+    unconfirmed = {}
+    if classifier is not None:  # the change seen in the vegetation too
+        lost = (suspected["ndvi_before"] - suspected["ndvi_after"]).to_numpy(float)
+        seen = np.nan_to_num(lost, nan=-np.inf) >= params["class_ndvi_drop"]
+        unconfirmed = {"unconfirmed": {"n": int((~seen).sum()), "ha": round(float(
+            suspected.loc[~seen, "area_ha"].sum()), 2)}}
+        suspected = suspected[seen].reset_index(drop=True)
     suspected["suspect_id"] = [f"SD-{k + 1:04d}" for k in range(len(suspected))]
+    columns = SUSPECTED_COLUMNS + (CLASS_COLUMNS if classifier is not None else [])
+    for name in columns:
+        if name not in suspected.columns:  # none found: the columns are still there
+            suspected[name] = pd.Series([], dtype=object)
     new_inside = _combine_inside(inside, mines)
-    return DisturbanceResult(suspected[SUSPECTED_COLUMNS + ["geometry"]], new_inside,
+    return DisturbanceResult(suspected[columns + ["geometry"]], new_inside,
                              findings_table(suspected), table,
-                             {**params, "since": since.isoformat(), "n_scenes": len(scenes)})
+                             {**params, "since": since.isoformat(), "n_scenes": len(scenes),
+                              "method": "classifier" if classifier is not None else "thresholds",
+                              **unconfirmed},
+                             _combine_years(by_year) if classifier is not None else pd.DataFrame())
+
+
+@dataclass
+class _Judging:
+    """How the strips of one grid are judged: ``fn`` (a strip function) with ``shared`` (its
+    arguments common to every strip), and the dates its date indices stand for."""
+
+    fn: object
+    shared: dict
+    dates: list
+
+
+def _judging(group: list[Scene], classifier, thresholds: Thresholds) -> _Judging:
+    """The thresholds over every date; or, with a classifier, its class map of each year
+    (dated by the year's last scene)."""
+    if classifier is None:
+        return _Judging(_strip, {"group": group, "thresholds": thresholds},
+                        [s.date for s in group])
+    from . import classify
+
+    classify.check_grid(classifier, classify.scene_grid(group))
+    years: dict[int, list[Scene]] = {}
+    for scene in group:
+        years.setdefault(scene.date.year, []).append(scene)
+    return _Judging(_class_strip, {"years": list(years.values()), "forest": classifier.forest},
+                    [scenes[-1].date for scenes in years.values()])
 
 
 def _ground(sites, mines, allowed, key: tuple, search_m: float) -> _Ground:
@@ -246,7 +330,7 @@ def _window(ground: _Ground, key: tuple):
 
 
 def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, since: dt.date,
-               thresholds: Thresholds, show, client=None) -> _Found | None:
+               judging: _Judging, show, client=None) -> _Found | None:
     """Every strip of the window through every date of the group: on Dask threads, or on the
     workers of ``client``; the parts are kept in the same order either way."""
     import dask
@@ -260,18 +344,17 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
     transform = window_transform(win, Affine(*key[1]))
     found = _Found(win, transform, CRS.from_wkt(key[0]),
                    np.zeros((int(win.height), int(win.width)), dtype=np.uint8))
-    first_new = sum(s.date < since for s in group)  # date index from which "new" counts
+    first_new = sum(d < since for d in judging.dates)  # date index from which "new" counts
     frame = (win, transform)
     parts = _parts(win, key, group)
+    shared = {**judging.shared, "ground": ground, "params": params}
     if client is not None:
-        done = cluster.in_order(client, _strip, parts, item="window", frame=frame,
-                                first_new=first_new, shared={"group": group, "ground": ground,
-                                                             "params": params,
-                                                             "thresholds": thresholds})
+        done = cluster.in_order(client, judging.fn, parts, item="window", frame=frame,
+                                first_new=first_new, shared=shared)
         for part in progress_bar(done, total=len(parts), desc="strips", progress=show):
             _keep(found, part)
         return found
-    tasks = [dask.delayed(_strip)(group, part, frame, ground, params, thresholds, first_new)
+    tasks = [dask.delayed(judging.fn)(window=part, frame=frame, first_new=first_new, **shared)
              for part in parts]
     for start in progress_bar(range(0, len(tasks), 8), desc="strips", progress=show):
         for done in dask.compute(*tasks[start:start + 8], scheduler="threads"):
@@ -280,7 +363,13 @@ def _scan_grid(group: list[Scene], key: tuple, ground: _Ground, params: dict, si
 
 
 def _keep(found: _Found, part) -> None:
-    """Write one part's flags and evidence (from :func:`_strip`) into ``found``."""
+    """Write one part's flags and evidence (from :func:`_strip` or :func:`_class_strip`)
+    into ``found``."""
+    if isinstance(part, _ClassPart):
+        found.counts.append(part.counts)
+        if part.flagged is not None:
+            found.classes.append(part.classes)
+        part = part.flagged
     if part is None:
         return
     (r0, c0), cls, flat, info, evidence, bits = part
@@ -315,19 +404,55 @@ def _parts(win, key: tuple, group: list[Scene]) -> list:
             for c0, c1 in grids.strips(c_lo, c_hi - 1, step=cols, height=width)]
 
 
-def _strip(group: list[Scene], window, frame: tuple, ground: _Ground, params: dict,
+def _strip(*, group: list[Scene], window, frame: tuple, ground: _Ground, params: dict,
            thresholds: Thresholds, first_new: int):
     """The per-pixel time series of one part of the window judged (:mod:`._change`): its
     offset in the searched window (``frame``: that window and its transform), its class
     raster, and per flagged pixel its flat index, facts, evidence and packed dates — or None
     when nothing is flagged. It writes nowhere, so a cluster's worker can run it."""
-    win, win_transform = frame
     shape = (int(window.height), int(window.width))
-    r0 = int(window.row_off - win.row_off)
-    c0 = int(window.col_off - win.col_off)
     known, inside, near = _masks(ground, window, frame, shape)
     series = _change.read_series(group, window, thresholds)
-    judged = _change.judge(series, known, params, abs(win_transform.a))
+    judged = _change.judge(series, known, params, abs(frame[1].a))
+    flagged = _flagged(judged, (known, inside, near), window, frame, first_new, len(group))
+    return None if flagged is None else flagged[0]
+
+
+@dataclass
+class _ClassPart:
+    """What :func:`_class_strip` returns: the flagged part (as :func:`_strip`'s, or None),
+    the (before, after) classes of its flagged pixels, and its pixels by year and class."""
+
+    flagged: tuple | None
+    classes: np.ndarray
+    counts: np.ndarray
+
+
+def _class_strip(*, years: list[list[Scene]], forest, window, frame: tuple, ground: _Ground,
+                 params: dict, first_new: int) -> _ClassPart:
+    """One part judged on the forest's yearly class maps (:mod:`._classchange`); the same
+    flagged part as :func:`_strip`, with its classes. It writes nowhere."""
+    shape = (int(window.height), int(window.width))
+    known, inside, near = _masks(ground, window, frame, shape)
+    maps = _classchange.read_years(years, window, forest)
+    judged, info = _classchange.judge(maps, known, params, abs(frame[1].a),
+                                      searched=near & ~known)
+    counts = _classchange.year_counts(maps, {"outside": near & ~known, "inside": inside},
+                                      info["aside"])
+    flagged = _flagged(judged, (known, inside, near), window, frame, first_new, len(years))
+    if flagged is None:
+        return _ClassPart(None, np.empty((2, 0), np.uint8), counts)
+    part, at = flagged
+    return _ClassPart(part, np.stack([info["before"][at], info["after"][at]]), counts)
+
+
+def _flagged(judged, masks: tuple, window, frame: tuple, first_new: int, n_dates: int):
+    """``(part, flat indices in the part)`` of a judged part's flagged pixels — outside every
+    site within the search distance, or inside a licence and new since ``first_new`` — or None."""
+    known, inside, near = masks
+    win = frame[0]
+    r0 = int(window.row_off - win.row_off)
+    c0 = int(window.col_off - win.col_off)
     first = judged.first
     on = first != _NONE
     if not on.any():
@@ -335,13 +460,13 @@ def _strip(group: list[Scene], window, frame: tuple, ground: _Ground, params: di
     cls = np.where(on & ~known & near, _OUTSIDE, np.where(
         judged.persistent & inside & (first >= first_new), _INSIDE, 0)).astype(np.uint8)
     at = np.flatnonzero(cls)
-    rows, cols = np.divmod(at, shape[1])
-    in_run = np.arange(len(group))[:, None] >= first.ravel()[at][None].astype(int)
+    rows, cols = np.divmod(at, cls.shape[1])
+    in_run = np.arange(n_dates)[:, None] >= first.ravel()[at][None].astype(int)
     return ((r0, c0), cls, (rows + r0) * int(win.width) + cols + c0,
             np.stack([first.ravel()[at], judged.last.ravel()[at], judged.count.ravel()[at],
                       judged.persistent.ravel()[at], cls.ravel()[at]]),
             np.stack([judged.evidence[k].ravel()[at] for k in _change.EVIDENCE]),
-            np.packbits(judged.cand[:, at] & in_run, axis=0))
+            np.packbits(judged.cand[:, at] & in_run, axis=0)), at
 
 
 def _masks(ground: _Ground, window, frame: tuple, shape) -> tuple[np.ndarray, ...]:
@@ -373,13 +498,20 @@ def _pixel_info(found: _Found, cls: int, n_dates: int):
     if not found.flat:
         return (np.empty(0, np.int64), np.empty((4, 0), np.uint8),
                 np.empty((len(_change.EVIDENCE), 0), np.float32), np.empty((n_dates, 0), bool))
+    flat, info, evidence, bits, _ = _pixel_rows(found, cls, n_dates)
+    return flat, info, evidence, bits
+
+
+def _pixel_rows(found: _Found, cls: int, n_dates: int):
+    """:func:`_pixel_info` and, with a classifier, the (before, after) class rows (else None)."""
     flat, info = np.concatenate(found.flat), np.concatenate(found.info, axis=1)
     evidence = np.concatenate(found.evidence, axis=1)
     bits = np.concatenate([np.unpackbits(b, axis=0, count=n_dates) for b in found.bits],
                           axis=1).astype(bool)
     order = np.argsort(flat)
     keep = order[info[4, order] == cls]
-    return flat[keep], info[:4, keep], evidence[:, keep], bits[:, keep]
+    classes = np.concatenate(found.classes, axis=1)[:, keep] if found.classes else None
+    return flat[keep], info[:4, keep], evidence[:, keep], bits[:, keep], classes
 
 
 def _outside_polygons(found: _Found, dates: list, params: dict) -> gpd.GeoDataFrame:
@@ -387,8 +519,10 @@ def _outside_polygons(found: _Found, dates: list, params: dict) -> gpd.GeoDataFr
     pixels, then in true hectares by the caller), with their evidence."""
     from scipy import ndimage
 
-    flat, (first, last, count, persistent), evidence, bits = _pixel_info(found, _OUTSIDE,
-                                                                         len(dates))
+    if not found.flat:
+        return _empty_suspects()
+    flat, (first, last, count, persistent), evidence, bits, classes = _pixel_rows(
+        found, _OUTSIDE, len(dates))
     if not len(flat):
         return _empty_suspects()
     labels, n = ndimage.label(found.cls == _OUTSIDE, structure=np.ones((3, 3), dtype=int))
@@ -411,12 +545,59 @@ def _outside_polygons(found: _Found, dates: list, params: dict) -> gpd.GeoDataFr
     kept = np.where(keep[labels], labels, 0).astype(np.int32)
     del labels
     ids, polys = _label_polygons(kept, found.transform)
-    return gpd.GeoDataFrame({
+    extra = {} if classes is None else {"before_px": _class_pixels(lab, classes[0], ids),
+                                        "after_px": _class_pixels(lab, classes[1], ids)}
+    return gpd.GeoDataFrame({**extra,
         "first": [dates[f_min[i]] for i in ids], "last": [dates[l_max[i]] for i in ids],
         "n_dates": n_dates[ids], "confidence": confirmed[ids] / size[ids],
         "pixels": size[ids],
         "dates": [{d: int(c) for d, c in zip(dates, per_date[:, i]) if c} for i in ids],
         **{k: v[ids] for k, v in means.items()}}, geometry=polys, crs=found.crs).to_crs(4326)
+
+
+def _class_pixels(lab: np.ndarray, codes: np.ndarray, ids: np.ndarray) -> list[dict]:
+    """Per label of ``ids``, its pixels by class code (``{code: pixels}``; 0: no class)."""
+    pairs = pd.Series(1, index=pd.MultiIndex.from_arrays([lab, codes])).groupby(level=[0, 1]).sum()
+    out: dict[int, dict] = {}
+    for (label, code), n in pairs.items():
+        out.setdefault(int(label), {})[int(code)] = int(n)
+    return [out.get(int(i), {}) for i in ids]
+
+
+def _classes_by_year(found: _Found, dates: list) -> pd.DataFrame:
+    """With a classifier: hectares of each class each year outside every site (in the searched
+    ground) and inside the licences, ground hectares (the grid's areal scale at the window's
+    centre). Empty without."""
+    from pyproj import Proj, Transformer
+
+    if not found.counts:
+        return pd.DataFrame(columns=CLASS_YEAR_COLUMNS)
+    counts = np.sum(found.counts, axis=0)  # years × codes × (outside, inside, weather)
+    h, w = found.cls.shape
+    x, y = found.transform * (w / 2, h / 2)
+    lon, lat = Transformer.from_crs(found.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    cell_ha = abs(found.transform.a * found.transform.e) / 10_000.0 / Proj(
+        found.crs).get_factors(lon, lat).areal_scale
+    rows = [{"year": d.year, "class_code": code, "outside_ha": counts[t, code, 0] * cell_ha,
+             "inside_ha": counts[t, code, 1] * cell_ha, "weather_ha": counts[t, code, 2] * cell_ha}
+            for t, d in enumerate(dates) for code in np.flatnonzero(counts[t].sum(axis=1))]
+    return pd.DataFrame(rows, columns=[c for c in CLASS_YEAR_COLUMNS if c != "class"])
+
+
+def _combine_years(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The grids' class hectares added per year and class, names from the catalogue (0: no
+    class — never seen clear that year)."""
+    from .accuracy import class_name
+
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=[c for c in CLASS_YEAR_COLUMNS
+                                                          if c != "class"])
+    values = ["outside_ha", "inside_ha", "weather_ha"]
+    out = frame.groupby(["year", "class_code"], as_index=False)[values].sum()
+    out["class"] = [class_name(c) if c else msg("dist_no_class") for c in out["class_code"]]
+    for col in values:
+        out[col] = out[col].astype(float).round(2)
+    return out[CLASS_YEAR_COLUMNS]
 
 
 def _empty_suspects() -> gpd.GeoDataFrame:
@@ -510,7 +691,9 @@ def _merge(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     share = np.minimum(share, 1.0)
     dates = [{d: int(round(n * f)) for d, n in _added(list(ds)).items()}
              for ds, f in zip(grouped["dates"].agg(list), share)]
-    return gpd.GeoDataFrame({"first": out["first"], "last": out["last"],
+    extra = {k: [_added(list(ds)) for ds in grouped[k].agg(list)]
+             for k in ("before_px", "after_px") if k in frame.columns}
+    return gpd.GeoDataFrame({**extra, "first": out["first"], "last": out["last"],
                              "n_dates": out["n_dates"],
                              "pixels": np.round(out["pixels"].to_numpy() * share).astype(int),
                              "dates": dates,
@@ -550,12 +733,36 @@ def _describe(frame: gpd.GeoDataFrame, mines: gpd.GeoDataFrame) -> gpd.GeoDataFr
                     for ds in out["dates"]]
     for k in _change.EVIDENCE:
         out[k] = out[k].astype(float).round(3)
+    if "after_px" in out.columns:
+        out = _class_columns(out)
     out["explanation"] = [_explain(r) for r in out.itertuples()]
     out = out.sort_values(["area_ha", "first_seen"], ascending=[False, True])
     return out.drop(columns=["first", "last"]).reset_index(drop=True)
 
 
+def _class_columns(out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """:data:`CLASS_COLUMNS` from the suspects' pixels by class: the class most of its pixels
+    had before and have now, and its true hectares by class now (its area shared by pixels)."""
+    from .accuracy import class_name
+
+    def top(counts: dict) -> str:
+        named = {c: n for c, n in counts.items() if c}
+        return class_name(max(named, key=lambda c: (named[c], -c))) if named else ""
+
+    out["class_before"] = [top(d) for d in out["before_px"]]
+    out["class_after"] = [top(d) for d in out["after_px"]]
+    out["class_ha"] = ["; ".join(f"{class_name(c)} {area * n / max(sum(d.values()), 1):.2f}"
+                                 for c, n in sorted(d.items(), key=lambda cn: -cn[1]) if c)
+                       for d, area in zip(out["after_px"], out["area_ha"])]
+    return out.drop(columns=["before_px", "after_px"])
+
+
 def _explain(r) -> str:
+    if hasattr(r, "class_after"):
+        return msg("dist_explain_classes", mine=r.nearest_mine_id, distance=round(r.distance_m),
+                   area=r.area_ha, first=r.first_seen, last=r.last_seen, n=r.n_dates,
+                   before=r.class_before, after=r.class_after, classes=r.class_ha,
+                   nb=r.ndvi_before, na=r.ndvi_after, ref=r.reference_ndvi_change)
     return msg("dist_explain", mine=r.nearest_mine_id, distance=round(r.distance_m),
                area=r.area_ha, first=r.first_seen, last=r.last_seen, n=r.n_dates,
                pixels=r.pixels, nb=r.ndvi_before, na=r.ndvi_after, bb=r.bsi_before,

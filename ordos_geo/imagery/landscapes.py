@@ -11,6 +11,14 @@ single August scene takes them for reclaimed ground), a town block (built-up) an
 Each object carries its own brightness (± 10 %) and every pixel its own noise, and a cloud (SCL 9)
 covers part of one date. ``labels.geojson`` holds training squares (3 × 3 pixels of one class,
 ``class`` in Chinese) drawn from the truth; every other pixel is for judging.
+
+    manifest = og.landscapes.write_landcover_years("output/landcover_years")
+
+The same ground over several years (three dates each, ``truth_landcover_<year>.tif`` each):
+from ``dig_from`` on, a dig of steppe outside every site, within 1.5 km of a mine (excavation,
+its spoil piled on one side — a dump — from the next year), and in the ``drought`` year a dry
+summer that makes the steppe as pale as bare ground (grass spectra near excavation's; the truth
+stays grass). ``labels.geojson`` is drawn from the first year.
 """
 
 from __future__ import annotations
@@ -24,11 +32,13 @@ import numpy as np
 import pandas as pd
 
 from .. import io
-from ..io import atomic_path
+from .. import sites as sites_mod
+from ..io import atomic_path, datasets
 from .samples import sample_grid
 from .scenes import S2_OFFSET_FROM
 
-__all__ = ["write_landcover_scenes", "SPECTRA", "DATES"]
+__all__ = ["write_landcover_scenes", "write_landcover_years", "SPECTRA", "DATES",
+           "DROUGHT_GRASS"]
 
 #: reflectance (blue, green, red, NIR, SWIR1) of each class on each date (May, Aug, Oct)
 SPECTRA = {
@@ -43,6 +53,8 @@ SPECTRA = {
     7: [(0.09, 0.09, 0.085, 0.12, 0.13)] * 3,                      # PV arrays
     8: [(0.14, 0.15, 0.17, 0.22, 0.26)] * 3,                       # built-up
 }
+#: reflectance of grass on every date of a drought year: as pale as bare ground
+DROUGHT_GRASS = [(0.12, 0.15, 0.18, 0.22, 0.31)] * 3
 #: the dates of the scenes (month, day) in the chosen year
 DATES = ((5, 15), (8, 15), (10, 10))
 _SCL = {1: 5, 2: 2, 3: 5, 4: 4, 5: 4, 6: 6, 7: 5, 8: 5}
@@ -78,6 +90,81 @@ def write_landcover_scenes(out: str | os.PathLike, *, area: str = "薛家湾/魏
     with atomic_path(manifest) as tmp:  # last: its presence means the set is complete
         pd.DataFrame(rows).to_csv(tmp, index=False)
     return manifest
+
+
+def write_landcover_years(out: str | os.PathLike, *, years: tuple = (2022, 2023, 2024, 2025),
+                          drought: int | None = 2023, dig_from: int | None = 2024,
+                          area: str = "薛家湾/魏家茆", size_km: float = 12.0, pixel_m: float = 20.0,
+                          seed: int = 2026, labels_per_class: int = 40,
+                          sites: gpd.GeoDataFrame | None = None) -> Path:
+    """Write the scenes of every year, ``manifest.csv``, ``truth_landcover_<year>.tif``,
+    ``dig.geojson`` (the dig's outline, EPSG:4326) and ``labels.geojson`` into ``out`` (skipped
+    when a complete set is there); return the manifest path."""
+    import rasterio
+
+    out = Path(out)
+    manifest = out / "manifest.csv"
+    if all(p.exists() for p in (manifest, out / "labels.geojson", out / "dig.geojson")):
+        return manifest
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    local, crs, transform, n = sample_grid(sites, area, size_km, pixel_m)
+    truth, objects = _layout(local, transform, n, rng)
+    every = sites if sites is not None else sites_mod.read_sites(
+        datasets.synthetic_sites_path())[0]
+    dig = _dig_place(every.to_crs(crs), truth, transform, n)
+    profile = dict(driver="GTiff", width=n, height=n, count=1, crs=crs, transform=transform,
+                   tiled=True, blockxsize=256, blockysize=256, compress="deflate")
+    gain = rng.uniform(0.85, 1.15, objects.max() + 1)[objects]
+    rows = []
+    for year in years:
+        now = truth.copy()
+        if dig_from is not None and year >= dig_from:
+            now[dig] = 1
+            if year > dig_from:  # its spoil piled on the dig's western third
+                now[dig & (np.cumsum(dig, axis=1) <= dig.sum(axis=1, keepdims=True) // 3)] = 3
+        with atomic_path(out / f"truth_landcover_{year}.tif") as tmp:
+            with rasterio.open(tmp, "w", dtype="uint8", nodata=0, **profile) as dst:
+                dst.write(now, 1)
+        spectra = {**SPECTRA, 4: DROUGHT_GRASS} if year == drought else SPECTRA
+        rows += [_write_date(out, dt.date(year, m, d), t, now, gain, rng, profile,
+                             spectra=spectra) for t, (m, d) in enumerate(DATES)]
+    io.write_geojson(_dig_outline(dig, transform, crs), out / "dig.geojson")
+    io.write_geojson(_labels(truth, transform, crs, rng, labels_per_class),
+                     out / "labels.geojson")
+    with atomic_path(manifest) as tmp:
+        pd.DataFrame(rows).to_csv(tmp, index=False)
+    return manifest
+
+
+def _dig_place(every: gpd.GeoDataFrame, truth: np.ndarray, transform, n: int) -> np.ndarray:
+    """A 30 × 30 pixel square of steppe (grass only) outside every site, its centre 600–1500 m
+    from the nearest mine boundary: where a dig next to a licence would be."""
+    from rasterio.features import rasterize
+    from scipy import ndimage
+
+    mines = every.geometry[every["kind"].to_numpy() == "mine"]
+    sites = rasterize([(g, 1) for g in every.geometry], out_shape=(n, n), transform=transform,
+                      fill=0, dtype="uint8") > 0
+    mine = rasterize([(g.boundary, 1) for g in mines], out_shape=(n, n), transform=transform,
+                     fill=0, dtype="uint8", all_touched=True) > 0
+    dist = ndimage.distance_transform_edt(~mine) * abs(transform.a)
+    free = ndimage.minimum_filter((truth == 4) & ~sites, size=30, mode="constant", cval=0) > 0
+    ok = free & (dist >= 600) & (dist <= 1500)
+    if not ok.any():
+        raise ValueError("no steppe 600–1500 m from a mine for the dig")
+    r, c = (int(v[len(v) // 2]) for v in np.nonzero(ok))
+    square = np.zeros((n, n), bool)
+    square[r - 15:r + 15, c - 15:c + 15] = True
+    return square
+
+
+def _dig_outline(dig: np.ndarray, transform, crs: str) -> gpd.GeoDataFrame:
+    from rasterio.features import shapes
+    from shapely.geometry import shape
+
+    geoms = [shape(g) for g, v in shapes(dig.astype(np.uint8), mask=dig, transform=transform)]
+    return gpd.GeoDataFrame({"what": ["dig"] * len(geoms)}, geometry=geoms, crs=crs).to_crs(4326)
 
 
 def _layout(local: gpd.GeoDataFrame, transform, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +214,7 @@ def _site_classes(kind: str, mask: np.ndarray, rng) -> np.ndarray:
 
 
 def _write_date(out: Path, date: dt.date, t: int, truth: np.ndarray, gain: np.ndarray, rng,
-                profile: dict) -> dict:
+                profile: dict, *, spectra: dict = SPECTRA) -> dict:
     import rasterio
 
     offset = 1000 if date >= S2_OFFSET_FROM else 0
@@ -147,8 +234,8 @@ def _write_date(out: Path, date: dt.date, t: int, truth: np.ndarray, gain: np.nd
             dtype = "uint8"
         else:
             refl = np.zeros(truth.shape, np.float32)
-            for code, spectra in SPECTRA.items():
-                refl[truth == code] = spectra[t][b]
+            for code, values in spectra.items():
+                refl[truth == code] = values[t][b]
             refl = refl * gain + rng.normal(0, 0.02, truth.shape).astype(np.float32)
             refl[cloud] = 0.45
             data = np.clip(np.round(refl * 10000) + offset, 1, 65535).astype(np.uint16)
