@@ -367,5 +367,7 @@ def test_every_command_help_is_in_the_users_language():
             assert len(CJK.findall(text_en)) < letters, (path, what, text_en)  # glosses only
         page = parser.format_help()
         assert not re.search(r"^(positional arguments|options):", page, re.M), path
+        for lang_page in (page, en[path].format_help()):  # 95 %% is argparse's, never shown
+            assert "%%" not in lang_page, (path, lang_page)
         assert "show this help message" not in page, path
     assert en[("disturbance",)].format_help().startswith("usage:")

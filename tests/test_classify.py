@@ -385,3 +385,13 @@ def test_classes_are_balanced_by_a_cap_per_class(season):
     counts = np.bincount(y, minlength=9)[1:]
     assert counts.max() <= 60 and (counts > 0).all()
     assert len(X) == len(y) == len(rows) == len(cols)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 65_536])
+def test_chunked_prediction_is_the_forests_own_answer(season, monkeypatch, chunk):
+    _, scenes, _, model = season
+    X = classify.features(scenes, Window(0, 0, 600, 40)).reshape(-1, len(classify.FEATURES))
+    X = X[np.isfinite(X).all(axis=1)][:3000]
+    monkeypatch.setattr(classify, "_CHUNK", chunk)
+    got = classify.classes_of(model.forest, X)
+    assert got.dtype == np.uint8 and (got == model.forest.predict(X)).all()

@@ -337,6 +337,8 @@ CLAIMED = {
     ("register", "ordos_geo open"): {"max_seconds": 1},
     ("programme", "ordos_geo schedule"): {"sizes": {"300": {"max_seconds": 3},
                                                     "2000": {"max_seconds": 30}}},
+    ("classify", "ordos_geo predict, Dask threads"): {
+        "sizes": {"10000 x 10000": {"max_ratio": 5, "max_peak_mb": 2000}}},
 }
 
 

@@ -69,8 +69,9 @@ def _localise(parser: argparse.ArgumentParser, h) -> None:
         elif isinstance(action, argparse._SubParsersAction):
             helps = {choice.dest: choice.help for choice in action._choices_actions}
             for name, command in action.choices.items():
-                if command.description is None:
-                    command.description = helps.get(name)
+                if command.description is None and helps.get(name):
+                    # help is %-formatted (95 %% → 95 %), a description is printed as written
+                    command.description = helps[name].replace("%%", "%")
                 _localise(command, h)
 
 

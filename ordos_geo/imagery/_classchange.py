@@ -48,7 +48,7 @@ def read_years(years: list[list], window, forest) -> YearMaps:
         flat = feats.reshape(-1, feats.shape[-1])
         clear = np.isfinite(flat).all(axis=1)
         if clear.any():
-            out.classes[t].ravel()[clear] = forest.predict(flat[clear]).astype(np.uint8)
+            out.classes[t].ravel()[clear] = classify.classes_of(forest, flat[clear])
         out.ndvi[t], out.bsi[t] = feats[..., i_ndvi], feats[..., i_bsi]
     return out
 

@@ -45,7 +45,7 @@ from .scenes import Scene, Thresholds, measures
 
 __all__ = ["FEATURES", "MODEL_FORMAT", "Model", "features", "train", "save", "load",
            "predict", "labelled_pixels", "scene_grid", "blocked_folds", "threshold_map",
-           "check_grid", "class_areas"]
+           "check_grid", "class_areas", "classes_of"]
 
 _BANDS = ("blue", "green", "red", "nir", "swir1")
 _STATS = (("median", 50), ("p10", 10), ("p90", 90))
@@ -112,10 +112,15 @@ def features(scenes: list[Scene], window) -> np.ndarray:
         for name in stacks:
             values = refl[name] if name in _BANDS else derived[name]
             stacks[name].append(np.where(ok & np.isfinite(values), values, np.nan))
-    out = []
-    for name in stacks:
-        out += _quantiles(np.stack(stacks[name]).astype(np.float32), [q for _, q in _STATS])
-    return np.stack(out, axis=-1)
+    first = stacks["blue"][0]
+    out = np.empty((*first.shape, len(FEATURES)), np.float32)  # filled in place: no 2nd copy
+    k = 0
+    for name in list(stacks):
+        cube = np.stack(stacks.pop(name)).astype(np.float32)
+        for values in _quantiles(cube, [q for _, q in _STATS]):
+            out[..., k] = values
+            k += 1
+    return out
 
 
 def _quantiles(cube: np.ndarray, qs) -> list[np.ndarray]:
@@ -411,11 +416,27 @@ def _style(dst) -> None:
 def _predict_strip(forest, scenes, window) -> np.ndarray:
     feats = features(scenes, window)
     flat = feats.reshape(-1, feats.shape[-1])
-    clear = np.isfinite(flat).all(axis=1)
     out = np.zeros(len(flat), np.uint8)
-    if clear.any():
-        out[clear] = forest.predict(flat[clear]).astype(np.uint8)
+    for start in range(0, len(flat), _CHUNK):  # chunk by chunk: the clear rows never copied whole
+        part = flat[start:start + _CHUNK]
+        clear = np.isfinite(part).all(axis=1)
+        if clear.any():
+            out[start:start + _CHUNK][clear] = classes_of(forest, part[clear])
     return out.reshape(feats.shape[:2])
+
+
+#: pixels the forest is given at once: its per-tree votes stay in the cache (1.5× faster than a
+#: whole strip at once, and a few MB instead of hundreds — benchmarks/results/classify.md)
+_CHUNK = 65_536
+
+
+def classes_of(forest, X: np.ndarray) -> np.ndarray:
+    """The forest's class (uint8) of each row of ``X`` (features, all finite), in chunks of
+    :data:`_CHUNK` rows — the same answer as ``forest.predict(X)``."""
+    out = np.empty(len(X), np.uint8)
+    for start in range(0, len(X), _CHUNK):
+        out[start:start + _CHUNK] = forest.predict(X[start:start + _CHUNK])
+    return out
 
 
 def threshold_map(scenes: list[Scene], out: str | os.PathLike, *, thresholds: Thresholds = Thresholds()) -> Path:
