@@ -137,7 +137,7 @@ def _overall(cache: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--sizes", default="10000")
+    ap.add_argument("--sizes", default="2000,10000")
     ap.add_argument("--cache", default="/tmp/ordos_bench_classify")
     args = ap.parse_args()
     cache = Path(args.cache)

@@ -303,7 +303,7 @@ def test_every_measured_row_of_every_results_file_is_rendered():
     block = _block(README.read_text(encoding="utf-8"))
     targets = yaml.safe_load(TARGETS.read_text(encoding="utf-8"))
     assert sorted(targets) == sorted(["ingest", "imagery", "maps", "zones", "terrain", "programme",
-                                      "disturbance", "register"])
+                                      "disturbance", "register", "classify"])
     assert {s["results"] for s in targets.values()} == {p.name for p in RESULTS.glob("*.md")}
     for spec in targets.values():
         res = gen.parse_results((RESULTS / spec["results"]).read_text(encoding="utf-8"))
