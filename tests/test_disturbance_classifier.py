@@ -6,6 +6,7 @@ built by hand give the runs the module text promises."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -97,7 +98,7 @@ def test_a_drought_in_the_last_year_is_weather_and_without_the_rule_a_false_exca
     # with no vegetation lost — counted as unconfirmed, listed only when the rule is off
     unconfirmed = found.parameters["unconfirmed"]
     assert unconfirmed["n"] >= 1 and unconfirmed["ha"] >= 0.5
-    table = load_table("disturbance")
+    table = copy.deepcopy(load_table("disturbance"))
     table["classes"]["class_ndvi_drop"]["value"] = 0.0
     rules = tmp_path / "no_drop.yaml"
     rules.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
@@ -107,7 +108,7 @@ def test_a_drought_in_the_last_year_is_weather_and_without_the_rule_a_false_exca
     extra = loose.suspected[loose.suspected["suspect_id"] != loose.suspected.loc[
         loose.suspected["area_ha"].idxmax(), "suspect_id"]]
     assert ((extra["ndvi_before"] - extra["ndvi_after"]) < 0.1).all()
-    table = load_table("disturbance")
+    table = copy.deepcopy(load_table("disturbance"))
     table["classes"]["class_regional_share"]["value"] = 1.0
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
@@ -220,3 +221,22 @@ def test_a_model_of_another_grid_is_refused_before_any_work(mid_drought, tmp_pat
                                                                  "pixel_m": 10.0}}, model.cv)
     with pytest.raises(ValidationError, match="10 m"):
         disturbance.detect(SITES, scenes, classifier=other, show_progress=False)
+
+
+def test_a_rules_copy_edited_before_the_classes_section_still_loads(tmp_path):
+    table = copy.deepcopy(load_table("disturbance"))
+    packaged = disturbance.load_thresholds()
+    del table["classes"]
+    table["polygon"]["min_ha"]["value"] = 2.0
+    old = tmp_path / "old.yaml"
+    old.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
+    got = disturbance.load_thresholds(old)
+    assert got["min_ha"] == 2.0
+    for name in ("class_min_years", "class_regional_share", "class_ndvi_drop"):
+        assert got[name] == packaged[name]
+    table = copy.deepcopy(load_table("disturbance"))
+    table["classes"]["class_regional_share"]["value"] = float("nan")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
+    with pytest.raises(Exception, match="class_regional_share"):
+        disturbance.load_thresholds(bad)
