@@ -261,7 +261,13 @@ def test_names_in_chinese_headers_and_values_read_as_codes(mapped):
     ({(4, "reference_class"): "=1+1"}, "line 6"),
     ({(4, "reference_class"): "\u200b"}, "no reference_class"),
     ({(7, "lon"): "nan"}, "line 9"),
-    ({(2, "map_class"): "9"}, "another map"),
+    ({(2, "map_class"): "7"}, "another map"),
+    ({(2, "reference_class"): "9"}, "names no class"),       # a code the table has not
+    ({(2, "reference_class"): "999"}, "names no class"),
+    ({(2, "reference_class"): "0"}, "names no class"),       # 0 is "no class"
+    ({(2, "reference_class"): "1e30"}, "names no class"),
+    ({(3, "sample_id"): "s0001\u200b"}, "twice"),            # the same id, as normalise_id says
+    ({(3, "sample_id"): "Ｓ０００１"}, "twice"),
     ({(3, "sample_id"): "S0001"}, "twice"),
     ({(5, "lon"): "100.0"}, "outside the map"),
 ])
@@ -270,6 +276,7 @@ def test_a_sheet_an_evaluator_edited_is_refused_by_line(mapped, change, words):
     sheet = _filled(folder, truth, change)
     if (3, "sample_id") in change:
         sheet.loc[0, "sample_id"] = "S0001"
+        sheet.loc[3, "sample_id"] = change[(3, "sample_id")]
     sheet.to_csv(folder / "bad.csv", index=False)
     done = _run(["accuracy", "map.tif", "--reference", "bad.csv", "--out", "a"], folder)
     assert done.returncode == 1 and words in done.stderr, done.stderr
@@ -329,3 +336,38 @@ def test_classes_together_are_estimated_over_their_merged_columns():
     assert stable["ci95_ha"] == pytest.approx(change["ci95_ha"])
     # and not the sum of the two classes' intervals: their covariance counts
     assert change["ci95_ha"] < areas.loc[1, "ci95_ha"] + areas.loc[2, "ci95_ha"]
+
+
+def test_a_map_with_codes_no_class_has_is_refused(tmp_path):
+    _, mapped = _known_error()
+    mapped[0, 0] = 9
+    _write(tmp_path / "map.tif", mapped)
+    done = _run(["accuracy-sample", "map.tif", "--out", "s"], tmp_path)
+    assert done.returncode == 1 and "[9]" in done.stderr and "landcover.yaml" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--seed", "-1"], "--seed"),
+    (["--allocation", "1=100,1=5,2=50,3=50,4=50"], "1=100,1=5"),
+    (["--n", "5", "--allocation", "1=60,2=60,3=60,4=60"], "240"),
+])
+def test_sample_options_a_user_gets_wrong_are_refused(tmp_path, extra, words):
+    _, mapped = _known_error()
+    _write(tmp_path / "map.tif", mapped)
+    done = _run(["accuracy-sample", "map.tif", *extra, "--out", "s"], tmp_path)
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_interval_of_zero_width_says_it_is_the_samples_not_certainty():
+    mapped = pd.Series({1: 100.0, 4: 900.0})
+    # every sample agrees with the map: the estimator's variance is 0
+    a = accuracy.estimate([1] * 50 + [4] * 50, [1] * 50 + [4] * 50, mapped_ha=mapped)
+    areas = a.areas.set_index("class")
+    assert (areas["ci95_ha"] == 0).all()
+    from ordos_geo.core.messages import msg
+
+    assert all(msg("acc_no_disagreement") in note for note in areas["note"])
+    b = accuracy.estimate([1] * 50 + [4] * 50, [1] * 49 + [4] + [4] * 50, mapped_ha=mapped)
+    assert (b.areas["ci95_ha"] > 0).all() and not any(b.areas["note"])

@@ -395,3 +395,90 @@ def test_chunked_prediction_is_the_forests_own_answer(season, monkeypatch, chunk
     monkeypatch.setattr(classify, "_CHUNK", chunk)
     got = classify.classes_of(model.forest, X)
     assert got.dtype == np.uint8 and (got == model.forest.predict(X)).all()
+
+
+def _forged(season, tmp_path, name, *, forest=None, meta=None):
+    import skops.io as sio
+
+    _, _, _, model = season
+    path = tmp_path / name
+    sio.dump({"forest": model.forest if forest is None else forest,
+              "meta": json.dumps(model.meta if meta is None else meta),
+              "cv": model.cv.to_json(orient="records")}, path)
+    return path
+
+
+def test_a_model_file_that_is_not_the_projects_forest_is_refused(season, tmp_path):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    _, _, _, model = season
+    small = RandomForestClassifier(n_estimators=2, random_state=0).fit(
+        np.random.default_rng(0).random((40, 3)), np.arange(40) % 2 + 1)
+    odd_codes = RandomForestClassifier(n_estimators=2, random_state=0).fit(
+        np.random.default_rng(0).random((40, 27)), np.arange(40) % 2 + 300)
+    no_grid = {k: v for k, v in model.meta.items() if k != "grid"}
+    for path, words in [
+            (_forged(season, tmp_path, "lr.skops", forest=LogisticRegression()), "LogisticRegression"),
+            (_forged(season, tmp_path, "three.skops", forest=small), "takes 3 features"),
+            (_forged(season, tmp_path, "codes.skops", forest=odd_codes), "not codes"),
+            (_forged(season, tmp_path, "nogrid.skops", meta=no_grid), "no grid")]:
+        with pytest.raises(InputFileError, match=words):
+            classify.load(path)
+
+
+def test_a_model_that_unpacks_to_gigabytes_is_refused_unopened(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.skops"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("schema.json", "w", force_zip64=True) as f:
+            chunk = b"\0" * 2**20
+            for _ in range(classify.MAX_MODEL_BYTES // 2**20 + 1):
+                f.write(chunk)
+    assert bomb.stat().st_size < 2**20
+    with pytest.raises(InputFileError, match="refused unopened"):
+        classify.load(bomb)
+
+
+def test_a_class_whose_labels_are_never_seen_clear_is_said_not_dropped(season, tmp_path):
+    import shutil
+
+    from rasterio.features import rasterize
+
+    folder, scenes, labels, _ = season
+    copy = tmp_path / "cloudy"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("*.skops", "*.geojson"))
+    grid = classify.scene_grid(scenes)
+    dig = labels[labels["class"] == "采掘场与裸地"].to_crs(grid["crs"])
+    with rasterio.open(scenes[0].bands["qa"][0]) as src:
+        cover = rasterize([(g, 1) for g in dig.geometry], out_shape=src.shape,
+                          transform=src.transform) > 0
+    for scene in scenes:  # a cloud over every excavation label on every date
+        path = copy / scene.bands["qa"][0].name
+        with rasterio.open(path, "r+") as dst:
+            qa = dst.read(1)
+            qa[cover] = 9
+            dst.write(qa, 1)
+    cloudy = read_manifest(copy / "manifest.csv")
+    with pytest.raises(ValidationError, match="1 采掘场与裸地|1 excavation"):
+        classify.train(cloudy, labels, trees=5, folds=2)
+
+
+def test_labels_without_a_crs_are_refused(season):
+    _, scenes, labels, _ = season
+    naive = labels.copy().set_crs(None, allow_override=True)
+    with pytest.raises(ValidationError, match="without a CRS"):
+        classify.labelled_pixels(naive, classify.scene_grid(scenes), class_field="class")
+
+
+def test_disturbance_with_a_classifier_and_one_year_says_nothing_was_judged(season, tmp_path):
+    from ordos_geo import datasets
+
+    folder, _, _, model = season
+    saved = classify.save(model, tmp_path / "m.skops")
+    done = _run(["disturbance", str(datasets.synthetic_sites_path()), "--imagery",
+                 str(folder / "manifest.csv"), "--classifier", str(saved), "--out", "d"],
+                tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "one year (2025)" in done.stdout and "0 suspected" in done.stdout

@@ -36,6 +36,7 @@ def at_least(kind: str, low: float, *, strict: bool):
 GAP = at_least("float", 0.0, strict=False)
 AREA = at_least("float", 0.0, strict=True)
 COUNT = at_least("int", 1, strict=False)
+SEED = at_least("int", 0, strict=False)  # NumPy's generators take 0 and up
 
 
 def bounded(low: float, high: float, *, low_open: bool = False, whole: bool = False):

@@ -146,6 +146,9 @@ def _disturbance(args: argparse.Namespace) -> int:
         if model is not None:
             written.append(io.write_csv(result.classes_by_year, out.dir / "classes_by_year.csv"))
         written += write_report(args, out.dir / "validation_report.csv", out=out)
+    years = sorted({s.date.year for s in scenes})
+    if model is not None and len(years) < 2:
+        print(msg("dist_one_year", year=years[0] if years else "—"))
     print(msg("dist_summary", n_out=len(result.suspected),
               ha_out=round(float(result.suspected["area_ha"].sum()), 2),
               n_in=len(result.new_inside), n_scenes=len(result.scenes)))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..core.errors import UsageError
 from ..core.messages import msg
-from .common import print_written
+from .common import COUNT, SEED, print_written
 
 __all__ = ["add", "COMMANDS"]
 
@@ -35,11 +35,11 @@ def add(sub, common, reading, h) -> None:
     s = sub.add_parser("accuracy-sample", parents=[common],
                        help=h("a stratified random sample of a class map to label (Olofsson)"))
     s.add_argument("map", type=Path, help=h("class map: one-band GeoTIFF of class codes, metres"))
-    s.add_argument("--n", type=int, default=600, help=h("sample size (default 600)"))
+    s.add_argument("--n", type=COUNT, default=None, help=h("sample size (default 600)"))
     s.add_argument("--allocation", default="olofsson",
                    help=h("olofsson (≥ 50 per class, the rest by area), proportional, equal, "
                           "or class=n pairs such as 1=100,4=200"))
-    s.add_argument("--seed", type=int, default=2026, help=h("random seed (recorded)"))
+    s.add_argument("--seed", type=SEED, default=2026, help=h("random seed (recorded)"))
     s.add_argument("--out", type=Path, required=True, help=h("output folder"))
     a = sub.add_parser("accuracy", parents=[common],
                        help=h("accuracy and areas with 95 %% intervals from a labelled sample"))
@@ -110,9 +110,12 @@ def _allocation(text: str):
     for part in text.split(","):
         key, _, value = part.partition("=")
         try:
-            out[int(key)] = int(value)
+            code, n = int(key), int(value)
         except ValueError:
             raise UsageError(msg("accuracy_allocation", text=repr(text))) from None
+        if code in out or n < 0:  # 1=100,1=5: which one was meant is not ours to guess
+            raise UsageError(msg("accuracy_allocation", text=repr(text)))
+        out[code] = n
     return out
 
 
@@ -121,8 +124,13 @@ def _sample(args: argparse.Namespace) -> int:
     from ..imagery import accuracy
     from ..publish import export
 
-    sheet, design = accuracy.draw_sample(args.map, n=args.n, allocation=_allocation(
-        args.allocation), seed=args.seed)
+    allocation = _allocation(args.allocation)
+    n = args.n if args.n is not None else 600
+    if isinstance(allocation, dict):
+        if args.n is not None and args.n != sum(allocation.values()):
+            raise UsageError(msg("accuracy_n_pairs", n=args.n, total=sum(allocation.values())))
+        n = sum(allocation.values())
+    sheet, design = accuracy.draw_sample(args.map, n=n, allocation=allocation, seed=args.seed)
     import geopandas as gpd
 
     points = gpd.GeoDataFrame(sheet.drop(columns=["x", "y"]), crs="EPSG:4326",

@@ -996,6 +996,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "Note: {n} mines of {path} are in no zone; their funds are not "
                           "counted ({ids})."),
     "acc_one_sample": ("仅 1 个样点：无置信区间", "one sample: no interval"),
+    "acc_no_disagreement": ("样点中此类无一错分：± 0 仅反映样本，并非确定无误（稀有类宜加样）",
+                            "no sample of its strata disagreed: ± 0 is the sample's, not "
+                            "certainty (add samples to rare classes)"),
+    "dist_one_year": ("注意：影像仅有 {year} 一年，无往年地类图可比，未判定任何扰动；请加入更早年份的影像。",
+                      "Note: the imagery holds one year ({year}); with no earlier year's map "
+                      "to compare, nothing was judged — add scenes of an earlier year."),
     "acc_outside": ("{region}：不在分类图范围内", "{region}: outside the map"),
     "acc_few_samples": ("{region}：区内仅 {n} 个样点，需 {least} 个以上才作估计",
                         "{region}: {n} samples in it; {least} or more give an estimate"),
@@ -1009,6 +1015,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "classify_summary": ("用 {year} 年 {n} 景影像完成土地覆盖分类（空间分块交叉验证总体精度 {cv}）。",
                          "Classified land cover from {n} scenes of {year} (spatially blocked "
                          "cross-validation overall accuracy {cv})."),
+    "accuracy_n_pairs": ("--n {n} 与各类样点数之和 {total} 不符；给出其一即可。",
+                         "--n {n} but the class=n pairs add up to {total}; give one or the "
+                         "other."),
     "accuracy_allocation": ("分配方式 {text} 无法识别：请写 olofsson、proportional、equal，或 类别=样点数"
                             "（如 1=100,4=200）。",
                             "allocation {text} not understood: give olofsson, proportional, equal "

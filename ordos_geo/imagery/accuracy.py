@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..core.errors import InputFileError, ValidationError
 from ..core.messages import msg
-from ..core.schema import header_key
+from ..core.schema import header_key, normalise_id
 from ..core.yaml_tables import load_table
 
 __all__ = ["classes", "class_code", "class_name", "read_map", "MapInfo", "map_areas",
@@ -86,8 +86,6 @@ def class_code(value) -> int | None:
     """The code a sheet's cell names: an integer code, or a class's key, Chinese or English
     name or alias (case, width and spacing ignored; invisible characters removed). ``None``
     for an empty cell; :class:`ValueError` for text that names no class."""
-    from ..core.schema import normalise_id
-
     text = normalise_id(value)
     if text is None:
         return None
@@ -95,8 +93,8 @@ def class_code(value) -> int | None:
         number = float(text)
     except ValueError:
         number = None
-    if number is not None:
-        if np.isfinite(number) and number == int(number) and number >= 0:
+    if number is not None:  # a code of the table, nothing else (0 is "no class")
+        if np.isfinite(number) and number == int(number) and int(number) in classes():
             return int(number)
         raise ValueError(text)
     code = _names().get(header_key(text))
@@ -180,6 +178,11 @@ def map_areas(info: MapInfo, *, regions: np.ndarray | None = None) -> pd.DataFra
                 entry = tally.setdefault((int(g), int(c)), [0, 0.0])
                 entry[0] += len(part)
                 entry[1] += float(part.sum())
+    foreign = sorted({c for _, c in tally} - set(classes()) - {0})
+    if foreign:
+        raise InputFileError(f"{info.path}: the map holds codes {foreign[:10]} that are no class "
+                             "of landcover.yaml (1–8 and 0 for no class); recode the map, or "
+                             "set those pixels to its nodata.")
     rows = [{"region": g, "class": c, "pixels": n, "map_ha": ha}
             for (g, c), (n, ha) in sorted(tally.items())]
     out = pd.DataFrame(rows, columns=["region", "class", "pixels", "map_ha"])
@@ -398,6 +401,8 @@ def _olofsson(n: pd.DataFrame, mapped: pd.Series, z: float) -> Assessment:
     areas["n_samples"] = [int(ni[rows.index(c)]) if c in rows else 0 for c in cols]
     areas["note"] = [msg("acc_one_sample") if c in rows and ni[rows.index(c)] == 1 else ""
                      for c in cols]
+    areas["note"] = [_certainty_note(note, est, ci) for note, est, ci in
+                     zip(areas["note"], areas["estimated_ha"], areas["ci95_ha"])]
     accuracy = _accuracy_table(overall, z * np.sqrt(overall_var), areas, int(ni.sum()))
     return Assessment(matrix, n.astype(int), accuracy, areas, mapped_ha=mapped, z=z)
 
@@ -468,7 +473,8 @@ def read_sheet(sheet: str | os.PathLike | pd.DataFrame, info: MapInfo, *, source
                               f"{', '.join(SHEET_COLUMNS)}.")
     ids = frame["sample_id"].astype(str).str.strip()
     place = lambda k: f"{source}, line {k + 2} (sample {ids.iloc[k]!r})"  # noqa: E731
-    dup = ids.duplicated() | (ids == "")
+    same = ids.map(lambda v: (normalise_id(v) or "").casefold())  # S0002 = Ｓ０００２ = s0002\u200b
+    dup = same.duplicated() | (same == "")
     if dup.any():
         k = int(np.flatnonzero(dup.to_numpy())[0])
         raise ValidationError(f"{place(k)}: sample_id empty or given twice.")
@@ -591,9 +597,21 @@ def _region(table: pd.DataFrame, inside: np.ndarray, mapped: pd.Series, strata: 
                      "estimated_ha": got["estimated_ha"], "ci95_ha": got["ci95_ha"],
                      "users_accuracy": right, "producers_accuracy": np.nan,
                      "users_ci95": ci, "producers_ci95": np.nan, "n_samples": len(mine),
-                     "note": msg("acc_none_sampled") if got["estimated_ha"] == 0 and mapped.get(code, 0.0) > 0 else ""})
+                     "note": msg("acc_none_sampled") if got["estimated_ha"] == 0 and mapped.get(code, 0.0) > 0 else _certainty_note("", got["estimated_ha"], got["ci95_ha"])})
     a.areas = pd.DataFrame(rows)
     return a
+
+
+def _certainty_note(note: str, estimated: float, ci95: float) -> str:
+    """``note``, and when an estimate of some hectares comes with ± 0 (no sample of its
+    strata disagreed), that this is the sample's, not certainty; when it has no interval
+    (a stratum of one sample), why."""
+    extra = ""
+    if estimated > 0 and ci95 == 0:
+        extra = msg("acc_no_disagreement")
+    elif estimated > 0 and not np.isfinite(ci95) and not note:
+        extra = msg("acc_one_sample")
+    return "; ".join(t for t in (note, extra) if t)
 
 
 def _note_only(note: str, mapped: pd.Series | None = None) -> Assessment:
@@ -634,7 +652,8 @@ def vegetated_table(result: dict[str, Assessment]) -> pd.DataFrame:
     rows = []
     for key, a in result.items():
         row = {"region": key, **a.area_of(codes)}
-        row["note"] = "; ".join(a.notes)
+        row["note"] = _certainty_note("; ".join(a.notes), row.get("estimated_ha", np.nan),
+                                      row.get("ci95_ha", np.nan))
         rows.append(row)
     return pd.DataFrame(rows, columns=["region", "map_ha", "estimated_ha", "ci95_ha", "note"])
 

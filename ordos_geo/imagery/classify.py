@@ -149,6 +149,10 @@ def labelled_pixels(labels: gpd.GeoDataFrame, grid: dict, *, class_field: str) -
     from rasterio.features import rasterize
     from rasterio.transform import Affine
 
+    if labels.crs is None:
+        raise ValidationError(f"labels: {len(labels)} features without a CRS; set one first "
+                              "(e.g. EPSG:4326 or the scenes' UTM zone). ordos_geo never guesses a "
+                              "CRS.")
     if class_field not in labels.columns:
         raise ValidationError(f"labels: no field {class_field!r}; fields: "
                               f"{[c for c in labels.columns if c != 'geometry']}.")
@@ -256,6 +260,12 @@ def train(scenes: list[Scene], labels: gpd.GeoDataFrame, *, class_field: str = "
     grid = scene_grid(scenes)
     raster, report = labelled_pixels(labels, grid, class_field=class_field)
     X, y, rows, cols = _training_pixels(scenes, raster, max_per_class=max_per_class, seed=seed)
+    unseen = sorted(set(np.unique(raster[raster > 0]).tolist()) - set(np.unique(y).tolist()))
+    if unseen:  # a class the forest would never learn: said, not dropped
+        names = ", ".join(f"{c} {class_name(c)}" for c in unseen)
+        raise ValidationError(f"labels: class {names} — none of its labelled pixels is seen "
+                              "clear on any scene (clouds, shadow, nodata); label it where the "
+                              "scenes are clear, or choose other scenes.")
     if len(np.unique(y)) < 2:
         raise ValidationError(f"labels: {len(np.unique(y))} class with clear pixels; a "
                               "classifier needs two or more.")
@@ -335,6 +345,7 @@ def load(path) -> Model:
     import skops.io as sio
 
     path = Path(path)
+    _check_unpacked_size(path)
     try:
         unknown = sio.get_untrusted_types(file=path)
     except Exception as exc:  # not a skops file: zip, schema or JSON errors vary
@@ -356,7 +367,52 @@ def load(path) -> Model:
         raise InputFileError(f"{path}: trained with scikit-learn {meta.get('scikit_learn')}, "
                              f"this is {sklearn.__version__}; retrain it (a forest of another "
                              "version may predict differently).")
-    return Model(forest, meta, pd.read_json(StringIO(data["cv"])))
+    _check_contents(path, forest, meta)
+    try:
+        cv = pd.read_json(StringIO(data["cv"]))
+    except Exception as exc:  # noqa: BLE001 — whatever a damaged table raises, named
+        raise InputFileError(f"{path}: a damaged model (its cross-validation: {exc}).") from None
+    return Model(forest, meta, cv)
+
+
+#: the most a saved model may unpack to: a 50-tree forest of this project is a few MB; a file
+#: that unpacks to more is refused before it is opened (a zip bomb)
+MAX_MODEL_BYTES = 256 * 2**20
+
+
+def _check_unpacked_size(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            size = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"{path}: not a saved ordos_geo model (skops) — {exc}") from None
+    if size > MAX_MODEL_BYTES:
+        raise InputFileError(f"{path}: unpacks to {size / 2**20:.0f} MB, more than a land-cover "
+                             f"model's {MAX_MODEL_BYTES / 2**20:.0f} MB; refused unopened.")
+
+
+def _check_contents(path: Path, forest, meta) -> None:
+    """A loaded model is a fitted random forest over :data:`FEATURES` of known classes, with
+    the metadata :func:`predict` and :func:`check_grid` read; anything else is refused."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    def refuse(why: str):
+        raise InputFileError(f"{path}: not a land-cover model of ordos_geo — {why}.")
+
+    if not isinstance(forest, RandomForestClassifier) or not hasattr(forest, "estimators_"):
+        refuse(f"it holds a {type(forest).__name__}, not a fitted random forest")
+    if getattr(forest, "n_features_in_", None) != len(FEATURES):
+        refuse(f"its forest takes {getattr(forest, 'n_features_in_', None)} features, the "
+               f"project's {len(FEATURES)}")
+    codes = getattr(forest, "classes_", np.array([]))
+    if (not np.issubdtype(np.asarray(codes).dtype, np.integer) or len(codes) < 2
+            or not set(map(int, codes)) <= set(classes())):
+        refuse(f"its classes {list(codes)[:10]} are not codes of landcover.yaml")
+    grid = meta.get("grid") if isinstance(meta, dict) else None
+    if not isinstance(grid, dict) or not {"crs", "pixel_m"} <= set(grid):
+        refuse("its metadata has no grid (CRS and pixel size)")
 
 
 def check_grid(model: Model, grid: dict) -> None:
