@@ -74,15 +74,10 @@ def write_landcover_scenes(out: str | os.PathLike, *, area: str = "薛家湾/魏
     if all(p.exists() for p in (manifest, out / "truth_landcover.tif", out / "labels.geojson")):
         return manifest
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    local, crs, transform, n = sample_grid(sites, area, size_km, pixel_m)
-    truth, objects = _layout(local, transform, n, rng)
-    profile = dict(driver="GTiff", width=n, height=n, count=1, crs=crs, transform=transform,
-                   tiled=True, blockxsize=256, blockysize=256, compress="deflate")
+    rng, crs, transform, truth, gain, profile = _ground(sites, area, size_km, pixel_m, seed)
     with atomic_path(out / "truth_landcover.tif") as tmp:
         with rasterio.open(tmp, "w", dtype="uint8", nodata=0, **profile) as dst:
             dst.write(truth, 1)
-    gain = rng.uniform(0.85, 1.15, objects.max() + 1)[objects]  # each object its own brightness
     rows = [_write_date(out, dt.date(year, m, d), t, truth, gain, rng, profile)
             for t, (m, d) in enumerate(DATES)]
     io.write_geojson(_labels(truth, transform, crs, rng, labels_per_class),
@@ -107,15 +102,10 @@ def write_landcover_years(out: str | os.PathLike, *, years: tuple = (2022, 2023,
     if all(p.exists() for p in (manifest, out / "labels.geojson", out / "dig.geojson")):
         return manifest
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    local, crs, transform, n = sample_grid(sites, area, size_km, pixel_m)
-    truth, objects = _layout(local, transform, n, rng)
+    rng, crs, transform, truth, gain, profile = _ground(sites, area, size_km, pixel_m, seed)
     every = sites if sites is not None else sites_mod.read_sites(
         datasets.synthetic_sites_path())[0]
-    dig = _dig_place(every.to_crs(crs), truth, transform, n)
-    profile = dict(driver="GTiff", width=n, height=n, count=1, crs=crs, transform=transform,
-                   tiled=True, blockxsize=256, blockysize=256, compress="deflate")
-    gain = rng.uniform(0.85, 1.15, objects.max() + 1)[objects]
+    dig = _dig_place(every.to_crs(crs), truth, transform, truth.shape[0])
     rows = []
     for year in years:
         now = truth.copy()
@@ -135,6 +125,18 @@ def write_landcover_years(out: str | os.PathLike, *, years: tuple = (2022, 2023,
     with atomic_path(manifest) as tmp:
         pd.DataFrame(rows).to_csv(tmp, index=False)
     return manifest
+
+
+def _ground(sites, area: str, size_km: float, pixel_m: float, seed: int):
+    """The seeded ground of the sample window: ``(rng, crs, transform, truth, gain, profile)``
+    — every pixel's class, each object's brightness, the GeoTIFF profile of its scenes."""
+    rng = np.random.default_rng(seed)
+    local, crs, transform, n = sample_grid(sites, area, size_km, pixel_m)
+    truth, objects = _layout(local, transform, n, rng)
+    gain = rng.uniform(0.85, 1.15, objects.max() + 1)[objects]  # each object its own brightness
+    profile = dict(driver="GTiff", width=n, height=n, count=1, crs=crs, transform=transform,
+                   tiled=True, blockxsize=256, blockysize=256, compress="deflate")
+    return rng, crs, transform, truth, gain, profile
 
 
 def _dig_place(every: gpd.GeoDataFrame, truth: np.ndarray, transform, n: int) -> np.ndarray:
