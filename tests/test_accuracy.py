@@ -268,12 +268,15 @@ def test_names_in_chinese_headers_and_values_read_as_codes(mapped):
     ({(2, "reference_class"): "1e30"}, "names no class"),
     ({(3, "sample_id"): "s0001\u200b"}, "twice"),            # the same id, as normalise_id says
     ({(3, "sample_id"): "Ｓ０００１"}, "twice"),
+    ({(6, "lon"): "COPY0", (6, "lat"): "COPY0"}, "same pixel"),  # a row copied under a new id
     ({(3, "sample_id"): "S0001"}, "twice"),
     ({(5, "lon"): "100.0"}, "outside the map"),
 ])
 def test_a_sheet_an_evaluator_edited_is_refused_by_line(mapped, change, words):
     folder, truth = mapped
     sheet = _filled(folder, truth, change)
+    if (6, "lon") in change:
+        sheet.loc[6, ["lon", "lat"]] = sheet.loc[0, ["lon", "lat"]].to_numpy()
     if (3, "sample_id") in change:
         sheet.loc[0, "sample_id"] = "S0001"
         sheet.loc[3, "sample_id"] = change[(3, "sample_id")]
@@ -371,3 +374,12 @@ def test_an_interval_of_zero_width_says_it_is_the_samples_not_certainty():
     assert all(msg("acc_no_disagreement") in note for note in areas["note"])
     b = accuracy.estimate([1] * 50 + [4] * 50, [1] * 49 + [4] + [4] * 50, mapped_ha=mapped)
     assert (b.areas["ci95_ha"] > 0).all() and not any(b.areas["note"])
+
+
+def test_a_sample_larger_than_the_map_is_every_pixel_and_says_so(tmp_path):
+    data = np.array([[1, 1, 4], [4, 4, 4]], np.uint8)
+    _write(tmp_path / "tiny.tif", data)
+    done = _run(["accuracy-sample", "tiny.tif", "--n", "100", "--out", "s"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    sheet = pd.read_csv(tmp_path / "s" / "sheet.csv", encoding="utf-8-sig")
+    assert len(sheet) == 6 and "100 samples asked for" in done.stdout

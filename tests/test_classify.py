@@ -355,6 +355,32 @@ def test_zone_sheets_show_each_zones_class_hectares_with_intervals(season, site_
                  "acc", "--out", "sheets"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "sheets" / "zone_sheets.pdf").exists()
+    # a zone only part of which the map covers says how much
+    half = sheets.zone_sheet(zone, members, flows=None, retained=set(), earthworks=None,
+                             progress=None, lang="en", zone_ha=10 * regions[
+                                 regions["region"] == f"zone:{zone_id}"]["map_ha"].sum(),
+                             landcover=regions[regions["region"] == f"zone:{zone_id}"])
+    assert "(10 %)" in "\n".join(t.get_text() for t in half.texts)
+    assert "the map covers" not in text  # given no zone area, nothing is claimed
+    # tables a user (or another program) got wrong are refused by line, never drawn blank
+    raw = pd.read_csv(tmp_path / "acc" / "areas_by_region.csv", encoding="utf-8-sig", dtype=str,
+                      keep_default_na=False)
+    k = int(np.flatnonzero(raw["class"] != "")[0])
+    for name, col, value, words in [("inf", "estimated_ha", "inf", "line"),
+                                    ("neg", "ci95_ha", "-5", "line"),
+                                    ("c99", "class", "99", "no class"),
+                                    ("cx", "class", "x", "no class"),
+                                    ("other", "region", None, "none of its")]:
+        bad = raw.copy()
+        if value is None:
+            bad["region"] = bad["region"].str.replace("zone:", "zone:OTHER-", regex=False)
+        else:
+            bad.loc[k, col] = value
+        bad.to_csv(tmp_path / f"{name}.csv", index=False)
+        done = _run(["zone-sheets", str(site_path), "--zones", "zones.geojson", "--landcover",
+                     f"{name}.csv", "--out", f"s_{name}"], tmp_path)
+        assert done.returncode == 1 and words in done.stderr, (name, done.stderr)
+        assert "Traceback" not in done.stderr and not (tmp_path / f"s_{name}").exists()
 
 
 def test_a_pixel_never_seen_clear_has_no_class_and_the_map_carries_its_colours(season,
@@ -418,11 +444,27 @@ def test_a_model_file_that_is_not_the_projects_forest_is_refused(season, tmp_pat
     odd_codes = RandomForestClassifier(n_estimators=2, random_state=0).fit(
         np.random.default_rng(0).random((40, 27)), np.arange(40) % 2 + 300)
     no_grid = {k: v for k, v in model.meta.items() if k != "grid"}
+    nan_grid = {**model.meta, "grid": {**model.meta["grid"], "pixel_m": float("nan")}}
+    bad_crs = {**model.meta, "grid": {**model.meta["grid"], "crs": "garbage"}}
+    import copy
+
+    twice = copy.deepcopy(model.forest)
+    twice.classes_ = np.array([1, 2, 3, 4, 5, 6, 7, 7])  # built-up would be written as PV
+    stitched = copy.deepcopy(model.forest)
+    stitched.classes_, stitched.n_classes_ = np.array([1, 2]), 2
+    bare = copy.deepcopy(model.forest)
+    bare.estimators_ = []
     for path, words in [
             (_forged(season, tmp_path, "lr.skops", forest=LogisticRegression()), "LogisticRegression"),
             (_forged(season, tmp_path, "three.skops", forest=small), "takes 3 features"),
-            (_forged(season, tmp_path, "codes.skops", forest=odd_codes), "not codes"),
-            (_forged(season, tmp_path, "nogrid.skops", meta=no_grid), "no grid")]:
+            (_forged(season, tmp_path, "codes.skops", forest=odd_codes), "not distinct codes"),
+            (_forged(season, tmp_path, "nogrid.skops", meta=no_grid), "no grid"),
+            (_forged(season, tmp_path, "nangrid.skops", meta=nan_grid), "no grid"),
+            (_forged(season, tmp_path, "crs.skops", meta=bad_crs), "no grid"),
+            (_forged(season, tmp_path, "list.skops", meta=[1, 2]), "metadata is a list"),
+            (_forged(season, tmp_path, "twice.skops", forest=twice), "distinct"),
+            (_forged(season, tmp_path, "stitched.skops", forest=stitched), "do not predict"),
+            (_forged(season, tmp_path, "bare.skops", forest=bare), "do not predict")]:
         with pytest.raises(InputFileError, match=words):
             classify.load(path)
 
@@ -482,3 +524,16 @@ def test_disturbance_with_a_classifier_and_one_year_says_nothing_was_judged(seas
                 tmp_path)
     assert done.returncode == 0, done.stderr
     assert "one year (2025)" in done.stdout and "0 suspected" in done.stdout
+
+
+def test_progress_classes_leave_out_sites_no_map_covers(season, tmp_path):
+    from ordos_geo import datasets
+    from ordos_geo.imagery import reclamation
+
+    _, scenes, _, model = season
+    every, _ = __import__("ordos_geo").sites.read_sites(datasets.synthetic_sites_path())
+    result = reclamation.progress(every, scenes, classifier=model, show_progress=False)
+    sites = result.classes[result.classes["level"] == "site"]
+    seen = set(result.by_date["site_id"].astype(str))
+    assert set(sites["id"].astype(str)) == seen and len(seen) < len(every)
+    assert (sites.groupby("id")["ha"].sum() > 0).all()

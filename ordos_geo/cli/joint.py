@@ -113,22 +113,61 @@ def _landcover(path: Path):
         raise ValidationError(f"{table}: no column {missing}; give the areas_by_region.csv "
                               "`ordos-geo accuracy --zones` writes.")
     for col in ("map_ha", "estimated_ha", "ci95_ha"):
-        frame[col] = frame[col].map(_number(table, col))
+        frame[col] = [_number(table, k, col, v) for k, v in enumerate(frame[col])]
+    frame["class"] = [_class_cell(table, k, v) for k, v in enumerate(frame["class"])]
     return frame
 
 
-def _number(table, col):
-    def convert(text):
-        from ..core.errors import ValidationError
+def _same_zones(path, landcover, zone_table) -> None:
+    """The table's zones are (some of) the zones drawn: else refused; those that are not, said."""
+    from ..core.errors import ValidationError
+    from ..core.messages import msg
 
-        text = str(text).strip()
-        if text == "":
-            return float("nan")
-        try:
-            return float(text)
-        except ValueError:
-            raise ValidationError(f"{table}: {col} = {text!r} is not a number.") from None
-    return convert
+    theirs = {r[5:] for r in landcover["region"].astype(str) if r.startswith("zone:")}
+    ours = set(zone_table["zone_id"].astype(str))
+    if not theirs & ours:
+        raise ValidationError(msg("sheets_lc_zones", path=path, n=len(theirs), ours=len(ours),
+                                  ids=", ".join(sorted(theirs)[:3])))
+    if theirs - ours:
+        print(msg("sheets_lc_stray", path=path, n=len(theirs - ours),
+                  ids=", ".join(sorted(theirs - ours)[:5])))
+
+
+def _number(table, k: int, col: str, text) -> float:
+    """A hectare cell: empty (no estimate) or a finite number ≥ 0; else refused by line."""
+    import math
+
+    from ..core.errors import ValidationError
+
+    text = str(text).strip()
+    if text == "":
+        return float("nan")
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise ValidationError(f"{table}, line {k + 2}: {col} = {text!r} is not a number of "
+                              "hectares (finite, ≥ 0).")
+    return value
+
+
+def _class_cell(table, k: int, text) -> str:
+    """A class cell: empty (a region's note row) or a class of landcover.yaml."""
+    from ..core.errors import ValidationError
+    from ..imagery.accuracy import class_code
+
+    text = str(text).strip()
+    if text in ("", "nan"):
+        return ""
+    try:
+        code = class_code(text)
+    except ValueError:
+        code = None
+    if code is None:
+        raise ValidationError(f"{table}, line {k + 2}: class = {text!r} is no class of "
+                              "landcover.yaml.")
+    return str(code)
 
 
 def _zone_sheets(args: argparse.Namespace) -> int:
@@ -148,6 +187,8 @@ def _zone_sheets(args: argparse.Namespace) -> int:
     progress = reclamation.read_summary(progress_summary_path(args.progress)) \
         if args.progress else None
     landcover = _landcover(args.landcover) if args.landcover else None
+    if landcover is not None:  # a table of other zones would leave every sheet without it
+        _same_zones(args.landcover, landcover, zone_table)
     written = sheets.write_zone_sheets(zone_table, frame, args.out, flows=flows,
                                        retained=kept, earthworks=per_zone, progress=progress,
                                        attribution=attribution_of(args.sites, frame),

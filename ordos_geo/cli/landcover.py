@@ -142,6 +142,8 @@ def _sample(args: argparse.Namespace) -> int:
                    accuracy.write_design(design, out.dir / "design.json")]
     print(msg("accuracy_sample_summary", n=len(sheet), k=len(design["classes"]),
               seed=args.seed))
+    if len(sheet) < n:  # asked for more than the map has pixels: every pixel, said
+        print(msg("accuracy_sample_all", asked=n, n=len(sheet)))
     print_written(out.final(p) for p in written)
     return 0
 
@@ -175,7 +177,7 @@ def _accuracy(args: argparse.Namespace) -> int:
                                         out.dir / "areas_by_region.csv"))
     overall = whole.accuracy.iloc[0]
     print(msg("accuracy_summary", n=int(overall["n"]), oa=f"{overall['estimate']:.3f}",
-              ci=f"{overall['ci95']:.3f}"))
+              ci=f"{overall['ci95']:.3f}" if overall["ci95"] == overall["ci95"] else "—"))
     print_written(out.final(p) for p in written)
     return 0
 

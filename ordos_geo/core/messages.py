@@ -995,6 +995,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "costs_funds_stray": ("注意：{path} 中 {n} 个矿山不属于任何治理区，其基金未计入（{ids}）。",
                           "Note: {n} mines of {path} are in no zone; their funds are not "
                           "counted ({ids})."),
+    "sheets_lc_zones": ("{path}：其中 {n} 个治理区（{ids}…）均不在所给的 {ours} 个治理区中；请用这些治理区运行 "
+                        "`ordos-geo accuracy --zones`。",
+                        "{path}: none of its {n} zones ({ids}…) is among the {ours} zones given; "
+                        "run `ordos-geo accuracy --zones` with these zones."),
+    "sheets_lc_stray": ("注意：{path} 中 {n} 个治理区不在所给治理区中（{ids}），未绘出。",
+                        "Note: {n} zones of {path} are not among the zones given ({ids}); they "
+                        "are not shown."),
     "acc_one_sample": ("仅 1 个样点：无置信区间", "one sample: no interval"),
     "acc_no_disagreement": ("样点中此类无一错分：± 0 仅反映样本，并非确定无误（稀有类宜加样）",
                             "no sample of its strata disagreed: ± 0 is the sample's, not "
@@ -1026,6 +1033,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "reference_class 列填写参考类别。",
                                 "Drew {n} stratified random samples ({k} classes, seed {seed}); "
                                 "fill reference_class with the reference labels."),
+    "accuracy_sample_all": ("注意：要求 {asked} 个样点，但分类图只有 {n} 个可抽像元，已全部抽取。",
+                            "Note: {asked} samples asked for, but the map has {n} pixels to "
+                            "draw; every one was drawn."),
     "accuracy_summary": ("{n} 个样点：总体精度 {oa} ± {ci}（95% 置信区间）。",
                          "{n} samples: overall accuracy {oa} ± {ci} (95 % interval)."),
     "schedule_layer_other": ("备选方案 1", "Alternative 1"),

@@ -479,6 +479,12 @@ def read_sheet(sheet: str | os.PathLike | pd.DataFrame, info: MapInfo, *, source
         k = int(np.flatnonzero(dup.to_numpy())[0])
         raise ValidationError(f"{place(k)}: sample_id empty or given twice.")
     rows, cols = _pixels(frame, info, place)
+    twice = pd.Series(rows * info.width + cols).duplicated().to_numpy()
+    if twice.any():  # a stratified sample never draws a pixel twice: a copied row
+        k = int(np.flatnonzero(twice)[0])
+        first = int(np.flatnonzero((rows == rows[k]) & (cols == cols[k]))[0])
+        raise ValidationError(f"{place(k)}: the same pixel as sample {ids.iloc[first]!r} "
+                              f"(line {first + 2}); a pixel is sampled once.")
     mapped = _map_values(info, rows, cols)
     reference = _codes(frame["reference_class"], place, "reference_class")
     if "map_class" in frame:

@@ -358,6 +358,8 @@ def load(path) -> Model:
         data = sio.load(path, trusted=list(unknown))
         meta = json.loads(data["meta"])
         forest = data["forest"]
+        if not isinstance(meta, dict):
+            raise TypeError(f"its metadata is a {type(meta).__name__}, not a table")
     except Exception as exc:  # noqa: BLE001 — whatever a damaged file raises, named
         raise InputFileError(f"{path}: a damaged model ({type(exc).__name__}: {exc}).") from None
     if meta.get("format") != MODEL_FORMAT:
@@ -406,13 +408,34 @@ def _check_contents(path: Path, forest, meta) -> None:
     if getattr(forest, "n_features_in_", None) != len(FEATURES):
         refuse(f"its forest takes {getattr(forest, 'n_features_in_', None)} features, the "
                f"project's {len(FEATURES)}")
-    codes = getattr(forest, "classes_", np.array([]))
-    if (not np.issubdtype(np.asarray(codes).dtype, np.integer) or len(codes) < 2
-            or not set(map(int, codes)) <= set(classes())):
-        refuse(f"its classes {list(codes)[:10]} are not codes of landcover.yaml")
+    codes = np.asarray(getattr(forest, "classes_", np.array([])))
+    if (not np.issubdtype(codes.dtype, np.integer) or len(codes) < 2
+            or len(set(codes.tolist())) != len(codes) or not set(codes.tolist()) <= set(classes())
+            or getattr(forest, "n_classes_", None) != len(codes)):
+        refuse(f"its classes {codes.tolist()[:10]} are not distinct codes of landcover.yaml")
+    try:  # every tree answers for these classes: a forest stitched together does not
+        votes = forest.predict_proba(np.zeros((1, len(FEATURES)), np.float32))
+        ok = votes.shape == (1, len(codes)) and len(forest.estimators_) > 0
+    except Exception:  # noqa: BLE001 — whatever a forged forest raises
+        ok = False
+    if not ok:
+        refuse("its trees do not predict its classes")
+    _check_grid_meta(path, meta)
+
+
+def _check_grid_meta(path: Path, meta) -> None:
+    from rasterio.crs import CRS
+
     grid = meta.get("grid") if isinstance(meta, dict) else None
-    if not isinstance(grid, dict) or not {"crs", "pixel_m"} <= set(grid):
-        refuse("its metadata has no grid (CRS and pixel size)")
+    try:
+        crs = CRS.from_wkt(grid["crs"])
+        pixel = float(grid["pixel_m"])
+        good = crs.is_projected and np.isfinite(pixel) and pixel > 0
+    except Exception:  # noqa: BLE001 — a missing, mistyped or unreadable grid
+        good = False
+    if not good:
+        raise InputFileError(f"{path}: not a land-cover model of ordos_geo — its metadata has "
+                             "no grid (a projected CRS and a pixel size in metres).")
 
 
 def check_grid(model: Model, grid: dict) -> None:
@@ -421,9 +444,9 @@ def check_grid(model: Model, grid: dict) -> None:
 
     want = model.meta["grid"]
     same_crs = CRS.from_wkt(want["crs"]) == CRS.from_wkt(grid["crs"])
-    if not same_crs or abs(want["pixel_m"] - grid["pixel_m"]) > 1e-6:
+    if not same_crs or not abs(float(want["pixel_m"]) - grid["pixel_m"]) <= 1e-6:  # NaN: no
         raise ValidationError(
-            f"the model was trained on {want['pixel_m']:g} m pixels in "
+            f"the model was trained on {float(want['pixel_m']):g} m pixels in "
             f"{CRS.from_wkt(want['crs']).to_string()}; these scenes are {grid['pixel_m']:g} m in "
             f"{CRS.from_wkt(grid['crs']).to_string()}. Retrain on this grid, or resample.")
 

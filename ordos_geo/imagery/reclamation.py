@@ -423,11 +423,14 @@ def _class_hectares(cov: Coverage, path: str, polys: pd.DataFrame, year: int) ->
 
 def _best_class_rows(rows: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per polygon, year and class: where tiles overlap, the tile that classifies most
-    of the polygon. Banners' helper pieces are left out (their sites carry the hectares)."""
+    of the polygon. Banners' helper pieces are left out (their sites carry the hectares), and so
+    is a polygon's year that no map classifies any of (off the scenes, or never seen clear):
+    no rows, not 0 ha of every class — as ``progress.csv`` leaves it out."""
     frame = pd.concat(rows, ignore_index=True)
     frame["tile"] = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
     cover = frame.groupby(["level", "id", "year", "tile"])["ha"].transform("sum")
     best = frame.assign(cover=cover).sort_values("cover", ascending=False, kind="stable")
+    best = best[best["cover"] > 0]
     best = best.drop_duplicates(["level", "id", "year", "class"])
     best = best[best["level"].isin(["site", "zone"])]
     return best.drop(columns=["tile", "cover"]).sort_values(

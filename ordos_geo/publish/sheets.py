@@ -51,6 +51,7 @@ _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用
                 "range": "{n} 个图斑的范围", "north": "北", "none": "—", "source": "数据来源",
                 "landcover": "土地覆盖（公顷，±95% 置信区间）", "map_only": "仅制图面积",
                 "none_sampled": "样点中未见（制图 {ha:,.1f}）",
+                "covers": "分类图仅覆盖 {mapped:,.0f} / {zone:,.0f} 公顷（{share:.0f}%）",
                 "cols": ["编号", "名称", "类型", "状态", "面积(公顷)"]},
          "en": {"members": "Members", "standard": "Standard", "end_use": "End use",
                 "area": "Area", "ha": "ha", "earthworks": "Cut–fill", "joint": "joint",
@@ -63,6 +64,7 @@ _TEXT = {"zh": {"members": "图斑", "standard": "统一标准", "end_use": "用
                 "range": "range of {n} members", "north": "N", "none": "—", "source": "Sources",
                 "landcover": "Land cover (ha, ± 95 %)", "map_only": "mapped only",
                 "none_sampled": "none among the samples (mapped {ha:,.1f})",
+                "covers": "the map covers {mapped:,.0f} of {zone:,.0f} ha ({share:.0f} %)",
                 "cols": ["Id", "Name", "Kind", "Status", "Area (ha)"]}}
 _UNSAFE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 
@@ -104,9 +106,11 @@ def _north_arrow(fig, label: str) -> None:
 
 def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoDataFrame | None,
                retained: set[str], earthworks: pd.Series | None, progress: pd.DataFrame | None,
-               lang: str, attribution: str = "", landcover: pd.DataFrame | None = None):
+               lang: str, attribution: str = "", landcover: pd.DataFrame | None = None,
+               zone_ha: float | None = None):
     """The figure of one zone (a matplotlib ``Figure``, A4 portrait, not registered with
-    ``pyplot``)."""
+    ``pyplot``). ``zone_ha``: the zone polygon's true hectares (the land-cover panel says how
+    much of it the class map covers)."""
     figure = import_optional("matplotlib.figure", purpose="zone sheets", pip="matplotlib")
     t = _TEXT[lang]
     fig = figure.Figure(figsize=(8.27, 11.69))
@@ -137,19 +141,27 @@ def zone_sheet(zone: pd.Series, members: gpd.GeoDataFrame, *, flows: gpd.GeoData
     if progress is not None and len(progress):
         _chart(fig, progress, members, t)
     if landcover is not None and len(landcover):
-        _landcover(fig, landcover, t, lang)
+        _landcover(fig, landcover, t, lang,
+                   zone_ha=np.nan if zone_ha is None else float(zone_ha))
     if attribution:
         fig.text(0.04, 0.012, f"{t['source']}: {attribution}", fontsize=6, color="#444444",
                  wrap=True)
     return fig
 
 
-def _landcover(fig, rows: pd.DataFrame, t: dict, lang: str) -> None:
+def _landcover(fig, rows: pd.DataFrame, t: dict, lang: str, *, zone_ha: float = np.nan) -> None:
     """The zone's land-cover hectares with their 95 % half-widths (``og.accuracy``'s rows of
-    the zone); where the sample did not allow an estimate, the mapped hectares and why."""
+    the zone); where the sample did not allow an estimate, the mapped hectares and why; where
+    the map covers less than the zone, how much it covers."""
+    import textwrap
+
     from ..imagery.accuracy import class_name
 
     lines = [t["landcover"]]
+    mapped = float(pd.to_numeric(rows["map_ha"], errors="coerce").fillna(0.0).sum())
+    if np.isfinite(zone_ha) and zone_ha > 0 and mapped < 0.99 * zone_ha:
+        lines.append(t["covers"].format(mapped=mapped, zone=zone_ha,
+                                        share=100.0 * mapped / zone_ha))
     for row in rows.itertuples(index=False):
         if str(row[rows.columns.get_loc("class")]) in ("", "nan"):
             continue
@@ -164,8 +176,8 @@ def _landcover(fig, rows: pd.DataFrame, t: dict, lang: str) -> None:
             lines.append(f"{name}: {float(row.map_ha):,.1f} ({t['map_only']})")
     note = next((str(n) for n in rows.get("note", pd.Series(dtype=str)) if str(n) not in
                  ("", "nan")), "")
-    if note:
-        lines.append(note[:60])
+    if note:  # wrapped, never cut
+        lines += textwrap.wrap(note, 30 if lang == "zh" else 55)
     fig.text(0.64, 0.42, "\n".join(lines), fontsize=7, va="top")
 
 
@@ -244,6 +256,9 @@ def _chart(fig, progress: pd.DataFrame, members: gpd.GeoDataFrame, t: dict) -> N
         ax.plot(mean.index, mean.to_numpy(), marker="o", lw=1.5, color="#08519c",
                 label=t["mean"])
     ax.set_ylim(0, 1)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never 2022.5
     ax.set_title(t["progress"], fontsize=9)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=6, loc="upper left", frameon=False)
@@ -277,7 +292,8 @@ def write_zone_sheets(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
         warnings.simplefilter("always")
         pdf_path = target.dir / "zone_sheets.pdf"
         with PdfPages(pdf_path) as pdf:
-            for _, zone in zones.iterrows():
+            zone_area = projection.area_ha(zones).to_numpy()
+            for k, (_, zone) in enumerate(zones.iterrows()):
                 ids = members_of[zone["zone_id"]]
                 fig = zone_sheet(zone, sites[sites["site_id"].isin(ids)],
                                  flows=_of_zone(flows, zone["zone_id"]), retained=kept,
@@ -289,7 +305,7 @@ def write_zone_sheets(zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
                                  attribution=credit,
                                  landcover=landcover[landcover["region"].astype(str) ==
                                                      f"zone:{zone['zone_id']}"]
-                                 if landcover is not None else None)
+                                 if landcover is not None else None, zone_ha=zone_area[k])
                 path = target.dir / sheet_file_name(zone["zone_id"], used)
                 if path.resolve().parent != target.dir.resolve():  # never outside the set
                     raise ValueError(f"zone sheet {path} would leave {target.dir}")
