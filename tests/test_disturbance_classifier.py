@@ -52,6 +52,15 @@ def late_drought(tmp_path_factory):
     return _years(tmp_path_factory.mktemp("late"), drought=2025, dig_from=2024)
 
 
+def _rules(path, **classes):
+    """A copy of disturbance.yaml with these ``classes`` values, written to ``path``."""
+    table = copy.deepcopy(load_table("disturbance"))
+    for name, value in classes.items():
+        table["classes"][name]["value"] = value
+    path.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
+    return path
+
+
 def _dig(folder):
     dig = gpd.read_file(folder / "dig.geojson")
     return dig, float(projection.area_ha(dig).sum())
@@ -98,20 +107,14 @@ def test_a_drought_in_the_last_year_is_weather_and_without_the_rule_a_false_exca
     # with no vegetation lost — counted as unconfirmed, listed only when the rule is off
     unconfirmed = found.parameters["unconfirmed"]
     assert unconfirmed["n"] >= 1 and unconfirmed["ha"] >= 0.5
-    table = copy.deepcopy(load_table("disturbance"))
-    table["classes"]["class_ndvi_drop"]["value"] = 0.0
-    rules = tmp_path / "no_drop.yaml"
-    rules.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
+    rules = _rules(tmp_path / "no_drop.yaml", class_ndvi_drop=0.0)
     loose = disturbance.detect(SITES, scenes, classifier=model, rules=rules,
                                show_progress=False)
     assert len(loose.suspected) == 1 + unconfirmed["n"]
     extra = loose.suspected[loose.suspected["suspect_id"] != loose.suspected.loc[
         loose.suspected["area_ha"].idxmax(), "suspect_id"]]
     assert ((extra["ndvi_before"] - extra["ndvi_after"]) < 0.1).all()
-    table = copy.deepcopy(load_table("disturbance"))
-    table["classes"]["class_regional_share"]["value"] = 1.0
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump(table, allow_unicode=True), "utf-8")
+    rules = _rules(tmp_path / "rules.yaml", class_regional_share=1.0)
     naive = disturbance.detect(SITES, scenes, classifier=model, rules=rules,
                                show_progress=False)
     assert naive.suspected["area_ha"].sum() > 1000  # what the rule keeps out of the findings

@@ -38,6 +38,7 @@ from ..core.yaml_tables import load_table
 __all__ = ["classes", "class_code", "class_name", "read_map", "MapInfo", "map_areas",
            "allocate", "draw_sample", "estimate", "Assessment", "read_sheet", "assess",
            "ALLOCATIONS", "SHEET_COLUMNS", "AREA_COLUMNS", "write_design", "vegetated_codes",
+           "pixel_ground_ha",
            "zone_regions", "vegetated_table"]
 
 #: the columns of an interpretation sheet, in this order (``reference_class`` left empty)
@@ -136,16 +137,24 @@ def read_map(path: str | os.PathLike) -> MapInfo:
         return MapInfo(path, crs, src.transform, src.width, src.height, nodata)
 
 
-def _column_areas(info: MapInfo, row: int) -> np.ndarray:
-    """Ground area (ha) of each pixel of one row: cell size × the areal scale at its centre."""
+def pixel_ground_ha(crs, transform, cols, rows) -> np.ndarray:
+    """True (ground) hectares of the pixels at ``cols``, ``rows`` (indices; arrays or numbers)
+    of a grid in a projected ``crs`` with ``transform``: the cell's grid area divided by the
+    projection's areal scale at its centre (a UTM cell is off by up to 0.1 % otherwise)."""
     from pyproj import Proj, Transformer
 
-    t = info.transform
-    cols = np.arange(info.width) + 0.5
-    x, y = t.c + t.a * cols + t.b * (row + 0.5), t.f + t.d * cols + t.e * (row + 0.5)
-    lon, lat = Transformer.from_crs(info.crs, "EPSG:4326", always_xy=True).transform(x, y)
-    scale = Proj(info.crs).get_factors(lon, lat).areal_scale
+    t = transform
+    c, r = np.asarray(cols, float) + 0.5, np.asarray(rows, float) + 0.5
+    x, y = t.c + t.a * c + t.b * r, t.f + t.d * c + t.e * r
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    scale = Proj(crs).get_factors(lon, lat).areal_scale
     return abs(t.a * t.e - t.b * t.d) / np.asarray(scale) / 10_000.0
+
+
+def _column_areas(info: MapInfo, row: int) -> np.ndarray:
+    """Ground area (ha) of each pixel of one row of the map."""
+    return pixel_ground_ha(info.crs, info.transform, np.arange(info.width),
+                           np.full(info.width, row))
 
 
 def _strips(info: MapInfo):

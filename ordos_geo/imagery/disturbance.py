@@ -493,17 +493,13 @@ def _masks(ground: _Ground, window, frame: tuple, shape) -> tuple[np.ndarray, ..
 
 
 def _pixel_info(found: _Found, cls: int, n_dates: int):
-    """Flat indices (sorted), (first, last, count, persistent) rows, evidence rows and disturbed
-    dates (dates × pixels, bool) of the pixels of class ``cls``."""
+    """Flat indices (sorted), (first, last, count, persistent) rows, evidence rows, disturbed
+    dates (dates × pixels, bool) and, with a classifier, (before, after) class rows (else None)
+    of the pixels of class ``cls``."""
     if not found.flat:
         return (np.empty(0, np.int64), np.empty((4, 0), np.uint8),
-                np.empty((len(_change.EVIDENCE), 0), np.float32), np.empty((n_dates, 0), bool))
-    flat, info, evidence, bits, _ = _pixel_rows(found, cls, n_dates)
-    return flat, info, evidence, bits
-
-
-def _pixel_rows(found: _Found, cls: int, n_dates: int):
-    """:func:`_pixel_info` and, with a classifier, the (before, after) class rows (else None)."""
+                np.empty((len(_change.EVIDENCE), 0), np.float32), np.empty((n_dates, 0), bool),
+                None)
     flat, info = np.concatenate(found.flat), np.concatenate(found.info, axis=1)
     evidence = np.concatenate(found.evidence, axis=1)
     bits = np.concatenate([np.unpackbits(b, axis=0, count=n_dates) for b in found.bits],
@@ -519,9 +515,7 @@ def _outside_polygons(found: _Found, dates: list, params: dict) -> gpd.GeoDataFr
     pixels, then in true hectares by the caller), with their evidence."""
     from scipy import ndimage
 
-    if not found.flat:
-        return _empty_suspects()
-    flat, (first, last, count, persistent), evidence, bits, classes = _pixel_rows(
+    flat, (first, last, count, persistent), evidence, bits, classes = _pixel_info(
         found, _OUTSIDE, len(dates))
     if not len(flat):
         return _empty_suspects()
@@ -568,16 +562,13 @@ def _classes_by_year(found: _Found, dates: list) -> pd.DataFrame:
     """With a classifier: hectares of each class each year outside every site (in the searched
     ground) and inside the licences, ground hectares (the grid's areal scale at the window's
     centre). Empty without."""
-    from pyproj import Proj, Transformer
+    from .accuracy import pixel_ground_ha
 
     if not found.counts:
         return pd.DataFrame(columns=CLASS_YEAR_COLUMNS)
     counts = np.sum(found.counts, axis=0)  # years × codes × (outside, inside, weather)
     h, w = found.cls.shape
-    x, y = found.transform * (w / 2, h / 2)
-    lon, lat = Transformer.from_crs(found.crs, "EPSG:4326", always_xy=True).transform(x, y)
-    cell_ha = abs(found.transform.a * found.transform.e) / 10_000.0 / Proj(
-        found.crs).get_factors(lon, lat).areal_scale
+    cell_ha = float(pixel_ground_ha(found.crs, found.transform, w // 2, h // 2))
     rows = [{"year": d.year, "class_code": code, "outside_ha": counts[t, code, 0] * cell_ha,
              "inside_ha": counts[t, code, 1] * cell_ha, "weather_ha": counts[t, code, 2] * cell_ha}
             for t, d in enumerate(dates) for code in np.flatnonzero(counts[t].sum(axis=1))]
@@ -628,7 +619,7 @@ def _label_polygons(kept: np.ndarray, transform) -> tuple[np.ndarray, list]:
 
 def _inside_table(found: _Found, dates: list, mines: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per flagged pixel inside a licence (new since ``since``): its mine, dates and weight."""
-    flat, (first, last, count, _), _, _ = _pixel_info(found, _INSIDE, len(dates))
+    flat, (first, last, count, _), _, _, _ = _pixel_info(found, _INSIDE, len(dates))
     if not len(flat):
         return pd.DataFrame({"mine": [], "first": [], "last": [], "n_dates": [], "ha": []})
     rows, cols = np.divmod(flat, found.cls.shape[1])

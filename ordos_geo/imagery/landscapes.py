@@ -69,11 +69,9 @@ def write_landcover_scenes(out: str | os.PathLike, *, area: str = "薛家湾/魏
     ``out`` (skipped when a complete set is there); return the manifest path."""
     import rasterio
 
-    out = Path(out)
-    manifest = out / "manifest.csv"
-    if all(p.exists() for p in (manifest, out / "truth_landcover.tif", out / "labels.geojson")):
+    out, manifest = Path(out), Path(out) / "manifest.csv"
+    if _complete(out, "truth_landcover.tif"):
         return manifest
-    out.mkdir(parents=True, exist_ok=True)
     rng, crs, transform, truth, gain, profile = _ground(sites, area, size_km, pixel_m, seed)
     with atomic_path(out / "truth_landcover.tif") as tmp:
         with rasterio.open(tmp, "w", dtype="uint8", nodata=0, **profile) as dst:
@@ -97,11 +95,9 @@ def write_landcover_years(out: str | os.PathLike, *, years: tuple = (2022, 2023,
     when a complete set is there); return the manifest path."""
     import rasterio
 
-    out = Path(out)
-    manifest = out / "manifest.csv"
-    if all(p.exists() for p in (manifest, out / "labels.geojson", out / "dig.geojson")):
+    out, manifest = Path(out), Path(out) / "manifest.csv"
+    if _complete(out, "dig.geojson"):
         return manifest
-    out.mkdir(parents=True, exist_ok=True)
     rng, crs, transform, truth, gain, profile = _ground(sites, area, size_km, pixel_m, seed)
     every = sites if sites is not None else sites_mod.read_sites(
         datasets.synthetic_sites_path())[0]
@@ -125,6 +121,15 @@ def write_landcover_years(out: str | os.PathLike, *, years: tuple = (2022, 2023,
     with atomic_path(manifest) as tmp:
         pd.DataFrame(rows).to_csv(tmp, index=False)
     return manifest
+
+
+def _complete(out: Path, made: str) -> bool:
+    """Whether ``out`` holds a complete set (its manifest, labels and ``made``); if not, the
+    folder is made ready for one."""
+    if all((out / name).exists() for name in ("manifest.csv", "labels.geojson", made)):
+        return True
+    out.mkdir(parents=True, exist_ok=True)
+    return False
 
 
 def _ground(sites, area: str, size_km: float, pixel_m: float, seed: int):
